@@ -1,0 +1,1 @@
+"""Collectors: gather facts from assets, never judge them."""

@@ -1,0 +1,44 @@
+"""What every collector returns: typed facts plus the raw evidence they came from."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from importlib.resources import files
+
+from auditor.facts import CollectionFailure, HostFacts
+from auditor.inventory import Asset
+
+MAX_OUTPUT = 8 * 1024 * 1024
+
+
+@dataclass
+class HostResult:
+    """Facts from one host collector run, or the failure that prevented them."""
+
+    host: HostFacts | None = None
+    failures: list[CollectionFailure] = field(default_factory=list)
+    evidence: dict[str, bytes] = field(default_factory=dict)
+
+
+def linux_script(asset: Asset) -> str:
+    """The batched fact script with this asset's backup location filled in safely."""
+    body = files("auditor.collect").joinpath("linux_facts.sh").read_text(encoding="utf-8")
+    prefix = ""
+    if asset.backup is not None:
+        prefix = (f"AUDITOR_BACKUP_PATH={shlex.quote(asset.backup.path)}\n"
+                  f"AUDITOR_BACKUP_PATTERN={shlex.quote(asset.backup.pattern)}\n")
+    return prefix + body
+
+
+def sections_evidence(sections: dict[str, str]) -> dict[str, bytes]:
+    """One evidence file per script section, as the host printed it (already secret-free)."""
+    return {f"{name}.txt": body.encode("utf-8", "replace") for name, body in sorted(sections.items())}
+
+
+def truncated(sections: dict[str, str]) -> list[CollectionFailure]:
+    """The script always ends with an `end` section; without it the output was cut short."""
+    if "end" in sections:
+        return []
+    return [CollectionFailure(source="script", code="collect.truncated",
+                              detail=f"{len(sections)} sections received")]

@@ -1,0 +1,73 @@
+# commune-auditor: Linux fact script. Read-only; prints marked sections; never prints secrets.
+# Runs under /bin/sh (dash, busybox, bash) locally or over SSH as one batch per host.
+# The caller prepends AUDITOR_BACKUP_PATH / AUDITOR_BACKUP_PATTERN assignments.
+LC_ALL=C; export LC_ALL
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH
+sec() { printf '\n@@AUDITOR-SECTION %s@@\n' "$1"; }
+cap() { head -c 262144; }
+have() { command -v "$1" >/dev/null 2>&1; }
+nocomment() { grep -hv '^[[:space:]]*#' "$@" 2>/dev/null | grep -v '^[[:space:]]*$'; }
+
+sec os_release; cat /etc/os-release 2>/dev/null | cap
+sec hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
+sec kernel; uname -sr
+sec clock; date +%s; date +%z
+sec uid; id -u
+sec login_defs; nocomment /etc/login.defs | cap
+sec pwquality; nocomment /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf | cap
+sec pam
+for f in /etc/pam.d/common-password /etc/pam.d/common-auth /etc/pam.d/system-auth /etc/pam.d/password-auth; do
+  [ -r "$f" ] && { echo "# file $f"; nocomment "$f"; }
+done | cap
+sec faillock; nocomment /etc/security/faillock.conf | cap
+sec passwd; cap < /etc/passwd
+sec shadow
+if [ -r /etc/shadow ]; then
+  awk -F: '{s="set"; if ($2=="") s="empty"; else if ($2 ~ /^[!*]/) s="locked"; print $1":"s":"$3":"$5}' /etc/shadow | cap
+else echo "@@unreadable"; fi
+sec group; cap < /etc/group
+sec sudoers
+if [ -r /etc/sudoers ]; then
+  for f in /etc/sudoers /etc/sudoers.d/*; do [ -f "$f" ] && { echo "# file $f"; nocomment "$f"; }; done | cap
+else echo "@@unreadable"; fi
+sec pkg_last_change
+[ -r /var/log/dpkg.log ] && grep -hE ' (upgrade|install) ' /var/log/dpkg.log | tail -n 1
+have rpm && echo "rpm $(rpm -qa --qf '%{INSTALLTIME}\n' 2>/dev/null | sort -n | tail -n 1)"
+sec pending
+if have apt-get; then echo "@@apt"; apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep '^Inst ' | cap
+elif have dnf; then echo "@@dnf"; dnf -q -C --security check-update 2>/dev/null | cap
+fi
+sec packages
+if have dpkg-query; then dpkg-query -W -f '${Package}\t${Version}\n' 2>/dev/null | cap
+elif have rpm; then rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\n' 2>/dev/null | cap; fi
+sec clamav
+for f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd /var/lib/clamav/main.cld /var/lib/clamav/main.cvd; do
+  [ -e "$f" ] && stat -c '%Y %n' "$f"
+done
+sec processes
+for p in /proc/[0-9]*/comm; do cat "$p" 2>/dev/null; done | sort -u | cap
+sec listeners; cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null | cap
+sec firewall
+have nft && { echo "@@nft"; nft list ruleset 2>&1 | cap; }
+have ufw && { echo "@@ufw"; ufw status 2>&1 | cap; }
+have firewall-cmd && { echo "@@firewalld"; firewall-cmd --state 2>&1 | head -n 3; }
+have iptables && { echo "@@iptables"; iptables -S 2>&1 | cap; }
+sec journald
+nocomment /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf
+[ -d /var/log/journal ] && echo "@@var_log_journal"
+sec logrotate; nocomment /etc/logrotate.conf | cap
+sec timesync
+have timedatectl && timedatectl show 2>/dev/null | grep -E '^(NTP|NTPSynchronized|CanNTP)='
+sec lastlog; have lastlog && lastlog 2>/dev/null | cap
+sec lsblk; have lsblk && lsblk -J -o NAME,TYPE,FSTYPE,MOUNTPOINT 2>/dev/null | cap
+sec backup
+if [ -n "${AUDITOR_BACKUP_PATH:-}" ]; then
+  if [ -d "$AUDITOR_BACKUP_PATH" ]; then
+    echo "@@exists"
+    echo "files $(find "$AUDITOR_BACKUP_PATH" -maxdepth 4 -type f -name "${AUDITOR_BACKUP_PATTERN:-*}" 2>/dev/null | wc -l)"
+    echo "newest $(find "$AUDITOR_BACKUP_PATH" -maxdepth 4 -type f -name "${AUDITOR_BACKUP_PATTERN:-*}" -printf '%T@\n' 2>/dev/null | sort -n | tail -n 1)"
+    echo "dev $(stat -c %d "$AUDITOR_BACKUP_PATH") $(stat -c %d /)"
+    echo "fstype $(stat -f -c %T "$AUDITOR_BACKUP_PATH")"
+  else echo "@@missing"; fi
+fi
+sec end

@@ -1,0 +1,451 @@
+"""Turn the sections printed by linux_facts.sh into HostFacts.
+
+Every parser is defensive: the text comes from a machine we do not trust, may be
+truncated or garbage, and an unreadable section becomes `None` (unknown), never a pass.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from auditor.facts import (
+    Account,
+    AntiMalware,
+    AvProduct,
+    Backup,
+    Encryption,
+    Firewall,
+    HostFacts,
+    Listener,
+    LockoutPolicy,
+    Logging,
+    OsInfo,
+    Package,
+    PasswordPolicy,
+    Patching,
+    Privileges,
+    TimeSync,
+)
+
+SECTION = re.compile(r"^@@AUDITOR-SECTION ([a-z_]+)@@$", re.MULTILINE)
+NOLOGIN_SHELLS = ("nologin", "/bin/false", "/usr/bin/false", "/bin/sync")
+TIME_SERVICES = ("chronyd", "ntpd", "systemd-timesyn", "openntpd", "ntpsec")
+T = TypeVar("T")
+PERIOD_DAYS = {"daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """Map section name → body. A section that appears twice keeps the first copy."""
+    out: dict[str, str] = {}
+    marks = list(SECTION.finditer(text))
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+        out.setdefault(mark.group(1), text[mark.end():end].strip("\n"))
+    return out
+
+
+def parse_host(sections: dict[str, str], *, processes: list[str] | None = None,
+               listeners: list[Listener] | None = None,
+               backup_path: str | None = None) -> HostFacts:
+    """Build HostFacts; `processes`/`listeners` override the script's when psutil saw them."""
+    now = _clock(sections.get("clock"))
+    procs = processes if processes is not None else _lines_or_none(sections.get("processes"))
+    pam = sections.get("pam")
+    return HostFacts(
+        collected_at=now,
+        os=_os(sections),
+        antimalware=_safe(lambda: _clamav(sections.get("clamav"), procs)),
+        patching=_safe(lambda: _patching(sections.get("pkg_last_change"), sections.get("pending"),
+                                         sections.get("clock"))),
+        password_policy=_safe(lambda: _password_policy(sections.get("login_defs"),
+                                                       sections.get("pwquality"), pam)),
+        lockout=_safe(lambda: _lockout(pam, sections.get("faillock"))),
+        firewall=_safe(lambda: _firewall(sections.get("firewall"))),
+        listeners=listeners if listeners is not None else _safe(
+            lambda: _listeners(sections.get("listeners"))),
+        processes=procs,
+        accounts=_safe(lambda: _accounts(sections.get("passwd"), sections.get("shadow"),
+                                         sections.get("lastlog"))),
+        privileges=_safe(lambda: _privileges(sections.get("passwd"), sections.get("group"),
+                                             sections.get("sudoers"))),
+        logging=_safe(lambda: _logging(procs, sections.get("journald"), sections.get("logrotate"))),
+        time=_safe(lambda: _time(sections.get("timesync"), procs)),
+        backup=_safe(lambda: _backup(backup_path, sections.get("backup"))),
+        encryption=_safe(lambda: _encryption(sections.get("lsblk"))),
+        packages=_safe(lambda: _packages(sections.get("packages"))),
+    )
+
+
+def _safe(build: Callable[[], T | None]) -> T | None:
+    """A parser that trips over garbage yields unknown, not a crash or a pass."""
+    try:
+        return build()
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _lines_or_none(body: str | None) -> list[str] | None:
+    if body is None:
+        return None
+    return sorted({line.strip() for line in body.splitlines() if line.strip()})
+
+
+def _clock(body: str | None) -> datetime:
+    try:
+        assert body is not None
+        return datetime.fromtimestamp(int(body.split()[0]), UTC)
+    except (AssertionError, ValueError, IndexError):
+        return datetime.now(UTC)
+
+
+def _tz(body: str | None) -> timezone:
+    try:
+        assert body is not None
+        raw = body.split()[1]
+        sign = -1 if raw[0] == "-" else 1
+        return timezone(sign * timedelta(hours=int(raw[1:3]), minutes=int(raw[3:5])))
+    except (AssertionError, ValueError, IndexError):
+        return UTC
+
+
+def _kv(body: str | None, sep: str | None = None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in (body or "").splitlines():
+        parts = line.split("=", 1) if sep == "=" else line.split(None, 1)
+        if len(parts) == 2:
+            out[parts[0].strip()] = parts[1].strip().strip('"')
+    return out
+
+
+def _os(sections: dict[str, str]) -> OsInfo:
+    rel = _kv(sections.get("os_release"), "=")
+    return OsInfo(
+        family="linux",
+        distro_id=rel.get("ID"),
+        name=rel.get("PRETTY_NAME") or rel.get("NAME"),
+        version_id=rel.get("VERSION_ID"),
+        kernel=(sections.get("kernel") or "").strip() or None,
+        hostname=(sections.get("hostname") or "").strip()[:253] or None,
+    )
+
+
+def _clamav(body: str | None, procs: list[str] | None) -> AntiMalware | None:
+    if body is None and procs is None:
+        return None
+    times = []
+    for line in (body or "").splitlines():
+        parts = line.split()
+        if parts and parts[0].isdigit():
+            times.append(int(parts[0]))
+    running = None if procs is None else "clamd" in procs
+    if not times and not running:
+        return AntiMalware(products=[])
+    newest = max(times) if times else None
+    return AntiMalware(products=[AvProduct(
+        name="ClamAV",
+        running=running,
+        realtime=None if procs is None else "clamonacc" in procs,
+        signature_time=datetime.fromtimestamp(newest, UTC) if newest else None,
+    )])
+
+
+def _patching(last: str | None, pending: str | None, clock: str | None) -> Patching | None:
+    if last is None and pending is None:
+        return None
+    manager = None
+    last_update: datetime | None = None
+    for line in (last or "").splitlines():
+        parts = line.split()
+        if line.startswith("rpm ") and len(parts) == 2 and parts[1].isdigit():
+            manager = "rpm"
+            last_update = datetime.fromtimestamp(int(parts[1]), UTC)
+        elif len(parts) >= 3 and re.fullmatch(r"\d{4}-\d\d-\d\d", parts[0]):
+            manager = "dpkg"
+            local = datetime.strptime(f"{parts[0]} {parts[1]}", "%Y-%m-%d %H:%M:%S")
+            last_update = local.replace(tzinfo=_tz(clock)).astimezone(UTC)
+    total = security = None
+    lines = (pending or "").splitlines()
+    if lines and lines[0] == "@@apt":
+        manager = manager or "dpkg"
+        inst = [line for line in lines[1:] if line.startswith("Inst ")]
+        total, security = len(inst), sum("security" in line.lower() for line in inst)
+    elif lines and lines[0] == "@@dnf":
+        rows = [line for line in lines[1:] if len(line.split()) == 3]
+        total = security = len(rows)
+    return Patching(manager=manager, last_update=last_update,
+                    pending_updates=total, pending_security=security)
+
+
+def _module_args(pam: str, module: str) -> dict[str, str] | None:
+    """Arguments of the first active line that loads `module`, or None when absent."""
+    for line in pam.splitlines():
+        if line.startswith("#"):
+            continue
+        tokens = line.split()
+        if any(tok.endswith(module) for tok in tokens):
+            idx = next(i for i, tok in enumerate(tokens) if tok.endswith(module))
+            return _kv("\n".join(tokens[idx + 1:]), "=") | {
+                t: "" for t in tokens[idx + 1:] if "=" not in t}
+    return None
+
+
+def _password_policy(login_defs: str | None, pwq: str | None, pam: str | None) -> PasswordPolicy:
+    defs = _kv(login_defs)
+    max_days = _int(defs.get("PASS_MAX_DAYS"))
+    if not pam:
+        return PasswordPolicy(max_age_days=max_days, source="login.defs")
+    args = _module_args(pam, "pam_pwquality.so") or _module_args(pam, "pam_cracklib.so")
+    unix = _module_args(pam, "pam_unix.so") or {}
+    history_args = _module_args(pam, "pam_pwhistory.so") or {}
+    history = _int(history_args.get("remember")) or _int(unix.get("remember"))
+    if args is None:
+        return PasswordPolicy(min_length=_int(unix.get("minlen")) or 6, min_classes=1,
+                              max_age_days=max_days, history=history, source="pam_unix")
+    conf = _kv(pwq, "=") | args
+    credits = sum(1 for key in ("dcredit", "ucredit", "lcredit", "ocredit")
+                  if (_int(conf.get(key)) or 0) < 0)
+    classes = max(_int(conf.get("minclass")) or 0, credits) or 1
+    return PasswordPolicy(min_length=_int(conf.get("minlen")) or 8, min_classes=classes,
+                          max_age_days=max_days, history=history, source="pam_pwquality")
+
+
+def _lockout(pam: str | None, faillock_conf: str | None) -> LockoutPolicy | None:
+    if not pam:
+        return None
+    for module, defaults in (("pam_faillock.so", {"deny": "3", "unlock_time": "600"}),
+                             ("pam_tally2.so", {"deny": "0", "unlock_time": "0"})):
+        args = _module_args(pam, module)
+        if args is not None:
+            conf = defaults | (_kv(faillock_conf, "=") if module == "pam_faillock.so" else {}) | args
+            return LockoutPolicy(threshold=_int(conf.get("deny")),
+                                 duration_s=_int(conf.get("unlock_time")), source=module)
+    return LockoutPolicy(threshold=0, duration_s=None, source="pam (no lockout module)")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _firewall(body: str | None) -> Firewall | None:
+    if body is None:
+        return None
+    blocks: dict[str, str] = {}
+    current = None
+    for line in body.splitlines():
+        if line.startswith("@@"):
+            current = line[2:]
+            blocks[current] = ""
+        elif current:
+            blocks[current] += line + "\n"
+    denied = ("Operation not permitted", "must be root", "Permission denied",
+              "need to be root", "you must be root")
+    readable = {k: v for k, v in blocks.items() if not any(d.lower() in v.lower() for d in denied)}
+    if "ufw" in readable and "Status: active" in readable["ufw"]:
+        return Firewall(enabled=True, backend="ufw", detail="Status: active")
+    if "firewalld" in readable and readable["firewalld"].strip().startswith("running"):
+        return Firewall(enabled=True, backend="firewalld", detail="running")
+    nft = readable.get("nft", "")
+    if re.search(r"hook input .*policy drop", nft) or re.search(r"hook input[\s\S]*?\b(drop|reject)\b", nft):
+        return Firewall(enabled=True, backend="nftables", detail="input chain drops or rejects")
+    ipt = readable.get("iptables", "")
+    if re.search(r"^-P INPUT DROP", ipt, re.M) or re.search(r"^-A INPUT .*-j (DROP|REJECT)", ipt, re.M):
+        return Firewall(enabled=True, backend="iptables", detail="INPUT drops or rejects")
+    if not blocks:
+        return Firewall(enabled=False, backend=None, detail="no firewall tool installed")
+    if not readable:
+        return None  # tools exist but we lacked the rights to read them
+    return Firewall(enabled=False, backend=",".join(sorted(readable)), detail="no filtering rules")
+
+
+def _listeners(body: str | None) -> list[Listener] | None:
+    if body is None:
+        return None
+    found: set[tuple[str, str, int]] = set()
+    proto = "tcp"
+    for line in body.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if parts[0] == "sl":
+            proto = "udp" if "drops" in line else "tcp"
+            continue
+        if len(parts) < 4 or ":" not in parts[1]:
+            continue
+        state = parts[3]
+        if (proto == "tcp" and state != "0A") or (proto == "udp" and state != "07"):
+            continue
+        addr_hex, port_hex = parts[1].split(":")
+        found.add((proto, _hex_addr(addr_hex), int(port_hex, 16)))
+    return [Listener(proto="udp" if p == "udp" else "tcp", address=a, port=n)
+            for p, a, n in sorted(found)]
+
+
+def _hex_addr(raw: str) -> str:
+    if len(raw) == 8:
+        return ".".join(str(int(raw[i:i + 2], 16)) for i in (6, 4, 2, 0))
+    words = [raw[i:i + 8] for i in range(0, 32, 8)]
+    flipped = "".join("".join(w[j:j + 2] for j in (6, 4, 2, 0)) for w in words)
+    return str(ipaddress.IPv6Address(bytes.fromhex(flipped)))
+
+
+def _accounts(passwd: str | None, shadow: str | None, lastlog: str | None) -> list[Account] | None:
+    if passwd is None:
+        return None
+    states: dict[str, str] = {}
+    if shadow and not shadow.startswith("@@unreadable"):
+        for line in shadow.splitlines():
+            parts = line.split(":")
+            if len(parts) >= 2 and parts[1] in ("set", "empty", "locked"):
+                states[parts[0]] = parts[1]
+    logins = _lastlog(lastlog)
+    out = []
+    for line in passwd.splitlines():
+        parts = line.split(":")
+        if len(parts) < 7 or not parts[2].isdigit():
+            continue
+        shell = parts[6]
+        state = states.get(parts[0])
+        login = logins.get(parts[0])
+        out.append(Account(
+            name=parts[0], uid=int(parts[2]), shell=shell,
+            can_login=not shell.endswith(NOLOGIN_SHELLS) and state != "locked",
+            password=state,  # type: ignore[arg-type]
+            last_login=login if isinstance(login, datetime) else None,
+            never_logged_in=None if login is None else login == "never",
+        ))
+    return out
+
+
+def _lastlog(body: str | None) -> dict[str, datetime | str]:
+    out: dict[str, datetime | str] = {}
+    for line in (body or "").splitlines()[1:]:
+        parts = line.split()
+        if not parts:
+            continue
+        if "**Never logged in**" in line:
+            out[parts[0]] = "never"
+            continue
+        try:
+            out[parts[0]] = datetime.strptime(" ".join(parts[-6:]), "%a %b %d %H:%M:%S %z %Y")
+        except ValueError:
+            continue
+    return out
+
+
+def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> Privileges | None:
+    if passwd is None:
+        return None
+    uid0 = [p.split(":")[0] for p in passwd.splitlines()
+            if len(p.split(":")) >= 3 and p.split(":")[2] == "0"]
+    if sudoers is None or sudoers.startswith("@@unreadable"):
+        return Privileges(uid0_accounts=uid0, sudo_users=None)
+    members: dict[str, set[str]] = {}
+    primary: dict[str, set[str]] = {}
+    for line in (group or "").splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4:
+            members[parts[0]] = {m for m in parts[3].split(",") if m}
+            primary.setdefault(parts[2], set())
+    for line in passwd.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4:
+            primary.setdefault(parts[3], set()).add(parts[0])
+    gid_of = {line.split(":")[0]: line.split(":")[2] for line in (group or "").splitlines()
+              if len(line.split(":")) >= 3}
+    users: set[str] = set()
+    skip = ("Defaults", "User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "#", "@")
+    for line in sudoers.splitlines():
+        if line.startswith(skip) or "=" not in line:
+            continue
+        who = line.split()[0]
+        for name in who.split(","):
+            if name.startswith("%"):
+                grp = name[1:]
+                users |= members.get(grp, set()) | primary.get(gid_of.get(grp, ""), set())
+            else:
+                users.add(name)
+    return Privileges(uid0_accounts=uid0, sudo_users=sorted(users))
+
+
+def _logging(procs: list[str] | None, journald: str | None, logrotate: str | None) -> Logging:
+    conf = _kv(journald, "=")
+    storage = conf.get("Storage", "auto")
+    has_dir = "@@var_log_journal" in (journald or "")
+    persistent = storage == "persistent" or (storage == "auto" and has_dir)
+    retention = None
+    rotate = re.search(r"^\s*rotate\s+(\d+)", logrotate or "", re.M)
+    period = re.search(r"^\s*(daily|weekly|monthly|yearly)\b", logrotate or "", re.M)
+    if rotate:
+        retention = int(rotate.group(1)) * PERIOD_DAYS[period.group(1) if period else "weekly"]
+    return Logging(
+        audit_daemon=None if procs is None else "auditd" in procs,
+        journald_persistent=None if journald is None else persistent,
+        syslog_daemon=None if procs is None else any(p in procs for p in ("rsyslogd", "syslog-ng")),
+        retention_days=retention,
+    )
+
+
+def _time(body: str | None, procs: list[str] | None) -> TimeSync | None:
+    if body is None and procs is None:
+        return None
+    conf = _kv(body, "=")
+    synced = {"yes": True, "no": False}.get(conf.get("NTPSynchronized", ""))
+    service = next((p for p in (procs or []) if p.startswith(TIME_SERVICES)), None)
+    return TimeSync(synchronized=synced, service=service)
+
+
+def _backup(path: str | None, body: str | None) -> Backup | None:
+    if path is None or body is None:
+        return None
+    if "@@missing" in body:
+        return Backup(path=path, exists=False)
+    kv = _kv(body)
+    newest = kv.get("newest", "").strip()
+    dev = kv.get("dev", "").split()
+    return Backup(
+        path=path, exists=True,
+        files=_int(kv.get("files")) or 0,
+        newest_file_time=datetime.fromtimestamp(float(newest), UTC) if newest else None,
+        same_device_as_root=(dev[0] == dev[1]) if len(dev) == 2 else None,
+        fstype=kv.get("fstype") or None,
+    )
+
+
+def _encryption(body: str | None) -> Encryption | None:
+    if not body:
+        return None
+    tree: Any = json.loads(body)
+    encrypted: list[str] = []
+    root_encrypted = False
+
+    def walk(devs: list[dict[str, Any]], under_crypt: bool) -> None:
+        nonlocal root_encrypted
+        for dev in devs:
+            crypt = under_crypt or dev.get("type") == "crypt"
+            if dev.get("type") == "crypt":
+                encrypted.append(str(dev.get("name")))
+            if dev.get("mountpoint") == "/" and crypt:
+                root_encrypted = True
+            walk(dev.get("children") or [], crypt)
+
+    walk(tree.get("blockdevices") or [], False)
+    return Encryption(encrypted_volumes=encrypted, root_encrypted=root_encrypted)
+
+
+def _packages(body: str | None) -> list[Package] | None:
+    if body is None:
+        return None
+    out = []
+    for line in body.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2 and parts[0]:
+            out.append(Package(name=parts[0][:200], version=parts[1][:100]))
+    return out

@@ -1,0 +1,170 @@
+"""Collect facts from a Linux host over SSH: one batched script, strict host keys.
+
+Host keys are pinned in the auditor's own known_hosts file. An unknown host is refused
+until the officer pins it with `auditor hosts trust`; a changed key is always refused.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from auditor.collect.base import MAX_OUTPUT, HostResult, linux_script, sections_evidence, truncated
+from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.errors import CollectionError
+from auditor.facts import CollectionFailure
+from auditor.inventory import Asset
+
+
+@dataclass(frozen=True)
+class HostKey:
+    """A host key as seen on the wire, with the name under which it is pinned."""
+
+    host_id: str
+    key: paramiko.PKey
+
+    @property
+    def fingerprint(self) -> str:
+        return self.key.fingerprint  # "SHA256:…"
+
+
+def known_host_name(asset: Asset) -> str:
+    """OpenSSH's spelling: bare host for port 22, "[host]:port" otherwise."""
+    port = asset.port or 22
+    assert asset.address is not None
+    return asset.address if port == 22 else f"[{asset.address}]:{port}"
+
+
+def fetch_host_key(asset: Asset, timeout_s: float) -> HostKey:
+    """Read the server's host key without authenticating (for `hosts trust`)."""
+    assert asset.address is not None
+    try:
+        sock = socket.create_connection((asset.address, asset.port or 22), timeout=timeout_s)
+    except OSError as exc:
+        raise CollectionError("ssh.unreachable", type(exc).__name__) from None
+    transport = paramiko.Transport(sock)
+    try:
+        transport.start_client(timeout=timeout_s)
+        return HostKey(known_host_name(asset), transport.get_remote_server_key())
+    except (paramiko.SSHException, OSError, EOFError) as exc:
+        raise CollectionError("ssh.handshake_failed", type(exc).__name__) from None
+    finally:
+        transport.close()
+
+
+def pin_host_key(known_hosts: Path, seen: HostKey, *, replace: bool = False) -> str:
+    """Record `seen` in known_hosts; refuse to overwrite a different key unless `replace`.
+
+    Returns "added", "unchanged" or "replaced".
+    """
+    hostkeys = paramiko.HostKeys()
+    if known_hosts.exists():
+        hostkeys.load(str(known_hosts))
+    current = hostkeys.lookup(seen.host_id)
+    old = current.get(seen.key.get_name()) if current else None
+    if old is not None and old == seen.key:
+        return "unchanged"
+    if current and not replace:
+        raise CollectionError("ssh.host_key_changed", seen.host_id)
+    if current:
+        del hostkeys[seen.host_id]
+    hostkeys.add(seen.host_id, seen.key.get_name(), seen.key)
+    known_hosts.parent.mkdir(parents=True, exist_ok=True)
+    tmp = known_hosts.with_suffix(".tmp")
+    hostkeys.save(str(tmp))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, known_hosts)
+    return "replaced" if current else "added"
+
+
+def collect_ssh(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
+    """Run the fact script on `asset`; any failure becomes a typed CollectionFailure."""
+    try:
+        text = _run(asset, known_hosts, timeout_s)
+    except CollectionError as exc:
+        return HostResult(failures=[CollectionFailure(source="ssh", code=exc.code,
+                                                      detail=exc.detail)])
+    sections = split_sections(text)
+    if "os_release" not in sections and "passwd" not in sections:
+        return HostResult(failures=[CollectionFailure(source="ssh", code="collect.garbage",
+                                                      detail=f"{len(text)} bytes")],
+                          evidence={"raw-output.txt": text[:65536].encode()})
+    host = parse_host(sections, backup_path=asset.backup.path if asset.backup else None)
+    return HostResult(host=host, failures=truncated(sections), evidence=sections_evidence(sections))
+
+
+def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> paramiko.SSHClient:
+    assert asset.address is not None and asset.credential is not None
+    cred = asset.credential
+    client = paramiko.SSHClient()
+    if known_hosts.exists():
+        client.load_host_keys(str(known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    password = os.environ.get(cred.password_env) if cred.password_env else None
+    passphrase = os.environ.get(cred.key_passphrase_env) if cred.key_passphrase_env else None
+    if cred.password_env and password is None:
+        raise CollectionError("ssh.secret_env_missing", cred.password_env)
+    try:
+        client.connect(
+            asset.address, port=asset.port or 22, username=cred.user,
+            key_filename=str(cred.key_file) if cred.key_file else None,
+            passphrase=passphrase, password=password,
+            allow_agent=cred.agent, look_for_keys=False,
+            timeout=timeout_s, banner_timeout=timeout_s, auth_timeout=timeout_s,
+        )
+    except paramiko.BadHostKeyException as exc:
+        client.close()
+        raise CollectionError(
+            "ssh.host_key_changed",
+            f"expected {exc.expected_key.fingerprint}, got {exc.key.fingerprint}",
+        ) from None
+    except paramiko.AuthenticationException:
+        client.close()
+        raise CollectionError("ssh.auth_failed", cred.user) from None
+    except paramiko.SSHException as exc:
+        client.close()
+        code = "ssh.host_key_unknown" if "known_hosts" in str(exc) else "ssh.handshake_failed"
+        raise CollectionError(code, known_host_name(asset)) from None
+    except (OSError, EOFError) as exc:
+        client.close()
+        code = "ssh.timeout" if isinstance(exc, TimeoutError | socket.timeout) else "ssh.unreachable"
+        raise CollectionError(code, type(exc).__name__) from None
+    return client
+
+
+def _run(asset: Asset, known_hosts: Path, timeout_s: int) -> str:
+    deadline = time.monotonic() + timeout_s
+    client = _connect(asset, known_hosts, timeout_s)
+    try:
+        transport = client.get_transport()
+        assert transport is not None
+        channel = transport.open_session(timeout=timeout_s)
+        channel.settimeout(1.0)
+        channel.exec_command("/bin/sh -s")
+        channel.sendall(linux_script(asset).encode())
+        channel.shutdown_write()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise CollectionError("ssh.timeout", f"{timeout_s}s")
+            try:
+                data = channel.recv(65536)
+            except TimeoutError:
+                continue
+            if not data:
+                break
+            size += len(data)
+            if size > MAX_OUTPUT:
+                raise CollectionError("collect.too_much_output", f">{MAX_OUTPUT} bytes")
+            chunks.append(data)
+        return b"".join(chunks).decode("utf-8", "replace")
+    except (paramiko.SSHException, OSError, EOFError) as exc:
+        raise CollectionError("ssh.session_failed", type(exc).__name__) from None
+    finally:
+        client.close()

@@ -1,0 +1,34 @@
+"""Input problems that name file, line and field, collected so a user sees all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file; `code` is a message-catalogue key."""
+
+    file: str
+    line: int | None
+    field: str | None
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class InputError(Exception):
+    """Raised with every problem found in one input file (never a partial list)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in input")
+        self.problems = problems
+
+
+class CollectionError(Exception):
+    """A collector could not gather facts for one asset; `code` is a catalogue key."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail

@@ -1,0 +1,190 @@
+"""Typed facts that collectors gather and checks judge.
+
+A field that could not be read is `None` (unknown), never `False`: a check must be able
+to tell "firewall off" from "we could not see the firewall".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OsInfo(Fact):
+    family: Literal["linux", "windows"]
+    distro_id: str | None = None
+    name: str | None = None
+    version_id: str | None = None
+    kernel: str | None = None
+    hostname: str | None = None
+
+
+class AvProduct(Fact):
+    name: str
+    running: bool | None = None
+    realtime: bool | None = None
+    signature_time: datetime | None = None
+
+
+class AntiMalware(Fact):
+    products: list[AvProduct] = Field(default_factory=list)
+
+
+class Patching(Fact):
+    manager: str | None = None
+    last_update: datetime | None = None
+    pending_updates: int | None = None
+    pending_security: int | None = None
+
+
+class PasswordPolicy(Fact):
+    min_length: int | None = None
+    min_classes: int | None = None
+    max_age_days: int | None = None
+    history: int | None = None
+    source: str = ""
+
+
+class LockoutPolicy(Fact):
+    threshold: int | None = None  # 0 means "never lock"
+    duration_s: int | None = None  # 0 means "until an admin unlocks"
+    source: str = ""
+
+
+class Firewall(Fact):
+    enabled: bool | None = None
+    backend: str | None = None
+    detail: str = ""
+
+
+class Listener(Fact):
+    proto: Literal["tcp", "udp"]
+    address: str
+    port: int
+
+
+class Account(Fact):
+    name: str
+    uid: int
+    shell: str
+    can_login: bool
+    password: Literal["set", "empty", "locked"] | None = None
+    last_login: datetime | None = None
+    never_logged_in: bool | None = None
+
+
+class Privileges(Fact):
+    uid0_accounts: list[str]
+    sudo_users: list[str] | None = None  # None when sudoers could not be read
+
+
+class Logging(Fact):
+    audit_daemon: bool | None = None
+    journald_persistent: bool | None = None
+    syslog_daemon: bool | None = None
+    retention_days: int | None = None
+
+
+class TimeSync(Fact):
+    synchronized: bool | None = None
+    service: str | None = None
+
+
+class Backup(Fact):
+    path: str
+    exists: bool
+    newest_file_time: datetime | None = None
+    files: int = 0
+    same_device_as_root: bool | None = None
+    fstype: str | None = None
+
+
+class Encryption(Fact):
+    encrypted_volumes: list[str] = Field(default_factory=list)
+    root_encrypted: bool | None = None
+
+
+class Package(Fact):
+    name: str
+    version: str
+
+
+class HostFacts(Fact):
+    """Everything read from one Linux (later also Windows) host."""
+
+    collected_at: datetime
+    os: OsInfo
+    antimalware: AntiMalware | None = None
+    patching: Patching | None = None
+    password_policy: PasswordPolicy | None = None
+    lockout: LockoutPolicy | None = None
+    firewall: Firewall | None = None
+    listeners: list[Listener] | None = None
+    processes: list[str] | None = None
+    accounts: list[Account] | None = None
+    privileges: Privileges | None = None
+    logging: Logging | None = None
+    time: TimeSync | None = None
+    backup: Backup | None = None
+    encryption: Encryption | None = None
+    packages: list[Package] | None = None
+
+
+class OpenPort(Fact):
+    port: int
+    proto: Literal["tcp", "udp"] = "tcp"
+    service: str | None = None
+    product: str | None = None
+    version: str | None = None
+
+
+class ScanFacts(Fact):
+    """What nmap saw from the auditor's position for one address."""
+
+    address: str
+    scanned_at: datetime
+    arguments: str
+    host_up: bool
+    open_ports: list[OpenPort] = Field(default_factory=list)
+
+
+class Attestation(Fact):
+    """A management requirement recorded by the officer, with its evidence file digest."""
+
+    requirement: str
+    decision_no: str
+    date: datetime
+    signer: str
+    evidence: str | None = None
+    evidence_sha256: str | None = None
+    note: str | None = None
+
+
+class CollectionFailure(Fact):
+    source: str
+    code: str
+    detail: str = ""
+
+
+class Declared(Fact):
+    """What the inventory says should be true, for checks that compare claim and reality."""
+
+    kind: str
+    admins: list[str] = Field(default_factory=list)
+    backup_configured: bool = False
+
+
+class AssetFacts(Fact):
+    """All facts for one asset from every collector, and what failed."""
+
+    asset_id: str
+    declared: Declared
+    host: HostFacts | None = None
+    scan: ScanFacts | None = None
+    failures: list[CollectionFailure] = Field(default_factory=list)

@@ -1,0 +1,266 @@
+"""The commune's description of itself: organisation, assets, and how to reach them.
+
+Secrets are never written here. A credential is a *reference*: an environment variable,
+a key file, or the ssh-agent. Loading gives every problem at once, with file and line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from auditor.errors import InputError, Problem
+from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, validate
+
+SECRET_KEYS = frozenset(
+    {"password", "passwd", "pass", "pwd", "secret", "token", "passphrase", "private_key", "pin"}
+)
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_ASSET_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Model(BaseModel):
+    """Strict, immutable base for everything read from a file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AssetKind(StrEnum):
+    linux = "linux"
+    windows = "windows"
+    netdevice = "netdevice"
+    website = "website"
+    segment = "segment"
+
+
+class Connection(StrEnum):
+    local = "local"
+    ssh = "ssh"
+    winrm = "winrm"
+    import_ = "import"
+
+
+class Criticality(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Person(Model):
+    name: str = Field(min_length=1, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class Organisation(Model):
+    name: str = Field(min_length=1, max_length=300)
+    commune: str = Field(min_length=1, max_length=200)
+    province: str = Field(min_length=1, max_length=200)
+    security_officer: Person
+    incident_contact: Person
+    incident_deputy: Person | None = None
+
+
+class Credential(Model):
+    """How to authenticate: by reference only (env var, key file or ssh-agent)."""
+
+    user: str = Field(min_length=1, max_length=64)
+    key_file: Path | None = None
+    key_passphrase_env: str | None = None
+    password_env: str | None = None
+    agent: bool = False
+
+    @model_validator(mode="after")
+    def _one_method(self) -> Credential:
+        if not (self.key_file or self.password_env or self.agent):
+            raise CodedValueError("inventory.credential_method")
+        return self
+
+
+class BackupSpec(Model):
+    """Where this asset's backups land, so the collector can read the newest file time."""
+
+    path: str = Field(min_length=1, max_length=4096)
+    pattern: str = Field(default="*", max_length=200)
+
+
+class Asset(Model):
+    id: str = Field(pattern=_ASSET_ID)
+    name: str = Field(min_length=1, max_length=300)
+    kind: AssetKind
+    connection: Connection
+    address: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    credential: Credential | None = None
+    owner: str | None = Field(default=None, max_length=200)
+    location: str | None = Field(default=None, max_length=200)
+    criticality: Criticality = Criticality.medium
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    backup: BackupSpec | None = None
+    scan: bool = True
+    admins: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+        if _HOSTNAME.match(value) and not value.replace(".", "").isdigit():
+            return value
+        raise CodedValueError("inventory.bad_address")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Asset:
+        if self.connection is Connection.ssh:
+            if not self.address:
+                raise CodedValueError("inventory.ssh_needs_address")
+            if self.credential is None:
+                raise CodedValueError("inventory.ssh_needs_credential")
+        if self.connection is Connection.local and self.kind is not AssetKind.linux:
+            raise CodedValueError("inventory.local_linux_only")
+        return self
+
+    @property
+    def scan_address(self) -> str | None:
+        """The address nmap should probe for this asset (local means loopback)."""
+        if not self.scan:
+            return None
+        if self.connection is Connection.local:
+            return self.address or "127.0.0.1"
+        return self.address
+
+
+class ScanSettings(Model):
+    ports: str = Field(default="21-23,25,53,69,80,110,135,139,143,161,443,445,3389,5900,8080",
+                       pattern=r"^[0-9,\-]{1,500}$")
+    timeout_s: int = Field(default=300, ge=5, le=3600)
+    service_detection: bool = False
+
+
+class Settings(Model):
+    ssh_timeout_s: int = Field(default=60, ge=1, le=3600)
+    concurrency: int = Field(default=8, ge=1, le=128)
+    known_hosts: Path | None = None
+
+
+class Inventory(Model):
+    organisation: Organisation
+    policy: str = Field(default="nd85-level2", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    overrides: Path | None = None
+    attestations: Path | None = None
+    assets: list[Asset] = Field(min_length=1, max_length=5000)
+    scan: ScanSettings = Field(default_factory=ScanSettings)
+    settings: Settings = Field(default_factory=Settings)
+
+    def asset(self, asset_id: str) -> Asset:
+        return next(a for a in self.assets if a.id == asset_id)
+
+
+def load_inventory(path: Path) -> Inventory:
+    """Load and validate an inventory file; raise InputError listing every problem."""
+    loaded = load_yaml(path)
+    problems = _secret_problems(loaded) + _duplicate_ids(loaded)
+    try:
+        inventory = validate(Inventory, loaded)
+    except InputError as exc:
+        flagged = {p.field for p in problems}
+        problems += [p for p in exc.problems if p.field not in flagged]
+        raise InputError(problems) from None
+    inventory = _resolve_paths(inventory, path.parent)
+    problems += _missing_files(inventory, loaded)
+    if problems:
+        raise InputError(problems)
+    return inventory
+
+
+def _secret_problems(loaded: LoadedYaml) -> list[Problem]:
+    """Refuse anything that looks like an inline secret, without echoing its value."""
+    found: list[Problem] = []
+
+    def walk(node: Any, loc: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                child = (*loc, str(key))
+                if str(key).lower() in SECRET_KEYS and not isinstance(value, dict | list):
+                    found.append(
+                        Problem(loaded.file, loaded.line_of(child), dotted(child),
+                                "inventory.inline_secret", {"key": str(key)})
+                    )
+                else:
+                    walk(value, child)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, (*loc, index))
+
+    walk(loaded.data, ())
+    return found
+
+
+def _duplicate_ids(loaded: LoadedYaml) -> list[Problem]:
+    assets = loaded.data.get("assets") if isinstance(loaded.data, dict) else None
+    if not isinstance(assets, list):
+        return []
+    first_line: dict[str, int | None] = {}
+    found: list[Problem] = []
+    for index, asset in enumerate(assets):
+        if not isinstance(asset, dict) or not isinstance(asset.get("id"), str):
+            continue
+        loc = ("assets", index, "id")
+        if asset["id"] in first_line:
+            found.append(Problem(loaded.file, loaded.line_of(loc), dotted(loc),
+                                 "inventory.duplicate_id",
+                                 {"id": asset["id"], "first_line": first_line[asset["id"]]}))
+        else:
+            first_line[asset["id"]] = loaded.line_of(loc)
+    return found
+
+
+def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
+    """Make relative paths relative to the inventory file, not the working directory."""
+
+    def fix(p: Path | None) -> Path | None:
+        if p is None:
+            return None
+        p = p.expanduser()
+        return p if p.is_absolute() else (base / p)
+
+    assets = [
+        a.model_copy(update={"credential": a.credential.model_copy(
+            update={"key_file": fix(a.credential.key_file)})}) if a.credential else a
+        for a in inventory.assets
+    ]
+    settings = inventory.settings.model_copy(update={"known_hosts": fix(inventory.settings.known_hosts)})
+    return inventory.model_copy(update={
+        "assets": assets, "settings": settings,
+        "overrides": fix(inventory.overrides), "attestations": fix(inventory.attestations),
+    })
+
+
+def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
+    found: list[Problem] = []
+    for loc, target in (
+        (("overrides",), inventory.overrides),
+        (("attestations",), inventory.attestations),
+    ):
+        if target is not None and not target.is_file():
+            found.append(Problem(loaded.file, loaded.line_of(loc), dotted(loc),
+                                 "inventory.file_not_found", {"path": str(target)}))
+    for index, asset in enumerate(inventory.assets):
+        key = asset.credential.key_file if asset.credential else None
+        if key is not None and not key.is_file():
+            loc = ("assets", index, "credential", "key_file")
+            found.append(Problem(loaded.file, loaded.line_of(loc), dotted(loc),
+                                 "inventory.file_not_found", {"path": str(key)}))
+    return found
+

@@ -1,0 +1,1 @@
+"""User-facing strings, one catalogue per language."""

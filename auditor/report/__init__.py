@@ -1,0 +1,1 @@
+"""Report building, rendering and signing."""

@@ -1,0 +1,1 @@
+"""Built-in checks: pure functions over facts, one module per family."""

@@ -1,0 +1,127 @@
+"""Passwords, lockout, privileged and inactive accounts (L2-ACC-*)."""
+
+from __future__ import annotations
+
+from auditor.checking import NoParams, Outcome, check
+from auditor.facts import AssetFacts, HostFacts
+
+from ._params import MaxDays, Params, days_between
+
+
+class MinLength(Params):
+    min_length: int
+
+
+class MinClasses(Params):
+    min_classes: int
+
+
+class MaxAttempts(Params):
+    max_attempts: int
+
+
+class MinSeconds(Params):
+    min_seconds: int
+
+
+class HumanAccounts(Params):
+    max_days: int
+    min_uid: int
+
+
+@check("pwd.min_length", needs="host", params=MinLength)
+def min_length(facts: HostFacts, p: MinLength) -> Outcome:
+    """Minimum password length enforced by the system is at least `min_length`."""
+    policy = facts.password_policy
+    return Outcome.at_least(policy.min_length if policy else None, p.min_length,
+                            what="password length")
+
+
+@check("pwd.complexity", needs="host", params=MinClasses)
+def complexity(facts: HostFacts, p: MinClasses) -> Outcome:
+    """Passwords must mix at least `min_classes` character classes."""
+    policy = facts.password_policy
+    return Outcome.at_least(policy.min_classes if policy else None, p.min_classes,
+                            what="character classes")
+
+
+@check("pwd.max_age", needs="host", params=MaxDays)
+def max_age(facts: HostFacts, p: MaxDays) -> Outcome:
+    """Passwords expire after at most `max_days` days (0 or 99999 means never)."""
+    policy = facts.password_policy
+    days = policy.max_age_days if policy else None
+    if days is not None and days <= 0:
+        return Outcome.fail(observed=days, expected=f"≤ {p.max_days}", note="outcome.never_expires")
+    return Outcome.at_most(days, p.max_days, what="password age")
+
+
+@check("lockout.threshold", needs="host", params=MaxAttempts)
+def lockout_threshold(facts: HostFacts, p: MaxAttempts) -> Outcome:
+    """Accounts lock after at most `max_attempts` failed logins (0 = never locks = fail)."""
+    return Outcome.at_most(facts.lockout.threshold if facts.lockout else None, p.max_attempts,
+                           what="lockout threshold", zero_means_unlimited=True)
+
+
+@check("lockout.duration", needs="host", params=MinSeconds)
+def lockout_duration(facts: HostFacts, p: MinSeconds) -> Outcome:
+    """A locked account stays locked ≥ `min_seconds` (0 = until an admin unlocks = pass)."""
+    lock = facts.lockout
+    if lock is not None and lock.threshold == 0:
+        return Outcome.fail(observed=0, expected=f"≥ {p.min_seconds}", note="outcome.no_lockout")
+    seconds = lock.duration_s if lock else None
+    if seconds == 0:
+        return Outcome.ok(observed=0, expected=f"≥ {p.min_seconds}", note="outcome.admin_unlock")
+    return Outcome.at_least(seconds, p.min_seconds, what="lockout duration")
+
+
+@check("acct.no_empty_password", needs="host")
+def no_empty_password(facts: HostFacts, _: NoParams) -> Outcome:
+    """No account may have an empty password (a default-account weakness)."""
+    accounts = facts.accounts
+    if accounts is None or all(a.password is None for a in accounts):
+        return Outcome.unknown("outcome.not_collected", what="password states")
+    empty = sorted(a.name for a in accounts if a.password == "empty")
+    return Outcome.fail(observed=empty, expected="[]") if empty else Outcome.ok(observed=[],
+                                                                              expected="[]")
+
+
+@check("acct.inactive", needs="host", params=HumanAccounts)
+def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
+    """Enabled personal accounts unused for more than `max_days` days must be disabled."""
+    if facts.accounts is None:
+        return Outcome.unknown("outcome.not_collected", what="accounts")
+    people = [a for a in facts.accounts if a.uid >= p.min_uid and a.can_login and a.uid < 65534]
+    if any(a.never_logged_in is None and a.last_login is None for a in people):
+        return Outcome.unknown("outcome.not_collected", what="last logins")
+    stale = sorted(
+        a.name for a in people
+        if a.never_logged_in
+        or (a.last_login is not None and days_between(a.last_login, facts.collected_at) > p.max_days)
+    )
+    if stale:
+        return Outcome.fail(observed=stale, expected=f"≤ {p.max_days}")
+    return Outcome.ok(observed=[], expected=f"≤ {p.max_days}")
+
+
+@check("priv.single_uid0", needs="host")
+def single_uid0(facts: HostFacts, _: NoParams) -> Outcome:
+    """Only `root` has user id 0; a second uid-0 account is a hidden administrator."""
+    if facts.privileges is None:
+        return Outcome.unknown("outcome.not_collected", what="accounts")
+    others = sorted(n for n in facts.privileges.uid0_accounts if n != "root")
+    return Outcome.fail(observed=others, expected="[root]") if others else Outcome.ok(
+        observed=["root"], expected="[root]")
+
+
+@check("priv.sudo_declared", needs="asset")
+def sudo_declared(facts: AssetFacts, _: NoParams) -> Outcome:
+    """Everyone with sudo rights is listed as an administrator of the asset in the inventory."""
+    priv = facts.host.privileges if facts.host else None
+    if priv is None or priv.sudo_users is None:
+        return Outcome.unknown("outcome.not_collected", what="sudoers")
+    allowed = set(facts.declared.admins) | {"root"}
+    extra = sorted(set(priv.sudo_users) - allowed)
+    if extra:
+        return Outcome.fail(observed=extra, expected=", ".join(sorted(allowed)),
+                            note="outcome.undeclared_admins")
+    return Outcome.ok(observed=sorted(priv.sudo_users), expected=", ".join(sorted(allowed)))

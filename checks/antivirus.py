@@ -1,0 +1,66 @@
+"""Anti-malware present, running, fresh, and centrally managed (L2-MAL-*)."""
+
+from __future__ import annotations
+
+from auditor.checking import Outcome, check
+from auditor.facts import HostFacts
+
+from ._params import Params, days_between
+
+
+class ProductNames(Params):
+    """Product name → process names that prove it runs (vendor lists live in policy)."""
+
+    products: dict[str, list[str]]
+
+
+class SignatureAge(Params):
+    max_days: int
+
+
+def _running(facts: HostFacts, products: dict[str, list[str]]) -> list[str] | None:
+    if facts.antimalware is None and facts.processes is None:
+        return None
+    names = [p.name for p in (facts.antimalware.products if facts.antimalware else []) if p.running]
+    procs = set(facts.processes or [])
+    names += [name for name, binaries in products.items() if procs.intersection(binaries)]
+    return sorted(set(names))
+
+
+@check("av.running", needs="host", params=ProductNames)
+def av_running(facts: HostFacts, p: ProductNames) -> Outcome:
+    """At least one anti-malware product is running on the host."""
+    running = _running(facts, p.products)
+    if running is None:
+        return Outcome.unknown("outcome.not_collected", what="anti-malware")
+    if running:
+        return Outcome.ok(observed=running, expected="≥ 1")
+    return Outcome.fail(observed=[], expected="≥ 1", note="outcome.no_antimalware")
+
+
+@check("av.signature_age", needs="host", params=SignatureAge)
+def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
+    """The newest signature database of any product is at most `max_days` old."""
+    if facts.antimalware is None:
+        return Outcome.unknown("outcome.not_collected", what="anti-malware")
+    times = [prod.signature_time for prod in facts.antimalware.products if prod.signature_time]
+    if not facts.antimalware.products:
+        return Outcome.fail(observed=None, expected=f"≤ {p.max_days}",
+                            note="outcome.no_antimalware")
+    if not times:
+        return Outcome.unknown("outcome.not_collected", what="signature date")
+    age = round(days_between(max(times), facts.collected_at), 1)
+    return Outcome.at_most(age, p.max_days, what="signature age")
+
+
+@check("av.central_agent", needs="host", params=ProductNames)
+def av_central_agent(facts: HostFacts, p: ProductNames) -> Outcome:
+    """A centrally managed anti-malware / provincial SOC agent runs on the host."""
+    if facts.processes is None:
+        return Outcome.unknown("outcome.not_collected", what="processes")
+    procs = set(facts.processes)
+    found = sorted(name for name, binaries in p.products.items() if procs.intersection(binaries))
+    if found:
+        return Outcome.ok(observed=found, expected="≥ 1")
+    return Outcome.fail(observed=[], expected=", ".join(sorted(p.products)),
+                        note="outcome.no_central_agent")

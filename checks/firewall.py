@@ -1,0 +1,17 @@
+"""Host firewall is on (L2-CFG-FW-01)."""
+
+from __future__ import annotations
+
+from auditor.checking import NoParams, Outcome, check
+from auditor.facts import HostFacts
+
+
+@check("fw.host_enabled", needs="host")
+def host_enabled(facts: HostFacts, _: NoParams) -> Outcome:
+    """A host firewall filters inbound traffic (ufw, firewalld, nftables or iptables)."""
+    fw = facts.firewall
+    if fw is None or fw.enabled is None:
+        return Outcome.unknown("outcome.not_collected", what="firewall")
+    observed = f"{fw.backend or '-'}: {fw.detail}"
+    return Outcome.ok(observed=observed, expected="on") if fw.enabled else Outcome.fail(
+        observed=observed, expected="on")

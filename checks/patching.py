@@ -1,0 +1,28 @@
+"""Operating system and package patches are current (L2-VUL-PATCH-01)."""
+
+from __future__ import annotations
+
+from auditor.checking import Outcome, check
+from auditor.facts import HostFacts
+
+from ._params import MaxDays, Params, days_between
+
+
+class MaxPending(Params):
+    max_pending: int
+
+
+@check("patch.last_update_age", needs="host", params=MaxDays)
+def last_update_age(facts: HostFacts, p: MaxDays) -> Outcome:
+    """The last successful package install/upgrade is at most `max_days` old."""
+    if facts.patching is None or facts.patching.last_update is None:
+        return Outcome.unknown("outcome.not_collected", what="last update")
+    age = round(days_between(facts.patching.last_update, facts.collected_at), 1)
+    return Outcome.at_most(age, p.max_days, what="last update")
+
+
+@check("patch.pending_security", needs="host", params=MaxPending)
+def pending_security(facts: HostFacts, p: MaxPending) -> Outcome:
+    """No more than `max_pending` security updates are waiting to be installed."""
+    pending = facts.patching.pending_security if facts.patching else None
+    return Outcome.at_most(pending, p.max_pending, what="pending security updates")

@@ -1,0 +1,65 @@
+"""Supported OS, no unapproved software, encryption at rest (L2-AST-*)."""
+
+from __future__ import annotations
+
+from datetime import date
+from fnmatch import fnmatchcase
+
+from auditor.checking import NoParams, Outcome, check
+from auditor.facts import HostFacts
+
+from ._params import Params
+
+
+class EolTable(Params):
+    """distro id → version → end-of-support date (an updatable table in the policy)."""
+
+    eol: dict[str, dict[str, date]]
+
+
+class SoftwareRules(Params):
+    deny: list[str]
+    allow: list[str] | None = None
+
+
+@check("sw.os_supported", needs="host", params=EolTable)
+def os_supported(facts: HostFacts, p: EolTable) -> Outcome:
+    """The operating system release is still supported by its vendor on the audit date."""
+    distro, version = facts.os.distro_id, facts.os.version_id
+    if not distro or not version:
+        return Outcome.unknown("outcome.not_collected", what="OS release")
+    table = p.eol.get(distro, {})
+    end = table.get(version) or table.get(version.split(".")[0])
+    observed = f"{facts.os.name or distro} {version}"
+    if end is None:
+        return Outcome.unknown("outcome.eol_unknown", os=observed)
+    if facts.collected_at.date() > end:
+        return Outcome.fail(observed=observed, expected=f"≥ {end.isoformat()}",
+                            note="outcome.eol_passed", end=end.isoformat())
+    return Outcome.ok(observed=observed, expected=f"≥ {end.isoformat()}",
+                      note="outcome.eol_until", end=end.isoformat())
+
+
+@check("sw.unapproved", needs="host", params=SoftwareRules)
+def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
+    """No installed package matches the deny list (or falls outside the allow list)."""
+    if facts.packages is None:
+        return Outcome.unknown("outcome.not_collected", what="installed software")
+    names = [pkg.name for pkg in facts.packages]
+    bad = {n for n in names if any(fnmatchcase(n, pat) for pat in p.deny)}
+    if p.allow is not None:
+        bad |= {n for n in names if not any(fnmatchcase(n, pat) for pat in p.allow)}
+    if bad:
+        return Outcome.fail(observed=sorted(bad)[:50], expected="[]", count=len(bad))
+    return Outcome.ok(observed=[], expected="[]", count=len(names))
+
+
+@check("enc.at_rest", needs="host")
+def at_rest(facts: HostFacts, _: NoParams) -> Outcome:
+    """The system volume is encrypted (LUKS), protecting citizen data if a disk walks away."""
+    enc = facts.encryption
+    if enc is None or enc.root_encrypted is None:
+        return Outcome.unknown("outcome.not_collected", what="disk encryption")
+    if enc.root_encrypted:
+        return Outcome.ok(observed=enc.encrypted_volumes, expected="/ on LUKS")
+    return Outcome.fail(observed=enc.encrypted_volumes, expected="/ on LUKS")

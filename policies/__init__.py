@@ -1,0 +1,1 @@
+"""Policy packs shipped as package data (YAML)."""
