@@ -14,9 +14,9 @@ class MaxDays(Params):
 
 
 class PortList(Params):
-    """Ports considered insecure, port number → protocol name shown to the officer."""
+    """Insecure ports as "port/proto" (e.g. "23/tcp") → protocol name shown to the officer."""
 
-    ports: dict[int, str]
+    ports: dict[str, str]
 
 
 def days_between(earlier: object, later: object) -> float:

@@ -15,8 +15,9 @@ def insecure_listeners(facts: HostFacts, p: PortList) -> Outcome:
     """No insecure protocol (telnet, FTP, TFTP, r-services…) listens beyond loopback."""
     if facts.listeners is None:
         return Outcome.unknown("outcome.not_collected", what="listening sockets")
-    bad = sorted({f"{lst.port}/{lst.proto} {p.ports[lst.port]}" for lst in facts.listeners
-                  if lst.port in p.ports and not lst.address.startswith(LOOPBACK)})
+    bad = sorted({f"{lst.port}/{lst.proto} {p.ports[f'{lst.port}/{lst.proto}']}"
+                  for lst in facts.listeners
+                  if f"{lst.port}/{lst.proto}" in p.ports and not lst.address.startswith(LOOPBACK)})
     return Outcome.fail(observed=bad, expected="[]") if bad else Outcome.ok(observed=[],
                                                                           expected="[]")
 
@@ -26,8 +27,8 @@ def insecure_ports(facts: ScanFacts, p: PortList) -> Outcome:
     """nmap finds none of the insecure ports open on the asset's address."""
     if not facts.host_up:
         return Outcome.unknown("outcome.host_not_answering", address=facts.address)
-    bad = sorted(f"{o.port}/{o.proto} {p.ports[o.port]}" for o in facts.open_ports
-                 if o.port in p.ports)
+    bad = sorted(f"{o.port}/{o.proto} {p.ports[f'{o.port}/{o.proto}']}"
+                 for o in facts.open_ports if f"{o.port}/{o.proto}" in p.ports)
     return Outcome.fail(observed=bad, expected="[]") if bad else Outcome.ok(observed=[],
                                                                           expected="[]")
 

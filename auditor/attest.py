@@ -1,0 +1,84 @@
+"""Management requirements recorded by the officer: decision number, date, signer, evidence.
+
+The evidence file's sha256 goes into the report, so a later change to the scanned decision
+is visible. An attestation older than the policy's review period counts as not met.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.errors import InputError, Problem
+from auditor.yamlfile import dotted, load_yaml, validate
+
+
+class AttestationEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requirement: str
+    decision_no: str = Field(min_length=1, max_length=200)
+    date: date
+    signer: str = Field(min_length=1, max_length=300)
+    evidence: Path | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AttestationFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attestations: list[AttestationEntry] = Field(default_factory=list, max_length=1000)
+
+
+class Recorded(BaseModel):
+    """An attestation ready for evaluation: evidence resolved and hashed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry: AttestationEntry
+    evidence_path: Path | None
+    evidence_sha256: str | None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Recorded]:
+    """Newest attestation per requirement; problems (unknown id, missing file) all at once."""
+    loaded = load_yaml(path)
+    parsed = validate(AttestationFile, loaded)
+    problems: list[Problem] = []
+    newest: dict[str, Recorded] = {}
+    for index, entry in enumerate(parsed.attestations):
+        loc = ("attestations", index)
+        if entry.requirement not in known_requirements:
+            problems.append(Problem(loaded.file, loaded.line_of((*loc, "requirement")),
+                                    dotted((*loc, "requirement")), "policy.unknown_requirement",
+                                    {"id": entry.requirement}))
+            continue
+        evidence = None
+        digest = None
+        if entry.evidence is not None:
+            evidence = entry.evidence.expanduser()
+            evidence = evidence if evidence.is_absolute() else path.parent / evidence
+            if not evidence.is_file():
+                problems.append(Problem(loaded.file, loaded.line_of((*loc, "evidence")),
+                                        dotted((*loc, "evidence")), "inventory.file_not_found",
+                                        {"path": str(evidence)}))
+                continue
+            digest = sha256_file(evidence)
+        current = newest.get(entry.requirement)
+        if current is None or entry.date > current.entry.date:
+            newest[entry.requirement] = Recorded(entry=entry, evidence_path=evidence,
+                                                 evidence_sha256=digest)
+    if problems:
+        raise InputError(problems)
+    return newest

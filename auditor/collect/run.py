@@ -1,0 +1,82 @@
+"""Collect facts from every asset of an inventory, concurrently, then scan with nmap.
+
+Per-asset failures never stop the audit: each becomes a CollectionFailure on that asset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.collect import nmap_scan
+from auditor.collect.base import HostResult
+from auditor.collect.local import collect_local
+from auditor.collect.ssh import collect_ssh
+from auditor.facts import AssetFacts, CollectionFailure, Declared
+from auditor.inventory import Asset, AssetKind, Connection, Inventory
+
+Progress = Callable[[str, str], None]  # (asset id, event) — "done", "failed", "scan"
+
+
+@dataclass
+class Collected:
+    facts: dict[str, AssetFacts] = field(default_factory=dict)
+    evidence: dict[str, dict[str, bytes]] = field(default_factory=dict)  # asset → name → bytes
+
+
+def collect_host(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
+    """Pick the collector for the asset's connection; unsupported ones fail clearly."""
+    if asset.connection is Connection.local:
+        return collect_local(asset, timeout_s)
+    if asset.connection is Connection.ssh and asset.kind is AssetKind.linux:
+        return collect_ssh(asset, known_hosts, timeout_s)
+    return HostResult(failures=[CollectionFailure(
+        source=asset.connection.value, code="collect.not_supported",
+        detail=f"{asset.kind.value}/{asset.connection.value}")])
+
+
+def collect_all(inventory: Inventory, known_hosts: Path,
+                progress: Progress | None = None) -> Collected:
+    """Hosts in parallel (bounded by settings.concurrency), then one nmap run."""
+    out = Collected()
+    hosts: dict[str, HostResult] = {}
+    timeout = inventory.settings.ssh_timeout_s
+    with ThreadPoolExecutor(max_workers=inventory.settings.concurrency) as pool:
+        futures = {pool.submit(collect_host, a, known_hosts, timeout): a for a in inventory.assets}
+        for future in as_completed(futures):
+            asset = futures[future]
+            try:
+                hosts[asset.id] = future.result()
+            except Exception as exc:  # a collector bug is this asset's error, not the audit's
+                hosts[asset.id] = HostResult(failures=[CollectionFailure(
+                    source=asset.connection.value, code="collect.crashed",
+                    detail=type(exc).__name__)])
+            if progress:
+                progress(asset.id, "failed" if hosts[asset.id].host is None else "done")
+    targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
+    scan = nmap_scan.ScanResult()
+    if targets:
+        if progress:
+            progress(",".join(targets), "scan")
+        scan = nmap_scan.scan(list(targets.values()), inventory.scan)
+    for asset in inventory.assets:
+        result = hosts[asset.id]
+        failures = list(result.failures)
+        address = targets.get(asset.id)
+        if address and address in scan.failures:
+            failures.append(scan.failures[address])
+        out.facts[asset.id] = AssetFacts(
+            asset_id=asset.id,
+            declared=Declared(kind=asset.kind.value, admins=asset.admins,
+                              backup_configured=asset.backup is not None),
+            host=result.host,
+            scan=scan.by_address.get(address) if address else None,
+            failures=failures,
+        )
+        evidence = dict(result.evidence)
+        if address and scan.evidence:
+            evidence["nmap.xml"] = scan.evidence
+        out.evidence[asset.id] = evidence
+    return out

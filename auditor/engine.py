@@ -1,0 +1,220 @@
+"""policy × facts → results, per check, per asset × requirement, and for the organisation.
+
+The engine never collects: it judges facts it is given. A check that cannot see its fact
+is `error`, and an `error` never rolls up into `met`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.attest import Recorded
+from auditor.checking import Observed, Outcome, Registry, Status
+from auditor.facts import AssetFacts
+from auditor.inventory import Asset
+from auditor.policy import Pack, Requirement
+
+
+class ReqStatus(StrEnum):
+    met = "met"
+    partly_met = "partly_met"
+    not_met = "not_met"
+    not_assessed = "not_assessed"
+    not_applicable = "not_applicable"
+
+
+_FROM_CHECK = {
+    Status.passed: ReqStatus.met,
+    Status.waived: ReqStatus.met,
+    Status.failed: ReqStatus.not_met,
+    Status.error: ReqStatus.not_assessed,
+    Status.manual: ReqStatus.not_assessed,
+    Status.not_applicable: ReqStatus.not_applicable,
+}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CheckResult(Model):
+    check: str
+    status: Status
+    observed: Observed = None
+    expected: str | None = None
+    note: str | None = None
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class AssetRequirement(Model):
+    asset_id: str
+    requirement: str
+    status: ReqStatus
+    checks: list[CheckResult]
+
+
+class AttestationResult(Model):
+    status: Status
+    note: str
+    decision_no: str | None = None
+    date: date | None = None
+    signer: str | None = None
+    valid_until: date | None = None
+    evidence: str | None = None
+    evidence_sha256: str | None = None
+
+
+class RequirementResult(Model):
+    requirement: str
+    status: ReqStatus
+    assets: dict[str, ReqStatus]
+    attestation: AttestationResult | None = None
+    note: str | None = None
+
+
+class Summary(Model):
+    counts: dict[str, int]
+    applicable: int
+    assessed: int
+    coverage: float
+    checks_total: int
+    checks_assessed: int
+    collection_failures: int
+
+
+class Evaluation(Model):
+    requirements: list[RequirementResult]
+    asset_results: list[AssetRequirement]
+    summary: Summary
+
+
+def combine(statuses: Iterable[ReqStatus]) -> ReqStatus:
+    """Roll several statuses into one: any failure beside a success is *partly met*;
+    unknowns never make *met*."""
+    seen = [s for s in statuses if s is not ReqStatus.not_applicable]
+    if not seen:
+        return ReqStatus.not_applicable
+    if all(s is ReqStatus.met for s in seen):
+        return ReqStatus.met
+    failing = any(s in (ReqStatus.not_met, ReqStatus.partly_met) for s in seen)
+    passing = any(s in (ReqStatus.met, ReqStatus.partly_met) for s in seen)
+    if failing:
+        return ReqStatus.partly_met if passing else ReqStatus.not_met
+    return ReqStatus.not_assessed
+
+
+def _facts_for(needs: str, af: AssetFacts) -> Any:
+    return {"host": af.host, "scan": af.scan, "asset": af if af.host else None}[needs]
+
+
+def run_check(registry: Registry, check_id: str, params: dict[str, Any], asset: Asset,
+              af: AssetFacts) -> CheckResult:
+    spec = registry[check_id]
+    facts = _facts_for(spec.needs, af)
+    if facts is None:
+        if spec.needs == "scan" and asset.scan_address is None:
+            outcome = Outcome.unknown("outcome.scan_disabled")
+        else:
+            failure = next((f for f in af.failures
+                            if (f.source == "nmap") == (spec.needs == "scan")), None)
+            outcome = (Outcome.unknown("outcome.collection_failed", code=failure.code,
+                                       detail=failure.detail)
+                       if failure else Outcome.unknown("outcome.not_collected", what=spec.needs))
+    else:
+        try:
+            outcome = spec.run(facts, params)
+        except Exception as exc:  # a check bug must not stop the audit or pass silently
+            outcome = Outcome.unknown("outcome.check_crashed", detail=type(exc).__name__)
+    return CheckResult(check=check_id, **outcome.model_dump())
+
+
+def judge_attestation(req: Requirement, recorded: Recorded | None, today: date) -> AttestationResult:
+    assert req.attestation is not None
+    if recorded is None:
+        return AttestationResult(status=Status.manual, note="outcome.awaiting_attestation")
+    entry = recorded.entry
+    months = req.attestation.review_months
+    year, month = divmod(entry.date.month - 1 + months, 12)
+    day = min(entry.date.day, 28)
+    valid_until = date(entry.date.year + year, month + 1, day)
+    common: dict[str, Any] = {
+        "decision_no": entry.decision_no, "date": entry.date, "signer": entry.signer,
+        "valid_until": valid_until,
+        "evidence": recorded.evidence_path.name if recorded.evidence_path else None,
+        "evidence_sha256": recorded.evidence_sha256,
+    }
+    if req.attestation.evidence_required and recorded.evidence_sha256 is None:
+        return AttestationResult(status=Status.failed, note="outcome.attestation_no_evidence",
+                                 **common)
+    if valid_until < today:
+        return AttestationResult(status=Status.failed, note="outcome.attestation_expired", **common)
+    if entry.date > today:
+        return AttestationResult(status=Status.failed, note="outcome.attestation_future", **common)
+    return AttestationResult(status=Status.passed, note="outcome.attested", **common)
+
+
+def evaluate(pack: Pack, assets: list[Asset], facts: dict[str, AssetFacts],
+             attestations: dict[str, Recorded], registry: Registry, today: date) -> Evaluation:
+    """Judge every requirement of the pack against every asset it applies to."""
+    requirements: list[RequirementResult] = []
+    asset_results: list[AssetRequirement] = []
+    for req in pack.requirements:
+        if req.not_applicable is not None:
+            requirements.append(RequirementResult(requirement=req.id,
+                                                  status=ReqStatus.not_applicable, assets={},
+                                                  note="outcome.not_applicable_policy"))
+            continue
+        relevant = [a for a in assets if a.kind in req.applies_to]
+        per_asset: dict[str, ReqStatus] = {}
+        if req.checks:
+            for asset in relevant:
+                refs = [c for c in req.checks if c.kinds is None or asset.kind in c.kinds]
+                results = [run_check(registry, c.id, c.params, asset, facts[asset.id])
+                           for c in refs]
+                status = (combine(_FROM_CHECK[r.status] for r in results) if results
+                          else ReqStatus.not_assessed)
+                per_asset[asset.id] = status
+                asset_results.append(AssetRequirement(asset_id=asset.id, requirement=req.id,
+                                                      status=status, checks=results))
+        attestation = None
+        statuses = list(per_asset.values())
+        if req.attestation is not None:
+            attestation = judge_attestation(req, attestations.get(req.id), today)
+            statuses.append(_FROM_CHECK[attestation.status])
+        note = None
+        if req.applies_to and not relevant:
+            statuses = []
+            attestation = None
+            note = "outcome.no_asset_of_kind"
+            status = (ReqStatus.not_applicable if req.when_no_asset == "not_applicable"
+                      else ReqStatus.not_assessed)
+        else:
+            status = combine(statuses)
+        requirements.append(RequirementResult(requirement=req.id, status=status,
+                                              assets=per_asset, attestation=attestation,
+                                              note=note))
+    return Evaluation(requirements=requirements, asset_results=asset_results,
+                      summary=_summary(requirements, asset_results, facts))
+
+
+def _summary(requirements: list[RequirementResult], asset_results: list[AssetRequirement],
+             facts: dict[str, AssetFacts]) -> Summary:
+    counts = {s.value: 0 for s in ReqStatus}
+    for r in requirements:
+        counts[r.status.value] += 1
+    applicable = sum(1 for r in requirements if r.status is not ReqStatus.not_applicable)
+    assessed = sum(1 for r in requirements
+                   if r.status not in (ReqStatus.not_applicable, ReqStatus.not_assessed))
+    checks = [c for ar in asset_results for c in ar.checks]
+    checks_assessed = sum(1 for c in checks if c.status not in (Status.error, Status.manual))
+    return Summary(
+        counts=counts, applicable=applicable, assessed=assessed,
+        coverage=round(assessed / applicable, 4) if applicable else 0.0,
+        checks_total=len(checks), checks_assessed=checks_assessed,
+        collection_failures=sum(len(f.failures) for f in facts.values()),
+    )

@@ -1,0 +1,243 @@
+"""Policy packs: requirements, their legal references, checks and thresholds, as data.
+
+A pack may `extends:` another (the NĐ 331 pack extends the NĐ 85 one). A commune may
+tailor thresholds in an overrides file where every change carries a justification that
+the report prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from auditor.checking import Registry
+from auditor.errors import InputError, Problem
+from auditor.inventory import AssetKind
+from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, parse_yaml, validate
+
+REQ_ID = r"^L2-[A-Z0-9]+(-[A-Z0-9]+)*-\d{2}$"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Model):
+    """A user-facing text in both languages; Vietnamese is the primary one."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def __call__(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Refs(Model):
+    legacy: str
+    current: str
+
+
+class CheckRef(Model):
+    id: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    kinds: list[AssetKind] | None = None
+
+
+class AttestationSpec(Model):
+    review_months: int = Field(ge=1, le=120)
+    evidence_required: bool = True
+
+
+class Requirement(Model):
+    id: str = Field(pattern=REQ_ID)
+    group: str
+    title: Text
+    refs: Refs
+    severity: Severity
+    threshold: Text | None = None
+    applies_to: list[AssetKind] = Field(default_factory=list)
+    when_no_asset: str = Field(default="not_assessed", pattern="^(not_assessed|not_applicable)$")
+    checks: list[CheckRef] = Field(default_factory=list)
+    attestation: AttestationSpec | None = None
+    not_applicable: Text | None = None
+
+    @model_validator(mode="after")
+    def _assessable(self) -> Requirement:
+        if not (self.checks or self.attestation or self.not_applicable):
+            raise CodedValueError("policy.requirement_unassessable")
+        if self.checks and not self.applies_to:
+            raise CodedValueError("policy.checks_need_kinds")
+        return self
+
+
+class Tailoring(Model):
+    """One local change to the pack, printed in the report with its justification."""
+
+    requirement: str
+    check: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    not_applicable: bool = False
+    justification: str = Field(min_length=10, max_length=2000)
+    approved_by: str | None = None
+
+
+class Overrides(Model):
+    overrides: list[Tailoring] = Field(default_factory=list)
+
+
+class Pack(Model):
+    id: str
+    version: str
+    title: Text
+    legal_basis: list[str]
+    extends: str | None = None
+    requirements: list[Requirement]
+    tailoring: list[Tailoring] = Field(default_factory=list)
+
+    def requirement(self, req_id: str) -> Requirement:
+        return next(r for r in self.requirements if r.id == req_id)
+
+    def ids(self) -> list[str]:
+        return [r.id for r in self.requirements]
+
+    def digest(self) -> str:
+        """sha256 of the effective pack (after extends and tailoring), for the report."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True,
+                               ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def builtin_packs() -> list[str]:
+    return sorted(p.name.removesuffix(".yaml") for p in files("auditor.policies").iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def _load_raw(name_or_path: str, depth: int = 0) -> tuple[LoadedYaml, dict[str, Any]]:
+    """Raw pack data with `extends:` merged (child requirements override parent ones by id)."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        loaded = load_yaml(path)
+    else:
+        resource = files("auditor.policies").joinpath(f"{name_or_path}.yaml")
+        if not resource.is_file():
+            raise InputError([Problem(name_or_path, None, None, "policy.unknown_pack",
+                                      {"known": ", ".join(builtin_packs())})])
+        loaded = parse_yaml(resource.read_text(encoding="utf-8"), f"policies/{name_or_path}.yaml")
+    data = loaded.data if isinstance(loaded.data, dict) else {}
+    parent = data.get("extends")
+    if isinstance(parent, str) and depth < 5:
+        _, base = _load_raw(parent, depth + 1)
+        data = _merge_pack(base, data)
+    return loaded, data
+
+
+def _merge_pack(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = {**base, **{k: v for k, v in child.items() if k != "requirements"}}
+    by_id = {r["id"]: r for r in base.get("requirements", []) if isinstance(r, dict)}
+    for req in child.get("requirements", []):
+        if not isinstance(req, dict):
+            continue
+        old = by_id.get(req.get("id", ""))
+        if old is None:
+            by_id[req["id"]] = req
+            continue
+        new = {**old, **req}
+        if "checks" in req and "checks" in old:
+            olds = {c["id"]: c for c in old["checks"]}
+            new["checks"] = [{**olds.get(c["id"], {}), **c,
+                              "params": {**olds.get(c["id"], {}).get("params", {}),
+                                         **c.get("params", {})}} for c in req["checks"]]
+        by_id[req["id"]] = new
+    merged["requirements"] = list(by_id.values())
+    return merged
+
+
+def load_policy(name_or_path: str, registry: Registry, overrides: Path | None = None) -> Pack:
+    """Load a pack by name or path, check it against the registry, apply local tailoring."""
+    loaded, data = _load_raw(name_or_path)
+    pack = validate(Pack, LoadedYaml(loaded.file, data, loaded.lines))
+    problems = _check_pack(pack, registry, loaded)
+    if problems:
+        raise InputError(problems)
+    if overrides is None:
+        return pack
+    tail_file = load_yaml(overrides)
+    tailoring = validate(Overrides, tail_file)
+    problems = []
+    for index, change in enumerate(tailoring.overrides):
+        loc = ("overrides", index)
+        line = tail_file.line_of(loc)
+        if change.requirement not in pack.ids():
+            problems.append(Problem(tail_file.file, line, dotted((*loc, "requirement")),
+                                    "policy.unknown_requirement", {"id": change.requirement}))
+            continue
+        req = pack.requirement(change.requirement)
+        if change.check is not None:
+            ref = next((c for c in req.checks if c.id == change.check), None)
+            if ref is None:
+                problems.append(Problem(tail_file.file, line, dotted((*loc, "check")),
+                                        "policy.check_not_in_requirement", {"id": change.check}))
+                continue
+            problems += _param_problems(registry, ref.id, {**ref.params, **change.params},
+                                        tail_file.file, line, dotted((*loc, "params")))
+    if problems:
+        raise InputError(problems)
+    return _apply(pack, tailoring.overrides)
+
+
+def _apply(pack: Pack, changes: list[Tailoring]) -> Pack:
+    reqs = []
+    for req in pack.requirements:
+        mine = [c for c in changes if c.requirement == req.id]
+        for change in mine:
+            if change.not_applicable:
+                req = req.model_copy(update={"not_applicable": Text(
+                    vi=change.justification, en=change.justification)})
+            if change.check:
+                req = req.model_copy(update={"checks": [
+                    c.model_copy(update={"params": {**c.params, **change.params}})
+                    if c.id == change.check else c for c in req.checks]})
+        reqs.append(req)
+    return pack.model_copy(update={"requirements": reqs, "tailoring": changes})
+
+
+def _check_pack(pack: Pack, registry: Registry, loaded: LoadedYaml) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, req in enumerate(pack.requirements):
+        loc = ("requirements", index)
+        if req.id in seen:
+            problems.append(Problem(loaded.file, loaded.line_of(loc), dotted((*loc, "id")),
+                                    "policy.duplicate_requirement", {"id": req.id}))
+        seen.add(req.id)
+        for cindex, ref in enumerate(req.checks):
+            cloc = (*loc, "checks", cindex)
+            if ref.id not in registry:
+                problems.append(Problem(loaded.file, loaded.line_of(cloc), dotted(cloc),
+                                        "policy.unknown_check", {"id": ref.id}))
+                continue
+            problems += _param_problems(registry, ref.id, ref.params, loaded.file,
+                                        loaded.line_of(cloc), dotted((*cloc, "params")))
+    return problems
+
+
+def _param_problems(registry: Registry, check_id: str, params: dict[str, Any], file: str,
+                    line: int | None, field: str) -> list[Problem]:
+    try:
+        registry[check_id].params.model_validate(params)
+    except ValidationError as exc:
+        return [Problem(file, line, f"{field}.{'.'.join(map(str, e['loc']))}", "input.invalid",
+                        {"detail": e["msg"]}) for e in exc.errors(include_input=False)]
+    return []
