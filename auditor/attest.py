@@ -7,7 +7,7 @@ is visible. An attestation older than the policy's review period counts as not m
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import datetime as dt
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ class AttestationEntry(BaseModel):
 
     requirement: str
     decision_no: str = Field(min_length=1, max_length=200)
-    date: date
+    date: dt.date
     signer: str = Field(min_length=1, max_length=300)
     evidence: Path | None = None
     note: str | None = Field(default=None, max_length=2000)

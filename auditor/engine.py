@@ -7,7 +7,7 @@ is `error`, and an `error` never rolls up into `met`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -62,9 +62,9 @@ class AttestationResult(Model):
     status: Status
     note: str
     decision_no: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     signer: str | None = None
-    valid_until: date | None = None
+    valid_until: dt.date | None = None
     evidence: str | None = None
     evidence_sha256: str | None = None
 
@@ -133,7 +133,7 @@ def run_check(registry: Registry, check_id: str, params: dict[str, Any], asset: 
     return CheckResult(check=check_id, **outcome.model_dump())
 
 
-def judge_attestation(req: Requirement, recorded: Recorded | None, today: date) -> AttestationResult:
+def judge_attestation(req: Requirement, recorded: Recorded | None, today: dt.date) -> AttestationResult:
     assert req.attestation is not None
     if recorded is None:
         return AttestationResult(status=Status.manual, note="outcome.awaiting_attestation")
@@ -141,7 +141,7 @@ def judge_attestation(req: Requirement, recorded: Recorded | None, today: date) 
     months = req.attestation.review_months
     year, month = divmod(entry.date.month - 1 + months, 12)
     day = min(entry.date.day, 28)
-    valid_until = date(entry.date.year + year, month + 1, day)
+    valid_until = dt.date(entry.date.year + year, month + 1, day)
     common: dict[str, Any] = {
         "decision_no": entry.decision_no, "date": entry.date, "signer": entry.signer,
         "valid_until": valid_until,
@@ -159,7 +159,7 @@ def judge_attestation(req: Requirement, recorded: Recorded | None, today: date) 
 
 
 def evaluate(pack: Pack, assets: list[Asset], facts: dict[str, AssetFacts],
-             attestations: dict[str, Recorded], registry: Registry, today: date) -> Evaluation:
+             attestations: dict[str, Recorded], registry: Registry, today: dt.date) -> Evaluation:
     """Judge every requirement of the pack against every asset it applies to."""
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []

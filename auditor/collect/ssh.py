@@ -17,6 +17,7 @@ import paramiko
 from auditor.collect.base import MAX_OUTPUT, HostResult, linux_script, sections_evidence, truncated
 from auditor.collect.linux_parse import parse_host, split_sections
 from auditor.errors import CollectionError
+from auditor.fileio import atomic_write
 from auditor.facts import CollectionFailure
 from auditor.inventory import Asset
 
@@ -74,11 +75,9 @@ def pin_host_key(known_hosts: Path, seen: HostKey, *, replace: bool = False) -> 
     if current:
         del hostkeys[seen.host_id]
     hostkeys.add(seen.host_id, seen.key.get_name(), seen.key)
-    known_hosts.parent.mkdir(parents=True, exist_ok=True)
-    tmp = known_hosts.with_suffix(".tmp")
-    hostkeys.save(str(tmp))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, known_hosts)
+    lines = "".join(f"{host} {key.get_name()} {key.get_base64()}\n"
+                    for host in hostkeys.keys() for key in hostkeys[host].values())
+    atomic_write(known_hosts, lines.encode(), mode=0o600)
     return "replaced" if current else "added"
 
 

@@ -9,7 +9,6 @@ so that `openssl cms -verify` and `auditor verify` are two independent judges.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
+
+from auditor.fileio import atomic_write
 
 KEY_FILE = "key.pem"
 CERT_FILE = "cert.pem"
@@ -42,16 +43,6 @@ class Signer:
     key: SigningKey
     cert: x509.Certificate
     chain: list[x509.Certificate] = field(default_factory=list)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Create a 0600 file atomically: never a moment where the key is world-readable."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
 
 
 def _encryption(passphrase: bytes | None) -> serialization.KeySerializationEncryption:
@@ -91,6 +82,7 @@ def init_keys(key_dir: Path, organisation: str, *, commune: str | None = None,
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
+    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     _store(key_dir, key, cert, [], passphrase)
     return Signer(key, cert)
 
@@ -106,14 +98,15 @@ def import_p12(key_dir: Path, p12_bytes: bytes, passphrase: bytes | None, *,
         raise SigningError("keys.p12_unreadable") from None
     if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise SigningError("keys.p12_unsupported")
+    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     _store(key_dir, key, cert, list(chain), passphrase)
     return Signer(key, cert, list(chain))
 
 
 def _store(key_dir: Path, key: SigningKey, cert: x509.Certificate,
            chain: list[x509.Certificate], passphrase: bytes | None) -> None:
-    _write_private(key_dir / KEY_FILE, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, _encryption(passphrase)))
+    atomic_write(key_dir / KEY_FILE, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, _encryption(passphrase)), mode=0o600)
     (key_dir / CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     chain_path = key_dir / CHAIN_FILE
     if chain:

@@ -1,0 +1,65 @@
+"""One audit from inventory to signed report — the library call behind `auditor audit`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor.attest import Recorded, load_attestations
+from auditor.checking import discover
+from auditor.collect.run import Progress, collect_all
+from auditor.engine import ReqStatus, evaluate
+from auditor.inventory import load_inventory
+from auditor.policy import load_policy
+from auditor.report.model import Report
+from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
+from auditor.report.writer import AuditInput, write_audit
+
+EXIT_MET, EXIT_FINDINGS, EXIT_INPUT, EXIT_COLLECTION = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    report: Report
+    exit_code: int
+    key_created: bool
+
+
+def signer_for(key_dir: Path, passphrase: bytes | None, organisation: str, commune: str,
+               province: str) -> tuple[Signer, bool]:
+    """Load the signing key, creating one on first use so a first audit runs unattended."""
+    if not (key_dir / KEY_FILE).exists():
+        return init_keys(key_dir, organisation, commune=commune, province=province,
+                         passphrase=passphrase), True
+    return load_signer(key_dir, passphrase), False
+
+
+def exit_code_for(report: Report) -> int:
+    if any(a.failures for a in report.assets):
+        return EXIT_COLLECTION
+    statuses = {r.status for r in report.evaluation.requirements}
+    return EXIT_MET if statuses <= {ReqStatus.met, ReqStatus.not_applicable} else EXIT_FINDINGS
+
+
+def run_audit(inventory_path: Path, out_dir: Path, *, lang: str, key_dir: Path,
+              passphrase: bytes | None, known_hosts: Path,
+              progress: Progress | None = None) -> AuditResult:
+    """Load and check every input first, then collect, judge, write and sign."""
+    inventory_bytes = inventory_path.read_bytes() if inventory_path.is_file() else b""
+    inventory = load_inventory(inventory_path)
+    registry = discover()
+    pack = load_policy(inventory.policy, registry, inventory.overrides)
+    attestations: dict[str, Recorded] = {}
+    if inventory.attestations is not None:
+        attestations = load_attestations(inventory.attestations, set(pack.ids()))
+    org = inventory.organisation
+    signer, created = signer_for(key_dir, passphrase, org.name, org.commune, org.province)
+    collected = collect_all(inventory, inventory.settings.known_hosts or known_hosts, progress)
+    evaluation = evaluate(pack, inventory.assets, collected.facts, attestations, registry,
+                          datetime.now(UTC).date())
+    data = AuditInput(inventory=inventory, inventory_bytes=inventory_bytes, pack=pack,
+                      evaluation=evaluation, facts=collected.facts, evidence=collected.evidence,
+                      attestations=attestations)
+    report = write_audit(out_dir, data, signer, lang)
+    return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

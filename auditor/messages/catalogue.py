@@ -1,0 +1,52 @@
+"""Look up user-facing strings by key in the Vietnamese or English catalogue."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+LANGS = ("vi", "en")
+
+
+class _Keep(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _flatten(node: Any, prefix: str, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(value, f"{prefix}.{key}" if prefix else str(key), out)
+    else:
+        out[prefix] = str(node)
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All strings of one language, keyed "section.key" (check ids keep their dots)."""
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}")
+    text = files("auditor.messages").joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    _flatten(yaml.safe_load(text), "", out)
+    return out
+
+
+class Messages:
+    """Translator bound to one language; unknown keys come back as the key itself."""
+
+    def __init__(self, lang: str = "vi") -> None:
+        self.lang = lang
+        self._strings = catalogue(lang)
+
+    def __call__(self, key: str, **params: Any) -> str:
+        template = self._strings.get(key)
+        if template is None:
+            return key
+        return template.format_map(_Keep(params))
+
+    def has(self, key: str) -> bool:
+        return key in self._strings

@@ -1,0 +1,97 @@
+"""The canonical report: what gets signed. HTML and other formats are views of it.
+
+Serialisation is deterministic (sorted keys, fixed separators, UTF-8) so the same report
+always has the same bytes and the same digest.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from auditor.engine import Evaluation
+from auditor.facts import CollectionFailure
+from auditor.inventory import Organisation
+from auditor.policy import Refs, Severity, Tailoring, Text
+
+SCHEMA_VERSION = "1.0"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ToolInfo(Model):
+    name: str
+    version: str
+
+
+class PolicyInfo(Model):
+    id: str
+    version: str
+    digest: str
+    title: Text
+    legal_basis: list[str]
+
+
+class RequirementInfo(Model):
+    """Requirement text copied into the report so it reads without the policy file."""
+
+    id: str
+    group: str
+    title: Text
+    refs: Refs
+    severity: Severity
+    threshold: Text | None = None
+    has_attestation: bool
+
+
+class AssetInfo(Model):
+    id: str
+    name: str
+    kind: str
+    connection: str
+    address: str | None = None
+    owner: str | None = None
+    location: str | None = None
+    criticality: str
+    os: str | None = None
+    hostname: str | None = None
+    collected_at: datetime | None = None
+    failures: list[CollectionFailure]
+
+
+class EvidenceEntry(Model):
+    path: str
+    sha256: str
+    size: int
+
+
+class Report(Model):
+    schema_version: str
+    report_id: str
+    generated_at: datetime
+    tool: ToolInfo
+    auditor_host: str
+    organisation: Organisation
+    policy: PolicyInfo
+    requirements: list[RequirementInfo]
+    tailoring: list[Tailoring]
+    inventory_sha256: str
+    previous_report_sha256: str | None
+    assets: list[AssetInfo]
+    evaluation: Evaluation
+    evidence: list[EvidenceEntry]
+
+
+def canonical_bytes(report: Report) -> bytes:
+    """The exact bytes that are written and signed."""
+    text = json.dumps(report.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                      indent=1, separators=(",", ": "))
+    return (text + "\n").encode("utf-8")
+
+
+def parse_report(data: bytes) -> Report:
+    return Report.model_validate_json(data)

@@ -1,0 +1,65 @@
+"""Verify a report directory: CMS signature, signer trust, and every evidence file's hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+
+from auditor.report.model import Report, parse_report
+from auditor.report.signing import verify_detached
+from auditor.report.writer import EVIDENCE_DIR, REPORT, SIGNATURE
+
+
+@dataclass
+class Verdict:
+    problems: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    signer: str = ""
+    evidence_checked: int = 0
+    report: Report | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_dir(directory: Path, anchors: list[x509.Certificate]) -> Verdict:
+    """Every failure is listed; the verdict is valid only with none at all."""
+    verdict = Verdict()
+    content_path, sig_path = directory / REPORT, directory / SIGNATURE
+    for path in (content_path, sig_path):
+        if not path.is_file():
+            verdict.problems.append(("verify.missing_file", {"path": str(path)}))
+    if verdict.problems:
+        return verdict
+    content = content_path.read_bytes()
+    check = verify_detached(content, sig_path.read_bytes(), anchors)
+    verdict.signer = check.signer_subject
+    verdict.problems += [(code, {}) for code in check.problems]
+    try:
+        report = parse_report(content)
+    except ValueError:
+        verdict.problems.append(("verify.report_unreadable", {}))
+        return verdict
+    verdict.report = report
+    listed = set()
+    for entry in report.evidence:
+        path = directory / entry.path
+        listed.add(entry.path)
+        if not path.resolve().is_relative_to(directory.resolve()) or not path.is_file():
+            verdict.problems.append(("verify.evidence_missing", {"path": entry.path}))
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != entry.sha256 or len(data) != entry.size:
+            verdict.problems.append(("verify.evidence_changed", {"path": entry.path}))
+            continue
+        verdict.evidence_checked += 1
+    evidence_root = directory / EVIDENCE_DIR
+    if evidence_root.is_dir():
+        for path in sorted(evidence_root.rglob("*")):
+            relative = path.relative_to(directory).as_posix()
+            if path.is_file() and relative not in listed:
+                verdict.problems.append(("verify.evidence_unlisted", {"path": relative}))
+    return verdict

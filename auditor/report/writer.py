@@ -1,0 +1,150 @@
+"""Write one audit to a directory: evidence, report.json, its CMS signature, report.html.
+
+Nothing is lost: an earlier report in the same directory is moved to archive/<its id>/
+first and its digest chained into the new one; each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from auditor import __version__
+from auditor.attest import Recorded
+from auditor.engine import Evaluation
+from auditor.facts import AssetFacts
+from auditor.fileio import atomic_write
+from auditor.inventory import Inventory
+from auditor.policy import Pack
+from auditor.report.html import render_html
+from auditor.report.model import (
+    SCHEMA_VERSION,
+    AssetInfo,
+    EvidenceEntry,
+    PolicyInfo,
+    Report,
+    RequirementInfo,
+    ToolInfo,
+    canonical_bytes,
+    parse_report,
+)
+from auditor.report.signing import Signer, sign_detached
+
+REPORT = "report.json"
+SIGNATURE = "report.json.p7s"
+HTML = "report.html"
+SIGNER_CERT = "signer-cert.pem"
+EVIDENCE_DIR = "evidence"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    """Everything a report is built from; nothing here is collected by the writer."""
+
+    inventory: Inventory
+    inventory_bytes: bytes
+    pack: Pack
+    evaluation: Evaluation
+    facts: dict[str, AssetFacts]
+    evidence: dict[str, dict[str, bytes]]  # asset id → file name → raw bytes
+    attestations: dict[str, Recorded]
+
+
+def _safe_name(name: str) -> str:
+    return _SAFE.sub("_", name).lstrip(".") or "_"
+
+
+def archive_previous(out_dir: Path) -> str | None:
+    """Move an existing report set to archive/<report id>/; return its report.json digest."""
+    old = out_dir / REPORT
+    if not old.exists():
+        return None
+    data = old.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        old_id = parse_report(data).report_id
+    except ValueError:
+        old_id = f"unreadable-{digest[:16]}"
+    target = out_dir / "archive" / _safe_name(old_id)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (REPORT, SIGNATURE, HTML, SIGNER_CERT, EVIDENCE_DIR):
+        if (out_dir / name).exists():
+            shutil.move(str(out_dir / name), str(target / name))
+    return digest
+
+
+def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
+    entries: list[EvidenceEntry] = []
+
+    def put(relative: str, content: bytes) -> None:
+        atomic_write(out_dir / relative, content)
+        entries.append(EvidenceEntry(path=relative, sha256=hashlib.sha256(content).hexdigest(),
+                                     size=len(content)))
+
+    for asset_id, files in sorted(data.evidence.items()):
+        for name, content in sorted(files.items()):
+            put(f"{EVIDENCE_DIR}/{_safe_name(asset_id)}/{_safe_name(name)}", content)
+    for req_id, recorded in sorted(data.attestations.items()):
+        if recorded.evidence_path is not None:
+            name = f"{req_id}-{_safe_name(recorded.evidence_path.name)}"
+            put(f"{EVIDENCE_DIR}/attestations/{name}", recorded.evidence_path.read_bytes())
+    return sorted(entries, key=lambda e: e.path)
+
+
+def build_report(data: AuditInput, evidence: list[EvidenceEntry], previous: str | None,
+                 now: datetime) -> Report:
+    pack = data.pack
+    assets = []
+    for asset in data.inventory.assets:
+        facts = data.facts[asset.id]
+        host = facts.host
+        assets.append(AssetInfo(
+            id=asset.id, name=asset.name, kind=asset.kind.value,
+            connection=asset.connection.value, address=asset.address, owner=asset.owner,
+            location=asset.location, criticality=asset.criticality.value,
+            os=host.os.name if host else None, hostname=host.os.hostname if host else None,
+            collected_at=host.collected_at if host else None, failures=facts.failures,
+        ))
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        report_id=str(uuid.uuid4()),
+        generated_at=now,
+        tool=ToolInfo(name="commune-auditor", version=__version__),
+        auditor_host=socket.gethostname()[:253],
+        organisation=data.inventory.organisation,
+        policy=PolicyInfo(id=pack.id, version=pack.version, digest=pack.digest(),
+                          title=pack.title, legal_basis=pack.legal_basis),
+        requirements=[RequirementInfo(id=r.id, group=r.group, title=r.title, refs=r.refs,
+                                      severity=r.severity, threshold=r.threshold,
+                                      has_attestation=r.attestation is not None)
+                      for r in pack.requirements],
+        tailoring=pack.tailoring,
+        inventory_sha256=hashlib.sha256(data.inventory_bytes).hexdigest(),
+        previous_report_sha256=previous,
+        assets=assets,
+        evaluation=data.evaluation,
+        evidence=evidence,
+    )
+
+
+def write_audit(out_dir: Path, data: AuditInput, signer: Signer, lang: str) -> Report:
+    """Archive any previous report, then write evidence, report, signature and HTML."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = archive_previous(out_dir)
+    evidence = _write_evidence(out_dir, data)
+    report = build_report(data, evidence, previous, datetime.now(UTC).replace(microsecond=0))
+    content = canonical_bytes(report)
+    atomic_write(out_dir / REPORT, content)
+    atomic_write(out_dir / SIGNATURE, sign_detached(content, signer))
+    atomic_write(out_dir / SIGNER_CERT, signer.cert.public_bytes(serialization.Encoding.PEM))
+    atomic_write(out_dir / HTML, render_html(report, lang).encode("utf-8"))
+    return report
