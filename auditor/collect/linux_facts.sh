@@ -27,7 +27,8 @@ if [ -r /etc/shadow ]; then
 else echo "@@unreadable"; fi
 sec group; cap < /etc/group
 sec sudoers
-if [ -r /etc/sudoers ]; then
+if [ ! -e /etc/sudoers ]; then echo "@@absent"
+elif [ -r /etc/sudoers ]; then
   for f in /etc/sudoers /etc/sudoers.d/*; do [ -f "$f" ] && { echo "# file $f"; nocomment "$f"; }; done | cap
 else echo "@@unreadable"; fi
 sec pkg_last_change

@@ -40,12 +40,18 @@ PERIOD_DAYS = {"daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
 
 
 def split_sections(text: str) -> dict[str, str]:
-    """Map section name → body. A section that appears twice keeps the first copy."""
+    """Map section name → body. A section that appears twice keeps the first copy.
+
+    Output without the final `end` marker was cut short: its last section may be partial,
+    so it is dropped rather than trusted.
+    """
     out: dict[str, str] = {}
     marks = list(SECTION.finditer(text))
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
         out.setdefault(mark.group(1), text[mark.end():end].strip("\n"))
+    if marks and "end" not in out:
+        out.pop(marks[-1].group(1), None)
     return out
 
 
@@ -194,7 +200,10 @@ def _module_args(pam: str, module: str) -> dict[str, str] | None:
     return None
 
 
-def _password_policy(login_defs: str | None, pwq: str | None, pam: str | None) -> PasswordPolicy:
+def _password_policy(login_defs: str | None, pwq: str | None,
+                     pam: str | None) -> PasswordPolicy | None:
+    if login_defs is None and pam is None:
+        return None
     defs = _kv(login_defs)
     max_days = _int(defs.get("PASS_MAX_DAYS"))
     if not pam:
@@ -347,6 +356,8 @@ def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> P
             if len(p.split(":")) >= 3 and p.split(":")[2] == "0"]
     if sudoers is None or sudoers.startswith("@@unreadable"):
         return Privileges(uid0_accounts=uid0, sudo_users=None)
+    if sudoers.startswith("@@absent"):  # sudo not installed: nobody can use it
+        return Privileges(uid0_accounts=uid0, sudo_users=[])
     members: dict[str, set[str]] = {}
     primary: dict[str, set[str]] = {}
     for line in (group or "").splitlines():

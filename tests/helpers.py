@@ -1,0 +1,34 @@
+"""Small builders shared by tests: facts with sensible defaults, paths to fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.facts import AssetFacts, Declared, HostFacts, OsInfo, ScanFacts
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def host(**fields: Any) -> HostFacts:
+    """HostFacts at NOW with only the given sub-facts set (all others unknown)."""
+    fields.setdefault("os", OsInfo(family="linux", distro_id="debian", version_id="12",
+                                   name="Debian GNU/Linux 12 (bookworm)"))
+    return HostFacts(collected_at=NOW, **fields)
+
+
+def scan(**fields: Any) -> ScanFacts:
+    fields.setdefault("address", "127.0.0.1")
+    fields.setdefault("host_up", True)
+    return ScanFacts(scanned_at=NOW, arguments="-sT", **fields)
+
+
+def asset_facts(host_facts: HostFacts | None = None, **declared: Any) -> AssetFacts:
+    declared.setdefault("kind", "linux")
+    return AssetFacts(asset_id="a1", declared=Declared(**declared), host=host_facts)
+
+
+def raw(name: str) -> str:
+    return (FIXTURES / "raw" / name).read_text(encoding="utf-8")

@@ -1,0 +1,236 @@
+"""Every registered check: a passing, a failing and an unknown-fact case, with the exact
+status expected. The catalogue test makes sure no check escapes this table."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from auditor.checking import Registry, Status, discover
+from auditor.facts import (
+    Account,
+    AntiMalware,
+    AvProduct,
+    Backup,
+    Encryption,
+    Firewall,
+    Listener,
+    LockoutPolicy,
+    Logging,
+    OpenPort,
+    OsInfo,
+    Package,
+    PasswordPolicy,
+    Patching,
+    Privileges,
+    TimeSync,
+)
+from tests.helpers import NOW, asset_facts, host, scan
+
+DAY = timedelta(days=1)
+AV = {"ESET": ["esets_daemon"]}
+PORTS = {"23/tcp": "Telnet", "21/tcp": "FTP", "3389/tcp": "RDP"}
+EOL = {"debian": {"10": date(2024, 6, 30), "12": date(2028, 6, 30)}}
+
+
+def clam(**kw: Any) -> AntiMalware:
+    return AntiMalware(products=[AvProduct(name="ClamAV", **kw)])
+
+
+def person(name: str, **kw: Any) -> Account:
+    base = {"uid": 1000, "shell": "/bin/bash", "can_login": True, "password": "set"}
+    return Account(name=name, **(base | kw))
+
+
+def backed_up(**kw: Any) -> Any:
+    return asset_facts(host(backup=Backup(path="/b", exists=True, **kw)), backup_configured=True)
+
+
+# (check id, params, facts, expected status)
+CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
+    ("av.running", {"products": AV}, host(antimalware=clam(running=True)), Status.passed),
+    ("av.running", {"products": AV}, host(antimalware=AntiMalware(), processes=["esets_daemon"]),
+     Status.passed),
+    ("av.running", {"products": AV}, host(antimalware=AntiMalware(), processes=["sshd"]),
+     Status.failed),
+    ("av.running", {"products": AV}, host(), Status.error),
+    ("av.signature_age", {"max_days": 3}, host(antimalware=clam(signature_time=NOW - DAY)),
+     Status.passed),
+    ("av.signature_age", {"max_days": 3}, host(antimalware=clam(signature_time=NOW - 9 * DAY)),
+     Status.failed),
+    ("av.signature_age", {"max_days": 3}, host(antimalware=AntiMalware()), Status.failed),
+    ("av.signature_age", {"max_days": 3}, host(antimalware=clam(running=True)), Status.error),
+    ("av.signature_age", {"max_days": 3}, host(), Status.error),
+    ("av.central_agent", {"products": {"Wazuh": ["wazuh-agentd"]}},
+     host(processes=["wazuh-agentd"]), Status.passed),
+    ("av.central_agent", {"products": {"Wazuh": ["wazuh-agentd"]}}, host(processes=["sshd"]),
+     Status.failed),
+    ("av.central_agent", {"products": {"Wazuh": ["wazuh-agentd"]}}, host(), Status.error),
+    ("patch.last_update_age", {"max_days": 35}, host(patching=Patching(last_update=NOW - DAY)),
+     Status.passed),
+    ("patch.last_update_age", {"max_days": 35},
+     host(patching=Patching(last_update=NOW - 120 * DAY)), Status.failed),
+    ("patch.last_update_age", {"max_days": 35}, host(patching=Patching()), Status.error),
+    ("patch.pending_security", {"max_pending": 0}, host(patching=Patching(pending_security=0)),
+     Status.passed),
+    ("patch.pending_security", {"max_pending": 0}, host(patching=Patching(pending_security=4)),
+     Status.failed),
+    ("patch.pending_security", {"max_pending": 0}, host(), Status.error),
+    ("pwd.min_length", {"min_length": 8}, host(password_policy=PasswordPolicy(min_length=12)),
+     Status.passed),
+    ("pwd.min_length", {"min_length": 8}, host(password_policy=PasswordPolicy(min_length=6)),
+     Status.failed),
+    ("pwd.min_length", {"min_length": 8}, host(), Status.error),
+    ("pwd.complexity", {"min_classes": 3}, host(password_policy=PasswordPolicy(min_classes=4)),
+     Status.passed),
+    ("pwd.complexity", {"min_classes": 3}, host(password_policy=PasswordPolicy(min_classes=1)),
+     Status.failed),
+    ("pwd.complexity", {"min_classes": 3}, host(password_policy=PasswordPolicy()), Status.error),
+    ("pwd.max_age", {"max_days": 90}, host(password_policy=PasswordPolicy(max_age_days=60)),
+     Status.passed),
+    ("pwd.max_age", {"max_days": 90}, host(password_policy=PasswordPolicy(max_age_days=99999)),
+     Status.failed),
+    ("pwd.max_age", {"max_days": 90}, host(password_policy=PasswordPolicy(max_age_days=0)),
+     Status.failed),
+    ("pwd.max_age", {"max_days": 90}, host(), Status.error),
+    ("lockout.threshold", {"max_attempts": 10}, host(lockout=LockoutPolicy(threshold=5)),
+     Status.passed),
+    ("lockout.threshold", {"max_attempts": 10}, host(lockout=LockoutPolicy(threshold=0)),
+     Status.failed),
+    ("lockout.threshold", {"max_attempts": 10}, host(lockout=LockoutPolicy(threshold=50)),
+     Status.failed),
+    ("lockout.threshold", {"max_attempts": 10}, host(), Status.error),
+    ("lockout.duration", {"min_seconds": 900},
+     host(lockout=LockoutPolicy(threshold=5, duration_s=1800)), Status.passed),
+    ("lockout.duration", {"min_seconds": 900},
+     host(lockout=LockoutPolicy(threshold=5, duration_s=0)), Status.passed),
+    ("lockout.duration", {"min_seconds": 900},
+     host(lockout=LockoutPolicy(threshold=5, duration_s=60)), Status.failed),
+    ("lockout.duration", {"min_seconds": 900}, host(lockout=LockoutPolicy(threshold=0)),
+     Status.failed),
+    ("lockout.duration", {"min_seconds": 900}, host(), Status.error),
+    ("acct.no_empty_password", {}, host(accounts=[person("a")]), Status.passed),
+    ("acct.no_empty_password", {}, host(accounts=[person("a"), person("b", password="empty")]),
+     Status.failed),
+    ("acct.no_empty_password", {}, host(accounts=[person("a", password=None)]), Status.error),
+    ("acct.inactive", {"max_days": 45, "min_uid": 1000},
+     host(accounts=[person("a", last_login=NOW - 3 * DAY, never_logged_in=False)]), Status.passed),
+    ("acct.inactive", {"max_days": 45, "min_uid": 1000},
+     host(accounts=[person("a", last_login=NOW - 90 * DAY, never_logged_in=False)]),
+     Status.failed),
+    ("acct.inactive", {"max_days": 45, "min_uid": 1000},
+     host(accounts=[person("a", never_logged_in=True)]), Status.failed),
+    ("acct.inactive", {"max_days": 45, "min_uid": 1000}, host(accounts=[person("a")]),
+     Status.error),
+    ("acct.inactive", {"max_days": 45, "min_uid": 1000}, host(), Status.error),
+    ("priv.single_uid0", {}, host(privileges=Privileges(uid0_accounts=["root"])), Status.passed),
+    ("priv.single_uid0", {}, host(privileges=Privileges(uid0_accounts=["root", "toor"])),
+     Status.failed),
+    ("priv.single_uid0", {}, host(), Status.error),
+    ("priv.sudo_declared", {},
+     asset_facts(host(privileges=Privileges(uid0_accounts=["root"], sudo_users=["an", "root"])),
+                 admins=["an"]), Status.passed),
+    ("priv.sudo_declared", {},
+     asset_facts(host(privileges=Privileges(uid0_accounts=["root"], sudo_users=["an", "binh"])),
+                 admins=["an"]), Status.failed),
+    ("priv.sudo_declared", {},
+     asset_facts(host(privileges=Privileges(uid0_accounts=["root"], sudo_users=None))),
+     Status.error),
+    ("fw.host_enabled", {}, host(firewall=Firewall(enabled=True, backend="ufw")), Status.passed),
+    ("fw.host_enabled", {}, host(firewall=Firewall(enabled=False)), Status.failed),
+    ("fw.host_enabled", {}, host(firewall=Firewall(enabled=None)), Status.error),
+    ("svc.insecure_listeners", {"ports": PORTS},
+     host(listeners=[Listener(proto="tcp", address="0.0.0.0", port=22),
+                     Listener(proto="tcp", address="127.0.0.1", port=23)]), Status.passed),
+    ("svc.insecure_listeners", {"ports": PORTS},
+     host(listeners=[Listener(proto="tcp", address="0.0.0.0", port=23)]), Status.failed),
+    ("svc.insecure_listeners", {"ports": PORTS}, host(), Status.error),
+    ("scan.insecure_ports", {"ports": PORTS}, scan(open_ports=[OpenPort(port=22)]), Status.passed),
+    ("scan.insecure_ports", {"ports": PORTS}, scan(open_ports=[OpenPort(port=3389)]),
+     Status.failed),
+    ("scan.insecure_ports", {"ports": PORTS}, scan(host_up=False), Status.error),
+    ("scan.performed", {}, scan(open_ports=[OpenPort(port=22, service="ssh")]), Status.passed),
+    ("scan.performed", {}, scan(host_up=False), Status.error),
+    ("log.enabled", {}, host(logging=Logging(audit_daemon=True)), Status.passed),
+    ("log.enabled", {}, host(logging=Logging(audit_daemon=False, journald_persistent=False,
+                                             syslog_daemon=False)), Status.failed),
+    ("log.enabled", {}, host(logging=Logging()), Status.error),
+    ("log.retention", {"min_days": 30}, host(logging=Logging(retention_days=91)), Status.passed),
+    ("log.retention", {"min_days": 30}, host(logging=Logging(retention_days=28)), Status.failed),
+    ("log.retention", {"min_days": 30}, host(logging=Logging()), Status.error),
+    ("time.sync", {}, host(time=TimeSync(synchronized=True)), Status.passed),
+    ("time.sync", {}, host(time=TimeSync(synchronized=None, service="chronyd")), Status.passed),
+    ("time.sync", {}, host(time=TimeSync(synchronized=False, service="chronyd")), Status.failed),
+    ("time.sync", {}, host(time=TimeSync()), Status.failed),
+    ("time.sync", {}, host(), Status.error),
+    ("backup.latest_age", {"max_days": 7}, backed_up(newest_file_time=NOW - 2 * DAY, files=3),
+     Status.passed),
+    ("backup.latest_age", {"max_days": 7}, backed_up(newest_file_time=NOW - 30 * DAY, files=3),
+     Status.failed),
+    ("backup.latest_age", {"max_days": 7}, backed_up(), Status.failed),
+    ("backup.latest_age", {"max_days": 7}, asset_facts(host()), Status.error),
+    ("backup.latest_age", {"max_days": 7}, asset_facts(host(), backup_configured=True),
+     Status.error),
+    ("backup.separate_storage", {}, backed_up(same_device_as_root=False), Status.passed),
+    ("backup.separate_storage", {}, backed_up(same_device_as_root=True), Status.failed),
+    ("backup.separate_storage", {}, backed_up(), Status.error),
+    ("sw.os_supported", {"eol": EOL}, host(), Status.passed),
+    ("sw.os_supported", {"eol": EOL},
+     host(os=OsInfo(family="linux", distro_id="debian", version_id="10")), Status.failed),
+    ("sw.os_supported", {"eol": EOL},
+     host(os=OsInfo(family="linux", distro_id="plan9", version_id="4")), Status.error),
+    ("sw.os_supported", {"eol": EOL}, host(os=OsInfo(family="linux")), Status.error),
+    ("sw.unapproved", {"deny": ["teamviewer*", "ultraviewer*"]},
+     host(packages=[Package(name="bash", version="5")]), Status.passed),
+    ("sw.unapproved", {"deny": ["teamviewer*", "ultraviewer*"]},
+     host(packages=[Package(name="ultraviewer", version="6.6")]), Status.failed),
+    ("sw.unapproved", {"deny": [], "allow": ["bash", "lib*"]},
+     host(packages=[Package(name="bash", version="5"), Package(name="nmap", version="7")]),
+     Status.failed),
+    ("sw.unapproved", {"deny": []}, host(), Status.error),
+    ("enc.at_rest", {}, host(encryption=Encryption(root_encrypted=True,
+                                                   encrypted_volumes=["dm-0"])), Status.passed),
+    ("enc.at_rest", {}, host(encryption=Encryption(root_encrypted=False)), Status.failed),
+    ("enc.at_rest", {}, host(), Status.error),
+]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return discover()
+
+
+@pytest.mark.parametrize(("check_id", "params", "facts", "expected"), CASES,
+                         ids=[f"{c[0]}-{i}-{c[3].value}" for i, c in enumerate(CASES)])
+def test_check(registry: Registry, check_id: str, params: dict[str, Any], facts: Any,
+               expected: Status) -> None:
+    outcome = registry[check_id].run(facts, params)
+    assert outcome.status is expected, outcome
+
+
+def test_every_check_has_pass_fail_and_unknown_cases(registry: Registry) -> None:
+    covered: dict[str, set[Status]] = {}
+    for check_id, _, _, status in CASES:
+        covered.setdefault(check_id, set()).add(status)
+    for check_id in registry.ids():
+        statuses = covered.get(check_id, set())
+        assert Status.passed in statuses, f"{check_id} lacks a pass case"
+        assert Status.error in statuses, f"{check_id} lacks an unknown-fact case"
+        if check_id != "scan.performed":  # a scan that reached the host cannot "fail"
+            assert Status.failed in statuses, f"{check_id} lacks a fail case"
+
+
+def test_failures_carry_observed_and_expected(registry: Registry) -> None:
+    outcome = registry["pwd.min_length"].run(host(password_policy=PasswordPolicy(min_length=6)),
+                                             {"min_length": 8})
+    assert (outcome.observed, outcome.expected) == (6, "≥ 8")
+    outcome = registry["scan.insecure_ports"].run(scan(open_ports=[OpenPort(port=23)]),
+                                                  {"ports": PORTS})
+    assert outcome.observed == ["23/tcp Telnet"]
+
+
+def test_bad_params_are_rejected(registry: Registry) -> None:
+    with pytest.raises(ValueError):
+        registry["pwd.min_length"].run(host(), {"min_lenght": 8})

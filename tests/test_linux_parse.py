@@ -1,0 +1,119 @@
+"""The Linux fact parser on recorded outputs: a real Debian 12 container, a hardened
+Ubuntu 22.04 file server, truncated output and garbage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from auditor.collect.base import truncated
+from auditor.collect.linux_parse import parse_host, split_sections
+from tests.helpers import raw
+
+
+def hardened():
+    return parse_host(split_sections(raw("ubuntu2204-hardened.txt")), backup_path="/mnt/backup")
+
+
+def test_os_and_clock() -> None:
+    h = hardened()
+    assert h.os.distro_id == "ubuntu" and h.os.version_id == "22.04"
+    assert h.os.hostname == "fileserver-xa"
+    assert h.collected_at == datetime.fromtimestamp(1764000000, UTC)
+
+
+def test_password_policy_from_pwquality_credits_and_login_defs() -> None:
+    p = hardened().password_policy
+    assert p is not None
+    assert (p.min_length, p.min_classes, p.max_age_days, p.history) == (12, 3, 60, 5)
+    assert p.source == "pam_pwquality"
+
+
+def test_lockout_from_faillock_conf() -> None:
+    lock = hardened().lockout
+    assert lock is not None and (lock.threshold, lock.duration_s) == (5, 900)
+
+
+def test_firewall_ufw_active() -> None:
+    fw = hardened().firewall
+    assert fw is not None and fw.enabled is True and fw.backend == "ufw"
+
+
+def test_listeners_only_listening_sockets_decoded() -> None:
+    listeners = hardened().listeners
+    assert listeners is not None
+    seen = {(lst.proto, lst.address, lst.port) for lst in listeners}
+    assert ("tcp", "0.0.0.0", 22) in seen
+    assert ("tcp", "0.0.0.0", 445) in seen
+    assert ("tcp", "127.0.0.1", 3306) in seen
+    assert ("tcp", "::", 22) in seen
+    assert ("udp", "127.0.0.53", 53) in seen
+    assert ("udp", "0.0.0.0", 123) in seen
+    assert not any(lst.port == 54321 for lst in listeners)  # established connection, not listener
+
+
+def test_accounts_lastlog_and_privileges() -> None:
+    h = hardened()
+    assert h.accounts is not None
+    by_name = {a.name: a for a in h.accounts}
+    assert by_name["quantri"].can_login and by_name["quantri"].password == "set"
+    assert by_name["quantri"].last_login == datetime(2025, 11, 24, 1, 15, 2, tzinfo=UTC)
+    assert by_name["root"].never_logged_in is True
+    assert by_name["daemon"].can_login is False
+    assert h.privileges is not None
+    assert h.privileges.uid0_accounts == ["root"]
+    assert h.privileges.sudo_users == ["quantri", "root"]
+
+
+def test_antimalware_patching_logging_time_backup_encryption() -> None:
+    h = hardened()
+    assert h.antimalware is not None
+    clam = h.antimalware.products[0]
+    assert clam.name == "ClamAV" and clam.running is True and clam.realtime is False
+    assert clam.signature_time == datetime.fromtimestamp(1763960000, UTC)
+    assert h.patching is not None
+    assert h.patching.pending_updates == 0 and h.patching.pending_security == 0
+    # dpkg.log is local time (+0700): 03:14:07 local is 20:14:07 UTC the day before
+    assert h.patching.last_update == datetime(2025, 11, 21, 20, 14, 7, tzinfo=UTC)
+    assert h.logging is not None
+    assert h.logging.journald_persistent and h.logging.syslog_daemon
+    assert h.logging.retention_days == 91
+    assert h.time is not None and h.time.synchronized is True
+    assert h.backup is not None and h.backup.files == 14 and h.backup.same_device_as_root is False
+    assert h.encryption is not None and h.encryption.root_encrypted is True
+    assert h.packages is not None and {p.name for p in h.packages} >= {"clamav-daemon", "ufw"}
+
+
+def test_real_debian_container_output() -> None:
+    sections = split_sections(raw("debian12-container.txt"))
+    h = parse_host(sections)
+    assert h.os.distro_id == "debian" and h.os.version_id == "12"
+    assert h.password_policy is not None and h.password_policy.source == "pam_unix"
+    assert h.lockout is not None and h.lockout.threshold == 0
+    assert h.patching is not None and h.patching.pending_security is not None
+    assert truncated(sections) == []
+
+
+def test_truncated_output_keeps_what_arrived_and_flags_it() -> None:
+    sections = split_sections(raw("ubuntu2204-truncated.txt"))
+    h = parse_host(sections)
+    assert [f.code for f in truncated(sections)] == ["collect.truncated"]
+    assert h.os.distro_id == "ubuntu"
+    assert h.firewall is None and h.backup is None and h.packages is None  # unknown, not False
+
+
+def test_garbage_output_yields_unknowns_not_passes() -> None:
+    sections = split_sections(raw("garbage.txt"))
+    assert sections == {}
+    h = parse_host(sections)
+    assert h.firewall is None and h.password_policy is None and h.antimalware is None
+    assert h.accounts is None and h.privileges is None
+
+
+def test_hostile_values_do_not_crash_the_parser() -> None:
+    text = ("@@AUDITOR-SECTION clock@@\nnot-a-number\n@@AUDITOR-SECTION lsblk@@\n{broken json\n"
+            "@@AUDITOR-SECTION faillock@@\ndeny = many\n@@AUDITOR-SECTION pam@@\n"
+            "auth required pam_faillock.so deny=\n@@AUDITOR-SECTION backup@@\nnewest zzz\n")
+    h = parse_host(split_sections(text), backup_path="/b")
+    assert h.encryption is None  # broken JSON → unknown
+    assert h.lockout is not None and h.lockout.threshold is None
+    assert h.backup is None
