@@ -42,7 +42,7 @@ class Messages:
         self.lang = lang
         self._strings = catalogue(lang)
 
-    def __call__(self, key: str, **params: Any) -> str:
+    def __call__(self, key: str, /, **params: Any) -> str:
         template = self._strings.get(key)
         if template is None:
             return key

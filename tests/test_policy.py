@@ -1,0 +1,134 @@
+"""The policy pack against the reference catalogue, the registry and the message catalogues."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from auditor.checking import Registry, discover
+from auditor.errors import InputError
+from auditor.messages.catalogue import catalogue
+from auditor.policy import builtin_packs, load_policy
+from tests.helpers import FIXTURES
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared/reference/level2-requirements.md"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return discover()
+
+
+def reference_ids() -> set[str]:
+    """Ids of the reference table §6; the live file when present, else the recorded copy."""
+    recorded = set((FIXTURES / "reference-ids.txt").read_text().split())
+    if REFERENCE.exists():
+        live = set(re.findall(r"^\| (L2-[A-Z0-9-]+)", REFERENCE.read_text(), re.M))
+        assert live == recorded, "reference table changed: update tests/fixtures/reference-ids.txt"
+    return recorded
+
+
+def test_pack_has_every_reference_requirement(registry: Registry) -> None:
+    pack = load_policy("nd85-level2", registry)
+    ids = reference_ids()
+    assert len(ids) >= 60
+    assert ids <= set(pack.ids()), sorted(ids - set(pack.ids()))
+
+
+def test_every_requirement_is_assessable_and_referenced(registry: Registry) -> None:
+    pack = load_policy("nd85-level2", registry)
+    for req in pack.requirements:
+        assert req.checks or req.attestation or req.not_applicable, req.id
+        assert req.refs.legacy and req.refs.current, req.id
+        assert req.title.vi != req.title.en, req.id
+
+
+def test_every_check_is_used_and_translated(registry: Registry) -> None:
+    used = {c.id for pack in builtin_packs()
+            for r in load_policy(pack, registry).requirements for c in r.checks}
+    assert set(registry.ids()) == used
+    for lang in ("vi", "en"):
+        strings = catalogue(lang)
+        for check_id in registry.ids():
+            assert strings.get(f"check.{check_id}.title"), (lang, check_id)
+            assert strings.get(f"check.{check_id}.fix"), (lang, check_id)
+
+
+def test_requirement_groups_are_translated(registry: Registry) -> None:
+    pack = load_policy("nd85-level2", registry)
+    for req in pack.requirements:
+        assert f"group.{req.group}" in catalogue("vi")
+
+
+def test_overrides_change_threshold_with_justification(tmp_path: Path, registry: Registry) -> None:
+    path = tmp_path / "overrides.yaml"
+    path.write_text(
+        "overrides:\n"
+        "  - requirement: L2-ACC-PWD-01\n"
+        "    check: pwd.min_length\n"
+        "    params: {min_length: 12}\n"
+        "    justification: Quyết định 15/QĐ-UBND yêu cầu mật khẩu dài hơn\n"
+        "    approved_by: Chủ tịch UBND xã\n", encoding="utf-8")
+    pack = load_policy("nd85-level2", registry, path)
+    ref = next(c for c in pack.requirement("L2-ACC-PWD-01").checks if c.id == "pwd.min_length")
+    assert ref.params == {"min_length": 12}
+    assert pack.tailoring[0].approved_by == "Chủ tịch UBND xã"
+    assert pack.digest() != load_policy("nd85-level2", registry).digest()
+
+
+def test_overrides_errors_name_line_and_field(tmp_path: Path, registry: Registry) -> None:
+    path = tmp_path / "overrides.yaml"
+    path.write_text(
+        "overrides:\n"
+        "  - requirement: L2-NOPE-01\n"
+        "    justification: because we said so\n"
+        "  - requirement: L2-ACC-PWD-01\n"
+        "    check: pwd.min_length\n"
+        "    params: {min_length: many}\n"
+        "    justification: a long enough reason\n"
+        "  - requirement: L2-ACC-PWD-02\n"
+        "    check: pwd.max_age\n"
+        "    params: {max_days: 120}\n"
+        "    justification: short\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_policy("nd85-level2", registry, path)
+    codes = {(p.code, p.line) for p in caught.value.problems}
+    assert ("input.invalid", 11) in codes  # justification too short
+    with pytest.raises(InputError):
+        path.write_text(path.read_text().replace("justification: short",
+                                                 "justification: long enough now"))
+        load_policy("nd85-level2", registry, path)
+
+
+def test_pack_with_unknown_check_is_refused(tmp_path: Path, registry: Registry) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "id: bad\nversion: '1'\ntitle: {vi: Thử, en: Test}\nlegal_basis: []\nrequirements:\n"
+        "  - id: L2-ACC-PWD-01\n    group: accounts\n    title: {vi: A, en: B}\n"
+        "    refs: {legacy: x, current: y}\n    severity: high\n    applies_to: [linux]\n"
+        "    checks:\n      - id: pwd.does_not_exist\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_policy(str(path), registry)
+    assert [(p.code, p.line) for p in caught.value.problems] == [("policy.unknown_check", 13)]
+
+
+def test_extends_overrides_parent_parameters(tmp_path: Path, registry: Registry) -> None:
+    path = tmp_path / "child.yaml"
+    path.write_text(
+        "id: child\nversion: '1'\nextends: nd85-level2\n"
+        "requirements:\n  - id: L2-ACC-PWD-01\n    checks:\n"
+        "      - id: pwd.min_length\n        params: {min_length: 14}\n"
+        "      - id: pwd.complexity\n        params: {min_classes: 4}\n", encoding="utf-8")
+    pack = load_policy(str(path), registry)
+    assert pack.id == "child" and len(pack.requirements) == 66
+    params = {c.id: c.params for c in pack.requirement("L2-ACC-PWD-01").checks}
+    assert params == {"pwd.min_length": {"min_length": 14}, "pwd.complexity": {"min_classes": 4}}
+    assert pack.requirement("L2-ACC-PWD-01").title.vi.startswith("Độ dài")
+
+
+def test_unknown_pack_name() -> None:
+    with pytest.raises(InputError) as caught:
+        load_policy("nd99", discover())
+    assert caught.value.problems[0].code == "policy.unknown_pack"
