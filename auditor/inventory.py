@@ -146,6 +146,7 @@ class ScanSettings(Model):
                        pattern=r"^[0-9,\-]{1,500}$")
     timeout_s: int = Field(default=300, ge=5, le=3600)
     service_detection: bool = False
+    nmap_binary: str | None = Field(default=None, max_length=4096)
 
 
 class Settings(Model):

@@ -58,7 +58,8 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
     arguments = scan_arguments(settings, as_root=os.geteuid() == 0)
     started = datetime.now(UTC)
     try:
-        scanner = nmap.PortScanner()
+        scanner = (nmap.PortScanner(nmap_search_path=(settings.nmap_binary,))
+                   if settings.nmap_binary else nmap.PortScanner())
         raw: dict[str, Any] = scanner.scan(hosts=" ".join(sorted(set(ips.values()))),
                                            ports=settings.ports, arguments=arguments,
                                            timeout=settings.timeout_s + 30)
