@@ -6,8 +6,8 @@ is visible. An attestation older than the policy's review period counts as not m
 
 from __future__ import annotations
 
-import hashlib
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,9 +60,15 @@ def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Rec
     for index, entry in enumerate(parsed.attestations):
         loc = ("attestations", index)
         if entry.requirement not in known_requirements:
-            problems.append(Problem(loaded.file, loaded.line_of((*loc, "requirement")),
-                                    dotted((*loc, "requirement")), "policy.unknown_requirement",
-                                    {"id": entry.requirement}))
+            problems.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of((*loc, "requirement")),
+                    dotted((*loc, "requirement")),
+                    "policy.unknown_requirement",
+                    {"id": entry.requirement},
+                )
+            )
             continue
         evidence = None
         digest = None
@@ -70,15 +76,22 @@ def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Rec
             evidence = entry.evidence.expanduser()
             evidence = evidence if evidence.is_absolute() else path.parent / evidence
             if not evidence.is_file():
-                problems.append(Problem(loaded.file, loaded.line_of((*loc, "evidence")),
-                                        dotted((*loc, "evidence")), "inventory.file_not_found",
-                                        {"path": str(evidence)}))
+                problems.append(
+                    Problem(
+                        loaded.file,
+                        loaded.line_of((*loc, "evidence")),
+                        dotted((*loc, "evidence")),
+                        "inventory.file_not_found",
+                        {"path": str(evidence)},
+                    )
+                )
                 continue
             digest = sha256_file(evidence)
         current = newest.get(entry.requirement)
         if current is None or entry.date > current.entry.date:
-            newest[entry.requirement] = Recorded(entry=entry, evidence_path=evidence,
-                                                 evidence_sha256=digest)
+            newest[entry.requirement] = Recorded(
+                entry=entry, evidence_path=evidence, evidence_sha256=digest
+            )
     if problems:
         raise InputError(problems)
     return newest

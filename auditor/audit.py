@@ -26,12 +26,14 @@ class AuditResult:
     key_created: bool
 
 
-def signer_for(key_dir: Path, passphrase: bytes | None, organisation: str, commune: str,
-               province: str) -> tuple[Signer, bool]:
+def signer_for(
+    key_dir: Path, passphrase: bytes | None, organisation: str, commune: str, province: str
+) -> tuple[Signer, bool]:
     """Load the signing key, creating one on first use so a first audit runs unattended."""
     if not (key_dir / KEY_FILE).exists():
-        return init_keys(key_dir, organisation, commune=commune, province=province,
-                         passphrase=passphrase), True
+        return init_keys(
+            key_dir, organisation, commune=commune, province=province, passphrase=passphrase
+        ), True
     return load_signer(key_dir, passphrase), False
 
 
@@ -42,9 +44,16 @@ def exit_code_for(report: Report) -> int:
     return EXIT_MET if statuses <= {ReqStatus.met, ReqStatus.not_applicable} else EXIT_FINDINGS
 
 
-def run_audit(inventory_path: Path, out_dir: Path, *, lang: str, key_dir: Path,
-              passphrase: bytes | None, known_hosts: Path,
-              progress: Progress | None = None) -> AuditResult:
+def run_audit(
+    inventory_path: Path,
+    out_dir: Path,
+    *,
+    lang: str,
+    key_dir: Path,
+    passphrase: bytes | None,
+    known_hosts: Path,
+    progress: Progress | None = None,
+) -> AuditResult:
     """Load and check every input first, then collect, judge, write and sign."""
     inventory_bytes = inventory_path.read_bytes() if inventory_path.is_file() else b""
     inventory = load_inventory(inventory_path)
@@ -56,10 +65,17 @@ def run_audit(inventory_path: Path, out_dir: Path, *, lang: str, key_dir: Path,
     org = inventory.organisation
     signer, created = signer_for(key_dir, passphrase, org.name, org.commune, org.province)
     collected = collect_all(inventory, inventory.settings.known_hosts or known_hosts, progress)
-    evaluation = evaluate(pack, inventory.assets, collected.facts, attestations, registry,
-                          datetime.now(UTC).date())
-    data = AuditInput(inventory=inventory, inventory_bytes=inventory_bytes, pack=pack,
-                      evaluation=evaluation, facts=collected.facts, evidence=collected.evidence,
-                      attestations=attestations)
+    evaluation = evaluate(
+        pack, inventory.assets, collected.facts, attestations, registry, datetime.now(UTC).date()
+    )
+    data = AuditInput(
+        inventory=inventory,
+        inventory_bytes=inventory_bytes,
+        pack=pack,
+        evaluation=evaluation,
+        facts=collected.facts,
+        evidence=collected.evidence,
+        attestations=attestations,
+    )
     report = write_audit(out_dir, data, signer, lang)
     return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

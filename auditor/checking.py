@@ -47,16 +47,28 @@ class Outcome(BaseModel):
     params: dict[str, str | int | float | bool | None] = {}
 
     @classmethod
-    def ok(cls, observed: Observed = None, expected: str | None = None,
-           note: str | None = None, **params: str | int | float | bool | None) -> Outcome:
-        return cls(status=Status.passed, observed=observed, expected=expected, note=note,
-                   params=params)
+    def ok(
+        cls,
+        observed: Observed = None,
+        expected: str | None = None,
+        note: str | None = None,
+        **params: str | int | float | bool | None,
+    ) -> Outcome:
+        return cls(
+            status=Status.passed, observed=observed, expected=expected, note=note, params=params
+        )
 
     @classmethod
-    def fail(cls, observed: Observed = None, expected: str | None = None,
-             note: str | None = None, **params: str | int | float | bool | None) -> Outcome:
-        return cls(status=Status.failed, observed=observed, expected=expected, note=note,
-                   params=params)
+    def fail(
+        cls,
+        observed: Observed = None,
+        expected: str | None = None,
+        note: str | None = None,
+        **params: str | int | float | bool | None,
+    ) -> Outcome:
+        return cls(
+            status=Status.failed, observed=observed, expected=expected, note=note, params=params
+        )
 
     @classmethod
     def unknown(cls, note: str, **params: str | int | float | bool | None) -> Outcome:
@@ -68,13 +80,21 @@ class Outcome(BaseModel):
         return cls(status=Status.manual, note=note, params=params)
 
     @classmethod
-    def at_most(cls, observed: int | float | None, limit: int | float, *, what: str,
-                zero_means_unlimited: bool = False) -> Outcome:
+    def at_most(
+        cls,
+        observed: int | float | None,
+        limit: int | float,
+        *,
+        what: str,
+        zero_means_unlimited: bool = False,
+    ) -> Outcome:
         """Pass when observed ≤ limit; unknown when observed is None."""
         if observed is None:
             return cls.unknown("outcome.not_collected", what=what)
         if zero_means_unlimited and observed == 0:
-            return cls.fail(observed=observed, expected=f"1..{limit}", note="outcome.zero_unlimited")
+            return cls.fail(
+                observed=observed, expected=f"1..{limit}", note="outcome.zero_unlimited"
+            )
         status = Status.passed if observed <= limit else Status.failed
         return cls(status=status, observed=observed, expected=f"≤ {limit}")
 
@@ -150,10 +170,12 @@ class Registry:
 
 def discover() -> Registry:
     """Built-in checks (package `auditor.checks`) plus any from `auditor.checks` entry points."""
-    import auditor.checks as builtin
-
-    modules = [importlib.import_module(f"{builtin.__name__}.{info.name}")
-               for info in pkgutil.iter_modules(builtin.__path__) if not info.name.startswith("_")]
+    builtin = importlib.import_module("auditor.checks")
+    modules = [
+        importlib.import_module(f"{builtin.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(builtin.__path__)
+        if not info.name.startswith("_")
+    ]
     for entry in entry_points(group="auditor.checks"):
         modules.append(importlib.import_module(entry.value))
     return Registry.from_modules(modules)

@@ -35,7 +35,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _lang() -> str:
-    return click.get_current_context().obj["lang"]
+    return str(click.get_current_context().obj["lang"])
 
 
 def _t() -> Messages:
@@ -55,8 +55,17 @@ def _print_problems(exc: InputError) -> NoReturn:
     for file, problems in by_file.items():
         err.print(t("cli.error_count", count=len(problems), file=file), markup=False)
         for p in problems:
-            err.print("  " + t("cli.problem", file=p.file, line=p.line or "-", field=p.field or "-",
-                               message=t(p.code, **p.params)), markup=False)
+            err.print(
+                "  "
+                + t(
+                    "cli.problem",
+                    file=p.file,
+                    line=p.line or "-",
+                    field=p.field or "-",
+                    message=t(p.code, **p.params),
+                ),
+                markup=False,
+            )
     sys.exit(EXIT_INPUT)
 
 
@@ -82,16 +91,27 @@ def _passphrase(passphrase_file: Path | None) -> bytes | None:
 
 
 LANG_OPTION = click.Choice(LANGS)
-KEY_DIR = click.option("--key-dir", type=click.Path(path_type=Path), default=None,
-                       help="Signing key directory [default: $AUDITOR_HOME/keys].")
-PASSFILE = click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False,
-                                                             path_type=Path),
-                        help="File holding the key passphrase (or set AUDITOR_KEY_PASSPHRASE).")
+KEY_DIR = click.option(
+    "--key-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Signing key directory [default: $AUDITOR_HOME/keys].",
+)
+PASSFILE = click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the key passphrase (or set AUDITOR_KEY_PASSPHRASE).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--lang", type=LANG_OPTION, default=lambda: os.environ.get("AUDITOR_LANG", "vi"),
-              show_default="vi, or $AUDITOR_LANG", help="Language of messages and reports.")
+@click.option(
+    "--lang",
+    type=LANG_OPTION,
+    default=lambda: os.environ.get("AUDITOR_LANG", "vi"),
+    show_default="vi, or $AUDITOR_LANG",
+    help="Language of messages and reports.",
+)
 @click.version_option(__version__, prog_name="auditor")
 @click.pass_context
 def main(ctx: click.Context, lang: str) -> None:
@@ -109,20 +129,48 @@ def main(ctx: click.Context, lang: str) -> None:
 
 # ------------------------------------------------------------------ audit
 @main.command()
-@click.option("-i", "--inventory", "inventory_path", required=True,
-              type=click.Path(path_type=Path), help="Inventory YAML describing your assets.")
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Directory for report.json, report.json.p7s, report.html and evidence/. "
-                   "An earlier report there is moved to archive/ first.")
-@click.option("--lang", "report_lang", type=LANG_OPTION, default=None,
-              help="Report language [default: the global --lang].")
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Inventory YAML describing your assets.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory for report.json, report.json.p7s, report.html and evidence/. "
+    "An earlier report there is moved to archive/ first.",
+)
+@click.option(
+    "--lang",
+    "report_lang",
+    type=LANG_OPTION,
+    default=None,
+    help="Report language [default: the global --lang].",
+)
 @KEY_DIR
 @PASSFILE
-@click.option("--known-hosts", type=click.Path(path_type=Path), default=None,
-              help="Pinned SSH host keys [default: $AUDITOR_HOME/known_hosts].")
+@click.option(
+    "--known-hosts",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pinned SSH host keys [default: $AUDITOR_HOME/known_hosts].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-def audit(inventory_path: Path, out_dir: Path, report_lang: str | None, key_dir: Path | None,
-          passphrase_file: Path | None, known_hosts: Path | None, as_json: bool) -> None:
+def audit(
+    inventory_path: Path,
+    out_dir: Path,
+    report_lang: str | None,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    known_hosts: Path | None,
+    as_json: bool,
+) -> None:
     """Collect facts from every asset, judge them, write and sign the report.
 
     Exit code 0 when every applicable requirement is met, 1 when there are findings,
@@ -134,28 +182,57 @@ def audit(inventory_path: Path, out_dir: Path, report_lang: str | None, key_dir:
     with _input_errors():
         inventory = load_inventory(inventory_path)
         with _progress(len(inventory.assets), t) as tick:
-            result = run_audit(inventory_path, out_dir, lang=lang, key_dir=keys,
-                               passphrase=_passphrase(passphrase_file),
-                               known_hosts=known_hosts or default_known_hosts(), progress=tick)
+            result = run_audit(
+                inventory_path,
+                out_dir,
+                lang=lang,
+                key_dir=keys,
+                passphrase=_passphrase(passphrase_file),
+                known_hosts=known_hosts or default_known_hosts(),
+                progress=tick,
+            )
     report = result.report
     summary = report.evaluation.summary
     failed_assets = [a.id for a in report.assets if a.failures]
     if result.key_created:
         err.print(t("keys.auto_created", dir=keys), markup=False)
     if as_json:
-        click.echo(json.dumps({
-            "report_id": report.report_id, "out": str(out_dir), "exit_code": result.exit_code,
-            "counts": summary.counts, "coverage": summary.coverage,
-            "collection_failures": {a.id: [f.code for f in a.failures] for a in report.assets
-                                    if a.failures},
-        }, ensure_ascii=False, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "report_id": report.report_id,
+                    "out": str(out_dir),
+                    "exit_code": result.exit_code,
+                    "counts": summary.counts,
+                    "coverage": summary.coverage,
+                    "collection_failures": {
+                        a.id: [f.code for f in a.failures] for a in report.assets if a.failures
+                    },
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
     else:
         c = summary.counts
-        click.echo(t("cli.result", met=c["met"], partly=c["partly_met"], not_met=c["not_met"],
-                     not_assessed=c["not_assessed"], coverage=f"{summary.coverage:.0%}"))
+        click.echo(
+            t(
+                "cli.result",
+                met=c["met"],
+                partly=c["partly_met"],
+                not_met=c["not_met"],
+                not_assessed=c["not_assessed"],
+                coverage=f"{summary.coverage:.0%}",
+            )
+        )
         if failed_assets:
-            click.echo(t("cli.collection_errors", count=len(failed_assets),
-                         assets=", ".join(failed_assets)))
+            click.echo(
+                t(
+                    "cli.collection_errors",
+                    count=len(failed_assets),
+                    assets=", ".join(failed_assets),
+                )
+            )
         click.echo(t("cli.written", path=out_dir / "report.html"))
     sys.exit(result.exit_code)
 
@@ -166,8 +243,12 @@ def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
     if total < 2 or not err.is_terminal:
         yield lambda _asset, _event: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(t("cli.collecting"), total=total)
 
@@ -183,10 +264,13 @@ def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
 # ------------------------------------------------------------------ verify
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--ca", "anchors", multiple=True, type=click.Path(exists=True, dir_okay=False,
-                                                                path_type=Path),
-              help="Trusted certificate (PEM); repeatable. Default: this machine's own "
-                   "signing certificate.")
+@click.option(
+    "--ca",
+    "anchors",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trusted certificate (PEM); repeatable. Default: this machine's own signing certificate.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     """Check a report's signature, its signer and every evidence file's hash.
@@ -198,10 +282,17 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     certs = [c for p in paths for c in x509.load_pem_x509_certificates(p.read_bytes())]
     verdict = verify_dir(directory, certs)
     if as_json:
-        click.echo(json.dumps({"valid": verdict.ok, "signer": verdict.signer,
-                               "evidence_checked": verdict.evidence_checked,
-                               "problems": [code for code, _ in verdict.problems]},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "valid": verdict.ok,
+                    "signer": verdict.signer,
+                    "evidence_checked": verdict.evidence_checked,
+                    "problems": [code for code, _ in verdict.problems],
+                },
+                ensure_ascii=False,
+            )
+        )
     elif verdict.ok:
         click.echo(t("verify.ok", subject=verdict.signer, count=verdict.evidence_checked))
     else:
@@ -225,13 +316,27 @@ def keys() -> None:
 @KEY_DIR
 @PASSFILE
 @click.option("--force", is_flag=True, help="Replace an existing key.")
-def keys_init(org: str, commune: str | None, province: str | None, days: int,
-              key_dir: Path | None, passphrase_file: Path | None, force: bool) -> None:
+def keys_init(
+    org: str,
+    commune: str | None,
+    province: str | None,
+    days: int,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    force: bool,
+) -> None:
     """Create an ECDSA P-256 key (mode 0600) and a self-signed certificate."""
     target = key_dir or default_key_dir()
     with _input_errors():
-        signer = init_keys(target, org, commune=commune, province=province,
-                           passphrase=_passphrase(passphrase_file), days=days, force=force)
+        signer = init_keys(
+            target,
+            org,
+            commune=commune,
+            province=province,
+            passphrase=_passphrase(passphrase_file),
+            days=days,
+            force=force,
+        )
     click.echo(_t()("keys.created", dir=target))
     click.echo(f"SHA256 {fingerprint(signer.cert)}")
 
@@ -241,8 +346,7 @@ def keys_init(org: str, commune: str | None, province: str | None, days: int,
 @KEY_DIR
 @PASSFILE
 @click.option("--force", is_flag=True, help="Replace an existing key.")
-def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None,
-                force: bool) -> None:
+def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None, force: bool) -> None:
     """Import a key and certificate from a PKCS#12 (.p12/.pfx) file issued by a CA."""
     target = key_dir or default_key_dir()
     with _input_errors():
@@ -259,8 +363,10 @@ def keys_show(key_dir: Path | None) -> None:
     if not cert_path.exists():
         _fail(_t()("keys.missing", detail=cert_path.parent))
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    click.echo(f"{cert.subject.rfc4514_string()}\n{cert.not_valid_before_utc} → "
-               f"{cert.not_valid_after_utc}\nSHA256 {fingerprint(cert)}\n{cert_path}")
+    click.echo(
+        f"{cert.subject.rfc4514_string()}\n{cert.not_valid_before_utc} → "
+        f"{cert.not_valid_after_utc}\nSHA256 {fingerprint(cert)}\n{cert_path}"
+    )
 
 
 # ------------------------------------------------------------------ policy
@@ -271,14 +377,19 @@ def policy() -> None:
 
 @policy.command("validate")
 @click.argument("pack", default="nd85-level2")
-@click.option("--overrides", type=click.Path(path_type=Path), default=None,
-              help="Local tailoring file to validate with the pack.")
+@click.option(
+    "--overrides",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Local tailoring file to validate with the pack.",
+)
 def policy_validate(pack: str, overrides: Path | None) -> None:
     """Validate a pack (built-in name or YAML file) and optional overrides."""
     with _input_errors():
         loaded = load_policy(pack, discover(), overrides)
-    click.echo(_t()("policy.valid", id=loaded.id, version=loaded.version,
-                    count=len(loaded.requirements)))
+    click.echo(
+        _t()("policy.valid", id=loaded.id, version=loaded.version, count=len(loaded.requirements))
+    )
 
 
 @policy.command("list")
@@ -300,8 +411,10 @@ def policy_show(requirement: str, pack: str) -> None:
         _fail(t("policy.unknown_requirement", id=requirement))
     req = loaded.requirement(requirement)
     click.echo(f"{req.id} — {req.title(lang)}")
-    click.echo(f"  {t('report.group')}: {t('group.' + req.group)}; "
-               f"{t('report.severity')}: {t('severity.' + req.severity.value)}")
+    click.echo(
+        f"  {t('report.group')}: {t('group.' + req.group)}; "
+        f"{t('report.severity')}: {t('severity.' + req.severity.value)}"
+    )
     click.echo(f"  {t('report.legacy')}: {req.refs.legacy}")
     click.echo(f"  {t('report.current')}: {req.refs.current}")
     if req.threshold:
@@ -337,14 +450,18 @@ def hosts() -> None:
 
 
 @hosts.command("trust")
-@click.option("-i", "--inventory", "inventory_path", required=True,
-              type=click.Path(path_type=Path))
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
 @click.argument("asset_ids", nargs=-1)
 @click.option("--known-hosts", type=click.Path(path_type=Path), default=None)
 @click.option("--yes", is_flag=True, help="Do not ask; pin what the host presents.")
 @click.option("--replace", is_flag=True, help="Replace a key that changed (after checking!).")
-def hosts_trust(inventory_path: Path, asset_ids: tuple[str, ...], known_hosts: Path | None,
-                yes: bool, replace: bool) -> None:
+def hosts_trust(
+    inventory_path: Path,
+    asset_ids: tuple[str, ...],
+    known_hosts: Path | None,
+    yes: bool,
+    replace: bool,
+) -> None:
     """Fetch each SSH asset's host key, show its fingerprint and pin it.
 
     Compare the fingerprint with the host itself (ssh-keygen -lf /etc/ssh/ssh_host_*.pub)
@@ -366,8 +483,9 @@ def hosts_trust(inventory_path: Path, asset_ids: tuple[str, ...], known_hosts: P
             continue
         try:
             seen = fetch_host_key(asset, inv.settings.ssh_timeout_s)
-            if not yes and not click.confirm(t("hosts.confirm", host=seen.host_id,
-                                               fingerprint=seen.fingerprint)):
+            if not yes and not click.confirm(
+                t("hosts.confirm", host=seen.host_id, fingerprint=seen.fingerprint)
+            ):
                 click.echo(t("hosts.skipped", host=seen.host_id))
                 continue
             result = pin_host_key(store, seen, replace=replace)
@@ -375,8 +493,9 @@ def hosts_trust(inventory_path: Path, asset_ids: tuple[str, ...], known_hosts: P
             err.print(f"{asset_id}: {t(exc.code, detail=exc.detail)}", markup=False)
             status = 3
             continue
-        click.echo(t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint,
-                     result=result))
+        click.echo(
+            t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint, result=result)
+        )
     sys.exit(status)
 
 

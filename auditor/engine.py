@@ -6,8 +6,8 @@ is `error`, and an `error` never rolls up into `met`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -112,19 +112,25 @@ def _facts_for(needs: str, af: AssetFacts) -> Any:
     return {"host": af.host, "scan": af.scan, "asset": af if af.host else None}[needs]
 
 
-def run_check(registry: Registry, check_id: str, params: dict[str, Any], asset: Asset,
-              af: AssetFacts) -> CheckResult:
+def run_check(
+    registry: Registry, check_id: str, params: dict[str, Any], asset: Asset, af: AssetFacts
+) -> CheckResult:
     spec = registry[check_id]
     facts = _facts_for(spec.needs, af)
     if facts is None:
         if spec.needs == "scan" and asset.scan_address is None:
             outcome = Outcome.unknown("outcome.scan_disabled")
         else:
-            failure = next((f for f in af.failures
-                            if (f.source == "nmap") == (spec.needs == "scan")), None)
-            outcome = (Outcome.unknown("outcome.collection_failed", code=failure.code,
-                                       detail=failure.detail)
-                       if failure else Outcome.unknown("outcome.not_collected", what=spec.needs))
+            failure = next(
+                (f for f in af.failures if (f.source == "nmap") == (spec.needs == "scan")), None
+            )
+            outcome = (
+                Outcome.unknown(
+                    "outcome.collection_failed", code=failure.code, detail=failure.detail
+                )
+                if failure
+                else Outcome.unknown("outcome.not_collected", what=spec.needs)
+            )
     else:
         try:
             outcome = spec.run(facts, params)
@@ -133,7 +139,9 @@ def run_check(registry: Registry, check_id: str, params: dict[str, Any], asset: 
     return CheckResult(check=check_id, **outcome.model_dump())
 
 
-def judge_attestation(req: Requirement, recorded: Recorded | None, today: dt.date) -> AttestationResult:
+def judge_attestation(
+    req: Requirement, recorded: Recorded | None, today: dt.date
+) -> AttestationResult:
     assert req.attestation is not None
     if recorded is None:
         return AttestationResult(status=Status.manual, note="outcome.awaiting_attestation")
@@ -143,14 +151,17 @@ def judge_attestation(req: Requirement, recorded: Recorded | None, today: dt.dat
     day = min(entry.date.day, 28)
     valid_until = dt.date(entry.date.year + year, month + 1, day)
     common: dict[str, Any] = {
-        "decision_no": entry.decision_no, "date": entry.date, "signer": entry.signer,
+        "decision_no": entry.decision_no,
+        "date": entry.date,
+        "signer": entry.signer,
         "valid_until": valid_until,
         "evidence": recorded.evidence_path.name if recorded.evidence_path else None,
         "evidence_sha256": recorded.evidence_sha256,
     }
     if req.attestation.evidence_required and recorded.evidence_sha256 is None:
-        return AttestationResult(status=Status.failed, note="outcome.attestation_no_evidence",
-                                 **common)
+        return AttestationResult(
+            status=Status.failed, note="outcome.attestation_no_evidence", **common
+        )
     if valid_until < today:
         return AttestationResult(status=Status.failed, note="outcome.attestation_expired", **common)
     if entry.date > today:
@@ -158,29 +169,47 @@ def judge_attestation(req: Requirement, recorded: Recorded | None, today: dt.dat
     return AttestationResult(status=Status.passed, note="outcome.attested", **common)
 
 
-def evaluate(pack: Pack, assets: list[Asset], facts: dict[str, AssetFacts],
-             attestations: dict[str, Recorded], registry: Registry, today: dt.date) -> Evaluation:
+def evaluate(
+    pack: Pack,
+    assets: list[Asset],
+    facts: dict[str, AssetFacts],
+    attestations: dict[str, Recorded],
+    registry: Registry,
+    today: dt.date,
+) -> Evaluation:
     """Judge every requirement of the pack against every asset it applies to."""
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []
     for req in pack.requirements:
         if req.not_applicable is not None:
-            requirements.append(RequirementResult(requirement=req.id,
-                                                  status=ReqStatus.not_applicable, assets={},
-                                                  note="outcome.not_applicable_policy"))
+            requirements.append(
+                RequirementResult(
+                    requirement=req.id,
+                    status=ReqStatus.not_applicable,
+                    assets={},
+                    note="outcome.not_applicable_policy",
+                )
+            )
             continue
         relevant = [a for a in assets if a.kind in req.applies_to]
         per_asset: dict[str, ReqStatus] = {}
         if req.checks:
             for asset in relevant:
                 refs = [c for c in req.checks if c.kinds is None or asset.kind in c.kinds]
-                results = [run_check(registry, c.id, c.params, asset, facts[asset.id])
-                           for c in refs]
-                status = (combine(_FROM_CHECK[r.status] for r in results) if results
-                          else ReqStatus.not_assessed)
+                results = [
+                    run_check(registry, c.id, c.params, asset, facts[asset.id]) for c in refs
+                ]
+                status = (
+                    combine(_FROM_CHECK[r.status] for r in results)
+                    if results
+                    else ReqStatus.not_assessed
+                )
                 per_asset[asset.id] = status
-                asset_results.append(AssetRequirement(asset_id=asset.id, requirement=req.id,
-                                                      status=status, checks=results))
+                asset_results.append(
+                    AssetRequirement(
+                        asset_id=asset.id, requirement=req.id, status=status, checks=results
+                    )
+                )
         attestation = None
         statuses = list(per_asset.values())
         if req.attestation is not None:
@@ -191,30 +220,51 @@ def evaluate(pack: Pack, assets: list[Asset], facts: dict[str, AssetFacts],
             statuses = []
             attestation = None
             note = "outcome.no_asset_of_kind"
-            status = (ReqStatus.not_applicable if req.when_no_asset == "not_applicable"
-                      else ReqStatus.not_assessed)
+            status = (
+                ReqStatus.not_applicable
+                if req.when_no_asset == "not_applicable"
+                else ReqStatus.not_assessed
+            )
         else:
             status = combine(statuses)
-        requirements.append(RequirementResult(requirement=req.id, status=status,
-                                              assets=per_asset, attestation=attestation,
-                                              note=note))
-    return Evaluation(requirements=requirements, asset_results=asset_results,
-                      summary=_summary(requirements, asset_results, facts))
+        requirements.append(
+            RequirementResult(
+                requirement=req.id,
+                status=status,
+                assets=per_asset,
+                attestation=attestation,
+                note=note,
+            )
+        )
+    return Evaluation(
+        requirements=requirements,
+        asset_results=asset_results,
+        summary=_summary(requirements, asset_results, facts),
+    )
 
 
-def _summary(requirements: list[RequirementResult], asset_results: list[AssetRequirement],
-             facts: dict[str, AssetFacts]) -> Summary:
+def _summary(
+    requirements: list[RequirementResult],
+    asset_results: list[AssetRequirement],
+    facts: dict[str, AssetFacts],
+) -> Summary:
     counts = {s.value: 0 for s in ReqStatus}
     for r in requirements:
         counts[r.status.value] += 1
     applicable = sum(1 for r in requirements if r.status is not ReqStatus.not_applicable)
-    assessed = sum(1 for r in requirements
-                   if r.status not in (ReqStatus.not_applicable, ReqStatus.not_assessed))
+    assessed = sum(
+        1
+        for r in requirements
+        if r.status not in (ReqStatus.not_applicable, ReqStatus.not_assessed)
+    )
     checks = [c for ar in asset_results for c in ar.checks]
     checks_assessed = sum(1 for c in checks if c.status not in (Status.error, Status.manual))
     return Summary(
-        counts=counts, applicable=applicable, assessed=assessed,
+        counts=counts,
+        applicable=applicable,
+        assessed=assessed,
         coverage=round(assessed / applicable, 4) if applicable else 0.0,
-        checks_total=len(checks), checks_assessed=checks_assessed,
+        checks_total=len(checks),
+        checks_assessed=checks_assessed,
         collection_failures=sum(len(f.failures) for f in facts.values()),
     )

@@ -20,7 +20,9 @@ from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, val
 SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "pwd", "secret", "token", "passphrase", "private_key", "pin"}
 )
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 _ASSET_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
@@ -142,8 +144,10 @@ class Asset(Model):
 
 
 class ScanSettings(Model):
-    ports: str = Field(default="21-23,25,53,69,80,110,135,139,143,161,443,445,3389,5900,8080",
-                       pattern=r"^[0-9,\-]{1,500}$")
+    ports: str = Field(
+        default="21-23,25,53,69,80,110,135,139,143,161,443,445,3389,5900,8080",
+        pattern=r"^[0-9,\-]{1,500}$",
+    )
     timeout_s: int = Field(default=300, ge=5, le=3600)
     service_detection: bool = False
     nmap_binary: str | None = Field(default=None, max_length=4096)
@@ -195,8 +199,13 @@ def _secret_problems(loaded: LoadedYaml) -> list[Problem]:
                 child = (*loc, str(key))
                 if str(key).lower() in SECRET_KEYS and not isinstance(value, dict | list):
                     found.append(
-                        Problem(loaded.file, loaded.line_of(child), dotted(child),
-                                "inventory.inline_secret", {"key": str(key)})
+                        Problem(
+                            loaded.file,
+                            loaded.line_of(child),
+                            dotted(child),
+                            "inventory.inline_secret",
+                            {"key": str(key)},
+                        )
                     )
                 else:
                     walk(value, child)
@@ -219,9 +228,15 @@ def _duplicate_ids(loaded: LoadedYaml) -> list[Problem]:
             continue
         loc = ("assets", index, "id")
         if asset["id"] in first_line:
-            found.append(Problem(loaded.file, loaded.line_of(loc), dotted(loc),
-                                 "inventory.duplicate_id",
-                                 {"id": asset["id"], "first_line": first_line[asset["id"]]}))
+            found.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of(loc),
+                    dotted(loc),
+                    "inventory.duplicate_id",
+                    {"id": asset["id"], "first_line": first_line[asset["id"]]},
+                )
+            )
         else:
             first_line[asset["id"]] = loaded.line_of(loc)
     return found
@@ -237,15 +252,28 @@ def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
         return p if p.is_absolute() else (base / p)
 
     assets = [
-        a.model_copy(update={"credential": a.credential.model_copy(
-            update={"key_file": fix(a.credential.key_file)})}) if a.credential else a
+        a.model_copy(
+            update={
+                "credential": a.credential.model_copy(
+                    update={"key_file": fix(a.credential.key_file)}
+                )
+            }
+        )
+        if a.credential
+        else a
         for a in inventory.assets
     ]
-    settings = inventory.settings.model_copy(update={"known_hosts": fix(inventory.settings.known_hosts)})
-    return inventory.model_copy(update={
-        "assets": assets, "settings": settings,
-        "overrides": fix(inventory.overrides), "attestations": fix(inventory.attestations),
-    })
+    settings = inventory.settings.model_copy(
+        update={"known_hosts": fix(inventory.settings.known_hosts)}
+    )
+    return inventory.model_copy(
+        update={
+            "assets": assets,
+            "settings": settings,
+            "overrides": fix(inventory.overrides),
+            "attestations": fix(inventory.attestations),
+        }
+    )
 
 
 def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
@@ -255,13 +283,26 @@ def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
         (("attestations",), inventory.attestations),
     ):
         if target is not None and not target.is_file():
-            found.append(Problem(loaded.file, loaded.line_of(loc), dotted(loc),
-                                 "inventory.file_not_found", {"path": str(target)}))
+            found.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of(loc),
+                    dotted(loc),
+                    "inventory.file_not_found",
+                    {"path": str(target)},
+                )
+            )
     for index, asset in enumerate(inventory.assets):
         key = asset.credential.key_file if asset.credential else None
         if key is not None and not key.is_file():
-            loc = ("assets", index, "credential", "key_file")
-            found.append(Problem(loaded.file, loaded.line_of(loc), dotted(loc),
-                                 "inventory.file_not_found", {"path": str(key)}))
+            key_loc = ("assets", index, "credential", "key_file")
+            found.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of(key_loc),
+                    dotted(key_loc),
+                    "inventory.file_not_found",
+                    {"path": str(key)},
+                )
+            )
     return found
-

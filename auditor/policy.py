@@ -114,14 +114,18 @@ class Pack(Model):
 
     def digest(self) -> str:
         """sha256 of the effective pack (after extends and tailoring), for the report."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True,
-                               ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def builtin_packs() -> list[str]:
-    return sorted(p.name.removesuffix(".yaml") for p in files("auditor.policies").iterdir()
-                  if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in files("auditor.policies").iterdir()
+        if p.name.endswith(".yaml")
+    )
 
 
 def _load_raw(name_or_path: str, depth: int = 0) -> tuple[LoadedYaml, dict[str, Any]]:
@@ -132,8 +136,17 @@ def _load_raw(name_or_path: str, depth: int = 0) -> tuple[LoadedYaml, dict[str, 
     else:
         resource = files("auditor.policies").joinpath(f"{name_or_path}.yaml")
         if not resource.is_file():
-            raise InputError([Problem(name_or_path, None, None, "policy.unknown_pack",
-                                      {"known": ", ".join(builtin_packs())})])
+            raise InputError(
+                [
+                    Problem(
+                        name_or_path,
+                        None,
+                        None,
+                        "policy.unknown_pack",
+                        {"known": ", ".join(builtin_packs())},
+                    )
+                ]
+            )
         loaded = parse_yaml(resource.read_text(encoding="utf-8"), f"policies/{name_or_path}.yaml")
     data = loaded.data if isinstance(loaded.data, dict) else {}
     parent = data.get("extends")
@@ -156,9 +169,14 @@ def _merge_pack(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
         new = {**old, **req}
         if "checks" in req and "checks" in old:
             olds = {c["id"]: c for c in old["checks"]}
-            new["checks"] = [{**olds.get(c["id"], {}), **c,
-                              "params": {**olds.get(c["id"], {}).get("params", {}),
-                                         **c.get("params", {})}} for c in req["checks"]]
+            new["checks"] = [
+                {
+                    **olds.get(c["id"], {}),
+                    **c,
+                    "params": {**olds.get(c["id"], {}).get("params", {}), **c.get("params", {})},
+                }
+                for c in req["checks"]
+            ]
         by_id[req["id"]] = new
     merged["requirements"] = list(by_id.values())
     return merged
@@ -180,18 +198,38 @@ def load_policy(name_or_path: str, registry: Registry, overrides: Path | None = 
         loc = ("overrides", index)
         line = tail_file.line_of(loc)
         if change.requirement not in pack.ids():
-            problems.append(Problem(tail_file.file, line, dotted((*loc, "requirement")),
-                                    "policy.unknown_requirement", {"id": change.requirement}))
+            problems.append(
+                Problem(
+                    tail_file.file,
+                    line,
+                    dotted((*loc, "requirement")),
+                    "policy.unknown_requirement",
+                    {"id": change.requirement},
+                )
+            )
             continue
         req = pack.requirement(change.requirement)
         if change.check is not None:
             ref = next((c for c in req.checks if c.id == change.check), None)
             if ref is None:
-                problems.append(Problem(tail_file.file, line, dotted((*loc, "check")),
-                                        "policy.check_not_in_requirement", {"id": change.check}))
+                problems.append(
+                    Problem(
+                        tail_file.file,
+                        line,
+                        dotted((*loc, "check")),
+                        "policy.check_not_in_requirement",
+                        {"id": change.check},
+                    )
+                )
                 continue
-            problems += _param_problems(registry, ref.id, {**ref.params, **change.params},
-                                        tail_file.file, line, dotted((*loc, "params")))
+            problems += _param_problems(
+                registry,
+                ref.id,
+                {**ref.params, **change.params},
+                tail_file.file,
+                line,
+                dotted((*loc, "params")),
+            )
     if problems:
         raise InputError(problems)
     return _apply(pack, tailoring.overrides)
@@ -203,12 +241,22 @@ def _apply(pack: Pack, changes: list[Tailoring]) -> Pack:
         mine = [c for c in changes if c.requirement == req.id]
         for change in mine:
             if change.not_applicable:
-                req = req.model_copy(update={"not_applicable": Text(
-                    vi=change.justification, en=change.justification)})
+                req = req.model_copy(
+                    update={
+                        "not_applicable": Text(vi=change.justification, en=change.justification)
+                    }
+                )
             if change.check:
-                req = req.model_copy(update={"checks": [
-                    c.model_copy(update={"params": {**c.params, **change.params}})
-                    if c.id == change.check else c for c in req.checks]})
+                req = req.model_copy(
+                    update={
+                        "checks": [
+                            c.model_copy(update={"params": {**c.params, **change.params}})
+                            if c.id == change.check
+                            else c
+                            for c in req.checks
+                        ]
+                    }
+                )
         reqs.append(req)
     return pack.model_copy(update={"requirements": reqs, "tailoring": changes})
 
@@ -219,25 +267,59 @@ def _check_pack(pack: Pack, registry: Registry, loaded: LoadedYaml) -> list[Prob
     for index, req in enumerate(pack.requirements):
         loc = ("requirements", index)
         if req.id in seen:
-            problems.append(Problem(loaded.file, loaded.line_of(loc), dotted((*loc, "id")),
-                                    "policy.duplicate_requirement", {"id": req.id}))
+            problems.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of(loc),
+                    dotted((*loc, "id")),
+                    "policy.duplicate_requirement",
+                    {"id": req.id},
+                )
+            )
         seen.add(req.id)
         for cindex, ref in enumerate(req.checks):
             cloc = (*loc, "checks", cindex)
             if ref.id not in registry:
-                problems.append(Problem(loaded.file, loaded.line_of(cloc), dotted(cloc),
-                                        "policy.unknown_check", {"id": ref.id}))
+                problems.append(
+                    Problem(
+                        loaded.file,
+                        loaded.line_of(cloc),
+                        dotted(cloc),
+                        "policy.unknown_check",
+                        {"id": ref.id},
+                    )
+                )
                 continue
-            problems += _param_problems(registry, ref.id, ref.params, loaded.file,
-                                        loaded.line_of(cloc), dotted((*cloc, "params")))
+            problems += _param_problems(
+                registry,
+                ref.id,
+                ref.params,
+                loaded.file,
+                loaded.line_of(cloc),
+                dotted((*cloc, "params")),
+            )
     return problems
 
 
-def _param_problems(registry: Registry, check_id: str, params: dict[str, Any], file: str,
-                    line: int | None, field: str) -> list[Problem]:
+def _param_problems(
+    registry: Registry,
+    check_id: str,
+    params: dict[str, Any],
+    file: str,
+    line: int | None,
+    field: str,
+) -> list[Problem]:
     try:
         registry[check_id].params.model_validate(params)
     except ValidationError as exc:
-        return [Problem(file, line, f"{field}.{'.'.join(map(str, e['loc']))}", "input.invalid",
-                        {"detail": e["msg"]}) for e in exc.errors(include_input=False)]
+        return [
+            Problem(
+                file,
+                line,
+                f"{field}.{'.'.join(map(str, e['loc']))}",
+                "input.invalid",
+                {"detail": e["msg"]},
+            )
+            for e in exc.errors(include_input=False)
+        ]
     return []

@@ -29,7 +29,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise _AliasRefused(event.start_mark)
         return super().compose_node(parent, index)
 
@@ -117,7 +117,9 @@ def _walk(
             child = (*path, key)
             if key in seen:
                 problems.append(
-                    Problem(name, key_node.start_mark.line + 1, dotted(child), "input.duplicate_key")
+                    Problem(
+                        name, key_node.start_mark.line + 1, dotted(child), "input.duplicate_key"
+                    )
                 )
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
@@ -179,7 +181,9 @@ def _to_problem(err: Any, loaded: LoadedYaml, known: set[str]) -> Problem:
     if kind == "extra_forbidden" and loc:
         guess = difflib.get_close_matches(str(loc[-1]), sorted(known), n=1)
         code = "input.unknown_key_suggest" if guess else "input.unknown_key"
-        return Problem(loaded.file, line, dotted(loc), code, {"suggestion": guess[0] if guess else ""})
+        return Problem(
+            loaded.file, line, dotted(loc), code, {"suggestion": guess[0] if guess else ""}
+        )
     if kind == "missing":
         return Problem(loaded.file, line, dotted(loc), "input.missing_field")
     if kind == "value_error":

@@ -33,16 +33,18 @@ class HumanAccounts(Params):
 def min_length(facts: HostFacts, p: MinLength) -> Outcome:
     """Minimum password length enforced by the system is at least `min_length`."""
     policy = facts.password_policy
-    return Outcome.at_least(policy.min_length if policy else None, p.min_length,
-                            what="password length")
+    return Outcome.at_least(
+        policy.min_length if policy else None, p.min_length, what="password length"
+    )
 
 
 @check("pwd.complexity", needs="host", params=MinClasses)
 def complexity(facts: HostFacts, p: MinClasses) -> Outcome:
     """Passwords must mix at least `min_classes` character classes."""
     policy = facts.password_policy
-    return Outcome.at_least(policy.min_classes if policy else None, p.min_classes,
-                            what="character classes")
+    return Outcome.at_least(
+        policy.min_classes if policy else None, p.min_classes, what="character classes"
+    )
 
 
 @check("pwd.max_age", needs="host", params=MaxDays)
@@ -58,8 +60,12 @@ def max_age(facts: HostFacts, p: MaxDays) -> Outcome:
 @check("lockout.threshold", needs="host", params=MaxAttempts)
 def lockout_threshold(facts: HostFacts, p: MaxAttempts) -> Outcome:
     """Accounts lock after at most `max_attempts` failed logins (0 = never locks = fail)."""
-    return Outcome.at_most(facts.lockout.threshold if facts.lockout else None, p.max_attempts,
-                           what="lockout threshold", zero_means_unlimited=True)
+    return Outcome.at_most(
+        facts.lockout.threshold if facts.lockout else None,
+        p.max_attempts,
+        what="lockout threshold",
+        zero_means_unlimited=True,
+    )
 
 
 @check("lockout.duration", needs="host", params=MinSeconds)
@@ -81,8 +87,11 @@ def no_empty_password(facts: HostFacts, _: NoParams) -> Outcome:
     if accounts is None or all(a.password is None for a in accounts):
         return Outcome.unknown("outcome.not_collected", what="password states")
     empty = sorted(a.name for a in accounts if a.password == "empty")
-    return Outcome.fail(observed=empty, expected="[]") if empty else Outcome.ok(observed=[],
-                                                                              expected="[]")
+    return (
+        Outcome.fail(observed=empty, expected="[]")
+        if empty
+        else Outcome.ok(observed=[], expected="[]")
+    )
 
 
 @check("acct.inactive", needs="host", params=HumanAccounts)
@@ -94,9 +103,12 @@ def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
     if any(a.never_logged_in is None and a.last_login is None for a in people):
         return Outcome.unknown("outcome.not_collected", what="last logins")
     stale = sorted(
-        a.name for a in people
+        a.name
+        for a in people
         if a.never_logged_in
-        or (a.last_login is not None and days_between(a.last_login, facts.collected_at) > p.max_days)
+        or (
+            a.last_login is not None and days_between(a.last_login, facts.collected_at) > p.max_days
+        )
     )
     if stale:
         return Outcome.fail(observed=stale, expected=f"≤ {p.max_days}")
@@ -109,8 +121,11 @@ def single_uid0(facts: HostFacts, _: NoParams) -> Outcome:
     if facts.privileges is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     others = sorted(n for n in facts.privileges.uid0_accounts if n != "root")
-    return Outcome.fail(observed=others, expected="[root]") if others else Outcome.ok(
-        observed=["root"], expected="[root]")
+    return (
+        Outcome.fail(observed=others, expected="[root]")
+        if others
+        else Outcome.ok(observed=["root"], expected="[root]")
+    )
 
 
 @check("priv.sudo_declared", needs="asset")
@@ -122,6 +137,7 @@ def sudo_declared(facts: AssetFacts, _: NoParams) -> Outcome:
     allowed = set(facts.declared.admins) | {"root"}
     extra = sorted(set(priv.sudo_users) - allowed)
     if extra:
-        return Outcome.fail(observed=extra, expected=", ".join(sorted(allowed)),
-                            note="outcome.undeclared_admins")
+        return Outcome.fail(
+            observed=extra, expected=", ".join(sorted(allowed)), note="outcome.undeclared_admins"
+        )
     return Outcome.ok(observed=sorted(priv.sudo_users), expected=", ".join(sorted(allowed)))

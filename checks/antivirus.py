@@ -45,8 +45,9 @@ def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
     times = [prod.signature_time for prod in facts.antimalware.products if prod.signature_time]
     if not facts.antimalware.products:
-        return Outcome.fail(observed=None, expected=f"≤ {p.max_days}",
-                            note="outcome.no_antimalware")
+        return Outcome.fail(
+            observed=None, expected=f"≤ {p.max_days}", note="outcome.no_antimalware"
+        )
     if not times:
         return Outcome.unknown("outcome.not_collected", what="signature date")
     age = round(days_between(max(times), facts.collected_at), 1)
@@ -62,5 +63,6 @@ def av_central_agent(facts: HostFacts, p: ProductNames) -> Outcome:
     found = sorted(name for name, binaries in p.products.items() if procs.intersection(binaries))
     if found:
         return Outcome.ok(observed=found, expected="≥ 1")
-    return Outcome.fail(observed=[], expected=", ".join(sorted(p.products)),
-                        note="outcome.no_central_agent")
+    return Outcome.fail(
+        observed=[], expected=", ".join(sorted(p.products)), note="outcome.no_central_agent"
+    )

@@ -17,8 +17,12 @@ def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
     if backup is None:
         return Outcome.unknown("outcome.not_collected", what="backup")
     if not backup.exists or backup.newest_file_time is None:
-        return Outcome.fail(observed=None, expected=f"≤ {p.max_days}",
-                            note="outcome.no_backup_files", path=backup.path)
+        return Outcome.fail(
+            observed=None,
+            expected=f"≤ {p.max_days}",
+            note="outcome.no_backup_files",
+            path=backup.path,
+        )
     assert facts.host is not None
     age = round(days_between(backup.newest_file_time, facts.host.collected_at), 1)
     return Outcome.at_most(age, p.max_days, what="backup age")
@@ -34,6 +38,7 @@ def separate_storage(facts: AssetFacts, _: NoParams) -> Outcome:
         return Outcome.unknown("outcome.not_collected", what="backup device")
     observed = f"{backup.path} ({backup.fstype or '?'})"
     if backup.same_device_as_root:
-        return Outcome.fail(observed=observed, expected="separate device",
-                            note="outcome.backup_same_disk")
+        return Outcome.fail(
+            observed=observed, expected="separate device", note="outcome.backup_same_disk"
+        )
     return Outcome.ok(observed=observed, expected="separate device")

@@ -13,5 +13,8 @@ def host_enabled(facts: HostFacts, _: NoParams) -> Outcome:
     if fw is None or fw.enabled is None:
         return Outcome.unknown("outcome.not_collected", what="firewall")
     observed = f"{fw.backend or '-'}: {fw.detail}"
-    return Outcome.ok(observed=observed, expected="on") if fw.enabled else Outcome.fail(
-        observed=observed, expected="on")
+    return (
+        Outcome.ok(observed=observed, expected="on")
+        if fw.enabled
+        else Outcome.fail(observed=observed, expected="on")
+    )

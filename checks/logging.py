@@ -18,11 +18,20 @@ def enabled(facts: HostFacts, _: NoParams) -> Outcome:
     log = facts.logging
     if log is None or (log.audit_daemon is None and log.journald_persistent is None):
         return Outcome.unknown("outcome.not_collected", what="logging")
-    sources = [name for name, on in (("auditd", log.audit_daemon),
-                                     ("journald (persistent)", log.journald_persistent),
-                                     ("syslog", log.syslog_daemon)) if on]
-    return Outcome.ok(observed=sources, expected="≥ 1") if sources else Outcome.fail(
-        observed=[], expected="auditd | journald | syslog")
+    sources = [
+        name
+        for name, on in (
+            ("auditd", log.audit_daemon),
+            ("journald (persistent)", log.journald_persistent),
+            ("syslog", log.syslog_daemon),
+        )
+        if on
+    ]
+    return (
+        Outcome.ok(observed=sources, expected="≥ 1")
+        if sources
+        else Outcome.fail(observed=[], expected="auditd | journald | syslog")
+    )
 
 
 @check("log.retention", needs="host", params=MinDays)
@@ -43,6 +52,7 @@ def time_sync(facts: HostFacts, _: NoParams) -> Outcome:
     if t.synchronized is False:
         return Outcome.fail(observed="not synchronized", expected="synchronized")
     if t.service:
-        return Outcome.ok(observed=t.service, expected="synchronized",
-                          note="outcome.time_service_only")
+        return Outcome.ok(
+            observed=t.service, expected="synchronized", note="outcome.time_service_only"
+        )
     return Outcome.fail(observed="no time service", expected="synchronized")

@@ -34,10 +34,18 @@ def os_supported(facts: HostFacts, p: EolTable) -> Outcome:
     if end is None:
         return Outcome.unknown("outcome.eol_unknown", os=observed)
     if facts.collected_at.date() > end:
-        return Outcome.fail(observed=observed, expected=f"≥ {end.isoformat()}",
-                            note="outcome.eol_passed", end=end.isoformat())
-    return Outcome.ok(observed=observed, expected=f"≥ {end.isoformat()}",
-                      note="outcome.eol_until", end=end.isoformat())
+        return Outcome.fail(
+            observed=observed,
+            expected=f"≥ {end.isoformat()}",
+            note="outcome.eol_passed",
+            end=end.isoformat(),
+        )
+    return Outcome.ok(
+        observed=observed,
+        expected=f"≥ {end.isoformat()}",
+        note="outcome.eol_until",
+        end=end.isoformat(),
+    )
 
 
 @check("sw.unapproved", needs="host", params=SoftwareRules)

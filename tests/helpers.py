@@ -14,8 +14,15 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def host(**fields: Any) -> HostFacts:
     """HostFacts at NOW with only the given sub-facts set (all others unknown)."""
-    fields.setdefault("os", OsInfo(family="linux", distro_id="debian", version_id="12",
-                                   name="Debian GNU/Linux 12 (bookworm)"))
+    fields.setdefault(
+        "os",
+        OsInfo(
+            family="linux",
+            distro_id="debian",
+            version_id="12",
+            name="Debian GNU/Linux 12 (bookworm)",
+        ),
+    )
     return HostFacts(collected_at=NOW, **fields)
 
 

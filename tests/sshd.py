@@ -50,8 +50,9 @@ class Sshd:
         keygen(root / "user_key")
         keygen(root / "host_key")
         (root / "authorized_keys").write_text((root / "user_key.pub").read_text())
-        server = cls(root=root, port=free_port(), user=getpass.getuser(),
-                     user_key=root / "user_key")
+        server = cls(
+            root=root, port=free_port(), user=getpass.getuser(), user_key=root / "user_key"
+        )
         server._run()
         return server
 
@@ -62,13 +63,15 @@ class Sshd:
             f"PidFile {self.root}/sshd.pid\nAuthorizedKeysFile {self.root}/authorized_keys\n"
             "UsePAM no\nStrictModes no\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
-            "PubkeyAuthentication yes\nLogLevel ERROR\n")
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
-                                     stderr=subprocess.PIPE)
+            "PubkeyAuthentication yes\nLogLevel ERROR\n"
+        )
+        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"sshd exited: {self.proc.stderr.read() if self.proc.stderr else ''}")
+                raise RuntimeError(
+                    f"sshd exited: {self.proc.stderr.read() if self.proc.stderr else ''}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return

@@ -11,14 +11,32 @@ from auditor.inventory import Asset
 from auditor.policy import load_policy
 from tests.reportkit import TODAY
 
-M, P, N, U, X = (ReqStatus.met, ReqStatus.partly_met, ReqStatus.not_met, ReqStatus.not_assessed,
-                 ReqStatus.not_applicable)
+M, P, N, U, X = (
+    ReqStatus.met,
+    ReqStatus.partly_met,
+    ReqStatus.not_met,
+    ReqStatus.not_assessed,
+    ReqStatus.not_applicable,
+)
 
 
-@pytest.mark.parametrize(("statuses", "expected"), [
-    ([M, M], M), ([M, N], P), ([N, N], N), ([N, U], N), ([M, U], U), ([U], U),
-    ([X, M], M), ([X], X), ([], X), ([P, M], P), ([P], P), ([M, P, N, U], P),
-])
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([M, M], M),
+        ([M, N], P),
+        ([N, N], N),
+        ([N, U], N),
+        ([M, U], U),
+        ([U], U),
+        ([X, M], M),
+        ([X], X),
+        ([], X),
+        ([P, M], P),
+        ([P], P),
+        ([M, P, N, U], P),
+    ],
+)
 def test_combine(statuses: list[ReqStatus], expected: ReqStatus) -> None:
     assert combine(statuses) is expected
 
@@ -27,8 +45,13 @@ def test_failed_collection_is_error_everywhere_and_coverage_drops() -> None:
     registry = discover()
     pack = load_policy("nd85-level2", registry)
     asset = Asset(id="pc", name="PC", kind="linux", connection="local")  # type: ignore[arg-type]
-    facts = {"pc": AssetFacts(asset_id="pc", declared=Declared(kind="linux"), failures=[
-        CollectionFailure(source="local", code="collect.timeout", detail="60s")])}
+    facts = {
+        "pc": AssetFacts(
+            asset_id="pc",
+            declared=Declared(kind="linux"),
+            failures=[CollectionFailure(source="local", code="collect.timeout", detail="60s")],
+        )
+    }
     result = evaluate(pack, [asset], facts, {}, registry, TODAY)
     checks = [c for ar in result.asset_results for c in ar.checks]
     assert checks and all(c.status.value == "error" for c in checks)

@@ -44,13 +44,16 @@ def test_example_inventory_is_valid_and_local_only() -> None:
 def test_all_kinds_admitted(tmp_path: Path) -> None:
     assets = "".join(
         f"  - {{id: a{i}, name: A, kind: {kind.value}, connection: import, address: 10.0.0.{i}}}\n"
-        for i, kind in enumerate(AssetKind, start=1))
+        for i, kind in enumerate(AssetKind, start=1)
+    )
     inv = load_inventory(write(tmp_path, ORG + "assets:\n" + assets))
     assert {a.kind for a in inv.assets} == set(AssetKind)
 
 
 def test_every_error_at_once_with_lines_and_suggestions(tmp_path: Path) -> None:
-    text = ORG + """assets:
+    text = (
+        ORG
+        + """assets:
   - id: pc1
     name: PC 1
     kind: linux
@@ -69,6 +72,7 @@ def test_every_error_at_once_with_lines_and_suggestions(tmp_path: Path) -> None:
     port: seventy
     credential: {user: an, agent: true}
 """
+    )
     found = problems(write(tmp_path, text))
     by_code = {(p.code, p.line) for p in found}
     assert ("input.unknown_key_suggest", 12) in by_code
@@ -82,25 +86,33 @@ def test_every_error_at_once_with_lines_and_suggestions(tmp_path: Path) -> None:
 
 
 def test_missing_key_file_is_reported(tmp_path: Path) -> None:
-    text = ORG + ("assets:\n  - id: s1\n    name: S\n    kind: linux\n    connection: ssh\n"
-                  "    address: 10.0.0.5\n    credential: {user: an, key_file: keys/nope}\n")
+    text = ORG + (
+        "assets:\n  - id: s1\n    name: S\n    kind: linux\n    connection: ssh\n"
+        "    address: 10.0.0.5\n    credential: {user: an, key_file: keys/nope}\n"
+    )
     found = problems(write(tmp_path, text))
     assert [(p.code, p.line) for p in found] == [("inventory.file_not_found", 13)]
     assert str(tmp_path / "keys/nope") in found[0].params["path"]
 
 
 def test_inline_secrets_refused_without_echo(tmp_path: Path) -> None:
-    text = ORG + ("assets:\n  - id: r1\n    name: Router\n    kind: netdevice\n"
-                  "    connection: ssh\n    address: 10.0.0.1\n"
-                  "    credential: {user: admin, password: S3cr3t-Hunter2}\n"
-                  "    token: abcdef-token-value\n")
+    text = ORG + (
+        "assets:\n  - id: r1\n    name: Router\n    kind: netdevice\n"
+        "    connection: ssh\n    address: 10.0.0.1\n"
+        "    credential: {user: admin, password: S3cr3t-Hunter2}\n"
+        "    token: abcdef-token-value\n"
+    )
     path = write(tmp_path, text)
     found = problems(path)
     secret = [p for p in found if p.code == "inventory.inline_secret"]
     assert {p.field for p in secret} == {"assets[0].credential.password", "assets[0].token"}
     assert {p.line for p in secret} == {13, 14}
-    run = subprocess.run([sys.executable, "-m", "auditor.cli", "inventory", "validate", str(path)],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "inventory", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 2
     assert "S3cr3t-Hunter2" not in run.stdout + run.stderr
     assert "abcdef-token-value" not in run.stdout + run.stderr
@@ -146,13 +158,21 @@ def test_missing_file() -> None:
     assert [p.code for p in problems(Path("/nonexistent/inventory.yaml"))] == ["input.missing_file"]
 
 
-@pytest.mark.parametrize("lang,needle", [("vi", "có phải ý bạn là 'address'"),
-                                         ("en", "did you mean 'address'")])
+@pytest.mark.parametrize(
+    "lang,needle", [("vi", "có phải ý bạn là 'address'"), ("en", "did you mean 'address'")]
+)
 def test_cli_prints_file_line_field_in_language(tmp_path: Path, lang: str, needle: str) -> None:
-    path = write(tmp_path, ORG + "assets:\n  - id: a\n    name: A\n    kind: linux\n"
-                                 "    connection: local\n    adress: 127.0.0.1\n")
-    run = subprocess.run([sys.executable, "-m", "auditor.cli", "--lang", lang, "inventory",
-                          "validate", str(path)], capture_output=True, text=True, check=False)
+    path = write(
+        tmp_path,
+        ORG + "assets:\n  - id: a\n    name: A\n    kind: linux\n"
+        "    connection: local\n    adress: 127.0.0.1\n",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "--lang", lang, "inventory", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 2
     assert f"{path}:12: assets[0].adress:" in run.stderr
     assert needle in run.stderr

@@ -26,8 +26,7 @@ from auditor.report.signing import (
 
 
 def test_init_creates_private_key_0600_and_names_the_organisation(tmp_path: Path) -> None:
-    signer = init_keys(tmp_path / "k", "UBND xã Mường La", commune="xã Mường La",
-                       province="Sơn La")
+    signer = init_keys(tmp_path / "k", "UBND xã Mường La", commune="xã Mường La", province="Sơn La")
     mode = stat.S_IMODE((tmp_path / "k" / "key.pem").stat().st_mode)
     assert mode == 0o600
     org = signer.cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
@@ -62,21 +61,33 @@ def make_ca_issued_p12(tmp_path: Path) -> tuple[bytes, Path]:
     now = dt.datetime.now(dt.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA Chuyên dùng")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(1)
-          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=90))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=90))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "UBND xã Thử")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-            .sign(ca_key, hashes.SHA256()))
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "UBND xã Thử")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(ca_key, hashes.SHA256())
+    )
     ca_path = tmp_path / "ca.pem"
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     p12 = pkcs12.serialize_key_and_certificates(
-        b"commune", key, leaf, [ca], serialization.BestAvailableEncryption(b"p12-pass"))
+        b"commune", key, leaf, [ca], serialization.BestAvailableEncryption(b"p12-pass")
+    )
     return p12, ca_path
 
 
@@ -92,10 +103,29 @@ def test_p12_import_signs_verifiably_against_the_ca(tmp_path: Path) -> None:
     assert check.intact and check.trusted, check.problems
     (tmp_path / "r.json").write_bytes(content)
     (tmp_path / "r.p7s").write_bytes(signature)
-    run = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
-                          str(tmp_path / "r.p7s"), "-content", str(tmp_path / "r.json"),
-                          "-CAfile", str(ca_path), "-purpose", "any", "-out", "/dev/null"],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(tmp_path / "r.p7s"),
+            "-content",
+            str(tmp_path / "r.json"),
+            "-CAfile",
+            str(ca_path),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -103,13 +133,33 @@ def test_cli_keys_init_and_show(tmp_path: Path) -> None:
     secret = tmp_path / "pass.txt"
     secret.write_text("s3cret-passphrase\n")
     secret.chmod(0o600)
-    run = subprocess.run([sys.executable, "-m", "auditor.cli", "--lang", "en", "keys", "init",
-                          "--org", "UBND xã Thử", "--key-dir", str(tmp_path / "k"),
-                          "--passphrase-file", str(secret)],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "--lang",
+            "en",
+            "keys",
+            "init",
+            "--org",
+            "UBND xã Thử",
+            "--key-dir",
+            str(tmp_path / "k"),
+            "--passphrase-file",
+            str(secret),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "s3cret-passphrase" not in run.stdout + run.stderr
     assert load_signer(tmp_path / "k", b"s3cret-passphrase") is not None
-    show = subprocess.run([sys.executable, "-m", "auditor.cli", "keys", "show", "--key-dir",
-                           str(tmp_path / "k")], capture_output=True, text=True, check=False)
+    show = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "keys", "show", "--key-dir", str(tmp_path / "k")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert "UBND xã Thử" in show.stdout and "SHA256" in show.stdout

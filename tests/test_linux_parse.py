@@ -110,9 +110,11 @@ def test_garbage_output_yields_unknowns_not_passes() -> None:
 
 
 def test_hostile_values_do_not_crash_the_parser() -> None:
-    text = ("@@AUDITOR-SECTION clock@@\nnot-a-number\n@@AUDITOR-SECTION lsblk@@\n{broken json\n"
-            "@@AUDITOR-SECTION faillock@@\ndeny = many\n@@AUDITOR-SECTION pam@@\n"
-            "auth required pam_faillock.so deny=\n@@AUDITOR-SECTION backup@@\nnewest zzz\n")
+    text = (
+        "@@AUDITOR-SECTION clock@@\nnot-a-number\n@@AUDITOR-SECTION lsblk@@\n{broken json\n"
+        "@@AUDITOR-SECTION faillock@@\ndeny = many\n@@AUDITOR-SECTION pam@@\n"
+        "auth required pam_faillock.so deny=\n@@AUDITOR-SECTION backup@@\nnewest zzz\n"
+    )
     h = parse_host(split_sections(text), backup_path="/b")
     assert h.encryption is None  # broken JSON → unknown
     assert h.lockout is not None and h.lockout.threshold is None

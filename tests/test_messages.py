@@ -9,8 +9,10 @@ from pathlib import Path
 from auditor.messages.catalogue import Messages, catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = re.compile(r'"((?:input|inventory|policy|collect|ssh|nmap|outcome|keys|verify|hosts|cli)'
-                  r'\.[a-z_0-9]+)"')
+CODE = re.compile(
+    r'"((?:input|inventory|policy|collect|ssh|nmap|outcome|keys|verify|hosts|cli)'
+    r'\.[a-z_0-9]+)"'
+)
 
 
 def test_same_keys_in_both_languages() -> None:
@@ -31,8 +33,9 @@ def test_vietnamese_has_diacritics_and_formats() -> None:
     t = Messages("vi")
     assert t("status.not_met") == "Không đạt"
     assert t("input.unknown_key_suggest", suggestion="address").endswith("'address'?")
-    diacritic = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]",
-                           re.I)
+    diacritic = re.compile(
+        r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I
+    )
     texts = [v for k, v in catalogue("vi").items() if not k.startswith("check.")]
     with_marks = sum(1 for v in texts if diacritic.search(v))
     assert with_marks / len(texts) > 0.9

@@ -14,8 +14,9 @@ from auditor.collect import nmap_scan
 from auditor.inventory import ScanSettings
 from tests.sshd import free_port
 
-pytestmark = pytest.mark.skipif(shutil.which("nmap") is None,
-                                reason="nmap is not installed (apt-get install nmap)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("nmap") is None, reason="nmap is not installed (apt-get install nmap)"
+)
 
 
 @pytest.fixture()
@@ -51,8 +52,10 @@ def test_insecure_port_is_flagged_by_the_check(listeners: list[int]) -> None:
     assert outcome.status is Status.failed
     assert outcome.observed == [f"{telnet_like}/tcp Telnet"]
     clean = nmap_scan.scan(["127.0.0.1"], ScanSettings(ports=str(free_port()), timeout_s=60))
-    assert check.run(clean.by_address["127.0.0.1"],
-                     {"ports": {f"{telnet_like}/tcp": "Telnet"}}).status is Status.passed
+    assert (
+        check.run(clean.by_address["127.0.0.1"], {"ports": {f"{telnet_like}/tcp": "Telnet"}}).status
+        is Status.passed
+    )
 
 
 def test_hostname_is_resolved_and_mapped_back(listeners: list[int]) -> None:

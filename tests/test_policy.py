@@ -46,8 +46,12 @@ def test_every_requirement_is_assessable_and_referenced(registry: Registry) -> N
 
 
 def test_every_check_is_used_and_translated(registry: Registry) -> None:
-    used = {c.id for pack in builtin_packs()
-            for r in load_policy(pack, registry).requirements for c in r.checks}
+    used = {
+        c.id
+        for pack in builtin_packs()
+        for r in load_policy(pack, registry).requirements
+        for c in r.checks
+    }
     assert set(registry.ids()) == used
     for lang in ("vi", "en"):
         strings = catalogue(lang)
@@ -70,7 +74,9 @@ def test_overrides_change_threshold_with_justification(tmp_path: Path, registry:
         "    check: pwd.min_length\n"
         "    params: {min_length: 12}\n"
         "    justification: Quyết định 15/QĐ-UBND yêu cầu mật khẩu dài hơn\n"
-        "    approved_by: Chủ tịch UBND xã\n", encoding="utf-8")
+        "    approved_by: Chủ tịch UBND xã\n",
+        encoding="utf-8",
+    )
     pack = load_policy("nd85-level2", registry, path)
     ref = next(c for c in pack.requirement("L2-ACC-PWD-01").checks if c.id == "pwd.min_length")
     assert ref.params == {"min_length": 12}
@@ -91,14 +97,17 @@ def test_overrides_errors_name_line_and_field(tmp_path: Path, registry: Registry
         "  - requirement: L2-ACC-PWD-02\n"
         "    check: pwd.max_age\n"
         "    params: {max_days: 120}\n"
-        "    justification: short\n", encoding="utf-8")
+        "    justification: short\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as caught:
         load_policy("nd85-level2", registry, path)
     codes = {(p.code, p.line) for p in caught.value.problems}
     assert ("input.invalid", 11) in codes  # justification too short
     with pytest.raises(InputError):
-        path.write_text(path.read_text().replace("justification: short",
-                                                 "justification: long enough now"))
+        path.write_text(
+            path.read_text().replace("justification: short", "justification: long enough now")
+        )
         load_policy("nd85-level2", registry, path)
 
 
@@ -108,7 +117,9 @@ def test_pack_with_unknown_check_is_refused(tmp_path: Path, registry: Registry) 
         "id: bad\nversion: '1'\ntitle: {vi: Thử, en: Test}\nlegal_basis: []\nrequirements:\n"
         "  - id: L2-ACC-PWD-01\n    group: accounts\n    title: {vi: A, en: B}\n"
         "    refs: {legacy: x, current: y}\n    severity: high\n    applies_to: [linux]\n"
-        "    checks:\n      - id: pwd.does_not_exist\n", encoding="utf-8")
+        "    checks:\n      - id: pwd.does_not_exist\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as caught:
         load_policy(str(path), registry)
     assert [(p.code, p.line) for p in caught.value.problems] == [("policy.unknown_check", 13)]
@@ -120,7 +131,9 @@ def test_extends_overrides_parent_parameters(tmp_path: Path, registry: Registry)
         "id: child\nversion: '1'\nextends: nd85-level2\n"
         "requirements:\n  - id: L2-ACC-PWD-01\n    checks:\n"
         "      - id: pwd.min_length\n        params: {min_length: 14}\n"
-        "      - id: pwd.complexity\n        params: {min_classes: 4}\n", encoding="utf-8")
+        "      - id: pwd.complexity\n        params: {min_classes: 4}\n",
+        encoding="utf-8",
+    )
     pack = load_policy(str(path), registry)
     assert pack.id == "child" and len(pack.requirements) == 66
     params = {c.id: c.params for c in pack.requirement("L2-ACC-PWD-01").checks}

@@ -25,10 +25,29 @@ OPENSSL = shutil.which("openssl")
 
 def openssl_verify(out: Path, cafile: Path) -> subprocess.CompletedProcess[str]:
     assert OPENSSL is not None
-    return subprocess.run([OPENSSL, "cms", "-verify", "-binary", "-inform", "DER",
-                           "-in", str(out / "report.json.p7s"), "-content",
-                           str(out / "report.json"), "-CAfile", str(cafile), "-purpose", "any",
-                           "-out", "/dev/null"], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [
+            OPENSSL,
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(out / "report.json.p7s"),
+            "-content",
+            str(out / "report.json"),
+            "-CAfile",
+            str(cafile),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def anchor(tmp_path: Path) -> list[x509.Certificate]:
@@ -42,9 +61,22 @@ def test_openssl_and_auditor_accept_the_signature(tmp_path: Path) -> None:
     verdict = verify_dir(out, anchor(tmp_path))
     assert verdict.ok, verdict.problems
     assert verdict.evidence_checked == len(verdict.report.evidence) > 20  # type: ignore[union-attr]
-    cli = subprocess.run([sys.executable, "-m", "auditor.cli", "--lang", "en", "verify", str(out),
-                          "--ca", str(tmp_path / "keys" / "cert.pem")],
-                         capture_output=True, text=True, check=False)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "--lang",
+            "en",
+            "verify",
+            str(out),
+            "--ca",
+            str(tmp_path / "keys" / "cert.pem"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert cli.returncode == 0 and "Report valid" in cli.stdout
 
 
@@ -106,14 +138,16 @@ def test_untrusted_signer_is_rejected(tmp_path: Path) -> None:
 
 
 def test_report_bytes_are_canonical_and_carry_digests(tmp_path: Path) -> None:
-    report, _, out = build(tmp_path)
+    _report, _, out = build(tmp_path)
     data = (out / "report.json").read_bytes()
     assert canonical_bytes(parse_report(data)) == data
     doc = json.loads(data)
     assert doc["schema_version"] == "1.0" and doc["tool"]["name"] == "commune-auditor"
     assert len(doc["policy"]["digest"]) == 64
-    assert doc["inventory_sha256"] == hashlib.sha256(
-        (tmp_path / "inventory.yaml").read_bytes()).hexdigest()
+    assert (
+        doc["inventory_sha256"]
+        == hashlib.sha256((tmp_path / "inventory.yaml").read_bytes()).hexdigest()
+    )
     pdf_sha = hashlib.sha256((tmp_path / "qd-12.pdf").read_bytes()).hexdigest()
     manifest = {e["path"]: e["sha256"] for e in doc["evidence"]}
     assert manifest["evidence/attestations/L2-MGMT-POL-01-qd-12.pdf"] == pdf_sha
@@ -124,8 +158,10 @@ def test_attestations_current_expired_and_missing(tmp_path: Path) -> None:
     reqs = {r.requirement: r for r in report.evaluation.requirements}
     pol = reqs["L2-MGMT-POL-01"]
     assert pol.status is ReqStatus.met and pol.attestation is not None
-    assert pol.attestation.evidence_sha256 == hashlib.sha256(
-        (tmp_path / "qd-12.pdf").read_bytes()).hexdigest()
+    assert (
+        pol.attestation.evidence_sha256
+        == hashlib.sha256((tmp_path / "qd-12.pdf").read_bytes()).hexdigest()
+    )
     assert str(pol.attestation.valid_until) == "2027-03-01"
     expired = reqs["L2-MGMT-IR-02"]
     assert expired.status is ReqStatus.not_met
@@ -138,8 +174,16 @@ def test_attestations_current_expired_and_missing(tmp_path: Path) -> None:
 def test_hardened_host_meets_its_technical_requirements(tmp_path: Path) -> None:
     report, _, _ = build(tmp_path)
     reqs = {r.requirement: r.status for r in report.evaluation.requirements}
-    for req in ("L2-ACC-PWD-01", "L2-ACC-LOCK-01", "L2-CFG-FW-01", "L2-AST-ENC-01",
-                "L2-LOG-RET-01", "L2-LOG-NTP-01", "L2-BAK-SEP-01", "L2-ACC-PRIV-01"):
+    for req in (
+        "L2-ACC-PWD-01",
+        "L2-ACC-LOCK-01",
+        "L2-CFG-FW-01",
+        "L2-AST-ENC-01",
+        "L2-LOG-RET-01",
+        "L2-LOG-NTP-01",
+        "L2-BAK-SEP-01",
+        "L2-ACC-PRIV-01",
+    ):
         assert reqs[req] is ReqStatus.met, req
     assert reqs["L2-WEB-TLS-01"] is ReqStatus.not_applicable  # no website in the inventory
     assert reqs["L2-NET-FW-01"] is ReqStatus.not_assessed  # no router listed: say so
@@ -147,9 +191,13 @@ def test_hardened_host_meets_its_technical_requirements(tmp_path: Path) -> None:
     assert 0 < summary.coverage < 1 and summary.assessed <= summary.applicable
 
 
-@pytest.mark.parametrize("lang,words", [("vi", ["Không đạt", "Danh sách việc cần khắc phục",
-                                                "Cách khắc phục"]),
-                                        ("en", ["Not met", "Remediation list", "How to fix"])])
+@pytest.mark.parametrize(
+    "lang,words",
+    [
+        ("vi", ["Không đạt", "Danh sách việc cần khắc phục", "Cách khắc phục"]),
+        ("en", ["Not met", "Remediation list", "How to fix"]),
+    ],
+)
 def test_html_is_in_the_requested_language(tmp_path: Path, lang: str, words: list[str]) -> None:
     _, _, out = build(tmp_path, lang=lang)
     html = (out / "report.html").read_text(encoding="utf-8")

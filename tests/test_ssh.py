@@ -20,8 +20,7 @@ from auditor.inventory import load_inventory
 from auditor.report.verify import verify_dir
 from tests.sshd import Sshd, free_port, why_not_available
 
-pytestmark = pytest.mark.skipif(why_not_available() is not None,
-                                reason=why_not_available() or "")
+pytestmark = pytest.mark.skipif(why_not_available() is not None, reason=why_not_available() or "")
 
 ORG = """organisation:
   name: UBND xã Thử
@@ -46,7 +45,9 @@ def inventory(tmp_path: Path, server: Sshd, *, extra: str = "", port: int | None
     backup.mkdir(exist_ok=True)
     (backup / "db-2026-11-20.tar.gz").write_bytes(b"backup")
     path = tmp_path / "inventory.yaml"
-    path.write_text(ORG + f"""assets:
+    path.write_text(
+        ORG
+        + f"""assets:
   - id: srv1
     name: Máy chủ 1
     kind: linux
@@ -60,14 +61,31 @@ def inventory(tmp_path: Path, server: Sshd, *, extra: str = "", port: int | None
 {extra}settings:
   ssh_timeout_s: 20
   known_hosts: {tmp_path}/known_hosts
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
 def trust(inv: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "auditor.cli", "--lang", "en", "hosts", "trust",
-                           "-i", str(inv), "--yes", *args], capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "--lang",
+            "en",
+            "hosts",
+            "trust",
+            "-i",
+            str(inv),
+            "--yes",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_unknown_host_key_is_refused(tmp_path: Path, sshd: Sshd) -> None:
@@ -78,7 +96,10 @@ def test_unknown_host_key_is_refused(tmp_path: Path, sshd: Sshd) -> None:
 
 
 def test_trust_then_full_audit_over_ssh(tmp_path: Path, sshd: Sshd) -> None:
-    inv_path = inventory(tmp_path, sshd, extra=f"""  - id: srv2
+    inv_path = inventory(
+        tmp_path,
+        sshd,
+        extra=f"""  - id: srv2
     name: Máy chủ 2 (cùng máy, kiểm tra song song)
     kind: linux
     connection: ssh
@@ -86,7 +107,8 @@ def test_trust_then_full_audit_over_ssh(tmp_path: Path, sshd: Sshd) -> None:
     port: {sshd.port}
     credential: {{user: {sshd.user}, key_file: {sshd.user_key}}}
     scan: false
-""")
+""",
+    )
     run = trust(inv_path)
     assert run.returncode == 0, run.stderr
     assert "added" in run.stdout
@@ -94,14 +116,21 @@ def test_trust_then_full_audit_over_ssh(tmp_path: Path, sshd: Sshd) -> None:
     assert trust(inv_path).stdout.count("unchanged") == 2
 
     out = tmp_path / "out"
-    result = run_audit(inv_path, out, lang="vi", key_dir=tmp_path / "keys", passphrase=None,
-                       known_hosts=tmp_path / "unused")
+    result = run_audit(
+        inv_path,
+        out,
+        lang="vi",
+        key_dir=tmp_path / "keys",
+        passphrase=None,
+        known_hosts=tmp_path / "unused",
+    )
     report = result.report
     assert result.exit_code != EXIT_COLLECTION
     assert [a.failures for a in report.assets] == [[], []]
     assert report.assets[0].os and "Debian" in report.assets[0].os
-    checks = {(ar.asset_id, c.check): c for ar in report.evaluation.asset_results
-              for c in ar.checks}
+    checks = {
+        (ar.asset_id, c.check): c for ar in report.evaluation.asset_results for c in ar.checks
+    }
     assert checks[("srv1", "backup.latest_age")].status is Status.passed
     assert checks[("srv1", "sw.os_supported")].status is Status.passed
     assert checks[("srv2", "backup.latest_age")].status is Status.error  # no backup declared
@@ -129,8 +158,14 @@ def test_changed_host_key_is_refused(tmp_path: Path, sshd: Sshd) -> None:
 
 def test_unreachable_host_is_error_never_pass(tmp_path: Path, sshd: Sshd) -> None:
     inv_path = inventory(tmp_path, sshd, port=free_port())
-    result = run_audit(inv_path, tmp_path / "out", lang="en", key_dir=tmp_path / "keys",
-                       passphrase=None, known_hosts=tmp_path / "known_hosts")
+    result = run_audit(
+        inv_path,
+        tmp_path / "out",
+        lang="en",
+        key_dir=tmp_path / "keys",
+        passphrase=None,
+        known_hosts=tmp_path / "known_hosts",
+    )
     assert result.exit_code == EXIT_COLLECTION
     assert [f.code for f in result.report.assets[0].failures] == ["ssh.unreachable"]
     statuses = [c.status for ar in result.report.evaluation.asset_results for c in ar.checks]

@@ -26,19 +26,26 @@ def linux_script(asset: Asset) -> str:
     body = files("auditor.collect").joinpath("linux_facts.sh").read_text(encoding="utf-8")
     prefix = ""
     if asset.backup is not None:
-        prefix = (f"AUDITOR_BACKUP_PATH={shlex.quote(asset.backup.path)}\n"
-                  f"AUDITOR_BACKUP_PATTERN={shlex.quote(asset.backup.pattern)}\n")
+        prefix = (
+            f"AUDITOR_BACKUP_PATH={shlex.quote(asset.backup.path)}\n"
+            f"AUDITOR_BACKUP_PATTERN={shlex.quote(asset.backup.pattern)}\n"
+        )
     return prefix + body
 
 
 def sections_evidence(sections: dict[str, str]) -> dict[str, bytes]:
     """One evidence file per script section, as the host printed it (already secret-free)."""
-    return {f"{name}.txt": body.encode("utf-8", "replace") for name, body in sorted(sections.items())}
+    return {
+        f"{name}.txt": body.encode("utf-8", "replace") for name, body in sorted(sections.items())
+    }
 
 
 def truncated(sections: dict[str, str]) -> list[CollectionFailure]:
     """The script always ends with an `end` section; without it the output was cut short."""
     if "end" in sections:
         return []
-    return [CollectionFailure(source="script", code="collect.truncated",
-                              detail=f"{len(sections)} sections received")]
+    return [
+        CollectionFailure(
+            source="script", code="collect.truncated", detail=f"{len(sections)} sections received"
+        )
+    ]

@@ -49,15 +49,19 @@ def split_sections(text: str) -> dict[str, str]:
     marks = list(SECTION.finditer(text))
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
-        out.setdefault(mark.group(1), text[mark.end():end].strip("\n"))
+        out.setdefault(mark.group(1), text[mark.end() : end].strip("\n"))
     if marks and "end" not in out:
         out.pop(marks[-1].group(1), None)
     return out
 
 
-def parse_host(sections: dict[str, str], *, processes: list[str] | None = None,
-               listeners: list[Listener] | None = None,
-               backup_path: str | None = None) -> HostFacts:
+def parse_host(
+    sections: dict[str, str],
+    *,
+    processes: list[str] | None = None,
+    listeners: list[Listener] | None = None,
+    backup_path: str | None = None,
+) -> HostFacts:
     """Build HostFacts; `processes`/`listeners` override the script's when psutil saw them."""
     now = _clock(sections.get("clock"))
     procs = processes if processes is not None else _lines_or_none(sections.get("processes"))
@@ -66,19 +70,30 @@ def parse_host(sections: dict[str, str], *, processes: list[str] | None = None,
         collected_at=now,
         os=_os(sections),
         antimalware=_safe(lambda: _clamav(sections.get("clamav"), procs)),
-        patching=_safe(lambda: _patching(sections.get("pkg_last_change"), sections.get("pending"),
-                                         sections.get("clock"))),
-        password_policy=_safe(lambda: _password_policy(sections.get("login_defs"),
-                                                       sections.get("pwquality"), pam)),
+        patching=_safe(
+            lambda: _patching(
+                sections.get("pkg_last_change"), sections.get("pending"), sections.get("clock")
+            )
+        ),
+        password_policy=_safe(
+            lambda: _password_policy(sections.get("login_defs"), sections.get("pwquality"), pam)
+        ),
         lockout=_safe(lambda: _lockout(pam, sections.get("faillock"))),
         firewall=_safe(lambda: _firewall(sections.get("firewall"))),
-        listeners=listeners if listeners is not None else _safe(
-            lambda: _listeners(sections.get("listeners"))),
+        listeners=listeners
+        if listeners is not None
+        else _safe(lambda: _listeners(sections.get("listeners"))),
         processes=procs,
-        accounts=_safe(lambda: _accounts(sections.get("passwd"), sections.get("shadow"),
-                                         sections.get("lastlog"))),
-        privileges=_safe(lambda: _privileges(sections.get("passwd"), sections.get("group"),
-                                             sections.get("sudoers"))),
+        accounts=_safe(
+            lambda: _accounts(
+                sections.get("passwd"), sections.get("shadow"), sections.get("lastlog")
+            )
+        ),
+        privileges=_safe(
+            lambda: _privileges(
+                sections.get("passwd"), sections.get("group"), sections.get("sudoers")
+            )
+        ),
         logging=_safe(lambda: _logging(procs, sections.get("journald"), sections.get("logrotate"))),
         time=_safe(lambda: _time(sections.get("timesync"), procs)),
         backup=_safe(lambda: _backup(backup_path, sections.get("backup"))),
@@ -152,12 +167,16 @@ def _clamav(body: str | None, procs: list[str] | None) -> AntiMalware | None:
     if not times and not running:
         return AntiMalware(products=[])
     newest = max(times) if times else None
-    return AntiMalware(products=[AvProduct(
-        name="ClamAV",
-        running=running,
-        realtime=None if procs is None else "clamonacc" in procs,
-        signature_time=datetime.fromtimestamp(newest, UTC) if newest else None,
-    )])
+    return AntiMalware(
+        products=[
+            AvProduct(
+                name="ClamAV",
+                running=running,
+                realtime=None if procs is None else "clamonacc" in procs,
+                signature_time=datetime.fromtimestamp(newest, UTC) if newest else None,
+            )
+        ]
+    )
 
 
 def _patching(last: str | None, pending: str | None, clock: str | None) -> Patching | None:
@@ -183,8 +202,9 @@ def _patching(last: str | None, pending: str | None, clock: str | None) -> Patch
     elif lines and lines[0] == "@@dnf":
         rows = [line for line in lines[1:] if len(line.split()) == 3]
         total = security = len(rows)
-    return Patching(manager=manager, last_update=last_update,
-                    pending_updates=total, pending_security=security)
+    return Patching(
+        manager=manager, last_update=last_update, pending_updates=total, pending_security=security
+    )
 
 
 def _module_args(pam: str, module: str) -> dict[str, str] | None:
@@ -195,13 +215,15 @@ def _module_args(pam: str, module: str) -> dict[str, str] | None:
         tokens = line.split()
         if any(tok.endswith(module) for tok in tokens):
             idx = next(i for i, tok in enumerate(tokens) if tok.endswith(module))
-            return _kv("\n".join(tokens[idx + 1:]), "=") | {
-                t: "" for t in tokens[idx + 1:] if "=" not in t}
+            return _kv("\n".join(tokens[idx + 1 :]), "=") | {
+                t: "" for t in tokens[idx + 1 :] if "=" not in t
+            }
     return None
 
 
-def _password_policy(login_defs: str | None, pwq: str | None,
-                     pam: str | None) -> PasswordPolicy | None:
+def _password_policy(
+    login_defs: str | None, pwq: str | None, pam: str | None
+) -> PasswordPolicy | None:
     if login_defs is None and pam is None:
         return None
     defs = _kv(login_defs)
@@ -213,26 +235,44 @@ def _password_policy(login_defs: str | None, pwq: str | None,
     history_args = _module_args(pam, "pam_pwhistory.so") or {}
     history = _int(history_args.get("remember")) or _int(unix.get("remember"))
     if args is None:
-        return PasswordPolicy(min_length=_int(unix.get("minlen")) or 6, min_classes=1,
-                              max_age_days=max_days, history=history, source="pam_unix")
+        return PasswordPolicy(
+            min_length=_int(unix.get("minlen")) or 6,
+            min_classes=1,
+            max_age_days=max_days,
+            history=history,
+            source="pam_unix",
+        )
     conf = _kv(pwq, "=") | args
-    credits = sum(1 for key in ("dcredit", "ucredit", "lcredit", "ocredit")
-                  if (_int(conf.get(key)) or 0) < 0)
+    credits = sum(
+        1 for key in ("dcredit", "ucredit", "lcredit", "ocredit") if (_int(conf.get(key)) or 0) < 0
+    )
     classes = max(_int(conf.get("minclass")) or 0, credits) or 1
-    return PasswordPolicy(min_length=_int(conf.get("minlen")) or 8, min_classes=classes,
-                          max_age_days=max_days, history=history, source="pam_pwquality")
+    return PasswordPolicy(
+        min_length=_int(conf.get("minlen")) or 8,
+        min_classes=classes,
+        max_age_days=max_days,
+        history=history,
+        source="pam_pwquality",
+    )
 
 
 def _lockout(pam: str | None, faillock_conf: str | None) -> LockoutPolicy | None:
     if not pam:
         return None
-    for module, defaults in (("pam_faillock.so", {"deny": "3", "unlock_time": "600"}),
-                             ("pam_tally2.so", {"deny": "0", "unlock_time": "0"})):
+    for module, defaults in (
+        ("pam_faillock.so", {"deny": "3", "unlock_time": "600"}),
+        ("pam_tally2.so", {"deny": "0", "unlock_time": "0"}),
+    ):
         args = _module_args(pam, module)
         if args is not None:
-            conf = defaults | (_kv(faillock_conf, "=") if module == "pam_faillock.so" else {}) | args
-            return LockoutPolicy(threshold=_int(conf.get("deny")),
-                                 duration_s=_int(conf.get("unlock_time")), source=module)
+            conf = (
+                defaults | (_kv(faillock_conf, "=") if module == "pam_faillock.so" else {}) | args
+            )
+            return LockoutPolicy(
+                threshold=_int(conf.get("deny")),
+                duration_s=_int(conf.get("unlock_time")),
+                source=module,
+            )
     return LockoutPolicy(threshold=0, duration_s=None, source="pam (no lockout module)")
 
 
@@ -254,18 +294,27 @@ def _firewall(body: str | None) -> Firewall | None:
             blocks[current] = ""
         elif current:
             blocks[current] += line + "\n"
-    denied = ("Operation not permitted", "must be root", "Permission denied",
-              "need to be root", "you must be root")
+    denied = (
+        "Operation not permitted",
+        "must be root",
+        "Permission denied",
+        "need to be root",
+        "you must be root",
+    )
     readable = {k: v for k, v in blocks.items() if not any(d.lower() in v.lower() for d in denied)}
     if "ufw" in readable and "Status: active" in readable["ufw"]:
         return Firewall(enabled=True, backend="ufw", detail="Status: active")
     if "firewalld" in readable and readable["firewalld"].strip().startswith("running"):
         return Firewall(enabled=True, backend="firewalld", detail="running")
     nft = readable.get("nft", "")
-    if re.search(r"hook input .*policy drop", nft) or re.search(r"hook input[\s\S]*?\b(drop|reject)\b", nft):
+    if re.search(r"hook input .*policy drop", nft) or re.search(
+        r"hook input[\s\S]*?\b(drop|reject)\b", nft
+    ):
         return Firewall(enabled=True, backend="nftables", detail="input chain drops or rejects")
     ipt = readable.get("iptables", "")
-    if re.search(r"^-P INPUT DROP", ipt, re.M) or re.search(r"^-A INPUT .*-j (DROP|REJECT)", ipt, re.M):
+    if re.search(r"^-P INPUT DROP", ipt, re.M) or re.search(
+        r"^-A INPUT .*-j (DROP|REJECT)", ipt, re.M
+    ):
         return Firewall(enabled=True, backend="iptables", detail="INPUT drops or rejects")
     if not blocks:
         return Firewall(enabled=False, backend=None, detail="no firewall tool installed")
@@ -293,15 +342,17 @@ def _listeners(body: str | None) -> list[Listener] | None:
             continue
         addr_hex, port_hex = parts[1].split(":")
         found.add((proto, _hex_addr(addr_hex), int(port_hex, 16)))
-    return [Listener(proto="udp" if p == "udp" else "tcp", address=a, port=n)
-            for p, a, n in sorted(found)]
+    return [
+        Listener(proto="udp" if p == "udp" else "tcp", address=a, port=n)
+        for p, a, n in sorted(found)
+    ]
 
 
 def _hex_addr(raw: str) -> str:
     if len(raw) == 8:
-        return ".".join(str(int(raw[i:i + 2], 16)) for i in (6, 4, 2, 0))
-    words = [raw[i:i + 8] for i in range(0, 32, 8)]
-    flipped = "".join("".join(w[j:j + 2] for j in (6, 4, 2, 0)) for w in words)
+        return ".".join(str(int(raw[i : i + 2], 16)) for i in (6, 4, 2, 0))
+    words = [raw[i : i + 8] for i in range(0, 32, 8)]
+    flipped = "".join("".join(w[j : j + 2] for j in (6, 4, 2, 0)) for w in words)
     return str(ipaddress.IPv6Address(bytes.fromhex(flipped)))
 
 
@@ -323,13 +374,17 @@ def _accounts(passwd: str | None, shadow: str | None, lastlog: str | None) -> li
         shell = parts[6]
         state = states.get(parts[0])
         login = logins.get(parts[0])
-        out.append(Account(
-            name=parts[0], uid=int(parts[2]), shell=shell,
-            can_login=not shell.endswith(NOLOGIN_SHELLS) and state != "locked",
-            password=state,  # type: ignore[arg-type]
-            last_login=login if isinstance(login, datetime) else None,
-            never_logged_in=None if login is None else login == "never",
-        ))
+        out.append(
+            Account(
+                name=parts[0],
+                uid=int(parts[2]),
+                shell=shell,
+                can_login=not shell.endswith(NOLOGIN_SHELLS) and state != "locked",
+                password=state,
+                last_login=login if isinstance(login, datetime) else None,
+                never_logged_in=None if login is None else login == "never",
+            )
+        )
     return out
 
 
@@ -352,8 +407,11 @@ def _lastlog(body: str | None) -> dict[str, datetime | str]:
 def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> Privileges | None:
     if passwd is None:
         return None
-    uid0 = [p.split(":")[0] for p in passwd.splitlines()
-            if len(p.split(":")) >= 3 and p.split(":")[2] == "0"]
+    uid0 = [
+        p.split(":")[0]
+        for p in passwd.splitlines()
+        if len(p.split(":")) >= 3 and p.split(":")[2] == "0"
+    ]
     if sudoers is None or sudoers.startswith("@@unreadable"):
         return Privileges(uid0_accounts=uid0, sudo_users=None)
     if sudoers.startswith("@@absent"):  # sudo not installed: nobody can use it
@@ -369,8 +427,11 @@ def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> P
         parts = line.split(":")
         if len(parts) >= 4:
             primary.setdefault(parts[3], set()).add(parts[0])
-    gid_of = {line.split(":")[0]: line.split(":")[2] for line in (group or "").splitlines()
-              if len(line.split(":")) >= 3}
+    gid_of = {
+        line.split(":")[0]: line.split(":")[2]
+        for line in (group or "").splitlines()
+        if len(line.split(":")) >= 3
+    }
     users: set[str] = set()
     skip = ("Defaults", "User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "#", "@")
     for line in sudoers.splitlines():
@@ -422,7 +483,8 @@ def _backup(path: str | None, body: str | None) -> Backup | None:
     newest = kv.get("newest", "").strip()
     dev = kv.get("dev", "").split()
     return Backup(
-        path=path, exists=True,
+        path=path,
+        exists=True,
         files=_int(kv.get("files")) or 0,
         newest_file_time=datetime.fromtimestamp(float(newest), UTC) if newest else None,
         same_device_as_root=(dev[0] == dev[1]) if len(dev) == 2 else None,

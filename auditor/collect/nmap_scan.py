@@ -27,8 +27,7 @@ class ScanResult:
 
 
 def scan_arguments(settings: ScanSettings, *, as_root: bool) -> str:
-    parts = ["-sS" if as_root else "-sT", "-Pn", "-n",
-             f"--host-timeout {settings.timeout_s}s"]
+    parts = ["-sS" if as_root else "-sT", "-Pn", "-n", f"--host-timeout {settings.timeout_s}s"]
     if settings.service_detection:
         parts.append("-sV --version-light")
     return " ".join(parts)
@@ -37,7 +36,7 @@ def scan_arguments(settings: ScanSettings, *, as_root: bool) -> str:
 def resolve(address: str) -> str | None:
     """IP for an inventory address (hostnames resolved once, so results map back)."""
     try:
-        return socket.getaddrinfo(address, None, type=socket.SOCK_STREAM)[0][4][0]
+        return str(socket.getaddrinfo(address, None, type=socket.SOCK_STREAM)[0][4][0])
     except (OSError, IndexError):
         return None
 
@@ -49,8 +48,9 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
     for address in dict.fromkeys(addresses):
         ip = resolve(address)
         if ip is None:
-            result.failures[address] = CollectionFailure(source="nmap", code="nmap.unresolvable",
-                                                         detail=address)
+            result.failures[address] = CollectionFailure(
+                source="nmap", code="nmap.unresolvable", detail=address
+            )
         else:
             ips[address] = ip
     if not ips:
@@ -58,17 +58,24 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
     arguments = scan_arguments(settings, as_root=os.geteuid() == 0)
     started = datetime.now(UTC)
     try:
-        scanner = (nmap.PortScanner(nmap_search_path=(settings.nmap_binary,))
-                   if settings.nmap_binary else nmap.PortScanner())
-        raw: dict[str, Any] = scanner.scan(hosts=" ".join(sorted(set(ips.values()))),
-                                           ports=settings.ports, arguments=arguments,
-                                           timeout=settings.timeout_s + 30)
+        scanner = (
+            nmap.PortScanner(nmap_search_path=(settings.nmap_binary,))
+            if settings.nmap_binary
+            else nmap.PortScanner()
+        )
+        raw: dict[str, Any] = scanner.scan(
+            hosts=" ".join(sorted(set(ips.values()))),
+            ports=settings.ports,
+            arguments=arguments,
+            timeout=settings.timeout_s + 30,
+        )
         result.evidence = scanner.get_nmap_last_output() or b""
     except nmap.PortScannerError as exc:
         code = "nmap.missing" if "not found" in str(exc) else "nmap.failed"
         for address in ips:
-            result.failures[address] = CollectionFailure(source="nmap", code=code,
-                                                         detail=str(exc)[:200])
+            result.failures[address] = CollectionFailure(
+                source="nmap", code=code, detail=str(exc)[:200]
+            )
         return result
     except nmap.PortScannerTimeout:
         for address in ips:
@@ -83,13 +90,22 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
             for proto in ("tcp", "udp"):
                 for port, info in sorted((entry.get(proto) or {}).items()):
                     if info.get("state") == "open":
-                        ports.append(OpenPort(port=int(port), proto=proto,
-                                              service=info.get("name") or None,
-                                              product=info.get("product") or None,
-                                              version=info.get("version") or None))
+                        ports.append(
+                            OpenPort(
+                                port=int(port),
+                                proto=proto,
+                                service=info.get("name") or None,
+                                product=info.get("product") or None,
+                                version=info.get("version") or None,
+                            )
+                        )
         result.by_address[address] = ScanFacts(
-            address=address, scanned_at=started, arguments=f"{arguments} -p {settings.ports}",
-            host_up=ip in answered, open_ports=ports)
+            address=address,
+            scanned_at=started,
+            arguments=f"{arguments} -p {settings.ports}",
+            host_up=ip in answered,
+            open_ports=ports,
+        )
     return result
 
 

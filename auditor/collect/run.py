@@ -32,13 +32,20 @@ def collect_host(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
         return collect_local(asset, timeout_s)
     if asset.connection is Connection.ssh and asset.kind is AssetKind.linux:
         return collect_ssh(asset, known_hosts, timeout_s)
-    return HostResult(failures=[CollectionFailure(
-        source=asset.connection.value, code="collect.not_supported",
-        detail=f"{asset.kind.value}/{asset.connection.value}")])
+    return HostResult(
+        failures=[
+            CollectionFailure(
+                source=asset.connection.value,
+                code="collect.not_supported",
+                detail=f"{asset.kind.value}/{asset.connection.value}",
+            )
+        ]
+    )
 
 
-def collect_all(inventory: Inventory, known_hosts: Path,
-                progress: Progress | None = None) -> Collected:
+def collect_all(
+    inventory: Inventory, known_hosts: Path, progress: Progress | None = None
+) -> Collected:
     """Hosts in parallel (bounded by settings.concurrency), then one nmap run."""
     out = Collected()
     hosts: dict[str, HostResult] = {}
@@ -50,9 +57,15 @@ def collect_all(inventory: Inventory, known_hosts: Path,
             try:
                 hosts[asset.id] = future.result()
             except Exception as exc:  # a collector bug is this asset's error, not the audit's
-                hosts[asset.id] = HostResult(failures=[CollectionFailure(
-                    source=asset.connection.value, code="collect.crashed",
-                    detail=type(exc).__name__)])
+                hosts[asset.id] = HostResult(
+                    failures=[
+                        CollectionFailure(
+                            source=asset.connection.value,
+                            code="collect.crashed",
+                            detail=type(exc).__name__,
+                        )
+                    ]
+                )
             if progress:
                 progress(asset.id, "failed" if hosts[asset.id].host is None else "done")
     targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
@@ -69,8 +82,11 @@ def collect_all(inventory: Inventory, known_hosts: Path,
             failures.append(scan.failures[address])
         out.facts[asset.id] = AssetFacts(
             asset_id=asset.id,
-            declared=Declared(kind=asset.kind.value, admins=asset.admins,
-                              backup_configured=asset.backup is not None),
+            declared=Declared(
+                kind=asset.kind.value,
+                admins=asset.admins,
+                backup_configured=asset.backup is not None,
+            ),
             host=result.host,
             scan=scan.by_address.get(address) if address else None,
             failures=failures,

@@ -17,8 +17,8 @@ import paramiko
 from auditor.collect.base import MAX_OUTPUT, HostResult, linux_script, sections_evidence, truncated
 from auditor.collect.linux_parse import parse_host, split_sections
 from auditor.errors import CollectionError
-from auditor.fileio import atomic_write
 from auditor.facts import CollectionFailure
+from auditor.fileio import atomic_write
 from auditor.inventory import Asset
 
 
@@ -75,8 +75,11 @@ def pin_host_key(known_hosts: Path, seen: HostKey, *, replace: bool = False) -> 
     if current:
         del hostkeys[seen.host_id]
     hostkeys.add(seen.host_id, seen.key.get_name(), seen.key)
-    lines = "".join(f"{host} {key.get_name()} {key.get_base64()}\n"
-                    for host in hostkeys.keys() for key in hostkeys[host].values())
+    lines = "".join(
+        f"{host} {key.get_name()} {key.get_base64()}\n"
+        for host in hostkeys
+        for key in hostkeys[host].values()
+    )
     atomic_write(known_hosts, lines.encode(), mode=0o600)
     return "replaced" if current else "added"
 
@@ -86,13 +89,17 @@ def collect_ssh(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
     try:
         text = _run(asset, known_hosts, timeout_s)
     except CollectionError as exc:
-        return HostResult(failures=[CollectionFailure(source="ssh", code=exc.code,
-                                                      detail=exc.detail)])
+        return HostResult(
+            failures=[CollectionFailure(source="ssh", code=exc.code, detail=exc.detail)]
+        )
     sections = split_sections(text)
     if "os_release" not in sections and "passwd" not in sections:
-        return HostResult(failures=[CollectionFailure(source="ssh", code="collect.garbage",
-                                                      detail=f"{len(text)} bytes")],
-                          evidence={"raw-output.txt": text[:65536].encode()})
+        return HostResult(
+            failures=[
+                CollectionFailure(source="ssh", code="collect.garbage", detail=f"{len(text)} bytes")
+            ],
+            evidence={"raw-output.txt": text[:65536].encode()},
+        )
     host = parse_host(sections, backup_path=asset.backup.path if asset.backup else None)
     return HostResult(host=host, failures=truncated(sections), evidence=sections_evidence(sections))
 
@@ -110,11 +117,17 @@ def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> paramiko.SSHCli
         raise CollectionError("ssh.secret_env_missing", cred.password_env)
     try:
         client.connect(
-            asset.address, port=asset.port or 22, username=cred.user,
+            asset.address,
+            port=asset.port or 22,
+            username=cred.user,
             key_filename=str(cred.key_file) if cred.key_file else None,
-            passphrase=passphrase, password=password,
-            allow_agent=cred.agent, look_for_keys=False,
-            timeout=timeout_s, banner_timeout=timeout_s, auth_timeout=timeout_s,
+            passphrase=passphrase,
+            password=password,
+            allow_agent=cred.agent,
+            look_for_keys=False,
+            timeout=timeout_s,
+            banner_timeout=timeout_s,
+            auth_timeout=timeout_s,
         )
     except paramiko.BadHostKeyException as exc:
         client.close()
@@ -131,7 +144,9 @@ def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> paramiko.SSHCli
         raise CollectionError(code, known_host_name(asset)) from None
     except (OSError, EOFError) as exc:
         client.close()
-        code = "ssh.timeout" if isinstance(exc, TimeoutError | socket.timeout) else "ssh.unreachable"
+        code = (
+            "ssh.timeout" if isinstance(exc, TimeoutError | socket.timeout) else "ssh.unreachable"
+        )
         raise CollectionError(code, type(exc).__name__) from None
     return client
 

@@ -20,9 +20,13 @@ def _load(name: str) -> str | None:
 
 
 def environment() -> Environment:
-    env = Environment(loader=FunctionLoader(_load), undefined=StrictUndefined,
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FunctionLoader(_load),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["show"] = show_value
     return env
 
@@ -47,9 +51,19 @@ def render_html(report: Report, lang: str) -> str:
     groups: dict[str, list[Any]] = {}
     for result in report.evaluation.requirements:
         groups.setdefault(reqs[result.requirement].group, []).append(result)
-    return environment().get_template("report.html.j2").render(
-        report=report, t=t, lang=lang, reqs=reqs, groups=groups, by_asset=by_asset,
-        remediation=remediation_items(report),
-        ReqStatus=ReqStatus, Status=Status,
-        css=_load("report.css") or "",
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            t=t,
+            lang=lang,
+            reqs=reqs,
+            groups=groups,
+            by_asset=by_asset,
+            remediation=remediation_items(report),
+            ReqStatus=ReqStatus,
+            Status=Status,
+            css=_load("report.css") or "",
+        )
     )

@@ -88,8 +88,13 @@ class Report(Model):
 
 def canonical_bytes(report: Report) -> bytes:
     """The exact bytes that are written and signed."""
-    text = json.dumps(report.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
-                      indent=1, separators=(",", ": "))
+    text = json.dumps(
+        report.model_dump(mode="json"),
+        sort_keys=True,
+        ensure_ascii=False,
+        indent=1,
+        separators=(",", ": "),
+    )
     return (text + "\n").encode("utf-8")
 
 

@@ -30,13 +30,42 @@ def remediation_items(report: Report) -> list[Item]:
     for ar in report.evaluation.asset_results:
         for c in ar.checks:
             if c.status in (Status.failed, Status.error):
-                items.append(Item(ar.requirement, severity[ar.requirement], ar.asset_id, c.check,
-                                  c.status, c.observed, c.expected, c.note, dict(c.params)))
+                items.append(
+                    Item(
+                        ar.requirement,
+                        severity[ar.requirement],
+                        ar.asset_id,
+                        c.check,
+                        c.status,
+                        c.observed,
+                        c.expected,
+                        c.note,
+                        dict(c.params),
+                    )
+                )
     for rr in report.evaluation.requirements:
         att = rr.attestation
         if att is not None and att.status in (Status.failed, Status.manual):
-            items.append(Item(rr.requirement, severity[rr.requirement], None, None, att.status,
-                              None, None, att.note, {}))
+            items.append(
+                Item(
+                    rr.requirement,
+                    severity[rr.requirement],
+                    None,
+                    None,
+                    att.status,
+                    None,
+                    None,
+                    att.note,
+                    {},
+                )
+            )
     rank = {Status.failed: 0, Status.error: 1, Status.manual: 2}
-    return sorted(items, key=lambda i: (rank[i.status], _SEVERITY_ORDER[i.severity],
-                                        i.requirement, i.asset_id or ""))
+    return sorted(
+        items,
+        key=lambda i: (
+            rank[i.status],
+            _SEVERITY_ORDER[i.severity],
+            i.requirement,
+            i.asset_id or "",
+        ),
+    )

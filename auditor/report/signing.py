@@ -51,16 +51,25 @@ def _encryption(passphrase: bytes | None) -> serialization.KeySerializationEncry
     return serialization.NoEncryption()
 
 
-def init_keys(key_dir: Path, organisation: str, *, commune: str | None = None,
-              province: str | None = None, passphrase: bytes | None = None,
-              days: int = 1095, force: bool = False) -> Signer:
+def init_keys(
+    key_dir: Path,
+    organisation: str,
+    *,
+    commune: str | None = None,
+    province: str | None = None,
+    passphrase: bytes | None = None,
+    days: int = 1095,
+    force: bool = False,
+) -> Signer:
     """Create an ECDSA P-256 key (0600) and a self-signed certificate naming the organisation."""
     if (key_dir / KEY_FILE).exists() and not force:
         raise SigningError("keys.exists", str(key_dir / KEY_FILE))
     key = ec.generate_private_key(ec.SECP256R1())
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-             x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
-             x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation[:40]} (commune-auditor)")]
+    attrs = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation[:40]} (commune-auditor)"),
+    ]
     if province:
         attrs.insert(1, x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province[:64]))
     if commune:
@@ -69,16 +78,27 @@ def init_keys(key_dir: Path, organisation: str, *, commune: str | None = None,
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=False, crl_sign=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -87,8 +107,9 @@ def init_keys(key_dir: Path, organisation: str, *, commune: str | None = None,
     return Signer(key, cert)
 
 
-def import_p12(key_dir: Path, p12_bytes: bytes, passphrase: bytes | None, *,
-               force: bool = False) -> Signer:
+def import_p12(
+    key_dir: Path, p12_bytes: bytes, passphrase: bytes | None, *, force: bool = False
+) -> Signer:
     """Take key, certificate and chain from a PKCS#12 (.p12/.pfx) issued by a real CA."""
     if (key_dir / KEY_FILE).exists() and not force:
         raise SigningError("keys.exists", str(key_dir / KEY_FILE))
@@ -103,10 +124,20 @@ def import_p12(key_dir: Path, p12_bytes: bytes, passphrase: bytes | None, *,
     return Signer(key, cert, list(chain))
 
 
-def _store(key_dir: Path, key: SigningKey, cert: x509.Certificate,
-           chain: list[x509.Certificate], passphrase: bytes | None) -> None:
-    atomic_write(key_dir / KEY_FILE, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, _encryption(passphrase)), mode=0o600)
+def _store(
+    key_dir: Path,
+    key: SigningKey,
+    cert: x509.Certificate,
+    chain: list[x509.Certificate],
+    passphrase: bytes | None,
+) -> None:
+    atomic_write(
+        key_dir / KEY_FILE,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, _encryption(passphrase)
+        ),
+        mode=0o600,
+    )
     (key_dir / CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     chain_path = key_dir / CHAIN_FILE
     if chain:
@@ -138,12 +169,17 @@ def load_signer(key_dir: Path, passphrase: bytes | None) -> Signer:
 
 def sign_detached(content: bytes, signer: Signer) -> bytes:
     """DER CMS SignedData, detached, over the exact bytes (no MIME canonicalisation)."""
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(
-        signer.cert, signer.key, hashes.SHA256())
+    builder = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(content)
+        .add_signer(signer.cert, signer.key, hashes.SHA256())
+    )
     for extra in signer.chain:
         builder = builder.add_certificate(extra)
-    return builder.sign(serialization.Encoding.DER,
-                        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+    return builder.sign(
+        serialization.Encoding.DER,
+        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+    )
 
 
 @dataclass
@@ -159,8 +195,9 @@ class SignatureCheck:
 _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
 
 
-def verify_detached(content: bytes, signature: bytes,
-                    anchors: list[x509.Certificate]) -> SignatureCheck:
+def verify_detached(
+    content: bytes, signature: bytes, anchors: list[x509.Certificate]
+) -> SignatureCheck:
     """Check a detached CMS signature and whether its signer chains to one of `anchors`."""
     result = SignatureCheck()
     try:
@@ -216,8 +253,12 @@ def verify_detached(content: bytes, signature: bytes,
     return result
 
 
-def _chains_to(cert: x509.Certificate, pool: list[x509.Certificate],
-               anchors: list[x509.Certificate], depth: int = 0) -> bool:
+def _chains_to(
+    cert: x509.Certificate,
+    pool: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    depth: int = 0,
+) -> bool:
     if any(cert == anchor for anchor in anchors):
         return True
     if depth > 5:

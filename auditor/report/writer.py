@@ -87,8 +87,11 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
 
     def put(relative: str, content: bytes) -> None:
         atomic_write(out_dir / relative, content)
-        entries.append(EvidenceEntry(path=relative, sha256=hashlib.sha256(content).hexdigest(),
-                                     size=len(content)))
+        entries.append(
+            EvidenceEntry(
+                path=relative, sha256=hashlib.sha256(content).hexdigest(), size=len(content)
+            )
+        )
 
     for asset_id, files in sorted(data.evidence.items()):
         for name, content in sorted(files.items()):
@@ -100,20 +103,30 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
     return sorted(entries, key=lambda e: e.path)
 
 
-def build_report(data: AuditInput, evidence: list[EvidenceEntry], previous: str | None,
-                 now: datetime) -> Report:
+def build_report(
+    data: AuditInput, evidence: list[EvidenceEntry], previous: str | None, now: datetime
+) -> Report:
     pack = data.pack
     assets = []
     for asset in data.inventory.assets:
         facts = data.facts[asset.id]
         host = facts.host
-        assets.append(AssetInfo(
-            id=asset.id, name=asset.name, kind=asset.kind.value,
-            connection=asset.connection.value, address=asset.address, owner=asset.owner,
-            location=asset.location, criticality=asset.criticality.value,
-            os=host.os.name if host else None, hostname=host.os.hostname if host else None,
-            collected_at=host.collected_at if host else None, failures=facts.failures,
-        ))
+        assets.append(
+            AssetInfo(
+                id=asset.id,
+                name=asset.name,
+                kind=asset.kind.value,
+                connection=asset.connection.value,
+                address=asset.address,
+                owner=asset.owner,
+                location=asset.location,
+                criticality=asset.criticality.value,
+                os=host.os.name if host else None,
+                hostname=host.os.hostname if host else None,
+                collected_at=host.collected_at if host else None,
+                failures=facts.failures,
+            )
+        )
     return Report(
         schema_version=SCHEMA_VERSION,
         report_id=str(uuid.uuid4()),
@@ -121,12 +134,25 @@ def build_report(data: AuditInput, evidence: list[EvidenceEntry], previous: str 
         tool=ToolInfo(name="commune-auditor", version=__version__),
         auditor_host=socket.gethostname()[:253],
         organisation=data.inventory.organisation,
-        policy=PolicyInfo(id=pack.id, version=pack.version, digest=pack.digest(),
-                          title=pack.title, legal_basis=pack.legal_basis),
-        requirements=[RequirementInfo(id=r.id, group=r.group, title=r.title, refs=r.refs,
-                                      severity=r.severity, threshold=r.threshold,
-                                      has_attestation=r.attestation is not None)
-                      for r in pack.requirements],
+        policy=PolicyInfo(
+            id=pack.id,
+            version=pack.version,
+            digest=pack.digest(),
+            title=pack.title,
+            legal_basis=pack.legal_basis,
+        ),
+        requirements=[
+            RequirementInfo(
+                id=r.id,
+                group=r.group,
+                title=r.title,
+                refs=r.refs,
+                severity=r.severity,
+                threshold=r.threshold,
+                has_attestation=r.attestation is not None,
+            )
+            for r in pack.requirements
+        ],
         tailoring=pack.tailoring,
         inventory_sha256=hashlib.sha256(data.inventory_bytes).hexdigest(),
         previous_report_sha256=previous,

@@ -1,0 +1,123 @@
+"""The installed `auditor` command as a new user meets it: a real audit of this machine
+with the shipped example inventory, both verifiers, --json, exit codes and --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+AUDITOR = shutil.which("auditor", path=str(Path(sys.executable).parent)) or "auditor"
+
+
+def run(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUDITOR_HOME": str(home)}
+    return subprocess.run(
+        [AUDITOR, *args], capture_output=True, text=True, env=env, cwd=cwd, check=False, timeout=300
+    )
+
+
+@pytest.mark.skipif(shutil.which("nmap") is None, reason="nmap is not installed")
+def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "out"
+    audit = run(
+        "audit",
+        "-i",
+        str(ROOT / "inventory.example.yaml"),
+        "-o",
+        str(out),
+        "--json",
+        home=home,
+        cwd=tmp_path,
+    )
+    assert audit.returncode in (0, 1), audit.stderr  # findings are fine; errors are not
+    summary = json.loads(audit.stdout)
+    assert summary["exit_code"] == audit.returncode
+    assert summary["collection_failures"] == {}
+    assert set(summary["counts"]) == {
+        "met",
+        "partly_met",
+        "not_met",
+        "not_assessed",
+        "not_applicable",
+    }
+    assert (home / "keys" / "key.pem").exists()
+    assert str(home / "keys") in audit.stderr  # says where the new key went
+    for name in ("report.json", "report.html", "report.json.p7s"):
+        assert (out / name).is_file()
+    ssl = subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(out / "report.json.p7s"),
+            "-content",
+            str(out / "report.json"),
+            "-CAfile",
+            str(home / "keys" / "cert.pem"),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ssl.returncode == 0, ssl.stderr
+    verify = run("--lang", "en", "verify", str(out), home=home)
+    assert verify.returncode == 0 and "Report valid" in verify.stdout
+    report = json.loads((out / "report.json").read_text())
+    checks = {c["check"] for a in report["evaluation"]["asset_results"] for c in a["checks"]}
+    assert {"pwd.min_length", "fw.host_enabled", "scan.insecure_ports"} <= checks
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Báo cáo đánh giá an toàn hệ thống thông tin cấp độ 2" in html
+
+    (out / "report.json").write_text(
+        (out / "report.json").read_text().replace("may-danh-gia", "may-khac")
+    )
+    tampered = run("verify", str(out), home=home)
+    assert tampered.returncode == 1 and "report.json đã bị thay đổi" in tampered.stderr
+
+
+def test_bad_inventory_exits_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "inv.yaml"
+    bad.write_text("organisation: {name: X}\nassets: [{id: a}]\n")
+    result = run("audit", "-i", str(bad), "-o", str(tmp_path / "out"), home=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and f"{bad}:" in result.stderr
+    assert not (tmp_path / "out").exists()
+    missing = run("audit", "-i", str(tmp_path / "nope.yaml"), "-o", "x", home=tmp_path)
+    assert missing.returncode == 2 and "Không tìm thấy tệp" in missing.stderr
+
+
+def test_policy_commands(tmp_path: Path) -> None:
+    show = run("--lang", "en", "policy", "show", "L2-ACC-PWD-01", home=tmp_path)
+    assert show.returncode == 0
+    assert "pwd.min_length" in show.stdout and '"min_length": 8' in show.stdout
+    assert "TCVN 14423 4.6.2.2" in show.stdout
+    assert run("policy", "validate", home=tmp_path).returncode == 0
+    assert "nd85-level2" in run("policy", "list", home=tmp_path).stdout
+    unknown = run("policy", "show", "L2-NOPE-01", home=tmp_path)
+    assert unknown.returncode == 2
+
+
+def test_help_teaches() -> None:
+    top = subprocess.run([AUDITOR, "--help"], capture_output=True, text=True, check=False)
+    assert top.returncode == 0
+    for command in ("audit", "verify", "keys", "policy", "inventory", "hosts"):
+        assert command in top.stdout
+    audit = subprocess.run(
+        [AUDITOR, "audit", "--help"], capture_output=True, text=True, check=False
+    )
+    assert "Exit code 0" in audit.stdout and "--inventory" in audit.stdout
