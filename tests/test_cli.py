@@ -121,3 +121,42 @@ def test_help_teaches() -> None:
         [AUDITOR, "audit", "--help"], capture_output=True, text=True, check=False
     )
     assert "Exit code 0" in audit.stdout and "--inventory" in audit.stdout
+
+
+def test_full_disk_fails_clearly_and_keeps_the_previous_report(tmp_path: Path) -> None:
+    """A write that fails (here: a file-size limit, as on a full disk) is exit 2 with the
+    path named; the earlier report stays intact in archive/."""
+    import resource
+    import signal
+
+    from cryptography import x509
+
+    from auditor.report.verify import verify_dir
+    from tests.reportkit import build
+
+    first, _, out = build(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "keys").symlink_to(tmp_path / "keys")
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
+
+    env = {**os.environ, "AUDITOR_HOME": str(home)}
+    result = subprocess.run(
+        [AUDITOR, "audit", "-i", str(ROOT / "inventory.example.yaml"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=limit,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Không ghi được báo cáo" in result.stderr and "Traceback" not in result.stderr
+    assert str(out) in result.stderr
+    archived = out / "archive" / first.report_id
+    cert = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
+    assert verify_dir(archived, [cert]).ok
+    assert not (out / "report.json").exists()

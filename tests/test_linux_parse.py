@@ -119,3 +119,26 @@ def test_hostile_values_do_not_crash_the_parser() -> None:
     assert h.encryption is None  # broken JSON → unknown
     assert h.lockout is not None and h.lockout.threshold is None
     assert h.backup is None
+
+
+def test_rhel_family_rpm_dnf_firewalld() -> None:
+    h = parse_host(split_sections(raw("rocky9-dnf.txt")))
+    assert h.os.distro_id == "rocky" and h.os.version_id == "9.3"
+    assert h.patching is not None
+    assert h.patching.manager == "rpm"
+    assert h.patching.last_update == datetime.fromtimestamp(1761000000, UTC)
+    assert (h.patching.pending_updates, h.patching.pending_security) == (2, 2)
+    assert h.password_policy is not None
+    assert (h.password_policy.min_length, h.password_policy.min_classes) == (14, 4)
+    assert h.password_policy.history == 10
+    assert h.lockout is not None and (h.lockout.threshold, h.lockout.duration_s) == (4, 0)
+    assert h.firewall is not None and h.firewall.backend == "firewalld" and h.firewall.enabled
+
+
+def test_firewall_unreadable_without_root_is_unknown() -> None:
+    text = (
+        "@@AUDITOR-SECTION firewall@@\n@@nft\nnetlink: Error: cache initialization failed: "
+        "Operation not permitted\n@@iptables\niptables v1.8.9 (nf_tables): Permission denied "
+        "(you must be root)\n@@AUDITOR-SECTION end@@\n"
+    )
+    assert parse_host(split_sections(text)).firewall is None

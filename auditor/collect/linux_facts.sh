@@ -32,7 +32,7 @@ elif [ -r /etc/sudoers ]; then
   for f in /etc/sudoers /etc/sudoers.d/*; do [ -f "$f" ] && { echo "# file $f"; nocomment "$f"; }; done | cap
 else echo "@@unreadable"; fi
 sec pkg_last_change
-[ -r /var/log/dpkg.log ] && grep -hE ' (upgrade|install) ' /var/log/dpkg.log | tail -n 1
+[ -r /var/log/dpkg.log ] && grep -h ' status installed ' /var/log/dpkg.log | tail -n 1
 have rpm && echo "rpm $(rpm -qa --qf '%{INSTALLTIME}\n' 2>/dev/null | sort -n | tail -n 1)"
 sec pending
 if have apt-get; then echo "@@apt"; apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep '^Inst ' | cap

@@ -207,17 +207,16 @@ def _patching(last: str | None, pending: str | None, clock: str | None) -> Patch
     )
 
 
-def _module_args(pam: str, module: str) -> dict[str, str] | None:
-    """Arguments of the first active line that loads `module`, or None when absent."""
+def _module_args(pam: str, module: str, stack: str) -> dict[str, str] | None:
+    """Arguments of the first active `stack` line (auth, password…) loading `module`."""
     for line in pam.splitlines():
-        if line.startswith("#"):
-            continue
         tokens = line.split()
-        if any(tok.endswith(module) for tok in tokens):
-            idx = next(i for i, tok in enumerate(tokens) if tok.endswith(module))
-            return _kv("\n".join(tokens[idx + 1 :]), "=") | {
-                t: "" for t in tokens[idx + 1 :] if "=" not in t
-            }
+        if not tokens or tokens[0].lstrip("-") != stack:
+            continue
+        idx = next((i for i, tok in enumerate(tokens) if tok.endswith(module)), None)
+        if idx is not None:
+            args = tokens[idx + 1 :]
+            return _kv("\n".join(args), "=") | {t: "" for t in args if "=" not in t}
     return None
 
 
@@ -230,9 +229,11 @@ def _password_policy(
     max_days = _int(defs.get("PASS_MAX_DAYS"))
     if not pam:
         return PasswordPolicy(max_age_days=max_days, source="login.defs")
-    args = _module_args(pam, "pam_pwquality.so") or _module_args(pam, "pam_cracklib.so")
-    unix = _module_args(pam, "pam_unix.so") or {}
-    history_args = _module_args(pam, "pam_pwhistory.so") or {}
+    args = _module_args(pam, "pam_pwquality.so", "password") or _module_args(
+        pam, "pam_cracklib.so", "password"
+    )
+    unix = _module_args(pam, "pam_unix.so", "password") or {}
+    history_args = _module_args(pam, "pam_pwhistory.so", "password") or {}
     history = _int(history_args.get("remember")) or _int(unix.get("remember"))
     if args is None:
         return PasswordPolicy(
@@ -263,7 +264,7 @@ def _lockout(pam: str | None, faillock_conf: str | None) -> LockoutPolicy | None
         ("pam_faillock.so", {"deny": "3", "unlock_time": "600"}),
         ("pam_tally2.so", {"deny": "0", "unlock_time": "0"}),
     ):
-        args = _module_args(pam, module)
+        args = _module_args(pam, module, "auth")
         if args is not None:
             conf = (
                 defaults | (_kv(faillock_conf, "=") if module == "pam_faillock.so" else {}) | args
