@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,3 +40,39 @@ def asset_facts(host_facts: HostFacts | None = None, **declared: Any) -> AssetFa
 
 def raw(name: str) -> str:
     return (FIXTURES / "raw" / name).read_text(encoding="utf-8")
+
+
+ORG = """organisation:
+  name: UBND xã Thử
+  commune: xã Thử
+  province: Sơn La
+  security_officer: {name: Nguyễn Văn An}
+  incident_contact: {name: Nguyễn Văn An, phone: "0900"}
+"""
+
+
+def openssl_verify(directory: Path, cafile: Path) -> subprocess.CompletedProcess[str]:
+    """The independent judge: `openssl cms -verify` on report.json and its signature."""
+    return subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(directory / "report.json.p7s"),
+            "-content",
+            str(directory / "report.json"),
+            "-CAfile",
+            str(cafile),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -16,19 +16,15 @@ from auditor.policy import load_policy
 from auditor.report.model import Report
 from auditor.report.signing import Signer, init_keys
 from auditor.report.writer import AuditInput, write_audit
-from tests.helpers import raw
+from tests.helpers import ORG, raw
 
 TODAY = date(2026, 11, 20)
 
 
 def inventory_text(name: str = "Máy chủ tệp") -> str:
-    return f"""organisation:
-  name: UBND xã Thử
-  commune: xã Thử
-  province: Sơn La
-  security_officer: {{name: Nguyễn Văn An}}
-  incident_contact: {{name: Nguyễn Văn An, phone: "0900"}}
-attestations: attestations.yaml
+    return (
+        ORG
+        + f"""attestations: attestations.yaml
 assets:
   - id: fs1
     name: "{name}"
@@ -39,6 +35,7 @@ assets:
     admins: [quantri]
     backup: {{path: /mnt/backup}}
 """
+    )
 
 
 def build(

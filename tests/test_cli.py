@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import openssl_verify
+
 ROOT = Path(__file__).resolve().parents[1]
 AUDITOR = shutil.which("auditor", path=str(Path(sys.executable).parent)) or "auditor"
 
@@ -51,29 +53,7 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
     assert str(home / "keys") in audit.stderr  # says where the new key went
     for name in ("report.json", "report.html", "report.json.p7s"):
         assert (out / name).is_file()
-    ssl = subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            str(out / "report.json.p7s"),
-            "-content",
-            str(out / "report.json"),
-            "-CAfile",
-            str(home / "keys" / "cert.pem"),
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ssl = openssl_verify(out, home / "keys" / "cert.pem")
     assert ssl.returncode == 0, ssl.stderr
     verify = run("--lang", "en", "verify", str(out), home=home)
     assert verify.returncode == 0 and "Report valid" in verify.stdout

@@ -11,16 +11,9 @@ import pytest
 
 from auditor.errors import InputError, Problem
 from auditor.inventory import AssetKind, load_inventory
+from tests.helpers import ORG
 
 ROOT = Path(__file__).resolve().parents[1]
-
-ORG = """organisation:
-  name: UBND xã Thử
-  commune: xã Thử
-  province: Sơn La
-  security_officer: {name: Nguyễn Văn An}
-  incident_contact: {name: Nguyễn Văn An}
-"""
 
 
 def write(tmp_path: Path, text: str, name: str = "inv.yaml") -> Path:

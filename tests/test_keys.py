@@ -23,6 +23,7 @@ from auditor.report.signing import (
     sign_detached,
     verify_detached,
 )
+from tests.helpers import openssl_verify
 
 
 def test_init_creates_private_key_0600_and_names_the_organisation(tmp_path: Path) -> None:
@@ -101,31 +102,9 @@ def test_p12_import_signs_verifiably_against_the_ca(tmp_path: Path) -> None:
     ca = x509.load_pem_x509_certificate(ca_path.read_bytes())
     check = verify_detached(content, signature, [ca])
     assert check.intact and check.trusted, check.problems
-    (tmp_path / "r.json").write_bytes(content)
-    (tmp_path / "r.p7s").write_bytes(signature)
-    run = subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            str(tmp_path / "r.p7s"),
-            "-content",
-            str(tmp_path / "r.json"),
-            "-CAfile",
-            str(ca_path),
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    (tmp_path / "report.json").write_bytes(content)
+    (tmp_path / "report.json.p7s").write_bytes(signature)
+    run = openssl_verify(tmp_path, ca_path)
     assert run.returncode == 0, run.stderr
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,36 +17,8 @@ from auditor.engine import ReqStatus
 from auditor.report.model import canonical_bytes, parse_report
 from auditor.report.signing import init_keys
 from auditor.report.verify import verify_dir
+from tests.helpers import openssl_verify
 from tests.reportkit import build
-
-OPENSSL = shutil.which("openssl")
-
-
-def openssl_verify(out: Path, cafile: Path) -> subprocess.CompletedProcess[str]:
-    assert OPENSSL is not None
-    return subprocess.run(
-        [
-            OPENSSL,
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            str(out / "report.json.p7s"),
-            "-content",
-            str(out / "report.json"),
-            "-CAfile",
-            str(cafile),
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def anchor(tmp_path: Path) -> list[x509.Certificate]:

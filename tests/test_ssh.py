@@ -18,17 +18,10 @@ from auditor.collect.ssh import collect_ssh, fetch_host_key, pin_host_key
 from auditor.errors import CollectionError
 from auditor.inventory import load_inventory
 from auditor.report.verify import verify_dir
+from tests.helpers import ORG
 from tests.sshd import Sshd, free_port, why_not_available
 
 pytestmark = pytest.mark.skipif(why_not_available() is not None, reason=why_not_available() or "")
-
-ORG = """organisation:
-  name: UBND xã Thử
-  commune: xã Thử
-  province: Sơn La
-  security_officer: {name: Nguyễn Văn An}
-  incident_contact: {name: Nguyễn Văn An}
-"""
 
 
 @pytest.fixture()
