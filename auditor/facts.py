@@ -23,6 +23,9 @@ class OsInfo(Fact):
     version_id: str | None = None
     kernel: str | None = None
     hostname: str | None = None
+    build: int | None = None  # Windows: CurrentBuild, e.g. 19045
+    edition: str | None = None  # Windows: EditionID, e.g. Professional, EnterpriseS, ServerStandard
+    display_version: str | None = None  # Windows: 22H2, 24H2 …
 
 
 class AvProduct(Fact):
@@ -30,6 +33,8 @@ class AvProduct(Fact):
     running: bool | None = None
     realtime: bool | None = None
     signature_time: datetime | None = None
+    up_to_date: bool | None = None  # as reported by Windows Security Center
+    passive: bool | None = None  # Defender in passive mode beside another product
 
 
 class AntiMalware(Fact):
@@ -71,10 +76,13 @@ class Listener(Fact):
 
 class Account(Fact):
     name: str
-    uid: int
-    shell: str
     can_login: bool
+    uid: int | None = None  # Linux
+    shell: str | None = None  # Linux
+    sid: str | None = None  # Windows
+    builtin: Literal["administrator", "guest"] | None = None
     password: Literal["set", "empty", "locked"] | None = None
+    password_never_expires: bool | None = None
     last_login: datetime | None = None
     never_logged_in: bool | None = None
 
@@ -89,6 +97,31 @@ class Logging(Fact):
     journald_persistent: bool | None = None
     syslog_daemon: bool | None = None
     retention_days: int | None = None
+
+
+class ScreenLock(Fact):
+    """Idle time before the session locks: machine policy or (secure) screen saver."""
+
+    timeout_s: int | None = None
+    secure: bool | None = None
+    source: str = ""
+
+
+class Hardening(Fact):
+    """Windows settings read from the registry and optional features."""
+
+    autorun_disabled: bool | None = None
+    autologon: bool | None = None
+    default_password_stored: bool | None = None  # its value is never read
+    smb1_enabled: bool | None = None
+    rdp_enabled: bool | None = None
+    rdp_nla: bool | None = None
+    insecure_features: list[str] | None = None
+
+
+class Browser(Fact):
+    name: str
+    version: str
 
 
 class TimeSync(Fact):
@@ -134,6 +167,10 @@ class HostFacts(Fact):
     backup: Backup | None = None
     encryption: Encryption | None = None
     packages: list[Package] | None = None
+    screen_lock: ScreenLock | None = None
+    hardening: Hardening | None = None
+    audit_policy: dict[str, int] | None = None  # subcategory GUID → 0 none, 1 success, 2 failure, 3 both
+    browsers: list[Browser] | None = None
 
 
 class OpenPort(Fact):

@@ -99,7 +99,11 @@ def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
     """Enabled personal accounts unused for more than `max_days` days must be disabled."""
     if facts.accounts is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
-    people = [a for a in facts.accounts if a.uid >= p.min_uid and a.can_login and a.uid < 65534]
+    people = [
+        a
+        for a in facts.accounts
+        if a.can_login and a.builtin is None and (a.uid is None or p.min_uid <= a.uid < 65534)
+    ]
     if any(a.never_logged_in is None and a.last_login is None for a in people):
         return Outcome.unknown("outcome.not_collected", what="last logins")
     stale = sorted(
