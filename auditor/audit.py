@@ -8,9 +8,11 @@ from pathlib import Path
 
 from auditor.attest import Recorded, load_attestations
 from auditor.checking import discover
-from auditor.collect.run import Progress, collect_all
+from auditor.collect.run import Context, Progress, collect_all
 from auditor.engine import ReqStatus, evaluate
+from auditor.importing import check_import
 from auditor.inventory import load_inventory
+from auditor.paths import default_imports_dir
 from auditor.policy import load_policy
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
@@ -52,6 +54,7 @@ def run_audit(
     key_dir: Path,
     passphrase: bytes | None,
     known_hosts: Path,
+    imports_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> AuditResult:
     """Load and check every input first, then collect, judge, write and sign."""
@@ -64,9 +67,16 @@ def run_audit(
         attestations = load_attestations(inventory.attestations, set(pack.ids()))
     org = inventory.organisation
     signer, created = signer_for(key_dir, passphrase, org.name, org.commune, org.province)
-    collected = collect_all(inventory, inventory.settings.known_hosts or known_hosts, progress)
+    now = datetime.now(UTC)
+    ctx = Context(
+        known_hosts=inventory.settings.known_hosts or known_hosts,
+        imports_dir=inventory.settings.imports_dir or imports_dir or default_imports_dir(),
+        check_import=lambda directory: check_import(directory, [signer.cert]),
+        now=now,
+    )
+    collected = collect_all(inventory, ctx, progress)
     evaluation = evaluate(
-        pack, inventory.assets, collected.facts, attestations, registry, datetime.now(UTC).date()
+        pack, inventory.assets, collected.facts, attestations, registry, now.date()
     )
     data = AuditInput(
         inventory=inventory,

@@ -20,13 +20,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from auditor import __version__
-from auditor.audit import EXIT_INPUT, run_audit
+from auditor.audit import EXIT_INPUT, run_audit, signer_for
 from auditor.checking import discover
 from auditor.collect.ssh import fetch_host_key, pin_host_key
+from auditor.collect.windows import windows_script
 from auditor.errors import CollectionError, InputError
+from auditor.fileio import atomic_write
+from auditor.importing import import_facts
 from auditor.inventory import Connection, load_inventory
 from auditor.messages.catalogue import LANGS, Messages
-from auditor.paths import default_key_dir, default_known_hosts
+from auditor.paths import default_imports_dir, default_key_dir, default_known_hosts
 from auditor.policy import builtin_packs, load_policy
 from auditor.report.signing import CERT_FILE, SigningError, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
@@ -441,6 +444,86 @@ def inventory_validate(path: Path) -> None:
     with _input_errors():
         inv = load_inventory(path)
     click.echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
+
+
+# ------------------------------------------------------------------ collect / import
+@main.group()
+def collect() -> None:
+    """Get the collector scripts to run on machines the auditor cannot reach."""
+
+
+@collect.command("windows-script")
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the script to this file instead of standard output.",
+)
+def collect_windows_script(out_file: Path | None) -> None:
+    """Print the read-only PowerShell fact script for Windows PCs.
+
+    \b
+    On the PC (as administrator), from a USB stick:
+      powershell -NoProfile -ExecutionPolicy Bypass -File collect.ps1 -OutFile facts.json
+    Back at the auditing machine:
+      auditor import facts.json --asset pc-van-thu -i inventory.yaml
+    """
+    text = windows_script()
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        with _input_errors():
+            atomic_write(out_file, text.encode("utf-8-sig"))
+
+
+@main.command("import")
+@click.argument("facts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--asset", "asset_id", required=True, help="Inventory id of the PC.")
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@KEY_DIR
+@PASSFILE
+def import_command(
+    facts_file: Path,
+    asset_id: str,
+    inventory_path: Path,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Import a facts file produced by the Windows script for an `import` asset.
+
+    The file is checked, stored with its sha256, import time and host name, and that record
+    is signed with your key: a later edit of the stored file makes the audit refuse it.
+    """
+    t = _t()
+    with _input_errors():
+        inv = load_inventory(inventory_path)
+        asset = next((a for a in inv.assets if a.id == asset_id), None)
+        if asset is None:
+            _fail(t("cli.unknown_asset", id=asset_id))
+        if asset.connection is not Connection.import_:
+            _fail(t("import.not_import", id=asset_id))
+        org = inv.organisation
+        signer, created = signer_for(
+            key_dir or default_key_dir(),
+            _passphrase(passphrase_file),
+            org.name,
+            org.commune,
+            org.province,
+        )
+        try:
+            record = import_facts(
+                facts_file, asset, inv.settings.imports_dir or default_imports_dir(), signer
+            )
+        except CollectionError as exc:
+            _fail(f"{facts_file}: {t(exc.code, detail=exc.detail)}")
+    if created:
+        err.print(t("keys.auto_created", dir=key_dir or default_key_dir()), markup=False)
+    host = record.hostname or "?"
+    if host.lower() not in (asset.id.lower(), asset.name.lower()):
+        err.print(t("import.host_mismatch", host=host, asset=asset.id), markup=False)
+    click.echo(t("import.done", host=host, asset=asset.id, sha256=record.sha256[:16]))
 
 
 # ------------------------------------------------------------------ hosts

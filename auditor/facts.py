@@ -169,7 +169,9 @@ class HostFacts(Fact):
     packages: list[Package] | None = None
     screen_lock: ScreenLock | None = None
     hardening: Hardening | None = None
-    audit_policy: dict[str, int] | None = None  # subcategory GUID → 0 none, 1 success, 2 failure, 3 both
+    audit_policy: dict[str, int] | None = (
+        None  # subcategory GUID → 0 none, 1 success, 2 failure, 3 both
+    )
     browsers: list[Browser] | None = None
 
 

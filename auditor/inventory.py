@@ -157,6 +157,8 @@ class Settings(Model):
     ssh_timeout_s: int = Field(default=60, ge=1, le=3600)
     concurrency: int = Field(default=8, ge=1, le=128)
     known_hosts: Path | None = None
+    imports_dir: Path | None = None
+    import_max_age_days: int = Field(default=31, ge=1, le=366)
 
 
 class Inventory(Model):
@@ -264,7 +266,10 @@ def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
         for a in inventory.assets
     ]
     settings = inventory.settings.model_copy(
-        update={"known_hosts": fix(inventory.settings.known_hosts)}
+        update={
+            "known_hosts": fix(inventory.settings.known_hosts),
+            "imports_dir": fix(inventory.settings.imports_dir),
+        }
     )
     return inventory.model_copy(
         update={

@@ -18,5 +18,9 @@ def default_known_hosts() -> Path:
     return auditor_home() / "known_hosts"
 
 
+def default_imports_dir() -> Path:
+    return auditor_home() / "imports"
+
+
 def default_key_dir() -> Path:
     return auditor_home() / "keys"

@@ -43,12 +43,23 @@ def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
     """The newest signature database of any product is at most `max_days` old."""
     if facts.antimalware is None:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
-    times = [prod.signature_time for prod in facts.antimalware.products if prod.signature_time]
-    if not facts.antimalware.products:
+    products = facts.antimalware.products
+    times = [prod.signature_time for prod in products if prod.signature_time and not prod.passive]
+    if not products:
         return Outcome.fail(
             observed=None, expected=f"≤ {p.max_days}", note="outcome.no_antimalware"
         )
     if not times:
+        # Windows Security Center says only "up to date" or not for third-party products.
+        flags = [prod.up_to_date for prod in products if prod.up_to_date is not None]
+        if any(flags):
+            return Outcome.ok(
+                observed="up to date", expected=f"≤ {p.max_days}", note="outcome.sc_up_to_date"
+            )
+        if flags:
+            return Outcome.fail(
+                observed="out of date", expected=f"≤ {p.max_days}", note="outcome.sc_out_of_date"
+            )
         return Outcome.unknown("outcome.not_collected", what="signature date")
     age = round(days_between(max(times), facts.collected_at), 1)
     return Outcome.at_most(age, p.max_days, what="signature age")

@@ -54,9 +54,11 @@ def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
     if facts.packages is None:
         return Outcome.unknown("outcome.not_collected", what="installed software")
     names = [pkg.name for pkg in facts.packages]
-    bad = {n for n in names if any(fnmatchcase(n, pat) for pat in p.deny)}
-    if p.allow is not None:
-        bad |= {n for n in names if not any(fnmatchcase(n, pat) for pat in p.allow)}
+    deny = [pat.lower() for pat in p.deny]
+    allow = None if p.allow is None else [pat.lower() for pat in p.allow]
+    bad = {n for n in names if any(fnmatchcase(n.lower(), pat) for pat in deny)}
+    if allow is not None:
+        bad |= {n for n in names if not any(fnmatchcase(n.lower(), pat) for pat in allow)}
     if bad:
         return Outcome.fail(observed=sorted(bad)[:50], expected="[]", count=len(bad))
     return Outcome.ok(observed=[], expected="[]", count=len(names))

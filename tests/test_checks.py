@@ -14,8 +14,10 @@ from auditor.facts import (
     AntiMalware,
     AvProduct,
     Backup,
+    Browser,
     Encryption,
     Firewall,
+    Hardening,
     Listener,
     LockoutPolicy,
     Logging,
@@ -25,6 +27,7 @@ from auditor.facts import (
     PasswordPolicy,
     Patching,
     Privileges,
+    ScreenLock,
     TimeSync,
 )
 from tests.helpers import NOW, asset_facts, host, scan
@@ -33,6 +36,35 @@ DAY = timedelta(days=1)
 AV = {"ESET": ["esets_daemon"]}
 PORTS = {"23/tcp": "Telnet", "21/tcp": "FTP", "3389/tcp": "RDP"}
 EOL = {"debian": {"10": date(2024, 6, 30), "12": date(2028, 6, 30)}}
+WIN_EOL = {
+    "editions": {"Professional": "home_pro", "Server": "server"},
+    "eol": {19045: {"home_pro": date(2025, 10, 14)}, 26200: {"home_pro": date(2027, 10, 12)}},
+}
+AUDIT = {"subcategories": {"0CCE9215-69AE-11D9-BED3-505054503030": {"name": "Logon", "setting": 3}}}
+LOGON = "0CCE9215-69AE-11D9-BED3-505054503030"
+
+
+def win(build: int | None = 26200, edition: str | None = "Professional", **kw: Any) -> Any:
+    return host(
+        os=OsInfo(family="windows", distro_id="windows", build=build, edition=edition), **kw
+    )
+
+
+def hard(**kw: Any) -> Hardening:
+    base: dict[str, Any] = {
+        "autorun_disabled": True,
+        "autologon": False,
+        "default_password_stored": False,
+        "smb1_enabled": False,
+        "rdp_enabled": False,
+        "rdp_nla": False,
+        "insecure_features": [],
+    }
+    return Hardening(**(base | kw))
+
+
+def win_user(name: str, **kw: Any) -> Account:
+    return Account(name=name, **({"can_login": True, "password_never_expires": False} | kw))
 
 
 def clam(**kw: Any) -> AntiMalware:
@@ -383,6 +415,100 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ),
     ("enc.at_rest", {}, host(encryption=Encryption(root_encrypted=False)), Status.failed),
     ("enc.at_rest", {}, host(), Status.error),
+    ("av.realtime", {"products": AV}, host(antimalware=clam(realtime=True)), Status.passed),
+    ("av.realtime", {"products": AV}, host(antimalware=clam(realtime=False)), Status.failed),
+    (
+        "av.realtime",
+        {"products": AV},
+        host(antimalware=clam(realtime=False), processes=["esets_daemon"]),
+        Status.error,
+    ),
+    ("av.realtime", {"products": AV}, host(), Status.error),
+    (
+        "lock.screen",
+        {"max_seconds": 900},
+        win(screen_lock=ScreenLock(timeout_s=600, secure=True)),
+        Status.passed,
+    ),
+    (
+        "lock.screen",
+        {"max_seconds": 900},
+        win(screen_lock=ScreenLock(timeout_s=1800, secure=True)),
+        Status.failed,
+    ),
+    (
+        "lock.screen",
+        {"max_seconds": 900},
+        win(screen_lock=ScreenLock(timeout_s=300, secure=False)),
+        Status.failed,
+    ),
+    ("lock.screen", {"max_seconds": 900}, win(), Status.error),
+    ("cfg.autorun_disabled", {}, win(hardening=hard()), Status.passed),
+    ("cfg.autorun_disabled", {}, win(hardening=hard(autorun_disabled=False)), Status.failed),
+    ("cfg.autorun_disabled", {}, win(hardening=hard(autorun_disabled=None)), Status.error),
+    ("cfg.no_autologon", {}, win(hardening=hard()), Status.passed),
+    ("cfg.no_autologon", {}, win(hardening=hard(default_password_stored=True)), Status.failed),
+    ("cfg.no_autologon", {}, win(), Status.error),
+    (
+        "svc.windows_protocols",
+        {},
+        win(hardening=hard(rdp_enabled=True, rdp_nla=True)),
+        Status.passed,
+    ),
+    (
+        "svc.windows_protocols",
+        {},
+        win(hardening=hard(rdp_enabled=True, rdp_nla=False)),
+        Status.failed,
+    ),
+    ("svc.windows_protocols", {}, win(hardening=hard(smb1_enabled=True)), Status.failed),
+    ("svc.windows_protocols", {}, win(hardening=hard(insecure_features=None)), Status.error),
+    (
+        "acct.builtin_disabled",
+        {},
+        win(accounts=[win_user("Guest", builtin="guest", can_login=False), win_user("an")]),
+        Status.passed,
+    ),
+    (
+        "acct.builtin_disabled",
+        {},
+        win(accounts=[win_user("Administrator", builtin="administrator")]),
+        Status.failed,
+    ),
+    ("acct.builtin_disabled", {}, win(accounts=[win_user("an")]), Status.error),
+    ("acct.password_expires", {}, win(accounts=[win_user("an")]), Status.passed),
+    (
+        "acct.password_expires",
+        {},
+        win(accounts=[win_user("an", password_never_expires=True)]),
+        Status.failed,
+    ),
+    (
+        "acct.password_expires",
+        {},
+        win(accounts=[win_user("an", password_never_expires=None)]),
+        Status.error,
+    ),
+    ("log.audit_policy", AUDIT, win(audit_policy={LOGON: 3}), Status.passed),
+    ("log.audit_policy", AUDIT, win(audit_policy={LOGON: 1}), Status.failed),
+    ("log.audit_policy", AUDIT, win(), Status.error),
+    ("sw.windows_supported", WIN_EOL, win(), Status.passed),
+    ("sw.windows_supported", WIN_EOL, win(build=19045), Status.failed),
+    ("sw.windows_supported", WIN_EOL, win(build=7601), Status.error),
+    ("sw.windows_supported", WIN_EOL, win(build=None), Status.error),
+    (
+        "browser.supported",
+        {"min_major": {"Google Chrome": 140}},
+        win(browsers=[Browser(name="Google Chrome", version="142.0.1")]),
+        Status.passed,
+    ),
+    (
+        "browser.supported",
+        {"min_major": {"Google Chrome": 140}},
+        win(browsers=[Browser(name="Google Chrome", version="109.0.5414.120")]),
+        Status.failed,
+    ),
+    ("browser.supported", {"min_major": {"Google Chrome": 140}}, win(), Status.error),
 ]
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from auditor.collect import nmap_scan
 from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
 from auditor.collect.ssh import collect_ssh
+from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
 
@@ -26,32 +28,51 @@ class Collected:
     evidence: dict[str, dict[str, bytes]] = field(default_factory=dict)  # asset → name → bytes
 
 
-def collect_host(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
-    """Pick the collector for the asset's connection; unsupported ones fail clearly."""
-    if asset.connection is Connection.local:
-        return collect_local(asset, timeout_s)
-    if asset.connection is Connection.ssh and asset.kind is AssetKind.linux:
-        return collect_ssh(asset, known_hosts, timeout_s)
+@dataclass(frozen=True)
+class Context:
+    """Where collectors find pinned host keys and imported facts, and how to vet imports."""
+
+    known_hosts: Path
+    imports_dir: Path
+    check_import: RecordCheck
+    now: datetime
+
+
+def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult:
+    """Pick the collector for the asset's kind and connection; unsupported ones fail clearly."""
+    timeout = inventory.settings.ssh_timeout_s
+    kind, connection = asset.kind, asset.connection
+    if connection is Connection.local:
+        return collect_local(asset, timeout)
+    if connection is Connection.ssh and kind is AssetKind.linux:
+        return collect_ssh(asset, ctx.known_hosts, timeout)
+    if connection is Connection.ssh and kind is AssetKind.windows:
+        return collect_windows_ssh(asset, ctx.known_hosts, timeout)
+    if connection is Connection.import_ and kind is AssetKind.windows:
+        return collect_import(
+            asset,
+            ctx.imports_dir,
+            inventory.settings.import_max_age_days,
+            ctx.now,
+            ctx.check_import,
+        )
     return HostResult(
         failures=[
             CollectionFailure(
-                source=asset.connection.value,
+                source=connection.value,
                 code="collect.not_supported",
-                detail=f"{asset.kind.value}/{asset.connection.value}",
+                detail=f"{kind.value}/{connection.value}",
             )
         ]
     )
 
 
-def collect_all(
-    inventory: Inventory, known_hosts: Path, progress: Progress | None = None
-) -> Collected:
+def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = None) -> Collected:
     """Hosts in parallel (bounded by settings.concurrency), then one nmap run."""
     out = Collected()
     hosts: dict[str, HostResult] = {}
-    timeout = inventory.settings.ssh_timeout_s
     with ThreadPoolExecutor(max_workers=inventory.settings.concurrency) as pool:
-        futures = {pool.submit(collect_host, a, known_hosts, timeout): a for a in inventory.assets}
+        futures = {pool.submit(collect_host, a, inventory, ctx): a for a in inventory.assets}
         for future in as_completed(futures):
             asset = futures[future]
             try:

@@ -85,13 +85,14 @@ def pin_host_key(known_hosts: Path, seen: HostKey, *, replace: bool = False) -> 
 
 
 def collect_ssh(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
-    """Run the fact script on `asset`; any failure becomes a typed CollectionFailure."""
+    """Run the Linux fact script on `asset`; any failure becomes a typed CollectionFailure."""
     try:
-        text = _run(asset, known_hosts, timeout_s)
+        raw = run_remote(asset, known_hosts, timeout_s, "/bin/sh -s", linux_script(asset).encode())
     except CollectionError as exc:
         return HostResult(
             failures=[CollectionFailure(source="ssh", code=exc.code, detail=exc.detail)]
         )
+    text = raw.decode("utf-8", "replace")
     sections = split_sections(text)
     if "os_release" not in sections and "passwd" not in sections:
         return HostResult(
@@ -151,7 +152,10 @@ def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> paramiko.SSHCli
     return client
 
 
-def _run(asset: Asset, known_hosts: Path, timeout_s: int) -> str:
+def run_remote(
+    asset: Asset, known_hosts: Path, timeout_s: int, command: str, stdin: bytes
+) -> bytes:
+    """Run one command on the host with `stdin` fed in; bounded in time and size."""
     deadline = time.monotonic() + timeout_s
     client = _connect(asset, known_hosts, timeout_s)
     try:
@@ -159,8 +163,8 @@ def _run(asset: Asset, known_hosts: Path, timeout_s: int) -> str:
         assert transport is not None
         channel = transport.open_session(timeout=timeout_s)
         channel.settimeout(1.0)
-        channel.exec_command("/bin/sh -s")
-        channel.sendall(linux_script(asset).encode())
+        channel.exec_command(command)
+        channel.sendall(stdin)
         channel.shutdown_write()
         chunks: list[bytes] = []
         size = 0
@@ -177,7 +181,7 @@ def _run(asset: Asset, known_hosts: Path, timeout_s: int) -> str:
             if size > MAX_OUTPUT:
                 raise CollectionError("collect.too_much_output", f">{MAX_OUTPUT} bytes")
             chunks.append(data)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return b"".join(chunks)
     except (paramiko.SSHException, OSError, EOFError) as exc:
         raise CollectionError("ssh.session_failed", type(exc).__name__) from None
     finally:

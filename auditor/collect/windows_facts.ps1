@@ -142,7 +142,7 @@ $facts.registry = Section "registry" {
         PolicyScreenSaveTimeOut = Reg $desktopPolicy "ScreenSaveTimeOut"
         NoDriveTypeAutoRun = Reg $explorer "NoDriveTypeAutoRun"; NoAutorun = Reg $explorer "NoAutorun"
         AutoAdminLogon = Reg $winlogon "AutoAdminLogon"; DefaultUserName = Reg $winlogon "DefaultUserName"
-        DefaultPasswordPresent = ($null -ne (Reg $winlogon "DefaultPassword"))
+        DefaultPasswordPresent = ((Get-Item -Path $winlogon).GetValueNames() -contains "DefaultPassword")
         fDenyTSConnections = Reg $ts "fDenyTSConnections"
         UserAuthentication = Reg "$ts\WinStations\RDP-Tcp" "UserAuthentication"
         SMB1 = Reg "HKLM:\SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters" "SMB1"
@@ -206,7 +206,7 @@ $facts.browsers = Section "browsers" {
         "Google Chrome" = @("$env:ProgramFiles\Google\Chrome\Application\chrome.exe", "${env:ProgramFiles(x86)}\Google\Chrome\Application\chrome.exe")
         "Microsoft Edge" = @("${env:ProgramFiles(x86)}\Microsoft\Edge\Application\msedge.exe", "$env:ProgramFiles\Microsoft\Edge\Application\msedge.exe")
         "Mozilla Firefox" = @("$env:ProgramFiles\Mozilla Firefox\firefox.exe", "${env:ProgramFiles(x86)}\Mozilla Firefox\firefox.exe")
-        "Cốc Cốc" = @("$env:ProgramFiles\CocCoc\Browser\Application\browser.exe", "${env:ProgramFiles(x86)}\CocCoc\Browser\Application\browser.exe")
+        ("C" + [char]0x1ED1 + "c C" + [char]0x1ED1 + "c") = @("$env:ProgramFiles\CocCoc\Browser\Application\browser.exe", "${env:ProgramFiles(x86)}\CocCoc\Browser\Application\browser.exe")
     }
     @(foreach ($name in $candidates.Keys) {
         foreach ($path in $candidates[$name]) {

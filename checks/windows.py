@@ -1,0 +1,219 @@
+"""Windows-only settings: real-time protection, screen lock, AutoRun, auto-logon, legacy
+protocols, built-in accounts, audit policy, supported release and browsers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from auditor.checking import NoParams, Outcome, check
+from auditor.facts import HostFacts
+
+from ._params import Params
+from .antivirus import ProductNames
+
+
+class MaxSeconds(Params):
+    max_seconds: int
+
+
+class AuditRequirement(Params):
+    name: str
+    setting: int  # bitmask: 1 success, 2 failure, 3 both
+
+
+class AuditPolicyParams(Params):
+    subcategories: dict[str, AuditRequirement]  # GUID (upper case, no braces) → need
+
+
+class WindowsEol(Params):
+    """Edition id → support class, and build → support class → end of support."""
+
+    editions: dict[str, str]
+    eol: dict[int, dict[str, date]]
+
+
+class BrowserMinimum(Params):
+    min_major: dict[str, int]
+
+
+@check("av.realtime", needs="host", params=ProductNames)
+def realtime(facts: HostFacts, p: ProductNames) -> Outcome:
+    """At least one anti-malware product scans in real time (Defender passive does not count)."""
+    if facts.antimalware is None:
+        return Outcome.unknown("outcome.not_collected", what="anti-malware")
+    on = sorted(prod.name for prod in facts.antimalware.products if prod.realtime)
+    if on:
+        return Outcome.ok(observed=on, expected="≥ 1")
+    procs = set(facts.processes or [])
+    silent = sorted(name for name, binaries in p.products.items() if procs.intersection(binaries))
+    if silent:
+        return Outcome.unknown("outcome.realtime_unreported", products=", ".join(silent))
+    if any(prod.realtime is None for prod in facts.antimalware.products):
+        return Outcome.unknown("outcome.not_collected", what="real-time protection")
+    return Outcome.fail(observed=[], expected="≥ 1", note="outcome.no_realtime")
+
+
+@check("lock.screen", needs="host", params=MaxSeconds)
+def screen_lock(facts: HostFacts, p: MaxSeconds) -> Outcome:
+    """The session locks after at most `max_seconds` idle (policy or secure screen saver)."""
+    lock = facts.screen_lock
+    if lock is None:
+        return Outcome.unknown("outcome.not_collected", what="screen lock")
+    if not lock.timeout_s or not lock.secure:
+        return Outcome.fail(
+            observed=lock.source, expected=f"≤ {p.max_seconds} s", note="outcome.no_screen_lock"
+        )
+    result = Outcome.at_most(lock.timeout_s, p.max_seconds, what="screen lock")
+    return result.model_copy(
+        update={"note": "outcome.lock_source", "params": {"source": lock.source}}
+    )
+
+
+@check("cfg.autorun_disabled", needs="host")
+def autorun_disabled(facts: HostFacts, _: NoParams) -> Outcome:
+    """AutoRun is off for every drive type (NoDriveTypeAutoRun = 0xFF or NoAutorun = 1)."""
+    hard = facts.hardening
+    if hard is None or hard.autorun_disabled is None:
+        return Outcome.unknown("outcome.not_collected", what="AutoRun")
+    if hard.autorun_disabled:
+        return Outcome.ok(observed="off", expected="off")
+    return Outcome.fail(observed="on", expected="off")
+
+
+@check("cfg.no_autologon", needs="host")
+def no_autologon(facts: HostFacts, _: NoParams) -> Outcome:
+    """Windows does not log on by itself and stores no DefaultPassword."""
+    hard = facts.hardening
+    if hard is None or hard.autologon is None:
+        return Outcome.unknown("outcome.not_collected", what="auto-logon")
+    found = [
+        name
+        for name, bad in (
+            ("AutoAdminLogon=1", hard.autologon),
+            ("DefaultPassword", hard.default_password_stored),
+        )
+        if bad
+    ]
+    if found:
+        return Outcome.fail(observed=found, expected="[]")
+    return Outcome.ok(observed=[], expected="[]")
+
+
+@check("svc.windows_protocols", needs="host")
+def windows_protocols(facts: HostFacts, _: NoParams) -> Outcome:
+    """SMBv1 off, no Telnet/TFTP/FTP features, and Remote Desktop only with NLA."""
+    hard = facts.hardening
+    if hard is None or hard.smb1_enabled is None or hard.insecure_features is None:
+        return Outcome.unknown("outcome.not_collected", what="protocols")
+    bad = list(hard.insecure_features)
+    if hard.smb1_enabled:
+        bad.append("SMBv1")
+    if hard.rdp_enabled and not hard.rdp_nla:
+        bad.append("RDP without NLA")
+    return (
+        Outcome.fail(observed=sorted(bad), expected="[]")
+        if bad
+        else Outcome.ok(observed=[], expected="[]")
+    )
+
+
+@check("acct.builtin_disabled", needs="host")
+def builtin_disabled(facts: HostFacts, _: NoParams) -> Outcome:
+    """The built-in Administrator and Guest accounts are disabled."""
+    if facts.accounts is None:
+        return Outcome.unknown("outcome.not_collected", what="accounts")
+    builtins = [a for a in facts.accounts if a.builtin]
+    if not builtins:
+        return Outcome.unknown("outcome.not_collected", what="built-in accounts")
+    enabled = sorted(f"{a.name} ({a.builtin})" for a in builtins if a.can_login)
+    return (
+        Outcome.fail(observed=enabled, expected="[]")
+        if enabled
+        else Outcome.ok(observed=[], expected="[]")
+    )
+
+
+@check("acct.password_expires", needs="host")
+def password_expires(facts: HostFacts, _: NoParams) -> Outcome:
+    """No enabled personal account is set to "password never expires"."""
+    if facts.accounts is None:
+        return Outcome.unknown("outcome.not_collected", what="accounts")
+    people = [a for a in facts.accounts if a.can_login and a.builtin is None]
+    if any(a.password_never_expires is None for a in people):
+        return Outcome.unknown("outcome.not_collected", what="password expiry")
+    never = sorted(a.name for a in people if a.password_never_expires)
+    return (
+        Outcome.fail(observed=never, expected="[]", note="outcome.never_expires")
+        if never
+        else Outcome.ok(observed=[], expected="[]")
+    )
+
+
+@check("log.audit_policy", needs="host", params=AuditPolicyParams)
+def audit_policy(facts: HostFacts, p: AuditPolicyParams) -> Outcome:
+    """Each required audit subcategory records at least the required success/failure."""
+    if facts.audit_policy is None:
+        return Outcome.unknown("outcome.not_collected", what="audit policy")
+    missing = sorted(
+        need.name
+        for guid, need in p.subcategories.items()
+        if facts.audit_policy.get(guid.upper(), 0) & need.setting != need.setting
+    )
+    expected = ", ".join(sorted(n.name for n in p.subcategories.values()))
+    return (
+        Outcome.fail(observed=missing, expected=expected, note="outcome.audit_missing")
+        if missing
+        else Outcome.ok(observed=[], expected=expected)
+    )
+
+
+@check("sw.windows_supported", needs="host", params=WindowsEol)
+def windows_supported(facts: HostFacts, p: WindowsEol) -> Outcome:
+    """The Windows release (build × edition) still gets security updates on the audit date."""
+    build, edition = facts.os.build, facts.os.edition
+    if build is None or not edition:
+        return Outcome.unknown("outcome.not_collected", what="Windows build")
+    support = next(
+        (
+            cls
+            for prefix, cls in sorted(p.editions.items(), key=lambda i: -len(i[0]))
+            if edition.startswith(prefix)
+        ),
+        None,
+    )
+    observed = f"{facts.os.name or 'Windows'} {facts.os.display_version or ''} ({build}, {edition})"
+    end = p.eol.get(build, {}).get(support or "")
+    if end is None:
+        return Outcome.unknown("outcome.eol_unknown", os=observed)
+    if facts.collected_at.date() > end:
+        return Outcome.fail(
+            observed=observed,
+            expected=f"≥ {end.isoformat()}",
+            note="outcome.eol_passed",
+            end=end.isoformat(),
+        )
+    return Outcome.ok(
+        observed=observed,
+        expected=f"≥ {end.isoformat()}",
+        note="outcome.eol_until",
+        end=end.isoformat(),
+    )
+
+
+@check("browser.supported", needs="host", params=BrowserMinimum)
+def browsers_supported(facts: HostFacts, p: BrowserMinimum) -> Outcome:
+    """Every installed browser is at or above the policy's minimum supported major version."""
+    if facts.browsers is None:
+        return Outcome.unknown("outcome.not_collected", what="browsers")
+    old = []
+    for browser in facts.browsers:
+        minimum = p.min_major.get(browser.name)
+        major = browser.version.split(".")[0]
+        if minimum is not None and (not major.isdigit() or int(major) < minimum):
+            old.append(f"{browser.name} {browser.version} (< {minimum})")
+    seen = [f"{b.name} {b.version}" for b in facts.browsers]
+    return (
+        Outcome.fail(observed=sorted(old), expected="≥ min")
+        if old
+        else Outcome.ok(observed=seen, expected="≥ min")
+    )

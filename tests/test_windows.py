@@ -1,0 +1,291 @@
+"""Windows facts: parser on recorded fixtures (Vietnamese install, servers, third-party AV
+with Defender passive, AV disabled, unpatched), defensive decoding, and the checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from auditor.checking import Registry, Status, discover
+from auditor.collect.windows import facts_from_bytes, powershell_command, windows_script
+from auditor.collect.windows_parse import decode_product_state, load_document, parse_windows
+from auditor.errors import CollectionError
+from auditor.facts import HostFacts
+from auditor.inventory import Asset
+from auditor.policy import load_policy
+from tests.helpers import FIXTURES
+
+WIN = FIXTURES / "windows"
+
+
+def load(name: str) -> HostFacts:
+    return parse_windows(load_document((WIN / f"{name}.json").read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return discover()
+
+
+@pytest.fixture(scope="module")
+def params(registry: Registry) -> dict[str, dict[str, Any]]:
+    """Each check's parameters exactly as the shipped policy pack sets them."""
+    pack = load_policy("nd85-level2", registry)
+    return {c.id: c.params for r in pack.requirements for c in r.checks}
+
+
+def run(registry: Registry, params: dict[str, dict[str, Any]], check: str, facts: HostFacts):
+    return registry[check].run(facts, params[check])
+
+
+@pytest.mark.parametrize(
+    ("state", "enabled", "current"),
+    [
+        (397568, True, True),  # 0x061100 Defender on, up to date
+        (393472, False, True),  # 0x060100 Defender off
+        (393488, False, False),  # 0x060110 off, out of date
+        (397584, True, False),  # 0x061110 on, out of date
+        (266240, True, True),  # 0x041000 third-party on, up to date
+        (262144, False, True),  # 0x040000 third-party off
+    ],
+)
+def test_product_state_decoding(state: int, enabled: bool, current: bool) -> None:
+    assert decode_product_state(state) == (enabled, current)
+
+
+def test_hardened_windows_11() -> None:
+    h = load("win11-25h2-hardened")
+    assert (h.os.build, h.os.edition, h.os.hostname) == (26200, "Professional", "PC-CHUTICH")
+    assert h.password_policy and (
+        h.password_policy.min_length,
+        h.password_policy.min_classes,
+        h.password_policy.max_age_days,
+    ) == (14, 3, 60)
+    assert h.lockout and (h.lockout.threshold, h.lockout.duration_s) == (5, 900)
+    assert h.firewall and h.firewall.enabled is True
+    assert h.encryption and h.encryption.root_encrypted is True
+    assert h.screen_lock and h.screen_lock.timeout_s == 600
+    assert h.patching and h.patching.last_update == datetime(2026, 11, 18, 1, 10, 30, tzinfo=UTC)
+    assert h.patching.pending_security == 0
+    assert h.privileges and h.privileges.sudo_users == ["quantri"]
+    assert h.backup and h.backup.same_device_as_root is False
+    defender = h.antimalware.products[0] if h.antimalware else None
+    assert defender and defender.running and defender.realtime and defender.up_to_date
+
+
+def test_vietnamese_windows_10_with_powershell51_shapes() -> None:
+    h = load("win10-22h2-vi")
+    assert h.collected_at == datetime(2026, 11, 19, 3, 20, tzinfo=UTC)  # "/Date(ms)/"
+    assert h.patching and h.patching.last_update == datetime(2026, 11, 11, 4, 6, 40, tzinfo=UTC)
+    assert h.accounts and "Kế toán" in {a.name for a in h.accounts}
+    assert h.hardening and h.hardening.smb1_enabled and h.hardening.autologon
+    assert h.hardening.default_password_stored is True
+    assert h.lockout and h.lockout.threshold == 0 and h.lockout.duration_s is None
+    assert h.firewall and h.firewall.enabled is False and "Public: off" in h.firewall.detail
+    assert h.logging and h.logging.retention_days == 12
+
+
+def test_defender_passive_beside_kaspersky() -> None:
+    h = load("win11-23h2-kaspersky-defender-passive")
+    assert h.antimalware is not None
+    by_name = {p.name: p for p in h.antimalware.products}
+    kes = by_name["Kaspersky Endpoint Security for Windows"]
+    assert kes.running and kes.realtime and kes.up_to_date
+    defender = by_name["Microsoft Defender Antivirus"]
+    assert defender.passive and not defender.running and not defender.realtime
+
+
+# (fixture, check, expected status) — the shipped policy's thresholds decide.
+EXPECT = [
+    ("win11-25h2-hardened", "av.running", Status.passed),
+    ("win11-25h2-hardened", "av.realtime", Status.passed),
+    ("win11-25h2-hardened", "av.signature_age", Status.passed),
+    ("win11-25h2-hardened", "patch.last_update_age", Status.passed),
+    ("win11-25h2-hardened", "pwd.min_length", Status.passed),
+    ("win11-25h2-hardened", "lockout.threshold", Status.passed),
+    ("win11-25h2-hardened", "lock.screen", Status.passed),
+    ("win11-25h2-hardened", "cfg.autorun_disabled", Status.passed),
+    ("win11-25h2-hardened", "cfg.no_autologon", Status.passed),
+    ("win11-25h2-hardened", "svc.windows_protocols", Status.passed),
+    ("win11-25h2-hardened", "acct.builtin_disabled", Status.passed),
+    ("win11-25h2-hardened", "acct.password_expires", Status.passed),
+    ("win11-25h2-hardened", "log.audit_policy", Status.passed),
+    ("win11-25h2-hardened", "log.retention", Status.passed),
+    ("win11-25h2-hardened", "sw.windows_supported", Status.passed),
+    ("win11-25h2-hardened", "browser.supported", Status.passed),
+    ("win11-25h2-hardened", "enc.at_rest", Status.passed),
+    ("win11-25h2-hardened", "fw.host_enabled", Status.passed),
+    ("win11-25h2-hardened", "time.sync", Status.passed),
+    ("win11-25h2-hardened", "sw.unapproved", Status.passed),
+    ("win10-22h2-vi", "sw.windows_supported", Status.failed),
+    ("win10-22h2-vi", "pwd.min_length", Status.failed),
+    ("win10-22h2-vi", "pwd.complexity", Status.failed),
+    ("win10-22h2-vi", "lockout.threshold", Status.failed),
+    ("win10-22h2-vi", "lock.screen", Status.failed),
+    ("win10-22h2-vi", "cfg.autorun_disabled", Status.failed),
+    ("win10-22h2-vi", "cfg.no_autologon", Status.failed),
+    ("win10-22h2-vi", "svc.windows_protocols", Status.failed),
+    ("win10-22h2-vi", "fw.host_enabled", Status.failed),
+    ("win10-22h2-vi", "enc.at_rest", Status.failed),
+    ("win10-22h2-vi", "log.audit_policy", Status.failed),
+    ("win10-22h2-vi", "log.retention", Status.failed),
+    ("win10-22h2-vi", "acct.inactive", Status.failed),
+    ("win10-22h2-vi", "acct.password_expires", Status.failed),
+    ("win10-22h2-vi", "sw.unapproved", Status.failed),
+    ("win10-22h2-vi", "browser.supported", Status.failed),
+    ("win10-22h2-vi", "patch.last_update_age", Status.passed),
+    ("win10-22h2-vi", "av.running", Status.passed),
+    ("server2019", "sw.windows_supported", Status.passed),
+    ("server2019", "av.running", Status.passed),
+    ("server2019", "acct.builtin_disabled", Status.failed),  # built-in Administrator enabled
+    ("server2019", "svc.windows_protocols", Status.passed),  # RDP on, but with NLA
+    ("server2019", "enc.at_rest", Status.error),  # BitLocker not installed: unknown
+    ("server2019", "log.retention", Status.passed),
+    ("server2022-eset-unpatched", "av.running", Status.passed),  # ESET by its service
+    ("server2022-eset-unpatched", "av.realtime", Status.error),  # ESET state not reported
+    ("server2022-eset-unpatched", "av.central_agent", Status.passed),
+    ("server2022-eset-unpatched", "patch.last_update_age", Status.failed),
+    ("server2022-eset-unpatched", "patch.pending_security", Status.failed),
+    ("win11-23h2-kaspersky-defender-passive", "av.running", Status.passed),
+    ("win11-23h2-kaspersky-defender-passive", "av.realtime", Status.passed),
+    ("win11-23h2-kaspersky-defender-passive", "av.signature_age", Status.passed),
+    ("win11-23h2-kaspersky-defender-passive", "av.central_agent", Status.passed),
+    ("win11-23h2-kaspersky-defender-passive", "sw.windows_supported", Status.failed),
+    ("win11-24h2-av-disabled", "av.running", Status.failed),
+    ("win11-24h2-av-disabled", "av.realtime", Status.failed),
+    ("win11-24h2-av-disabled", "av.signature_age", Status.failed),
+    ("win11-24h2-av-disabled", "sw.windows_supported", Status.failed),
+]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "check", "expected"), EXPECT, ids=[f"{f}-{c}" for f, c, _ in EXPECT]
+)
+def test_windows_fixture_checks(
+    registry: Registry,
+    params: dict[str, dict[str, Any]],
+    fixture: str,
+    check: str,
+    expected: Status,
+) -> None:
+    outcome = run(registry, params, check, load(fixture))
+    assert outcome.status is expected, outcome
+
+
+def test_utf16_with_bom_as_written_by_powershell_redirect() -> None:
+    data = (WIN / "win10-22h2-vi.json").read_text(encoding="utf-8")
+    result = facts_from_bytes(data.encode("utf-16"), "import")  # BOM + UTF-16LE
+    assert result.failures == [] and result.host is not None
+    assert result.host.os.hostname == "MAY-VANTHU"
+    result = facts_from_bytes(b"\xef\xbb\xbf" + data.encode("utf-8"), "import")
+    assert result.host is not None
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "windows.not_json"),
+        (b"\x00\xff garbage \x81", "windows.encoding"),
+        (
+            b'{"schema": "commune-auditor/windows-facts/1", "os": {"Caption": "Micro',
+            "windows.not_json",
+        ),
+        (b"[1, 2, 3]", "windows.wrong_schema"),
+        (b'{"schema": "something-else"}', "windows.wrong_schema"),
+        (b" " * (17 * 1024 * 1024), "windows.too_large"),
+    ],
+)
+def test_bad_files_are_collection_errors(data: bytes, code: str) -> None:
+    result = facts_from_bytes(data, "import")
+    assert result.host is None
+    assert [f.code for f in result.failures] == [code]
+
+
+def test_truncated_real_fixture_is_an_error_not_a_pass() -> None:
+    data = (WIN / "win11-25h2-hardened.json").read_bytes()
+    result = facts_from_bytes(data[: len(data) // 2], "import")
+    assert result.host is None and result.failures[0].code == "windows.not_json"
+
+
+def test_missing_sections_and_nulls_become_unknown(
+    registry: Registry, params: dict[str, dict[str, Any]]
+) -> None:
+    doc = {
+        "schema": "commune-auditor/windows-facts/1",
+        "collected_at": "2026-11-18T00:00:00Z",
+        "os": {"Caption": "Microsoft Windows 10 Pro"},
+        "defender": None,
+        "registry": None,
+        "security_policy": {},
+        "firewall": [{"Name": "Public", "Enabled": None}],
+    }
+    h = parse_windows(doc)
+    for check in (
+        "av.running",
+        "pwd.min_length",
+        "lock.screen",
+        "fw.host_enabled",
+        "sw.windows_supported",
+        "log.audit_policy",
+        "cfg.no_autologon",
+    ):
+        assert run(registry, params, check, h).status is Status.error, check
+
+
+def test_script_is_ascii_read_only_and_balanced() -> None:
+    script = windows_script()
+    assert script.isascii()  # survives any code page on stdin or a USB stick
+    for pattern in (
+        "Set-",
+        "Remove-ItemProperty",
+        "New-ItemProperty",
+        "Invoke-WebRequest",
+        "Invoke-Expression",
+        "Start-Process",
+        "Stop-",
+        "Disable-",
+        "Enable-",
+        "Restart-",
+        "Install-",
+        "Uninstall-",
+        "reg add",
+        "net user",
+        'Reg $winlogon "DefaultPassword"',
+    ):
+        assert pattern not in script, pattern
+    removed = [line.strip() for line in script.splitlines() if "Remove-Item" in line]
+    assert removed and all("$tmp" in line for line in removed)  # only its own temp files
+    for open_, close in ("{}", "()", "[]"):
+        assert script.count(open_) == script.count(close), open_
+    assert "secedit /export" in script and "auditpol /backup" in script
+    assert "net accounts" not in script  # localized output: never parsed
+    assert 'GetValueNames() -contains "DefaultPassword"' in script  # existence, never the value
+
+
+def test_powershell_bootstrap_fits_cmd_line_and_quotes_paths() -> None:
+    from auditor.inventory import BackupSpec
+
+    asset = Asset.model_validate(
+        {"id": "pc", "name": "PC", "kind": "windows", "connection": "import"}
+    ).model_copy(update={"backup": BackupSpec(path="D:\\Sao lưu's", pattern="*.zip")})
+    command = powershell_command(asset)
+    assert len(command) < 8191
+    import base64
+
+    decoded = base64.b64decode(command.rsplit(" ", 1)[1]).decode("utf-16-le")
+    assert "-BackupPath 'D:\\Sao lưu''s'" in decoded
+
+
+def test_every_fixture_parses_without_failures() -> None:
+    for path in sorted(WIN.glob("*.json")):
+        result = facts_from_bytes(path.read_bytes(), "import")
+        assert result.failures == [], path.name
+        assert json.loads(path.read_text(encoding="utf-8"))["schema"].endswith("/1")
+
+
+def test_collection_error_type() -> None:
+    with pytest.raises(CollectionError):
+        load_document(b"{}")
