@@ -158,7 +158,7 @@ class Settings(Model):
     concurrency: int = Field(default=8, ge=1, le=128)
     known_hosts: Path | None = None
     imports_dir: Path | None = None
-    import_max_age_days: int = Field(default=31, ge=1, le=366)
+    import_max_age_days: int = Field(default=31, ge=1, le=3650)
 
 
 class Inventory(Model):

@@ -11,9 +11,9 @@ from ._params import MaxDays, days_between
 @check("backup.latest_age", needs="asset", params=MaxDays)
 def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
     """The newest file in the declared backup location is at most `max_days` old."""
-    if not facts.declared.backup_configured:
-        return Outcome.unknown("outcome.backup_not_declared")
     backup = facts.host.backup if facts.host else None
+    if not facts.declared.backup_configured and backup is None:
+        return Outcome.unknown("outcome.backup_not_declared")
     if backup is None:
         return Outcome.unknown("outcome.not_collected", what="backup")
     if not backup.exists or backup.newest_file_time is None:
@@ -31,9 +31,9 @@ def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
 @check("backup.separate_storage", needs="asset")
 def separate_storage(facts: AssetFacts, _: NoParams) -> Outcome:
     """Backups live on another device than the system disk (a USB disk, NAS or share)."""
-    if not facts.declared.backup_configured:
-        return Outcome.unknown("outcome.backup_not_declared")
     backup = facts.host.backup if facts.host else None
+    if not facts.declared.backup_configured and backup is None:
+        return Outcome.unknown("outcome.backup_not_declared")
     if backup is None or not backup.exists or backup.same_device_as_root is None:
         return Outcome.unknown("outcome.not_collected", what="backup device")
     observed = f"{backup.path} ({backup.fstype or '?'})"

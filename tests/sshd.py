@@ -43,15 +43,21 @@ class Sshd:
     user: str
     user_key: Path
     proc: subprocess.Popen[bytes] | None = None
+    extra: str = ""
 
     @classmethod
-    def start(cls, root: Path) -> Sshd:
+    def start(cls, root: Path, extra: str = "") -> Sshd:
+        """`extra` is appended to sshd_config (e.g. a ForceCommand replaying a fixture)."""
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
         keygen(root / "user_key")
         keygen(root / "host_key")
         (root / "authorized_keys").write_text((root / "user_key.pub").read_text())
         server = cls(
-            root=root, port=free_port(), user=getpass.getuser(), user_key=root / "user_key"
+            root=root,
+            port=free_port(),
+            user=getpass.getuser(),
+            user_key=root / "user_key",
+            extra=extra,
         )
         server._run()
         return server
@@ -63,7 +69,7 @@ class Sshd:
             f"PidFile {self.root}/sshd.pid\nAuthorizedKeysFile {self.root}/authorized_keys\n"
             "UsePAM no\nStrictModes no\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
-            "PubkeyAuthentication yes\nLogLevel ERROR\n"
+            "PubkeyAuthentication yes\nLogLevel ERROR\n" + self.extra
         )
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
