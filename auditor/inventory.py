@@ -10,7 +10,7 @@ import ipaddress
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -92,6 +92,16 @@ class BackupSpec(Model):
     pattern: str = Field(default="*", max_length=200)
 
 
+class WinRMSettings(Model):
+    """How to reach a Windows host over WinRM. HTTPS with certificate checks by default;
+    turning either off is allowed for a lab but the report then carries a warning."""
+
+    transport: Literal["ntlm", "kerberos", "basic", "certificate"] = "ntlm"
+    https: bool = True
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+
+
 class Asset(Model):
     id: str = Field(pattern=_ASSET_ID)
     name: str = Field(min_length=1, max_length=300)
@@ -105,6 +115,7 @@ class Asset(Model):
     criticality: Criticality = Criticality.medium
     tags: list[str] = Field(default_factory=list, max_length=50)
     backup: BackupSpec | None = None
+    winrm: WinRMSettings | None = None
     scan: bool = True
     admins: list[str] = Field(default_factory=list, max_length=100)
 
@@ -124,7 +135,7 @@ class Asset(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Asset:
-        if self.connection is Connection.ssh:
+        if self.connection in (Connection.ssh, Connection.winrm):
             if not self.address:
                 raise CodedValueError("inventory.ssh_needs_address")
             if self.credential is None:
@@ -132,6 +143,19 @@ class Asset(Model):
         if self.connection is Connection.local and self.kind is not AssetKind.linux:
             raise CodedValueError("inventory.local_linux_only")
         return self
+
+    @property
+    def warnings(self) -> list[str]:
+        """Catalogue codes of weakened settings the report must show next to the asset."""
+        if self.connection is not Connection.winrm:
+            return []
+        settings = self.winrm or WinRMSettings()
+        found = []
+        if not settings.https:
+            found.append("winrm.http_plaintext")
+        if not settings.verify_tls:
+            found.append("winrm.tls_unverified")
+        return found
 
     @property
     def scan_address(self) -> str | None:

@@ -16,6 +16,7 @@ from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
 from auditor.collect.ssh import collect_ssh
 from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
+from auditor.collect.winrm import collect_winrm
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
 
@@ -48,6 +49,8 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
         return collect_ssh(asset, ctx.known_hosts, timeout)
     if connection is Connection.ssh and kind is AssetKind.windows:
         return collect_windows_ssh(asset, ctx.known_hosts, timeout)
+    if connection is Connection.winrm and kind is AssetKind.windows:
+        return collect_winrm(asset, timeout)
     if connection is Connection.import_ and kind is AssetKind.windows:
         return collect_import(
             asset,

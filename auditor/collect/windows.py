@@ -30,19 +30,28 @@ def _ps_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def powershell_command(asset: Asset) -> str:
-    """A short bootstrap that reads the script from stdin and runs it with its parameters.
-
-    Windows command lines are too short for the script itself (cmd.exe: 8191 characters).
-    """
+def powershell_args(asset: Asset) -> list[str]:
+    """powershell.exe arguments for a short bootstrap that reads the script from stdin and
+    runs it with its parameters (Windows command lines are too short for the script)."""
     args = ""
     if asset.backup is not None:
         path, pattern = _ps_quote(asset.backup.path), _ps_quote(asset.backup.pattern)
         args = f" -BackupPath {path} -BackupPattern {pattern}"
     bootstrap = f"$s = [Console]::In.ReadToEnd(); & ([scriptblock]::Create($s)){args}"
     encoded = base64.b64encode(bootstrap.encode("utf-16-le")).decode()
-    flags = "-NoProfile -NonInteractive -ExecutionPolicy Bypass"
-    return f"powershell.exe {flags} -EncodedCommand {encoded}"
+    return [
+        "-NoProfile",
+        "-NonInteractive",
+        "-ExecutionPolicy",
+        "Bypass",
+        "-EncodedCommand",
+        encoded,
+    ]
+
+
+def powershell_command(asset: Asset) -> str:
+    """The bootstrap as one command line (for OpenSSH, whose default shell is cmd.exe)."""
+    return " ".join(["powershell.exe", *powershell_args(asset)])
 
 
 def facts_from_bytes(data: bytes, source: str) -> HostResult:

@@ -61,6 +61,7 @@ class AssetInfo(Model):
     hostname: str | None = None
     collected_at: datetime | None = None
     failures: list[CollectionFailure]
+    warnings: list[str] = []
 
 
 class EvidenceEntry(Model):

@@ -125,6 +125,7 @@ def build_report(
                 hostname=host.os.hostname if host else None,
                 collected_at=host.collected_at if host else None,
                 failures=facts.failures,
+                warnings=asset.warnings,
             )
         )
     return Report(
