@@ -216,6 +216,7 @@ class Declared(Fact):
 
     kind: str
     admins: list[str] = Field(default_factory=list)
+    users: list[str] | None = None  # current staff accounts; None = not declared
     backup_configured: bool = False
 
 

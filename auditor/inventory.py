@@ -118,6 +118,7 @@ class Asset(Model):
     winrm: WinRMSettings | None = None
     scan: bool = True
     admins: list[str] = Field(default_factory=list, max_length=100)
+    users: list[str] | None = Field(default=None, max_length=1000)
 
     @field_validator("address")
     @classmethod

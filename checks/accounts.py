@@ -119,6 +119,27 @@ def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
     return Outcome.ok(observed=[], expected=f"≤ {p.max_days}")
 
 
+@check("acct.leavers", needs="asset", params=HumanAccounts)
+def leavers(facts: AssetFacts, p: HumanAccounts) -> Outcome:
+    """Every enabled personal account belongs to current staff (`users`/`admins` of the asset);
+    any other is a leaver's or an unknown account and must be disabled."""
+    accounts = facts.host.accounts if facts.host else None
+    if accounts is None:
+        return Outcome.unknown("outcome.not_collected", what="accounts")
+    if facts.declared.users is None:
+        return Outcome.unknown("outcome.users_not_declared")
+    known = {n.lower() for n in [*facts.declared.users, *facts.declared.admins]}
+    people = [
+        a
+        for a in accounts
+        if a.can_login and a.builtin is None and (a.uid is None or p.min_uid <= a.uid < 65534)
+    ]
+    extra = sorted(a.name for a in people if a.name.lower() not in known)
+    if extra:
+        return Outcome.fail(observed=extra, expected="[]", note="outcome.unknown_accounts")
+    return Outcome.ok(observed=[], expected="[]")
+
+
 @check("priv.single_uid0", needs="host")
 def single_uid0(facts: HostFacts, _: NoParams) -> Outcome:
     """Only `root` has user id 0; a second uid-0 account is a hidden administrator."""

@@ -272,6 +272,25 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
         Status.error,
     ),
     ("acct.inactive", {"max_days": 45, "min_uid": 1000}, host(), Status.error),
+    (
+        "acct.leavers",
+        {"max_days": 0, "min_uid": 1000},
+        asset_facts(host(accounts=[person("an"), person("binh", can_login=False)]), users=["AN"]),
+        Status.passed,
+    ),
+    (
+        "acct.leavers",
+        {"max_days": 0, "min_uid": 1000},
+        asset_facts(host(accounts=[person("an"), person("cu")]), users=["an"]),
+        Status.failed,
+    ),
+    (
+        "acct.leavers",
+        {"max_days": 0, "min_uid": 1000},
+        asset_facts(host(accounts=[person("an")])),
+        Status.error,
+    ),
+    ("acct.leavers", {"max_days": 0, "min_uid": 1000}, asset_facts(host()), Status.error),
     ("priv.single_uid0", {}, host(privileges=Privileges(uid0_accounts=["root"])), Status.passed),
     (
         "priv.single_uid0",

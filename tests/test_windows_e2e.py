@@ -29,6 +29,9 @@ PCS = {
 }
 
 
+STAFF = {"pc-chutich": ["chutich"], "may-vanthu": ["vanthu"], "srv-motcua": ["backup_svc"]}
+
+
 def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AUDITOR_HOME": str(home)}
     return subprocess.run(
@@ -44,7 +47,7 @@ def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 def inventory(tmp_path: Path, *, max_age: int = 3650, local: bool = True) -> Path:
     assets = "".join(
         f"  - {{id: {aid}, name: {aid.upper()}, kind: windows, connection: import, "
-        f"admins: [quantri, vanthu]}}\n"
+        f"admins: [quantri, vanthu], users: [{', '.join(STAFF[aid])}]}}\n"
         for aid in PCS
     )
     if local:
@@ -113,6 +116,8 @@ def test_import_three_pcs_and_local_host_into_one_signed_report(tmp_path: Path) 
         ("L2-AST-SW-01", "may-vanthu"): ReqStatus.not_met,
         ("L2-ACC-PRIV-01", "may-vanthu"): ReqStatus.not_met,  # 'canbo' not declared
         ("L2-ACC-PRIV-01", "pc-chutich"): ReqStatus.met,
+        ("L2-MGMT-HR-03", "pc-chutich"): ReqStatus.met,
+        ("L2-MGMT-HR-03", "may-vanthu"): ReqStatus.not_met,  # "Kế toán", "canbo" not staff
     }
     assert {k: status[k] for k in expected} == expected
     anchor = x509.load_pem_x509_certificate((home / "keys" / "cert.pem").read_bytes())

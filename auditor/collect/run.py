@@ -109,6 +109,7 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
             declared=Declared(
                 kind=asset.kind.value,
                 admins=asset.admins,
+                users=asset.users,
                 backup_configured=asset.backup is not None,
             ),
             host=result.host,
