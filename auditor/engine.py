@@ -119,7 +119,9 @@ def run_check(
     facts = _facts_for(spec.needs, af)
     if facts is None:
         if spec.needs == "scan" and asset.scan_address is None:
-            outcome = Outcome.unknown("outcome.scan_disabled")
+            outcome = Outcome.unknown(
+                "outcome.scan_disabled" if not asset.scan else "outcome.no_scan_address"
+            )
         else:
             failure = next(
                 (f for f in af.failures if (f.source == "nmap") == (spec.needs == "scan")), None
