@@ -31,6 +31,15 @@ from auditor.inventory import Connection, load_inventory
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import default_imports_dir, default_key_dir, default_known_hosts
 from auditor.policy import builtin_packs, load_policy
+from auditor.report.model import Report
+from auditor.report.pades import (
+    KeyFileSigner,
+    Pkcs12Signer,
+    SignerSpec,
+    TokenSigner,
+    verify_pdf,
+    write_signed_pdf,
+)
 from auditor.report.signing import CERT_FILE, SigningError, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
 
@@ -164,6 +173,12 @@ def main(ctx: click.Context, lang: str) -> None:
     default=None,
     help="Pinned SSH host keys [default: $AUDITOR_HOME/known_hosts].",
 )
+@click.option(
+    "--pdf",
+    "make_pdf",
+    is_flag=True,
+    help="Also write report.pdf signed with PAdES (needs the [pdf] extra).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def audit(
     inventory_path: Path,
@@ -172,6 +187,7 @@ def audit(
     key_dir: Path | None,
     passphrase_file: Path | None,
     known_hosts: Path | None,
+    make_pdf: bool,
     as_json: bool,
 ) -> None:
     """Collect facts from every asset, judge them, write and sign the report.
@@ -195,6 +211,16 @@ def audit(
                 progress=tick,
             )
     report = result.report
+    if make_pdf:
+        with _input_errors():
+            _write_pdf(
+                out_dir,
+                report,
+                lang,
+                KeyFileSigner(key_dir=keys, passphrase=_passphrase(passphrase_file)),
+                None,
+                None,
+            )
     summary = report.evaluation.summary
     failed_assets = [a.id for a in report.assets if a.failures]
     if result.key_created:
@@ -265,6 +291,12 @@ def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
 
 
 # ------------------------------------------------------------------ verify
+def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
+    """Trusted certificates: those given, else this machine's own signing certificate."""
+    chosen = list(paths) or [p for p in [default_key_dir() / CERT_FILE] if p.exists()]
+    return [c for p in chosen for c in x509.load_pem_x509_certificates(p.read_bytes())]
+
+
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
@@ -281,9 +313,17 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     Exit code 0 when valid, 1 when anything was changed or the signer is not trusted.
     """
     t = _t()
-    paths = list(anchors) or [p for p in [default_key_dir() / CERT_FILE] if p.exists()]
-    certs = [c for p in paths for c in x509.load_pem_x509_certificates(p.read_bytes())]
+    certs = _anchors(anchors)
     verdict = verify_dir(directory, certs)
+    pdf_problems: list[str] = []
+    pdf = None
+    if (directory / "report.pdf").exists():
+        try:
+            pdf = verify_pdf(directory / "report.pdf", certs)
+        except ImportError:
+            _fail(t("pdf.missing_dependency"))
+        pdf_problems = pdf.problems
+        verdict.problems += [(code, {}) for code in pdf.problems]
     if as_json:
         click.echo(
             json.dumps(
@@ -292,17 +332,175 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
                     "signer": verdict.signer,
                     "evidence_checked": verdict.evidence_checked,
                     "problems": [code for code, _ in verdict.problems],
+                    "pdf_problems": pdf_problems,
                 },
                 ensure_ascii=False,
             )
         )
     elif verdict.ok:
         click.echo(t("verify.ok", subject=verdict.signer, count=verdict.evidence_checked))
+        if pdf is not None:
+            click.echo(t("pdf.valid", signer=pdf.signer, coverage=t("pdf.covered")))
     else:
         err.print(t("verify.failed"), markup=False)
         for code, params in verdict.problems:
             err.print("  - " + t(code, **params), markup=False)
     sys.exit(0 if verdict.ok else 1)
+
+
+# ------------------------------------------------------------------ pdf
+def _signer_spec(
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    p12: Path | None,
+    module: Path | None,
+    slot: int | None,
+    token: str | None,
+    key_label: str | None,
+    cert_label: str | None,
+    cert_file: Path | None,
+    pin_file: Path | None,
+) -> SignerSpec:
+    """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
+    if module is not None:
+        if pin_file is not None:
+            if pin_file.stat().st_mode & 0o077:
+                _fail(_t()("keys.too_open", detail=str(pin_file)))
+            pin = pin_file.read_text(encoding="utf-8").strip()
+        else:
+            pin = click.prompt(_t()("pdf.pin_prompt"), hide_input=True)
+        return TokenSigner(
+            module=module,
+            pin=pin,
+            key_label=key_label or "",
+            slot=slot,
+            token_label=token,
+            cert_label=cert_label,
+            cert_file=cert_file,
+        )
+    if p12 is not None:
+        return Pkcs12Signer(path=p12, passphrase=_passphrase(passphrase_file))
+    return KeyFileSigner(
+        key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
+    )
+
+
+def _write_pdf(
+    out_dir: Path, report: Report, lang: str, spec: SignerSpec, number: str | None, tsa: str | None
+) -> Path:
+    t = Messages(lang)
+    location = f"{report.organisation.commune}, {report.organisation.province}"
+    try:
+        return write_signed_pdf(
+            out_dir,
+            report,
+            lang,
+            spec,
+            number=number,
+            reason=t("pdf.signature_reason"),
+            location=location,
+            tsa_url=tsa,
+        )
+    except ImportError:
+        _fail(t("pdf.missing_dependency"))
+
+
+PDF_OPTIONS = [
+    click.option("--number", default=None, help="Document number, e.g. '12/BC-UBND'."),
+    click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T)."),
+    click.option(
+        "--p12",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Sign the PDF with this PKCS#12 (.p12/.pfx).",
+    ),
+    click.option(
+        "--pkcs11-module",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="PKCS#11 module of a USB token (e.g. the CA's .so/.dll).",
+    ),
+    click.option("--pkcs11-slot", type=int, default=None, help="Token slot number."),
+    click.option("--pkcs11-token", default=None, help="Token label (instead of the slot)."),
+    click.option("--pkcs11-key", default=None, help="Label of the signing key on the token."),
+    click.option("--pkcs11-cert", default=None, help="Label of the certificate on the token."),
+    click.option(
+        "--cert-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Signer certificate (PEM) when the token has none.",
+    ),
+    click.option(
+        "--pin-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="File (mode 0600) with the token PIN; else it is asked.",
+    ),
+]
+
+
+def pdf_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(PDF_OPTIONS):
+        func = option(func)
+    return func
+
+
+@main.command("pdf")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    "report_lang",
+    type=LANG_OPTION,
+    default=None,
+    help="PDF language [default: the global --lang].",
+)
+@KEY_DIR
+@PASSFILE
+@pdf_options
+def pdf_command(
+    directory: Path,
+    report_lang: str | None,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    number: str | None,
+    tsa: str | None,
+    p12: Path | None,
+    pkcs11_module: Path | None,
+    pkcs11_slot: int | None,
+    pkcs11_token: str | None,
+    pkcs11_key: str | None,
+    pkcs11_cert: str | None,
+    cert_file: Path | None,
+    pin_file: Path | None,
+) -> None:
+    """Render report.pdf from a signed report.json and sign it (PAdES).
+
+    The JSON report is verified first: a PDF is never made from a changed report.
+    """
+    t = _t()
+    lang = report_lang or _lang()
+    anchors = _anchors(())
+    verdict = verify_dir(directory, anchors)
+    if not verdict.ok or verdict.report is None:
+        err.print(t("verify.failed"), markup=False)
+        for code, params in verdict.problems:
+            err.print("  - " + t(code, **params), markup=False)
+        sys.exit(1)
+    with _input_errors():
+        spec = _signer_spec(
+            key_dir,
+            passphrase_file,
+            p12,
+            pkcs11_module,
+            pkcs11_slot,
+            pkcs11_token,
+            pkcs11_key,
+            pkcs11_cert,
+            cert_file,
+            pin_file,
+        )
+        path = _write_pdf(directory, verdict.report, lang, spec, number, tsa)
+    click.echo(t("pdf.written", path=path))
 
 
 # ------------------------------------------------------------------ keys

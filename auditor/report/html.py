@@ -14,14 +14,14 @@ from auditor.report.model import Report
 from auditor.report.remediation import remediation_items
 
 
-def _load(name: str) -> str | None:
+def load_resource(name: str) -> str | None:
     resource = files("auditor.reports").joinpath(name)
     return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
 def environment() -> Environment:
     env = Environment(
-        loader=FunctionLoader(_load),
+        loader=FunctionLoader(load_resource),
         undefined=StrictUndefined,
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
@@ -64,6 +64,6 @@ def render_html(report: Report, lang: str) -> str:
             remediation=remediation_items(report),
             ReqStatus=ReqStatus,
             Status=Status,
-            css=_load("report.css") or "",
+            css=load_resource("report.css") or "",
         )
     )

@@ -69,3 +69,24 @@ def remediation_items(report: Report) -> list[Item]:
             i.asset_id or "",
         ),
     )
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One remediation action and every asset it concerns (a compact plan for print)."""
+
+    requirement: str
+    severity: str
+    check: str | None
+    assets: list[str]
+
+
+def grouped_fixes(report: Report) -> list[Fix]:
+    """Remediation items grouped by (requirement, check), in the order of remediation_items."""
+    groups: dict[tuple[str, str | None], Fix] = {}
+    for item in remediation_items(report):
+        key = (item.requirement, item.check)
+        fix = groups.setdefault(key, Fix(item.requirement, item.severity, item.check, []))
+        if item.asset_id is not None and item.asset_id not in fix.assets:
+            fix.assets.append(item.asset_id)
+    return list(groups.values())

@@ -1,0 +1,234 @@
+"""PAdES signatures on the PDF report (pyHanko): from the auditor's key file, a PKCS#12, or
+a PKCS#11 token such as the official-use USB token; verification for `auditor verify`.
+
+B-B by default; B-T when a time-stamp authority URL is given. The signature field is visible
+in the report's signature block. A PIN is taken from a protected file or asked for, never
+logged or written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from asn1crypto import x509 as ax509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from auditor.fileio import atomic_write
+from auditor.report.model import Report
+from auditor.report.pdf import RenderedPdf, render_pdf
+from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE, SigningError
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import Signer
+    from pyhanko.stamp import BaseStampStyle
+
+FIELD_NAME = "ChuKySo"
+PDF_FILE = "report.pdf"
+
+
+@dataclass(frozen=True)
+class KeyFileSigner:
+    """The auditor's own key.pem/cert.pem (what `keys init` or `keys import` produced)."""
+
+    key_dir: Path
+    passphrase: bytes | None
+
+
+@dataclass(frozen=True)
+class Pkcs12Signer:
+    path: Path
+    passphrase: bytes | None
+
+
+@dataclass(frozen=True)
+class TokenSigner:
+    """A PKCS#11 token: module path, slot or token label, key label, PIN."""
+
+    module: Path
+    pin: str = field(repr=False)
+    key_label: str
+    slot: int | None = None
+    token_label: str | None = None
+    cert_label: str | None = None
+    cert_file: Path | None = None  # when the token holds the key but not the certificate
+
+
+SignerSpec = KeyFileSigner | Pkcs12Signer | TokenSigner
+
+
+def _refresh_asn1_names() -> None:
+    """pyHanko registers extra CMS attribute names in asn1crypto when imported; asn1crypto
+    caches its name→OID table on first use, so a table built earlier (by our own CMS code)
+    must be rebuilt or signing fails with "invalid literal … signing_certificate_v2"."""
+    from asn1crypto import cms
+
+    table = cms.CMSAttributeType
+    table._reverse_map = {name: oid for oid, name in table._map.items()}
+
+
+def _load_signer(spec: SignerSpec) -> Signer:
+    from pyhanko.sign import signers
+
+    if isinstance(spec, KeyFileSigner):
+        chain = spec.key_dir / CHAIN_FILE
+        simple: Signer | None = signers.SimpleSigner.load(  # type: ignore[no-untyped-call]
+            str(spec.key_dir / KEY_FILE),
+            str(spec.key_dir / CERT_FILE),
+            ca_chain_files=(str(chain),) if chain.exists() else None,
+            key_passphrase=spec.passphrase,
+        )
+        if simple is None:
+            raise SigningError("keys.bad_passphrase")
+        return simple
+    if isinstance(spec, Pkcs12Signer):
+        p12: Signer | None = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+            str(spec.path), passphrase=spec.passphrase
+        )
+        if p12 is None:
+            raise SigningError("keys.p12_unreadable")
+        return p12
+    return _token_signer(spec)
+
+
+def _token_signer(spec: TokenSigner) -> Signer:
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    try:
+        session = open_pkcs11_session(
+            str(spec.module),
+            slot_no=spec.slot,
+            token_criteria=TokenCriteria(label=spec.token_label) if spec.token_label else None,
+            user_pin=spec.pin,
+        )
+    except Exception as exc:  # python-pkcs11 raises many types; the message may not leak a PIN
+        raise SigningError("keys.token_unavailable", type(exc).__name__) from None
+    cert = None
+    if spec.cert_file is not None:
+        der = x509.load_pem_x509_certificate(spec.cert_file.read_bytes()).public_bytes(
+            serialization.Encoding.DER
+        )
+        cert = ax509.Certificate.load(der)
+    return PKCS11Signer(
+        session, key_label=spec.key_label, cert_label=spec.cert_label, signing_cert=cert
+    )
+
+
+def _stamp_style() -> BaseStampStyle:
+    """The visible stamp shows the signing time only: pyHanko's built-in font cannot draw
+    Vietnamese, and the page itself already prints the signer's title and name in DejaVu."""
+    from pyhanko.stamp import TextStampStyle
+
+    return TextStampStyle(stamp_text="%(ts)s", border_width=1)
+
+
+def sign_pdf(
+    rendered: RenderedPdf,
+    spec: SignerSpec,
+    *,
+    reason: str,
+    location: str,
+    tsa_url: str | None = None,
+) -> bytes:
+    """Add a visible PAdES signature in the signature block of the rendered report."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    _refresh_asn1_names()
+    signer = _load_signer(spec)
+    writer = IncrementalPdfFileWriter(BytesIO(rendered.data))
+    x1, y1, x2, y2 = (round(v) for v in rendered.signature_box)
+    fields.append_signature_field(
+        writer,
+        fields.SigFieldSpec(FIELD_NAME, on_page=rendered.signature_page, box=(x1, y1, x2, y2)),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
+    stamper = HTTPTimeStamper(tsa_url) if tsa_url else None
+    out = BytesIO()
+    pdf_signer = signers.PdfSigner(
+        meta, signer=signer, timestamper=stamper, stamp_style=_stamp_style()
+    )
+    pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def write_signed_pdf(
+    out_dir: Path,
+    report: Report,
+    lang: str,
+    spec: SignerSpec,
+    *,
+    number: str | None,
+    reason: str,
+    location: str,
+    tsa_url: str | None = None,
+) -> Path:
+    """Render `report` and write `report.pdf` signed with `spec`, atomically."""
+    rendered = render_pdf(report, lang, number)
+    data = sign_pdf(rendered, spec, reason=reason, location=location, tsa_url=tsa_url)
+    target = out_dir / PDF_FILE
+    atomic_write(target, data)
+    return target
+
+
+@dataclass
+class PdfVerdict:
+    signed: bool = False
+    intact: bool = False
+    trusted: bool = False
+    whole_file: bool = False
+    signer: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.signed and self.intact and self.trusted and self.whole_file
+
+
+def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
+    """Integrity, trust (against `anchors`) and whether anything was added after signing."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # we report the verdict ourselves
+    _refresh_asn1_names()
+    verdict = PdfVerdict()
+    roots = [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in anchors]
+    try:
+        with path.open("rb") as handle:
+            reader = PdfFileReader(handle, strict=False)
+            signatures = reader.embedded_signatures
+            if not signatures:
+                verdict.problems.append("pdf.unsigned")
+                return verdict
+            verdict.signed = True
+            status = validate_pdf_signature(
+                signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False)
+            )
+    except (SignatureValidationError, ValueError, OSError, KeyError):
+        verdict.problems.append("pdf.changed_after_signing")
+        return verdict
+    verdict.intact = bool(status.intact and status.valid)
+    verdict.trusted = bool(status.trusted)
+    verdict.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    verdict.signer = status.signing_cert.subject.human_friendly
+    if not verdict.intact or not verdict.whole_file:
+        verdict.problems.append("pdf.changed_after_signing")
+    if not verdict.trusted:
+        verdict.problems.append("pdf.untrusted")
+    return verdict

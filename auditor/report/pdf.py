@@ -1,0 +1,94 @@
+"""Render the canonical report as an A4 PDF laid out like a Vietnamese administrative report
+(national motto header, issuing body, number/date line, title, body, signature block).
+
+WeasyPrint renders from a jinja2 template with DejaVu fonts, which ship with the system and
+carry every Vietnamese diacritic; nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.engine import ReqStatus
+from auditor.messages.catalogue import Messages
+from auditor.report.html import environment, load_resource
+from auditor.report.model import Report
+from auditor.report.remediation import grouped_fixes
+
+PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
+SIGNATURE_FIELD_ID = "sig-field"
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+    signature_page: int  # 0-based
+    signature_box: tuple[float, float, float, float]  # PDF points, origin bottom-left
+
+
+def _context(report: Report, lang: str, number: str | None) -> dict[str, Any]:
+    t = Messages(lang)
+    org = report.organisation
+    when = report.generated_at
+    counts: dict[str, dict[str, int]] = {
+        a.id: {s.value: 0 for s in ReqStatus} for a in report.assets
+    }
+    for result in report.evaluation.requirements:
+        for asset_id, status in result.assets.items():
+            counts[asset_id][status.value] += 1
+    return {
+        "report": report,
+        "t": t,
+        "lang": lang,
+        "ReqStatus": ReqStatus,
+        "reqs": {r.id: r for r in report.requirements},
+        "asset_counts": counts,
+        "fixes": grouped_fixes(report),
+        "number": number or "……/BC",
+        "parent": t("pdf.parent", province=org.province),
+        "org_upper": org.name.upper(),
+        "place_date": t(
+            "pdf.place_date",
+            place=org.commune[:1].upper() + org.commune[1:],
+            day=when.day,
+            month=when.month,
+            year=when.year,
+        ),
+        "css": load_resource("report-pdf.css") or "",
+    }
+
+
+def render_pdf(report: Report, lang: str, number: str | None = None) -> RenderedPdf:
+    """Lay out the report and find where the signature block landed."""
+    from weasyprint import HTML  # optional dependency, imported only when a PDF is wanted
+
+    html = environment().get_template("report.pdf.j2").render(**_context(report, lang, number))
+    document = HTML(string=html).render()
+    page_index, box = _signature_box(document)
+    return RenderedPdf(
+        data=document.write_pdf(),
+        pages=len(document.pages),
+        signature_page=page_index,
+        signature_box=box,
+    )
+
+
+def _signature_box(document: Any) -> tuple[int, tuple[float, float, float, float]]:
+    """Page and rectangle of the empty signature area, for pyHanko's visible field."""
+    for index, page in enumerate(document.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            if element is not None and element.get("id") == SIGNATURE_FIELD_ID:
+                height_pt = page.height * PX_TO_PT
+                x1 = box.position_x * PX_TO_PT
+                top = box.position_y * PX_TO_PT
+                x2 = x1 + box.width * PX_TO_PT
+                bottom = top + box.height * PX_TO_PT
+                return index, (x1, height_pt - bottom, x2, height_pt - top)
+            stack.extend(getattr(box, "children", []))
+    last = len(document.pages) - 1
+    return last, (330.0, 60.0, 530.0, 140.0)
