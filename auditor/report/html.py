@@ -6,6 +6,7 @@ from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from auditor.checking import Status
 from auditor.engine import ReqStatus
@@ -64,6 +65,6 @@ def render_html(report: Report, lang: str) -> str:
             remediation=remediation_items(report),
             ReqStatus=ReqStatus,
             Status=Status,
-            css=load_resource("report.css") or "",
+            css=Markup(load_resource("report.css") or ""),  # our own package data, not input
         )
     )

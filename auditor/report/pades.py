@@ -9,6 +9,7 @@ logged or written anywhere.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -25,7 +26,6 @@ from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE, SigningError
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import Signer
-    from pyhanko.stamp import BaseStampStyle
 
 FIELD_NAME = "ChuKySo"
 PDF_FILE = "report.pdf"
@@ -114,17 +114,14 @@ def _token_signer(spec: TokenSigner) -> Signer:
             serialization.Encoding.DER
         )
         cert = ax509.Certificate.load(der)
+    ecdsa = cert is not None and cert.public_key.algorithm == "ec"
     return PKCS11Signer(
-        session, key_label=spec.key_label, cert_label=spec.cert_label, signing_cert=cert
+        session,
+        key_label=spec.key_label,
+        cert_label=spec.cert_label,
+        signing_cert=cert,
+        use_raw_mechanism=ecdsa,  # many tokens (SoftHSM too) offer only raw CKM_ECDSA
     )
-
-
-def _stamp_style() -> BaseStampStyle:
-    """The visible stamp shows the signing time only: pyHanko's built-in font cannot draw
-    Vietnamese, and the page itself already prints the signer's title and name in DejaVu."""
-    from pyhanko.stamp import TextStampStyle
-
-    return TextStampStyle(stamp_text="%(ts)s", border_width=1)
 
 
 def sign_pdf(
@@ -139,6 +136,7 @@ def sign_pdf(
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.stamp import StaticStampStyle
 
     _refresh_asn1_names()
     signer = _load_signer(spec)
@@ -157,10 +155,15 @@ def sign_pdf(
     )
     stamper = HTTPTimeStamper(tsa_url) if tsa_url else None
     out = BytesIO()
-    pdf_signer = signers.PdfSigner(
-        meta, signer=signer, timestamper=stamper, stamp_style=_stamp_style()
-    )
-    pdf_signer.sign_pdf(writer, output=out)
+    # The visible appearance is a small page WeasyPrint drew with the report's own embedded
+    # fonts (pyHanko's built-in font is a non-embedded Courier without Vietnamese glyphs).
+    # pyHanko reads the stamp file while signing, so it lives until the signature is done.
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as stamp:
+        stamp.write(rendered.stamp)
+        stamp.flush()
+        style = StaticStampStyle.from_pdf_file(stamp.name, border_width=0)
+        pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=stamper, stamp_style=style)
+        pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
 
 
@@ -221,6 +224,9 @@ def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
                 signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False)
             )
     except (SignatureValidationError, ValueError, OSError, KeyError):
+        verdict.problems.append("pdf.changed_after_signing")
+        return verdict
+    except Exception:  # pyHanko's reader raises many kinds on a mangled file
         verdict.problems.append("pdf.changed_after_signing")
         return verdict
     verdict.intact = bool(status.intact and status.valid)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.html import environment, load_resource
@@ -26,6 +28,7 @@ class RenderedPdf:
     pages: int
     signature_page: int  # 0-based
     signature_box: tuple[float, float, float, float]  # PDF points, origin bottom-left
+    stamp: bytes  # a one-page PDF drawn in the same fonts, used as the signature's appearance
 
 
 def _context(report: Report, lang: str, number: str | None) -> dict[str, Any]:
@@ -56,7 +59,7 @@ def _context(report: Report, lang: str, number: str | None) -> dict[str, Any]:
             month=when.month,
             year=when.year,
         ),
-        "css": load_resource("report-pdf.css") or "",
+        "css": Markup(load_resource("report-pdf.css") or ""),  # package data, not input
     }
 
 
@@ -64,14 +67,25 @@ def render_pdf(report: Report, lang: str, number: str | None = None) -> Rendered
     """Lay out the report and find where the signature block landed."""
     from weasyprint import HTML  # optional dependency, imported only when a PDF is wanted
 
-    html = environment().get_template("report.pdf.j2").render(**_context(report, lang, number))
+    context = _context(report, lang, number)
+    html = environment().get_template("report.pdf.j2").render(**context)
     document = HTML(string=html).render()
     page_index, box = _signature_box(document)
+    stamp_html = (
+        environment()
+        .get_template("stamp.pdf.j2")
+        .render(
+            **context,
+            width_mm=round((box[2] - box[0]) / 72 * 25.4, 2),
+            height_mm=round((box[3] - box[1]) / 72 * 25.4, 2),
+        )
+    )
     return RenderedPdf(
         data=document.write_pdf(),
         pages=len(document.pages),
         signature_page=page_index,
         signature_box=box,
+        stamp=HTML(string=stamp_html).write_pdf(),
     )
 
 

@@ -1,0 +1,246 @@
+"""The PDF report: Vietnamese text extracted exactly, fonts embedded, pages not blank;
+PAdES signatures from a key file, a PKCS#12 and a SoftHSM2 token, checked by pyHanko and
+by poppler's pdfsig; one changed byte breaks them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from auditor.report.pades import (
+    KeyFileSigner,
+    Pkcs12Signer,
+    TokenSigner,
+    sign_pdf,
+    verify_pdf,
+    write_signed_pdf,
+)
+from auditor.report.pdf import render_pdf
+from auditor.report.signing import init_keys
+from tests.reportkit import build
+
+pytest.importorskip("weasyprint", reason="PDF extra not installed: pip install '.[pdf]'")
+POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdftoppm", "pdfsig"))
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
+SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
+
+
+def cert_of(tmp_path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
+
+
+def pdfsig(path: Path) -> str:
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+
+
+@pytest.fixture()
+def signed(tmp_path: Path) -> Path:
+    report, _, out = build(tmp_path)
+    return write_signed_pdf(
+        out,
+        report,
+        "vi",
+        KeyFileSigner(tmp_path / "keys", None),
+        number="12/BC-UBND",
+        reason="Báo cáo",
+        location="Xã Thử",
+    )
+
+
+@needs_poppler
+def test_vietnamese_text_fonts_and_pixels(signed: Path, tmp_path: Path) -> None:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(signed), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for phrase in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "UBND XÃ THỬ",
+        "Số: 12/BC-UBND",
+        "BÁO CÁO",
+        "Nguyễn Văn An",
+        "Báo cáo đánh giá an toàn hệ thống thông tin cấp độ 2",
+        "Danh sách việc cần khắc phục",
+        "NGƯỜI LẬP BÁO CÁO",
+        "Tóm tắt",
+    ):
+        assert phrase in text, phrase
+    assert text.index("Tóm tắt") < text.index("\f")  # the summary is on page one
+    fonts = subprocess.run(
+        ["pdffonts", str(signed)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # "emb" column
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(signed), str(tmp_path / "page")],
+        check=True,
+    )
+    from PIL import Image
+
+    page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    dark = sum(1 for value in page.getdata() if value < 128)
+    assert dark > 2000  # text on the page, not a blank sheet
+
+
+@needs_poppler
+def test_signature_valid_for_pyhanko_and_pdfsig_and_breaks_on_one_byte(
+    signed: Path, tmp_path: Path
+) -> None:
+    verdict = verify_pdf(signed, [cert_of(tmp_path)])
+    assert verdict.ok, verdict.problems
+    assert "UBND xã Thử" in verdict.signer
+    info = pdfsig(signed)
+    assert "Signature Validation: Signature is Valid." in info
+    assert "Total document signed" in info
+    data = bytearray(signed.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(bytes(data))
+    assert not verify_pdf(broken, [cert_of(tmp_path)]).ok
+    assert "Signature is Valid." not in pdfsig(broken)
+    appended = tmp_path / "appended.pdf"
+    appended.write_bytes(signed.read_bytes() + b"%%EOF\n")
+    later = verify_pdf(appended, [cert_of(tmp_path)])
+    assert not later.ok and "pdf.changed_after_signing" in later.problems
+    stranger = init_keys(tmp_path / "other", "Kẻ lạ")
+    assert verify_pdf(signed, [stranger.cert]).problems == ["pdf.untrusted"]
+
+
+def test_english_rendering_and_page_numbers(tmp_path: Path) -> None:
+    report, _, _ = build(tmp_path)
+    rendered = render_pdf(report, "en")
+    assert rendered.pages >= 3
+    assert rendered.signature_page == rendered.pages - 1
+    x1, y1, x2, y2 = rendered.signature_box
+    assert 0 < x1 < x2 < 595 and 0 < y1 < y2 < 842  # inside an A4 page
+    if POPPLER:
+        path = tmp_path / "en.pdf"
+        path.write_bytes(rendered.data)
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "SOCIALIST REPUBLIC OF VIETNAM" in text and "Remediation list" in text
+        assert "\n2\n" in text  # page numbers from page two on
+
+
+def test_pkcs12_signer(tmp_path: Path) -> None:
+    report, signer, _ = build(tmp_path)
+    p12 = tmp_path / "commune.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"commune",
+            signer.key,
+            signer.cert,
+            None,
+            serialization.BestAvailableEncryption(b"p12-pass"),
+        )
+    )
+    data = sign_pdf(
+        render_pdf(report, "vi"), Pkcs12Signer(p12, b"p12-pass"), reason="r", location="l"
+    )
+    out = tmp_path / "p12.pdf"
+    out.write_bytes(data)
+    assert verify_pdf(out, [signer.cert]).ok
+
+
+@pytest.fixture(scope="module")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, x509.Certificate]]:
+    if not SOFTHSM.exists() or not shutil.which("softhsm2-util"):
+        pytest.skip("softhsm2 is not installed (apt-get install softhsm2)")
+    root = tmp_path_factory.mktemp("softhsm")
+    (root / "tokens").mkdir()
+    conf = root / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {root}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    old = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    signer = init_keys(root / "k", "UBND xã Token", commune="xã Token", province="Sơn La")
+    key_pem = root / "key.pk8"
+    key_pem.write_bytes(
+        signer.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            "auditor",
+            "--pin",
+            "123456",
+            "--so-pin",
+            "654321",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--import",
+            str(key_pem),
+            "--token",
+            "auditor",
+            "--label",
+            "signkey",
+            "--id",
+            "01",
+            "--pin",
+            "123456",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key_pem.unlink()  # the key now lives only in the token (and the test's own key dir)
+    yield root / "k" / "cert.pem", signer.cert
+    if old is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = old
+
+
+@needs_poppler
+def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certificate]) -> None:
+    cert_file, cert = softhsm
+    report, _, _ = build(tmp_path)
+    spec = TokenSigner(
+        module=SOFTHSM,
+        pin="123456",
+        key_label="signkey",
+        token_label="auditor",
+        cert_file=cert_file,
+    )
+    assert "123456" not in repr(spec)  # a PIN never shows in logs or tracebacks
+    out = tmp_path / "token.pdf"
+    out.write_bytes(sign_pdf(render_pdf(report, "vi"), spec, reason="r", location="l"))
+    assert verify_pdf(out, [cert]).ok
+    assert "Signature is Valid." in pdfsig(out)
+    from auditor.report.signing import SigningError
+
+    with pytest.raises(SigningError) as caught:
+        sign_pdf(
+            render_pdf(report, "vi"),
+            TokenSigner(
+                module=SOFTHSM,
+                pin="000000",
+                key_label="signkey",
+                token_label="auditor",
+                cert_file=cert_file,
+            ),
+            reason="r",
+            location="l",
+        )
+    assert caught.value.code == "keys.token_unavailable"
+    assert "000000" not in str(caught.value)
