@@ -85,7 +85,7 @@ def test_vietnamese_text_fonts_and_pixels(signed: Path, tmp_path: Path) -> None:
     from PIL import Image
 
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    dark = sum(1 for value in page.getdata() if value < 128)
+    dark = sum(page.histogram()[:128])
     assert dark > 2000  # text on the page, not a blank sheet
 
 
@@ -128,6 +128,36 @@ def test_english_rendering_and_page_numbers(tmp_path: Path) -> None:
         ).stdout
         assert "SOCIALIST REPUBLIC OF VIETNAM" in text and "Remediation list" in text
         assert "\n2\n" in text  # page numbers from page two on
+
+
+def test_cli_pdf_refuses_a_changed_report_and_verify_checks_the_pdf(tmp_path: Path) -> None:
+    import sys
+
+    _, _, out = build(tmp_path)
+    env = {**os.environ, "AUDITOR_HOME": str(tmp_path)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "auditor.cli", "--lang", "en", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    made = cli("pdf", str(out), "--number", "7/BC-UBND")
+    assert made.returncode == 0, made.stderr
+    assert (out / "report.pdf").exists()
+    ok = cli("verify", str(out))
+    assert ok.returncode == 0 and "PDF signature valid" in ok.stdout
+    data = bytearray((out / "report.pdf").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (out / "report.pdf").write_bytes(bytes(data))
+    bad = cli("verify", str(out))
+    assert bad.returncode == 1 and "the PDF was changed after signing" in bad.stderr
+    (out / "report.json").write_text((out / "report.json").read_text().replace("fs1", "fs2"))
+    refused = cli("pdf", str(out))
+    assert refused.returncode == 1 and "report.json was changed after signing" in refused.stderr
 
 
 def test_pkcs12_signer(tmp_path: Path) -> None:
