@@ -34,6 +34,7 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
         str(ROOT / "inventory.example.yaml"),
         "-o",
         str(out),
+        "--pdf",
         "--json",
         home=home,
         cwd=tmp_path,
@@ -51,12 +52,13 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
     }
     assert (home / "keys" / "key.pem").exists()
     assert str(home / "keys") in audit.stderr  # says where the new key went
-    for name in ("report.json", "report.html", "report.json.p7s"):
+    for name in ("report.json", "report.html", "report.json.p7s", "report.pdf"):
         assert (out / name).is_file()
     ssl = openssl_verify(out, home / "keys" / "cert.pem")
     assert ssl.returncode == 0, ssl.stderr
     verify = run("--lang", "en", "verify", str(out), home=home)
     assert verify.returncode == 0 and "Report valid" in verify.stdout
+    assert "PDF signature valid" in verify.stdout
     report = json.loads((out / "report.json").read_text())
     checks = {c["check"] for a in report["evaluation"]["asset_results"] for c in a["checks"]}
     assert {"pwd.min_length", "fw.host_enabled", "scan.insecure_ports"} <= checks
