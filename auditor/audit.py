@@ -43,7 +43,8 @@ def exit_code_for(report: Report) -> int:
     if any(a.failures for a in report.assets):
         return EXIT_COLLECTION
     statuses = {r.status for r in report.evaluation.requirements}
-    return EXIT_MET if statuses <= {ReqStatus.met, ReqStatus.not_applicable} else EXIT_FINDINGS
+    done = {ReqStatus.met, ReqStatus.not_applicable, ReqStatus.waived}
+    return EXIT_MET if statuses <= done else EXIT_FINDINGS
 
 
 def run_audit(

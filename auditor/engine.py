@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,11 +26,12 @@ class ReqStatus(StrEnum):
     not_met = "not_met"
     not_assessed = "not_assessed"
     not_applicable = "not_applicable"
+    waived = "waived"  # accepted risk: shown as such, never as met
 
 
 _FROM_CHECK = {
     Status.passed: ReqStatus.met,
-    Status.waived: ReqStatus.met,
+    Status.waived: ReqStatus.waived,
     Status.failed: ReqStatus.not_met,
     Status.error: ReqStatus.not_assessed,
     Status.manual: ReqStatus.not_assessed,
@@ -51,11 +52,22 @@ class CheckResult(Model):
     params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
 
+class Exemption(Model):
+    """An officer's decision about one (asset, requirement): risk accepted until a date,
+    or not applicable. Comes from the history store; the engine only applies it."""
+
+    kind: Literal["waived", "not_applicable"]
+    reason: str
+    until: dt.date | None = None
+    approved_by: str | None = None
+
+
 class AssetRequirement(Model):
     asset_id: str
     requirement: str
     status: ReqStatus
     checks: list[CheckResult]
+    exemption: Exemption | None = None
 
 
 class AttestationResult(Model):
@@ -105,6 +117,8 @@ def combine(statuses: Iterable[ReqStatus]) -> ReqStatus:
     passing = any(s in (ReqStatus.met, ReqStatus.partly_met) for s in seen)
     if failing:
         return ReqStatus.partly_met if passing else ReqStatus.not_met
+    if all(s in (ReqStatus.met, ReqStatus.waived) for s in seen):
+        return ReqStatus.waived
     return ReqStatus.not_assessed
 
 
@@ -178,8 +192,14 @@ def evaluate(
     attestations: dict[str, Recorded],
     registry: Registry,
     today: dt.date,
+    exemptions: dict[tuple[str, str], Exemption] | None = None,
 ) -> Evaluation:
-    """Judge every requirement of the pack against every asset it applies to."""
+    """Judge every requirement of the pack against every asset it applies to.
+
+    `exemptions` (asset id or "*" for the organisation, requirement id) turn failures into
+    *waived* while a waiver runs, or take the pair out as *not applicable*.
+    """
+    exemptions = exemptions or {}
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []
     for req in pack.requirements:
@@ -197,10 +217,25 @@ def evaluate(
         per_asset: dict[str, ReqStatus] = {}
         if req.checks:
             for asset in relevant:
+                exemption = _active(exemptions.get((asset.id, req.id)), today)
+                if exemption is not None and exemption.kind == "not_applicable":
+                    per_asset[asset.id] = ReqStatus.not_applicable
+                    asset_results.append(
+                        AssetRequirement(
+                            asset_id=asset.id,
+                            requirement=req.id,
+                            status=ReqStatus.not_applicable,
+                            checks=[],
+                            exemption=exemption,
+                        )
+                    )
+                    continue
                 refs = [c for c in req.checks if c.kinds is None or asset.kind in c.kinds]
                 results = [
                     run_check(registry, c.id, c.params, asset, facts[asset.id]) for c in refs
                 ]
+                if exemption is not None:
+                    results = [_waive(r) for r in results]
                 status = (
                     combine(_FROM_CHECK[r.status] for r in results)
                     if results
@@ -209,13 +244,20 @@ def evaluate(
                 per_asset[asset.id] = status
                 asset_results.append(
                     AssetRequirement(
-                        asset_id=asset.id, requirement=req.id, status=status, checks=results
+                        asset_id=asset.id,
+                        requirement=req.id,
+                        status=status,
+                        checks=results,
+                        exemption=exemption,
                     )
                 )
         attestation = None
         statuses = list(per_asset.values())
         if req.attestation is not None:
             attestation = judge_attestation(req, attestations.get(req.id), today)
+            org_exemption = _active(exemptions.get(("*", req.id)), today)
+            if org_exemption is not None and attestation.status is not Status.passed:
+                attestation = attestation.model_copy(update={"status": Status.waived})
             statuses.append(_FROM_CHECK[attestation.status])
         note = None
         if req.applies_to and not relevant:
@@ -242,6 +284,21 @@ def evaluate(
         requirements=requirements,
         asset_results=asset_results,
         summary=_summary(requirements, asset_results, facts),
+    )
+
+
+def _active(exemption: Exemption | None, today: dt.date) -> Exemption | None:
+    """A waiver past its date no longer applies: the finding reopens."""
+    if exemption is None or exemption.kind == "not_applicable":
+        return exemption
+    return exemption if exemption.until is None or exemption.until >= today else None
+
+
+def _waive(result: CheckResult) -> CheckResult:
+    return (
+        result.model_copy(update={"status": Status.waived})
+        if result.status is Status.failed
+        else result
     )
 
 

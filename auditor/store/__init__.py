@@ -1,0 +1,1 @@
+"""History store: audits, results and findings in SQLite (default) or PostgreSQL."""

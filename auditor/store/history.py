@@ -1,0 +1,291 @@
+"""Record audits and follow findings: open → resolved → reopened, waivers and N/A.
+
+A finding is one (asset, requirement). Every audit is recorded in one transaction together
+with the lifecycle changes it causes, so a killed process leaves the audit fully recorded
+or not at all. Every state change is an event with who and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from auditor.engine import Evaluation, Exemption, ReqStatus
+from auditor.store.db import open_engine, session_factory
+from auditor.store.models import ORG, AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
+
+FAILING = {ReqStatus.not_met.value, ReqStatus.partly_met.value, ReqStatus.waived.value}
+ACTIVE = ("open", "reopened", "waived")
+
+
+class StoreError(Exception):
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class AuditMeta:
+    report_id: str
+    generated_at: dt.datetime
+    organisation: str
+    policy_id: str
+    policy_digest: str
+
+
+def result_rows(evaluation: Evaluation) -> dict[tuple[str, str], str]:
+    """(asset or "*", requirement) → status, the unit findings are kept for."""
+    rows: dict[tuple[str, str], str] = {}
+    for result in evaluation.requirements:
+        for asset_id, status in result.assets.items():
+            rows[(asset_id, result.requirement)] = status.value
+        if not result.assets or result.attestation is not None:
+            attested = result.attestation
+            org_status = result.status.value
+            if attested is not None and result.assets:
+                org_status = {"pass": "met", "fail": "not_met", "waived": "waived"}.get(
+                    attested.status.value, "not_assessed"
+                )
+            rows[(ORG, result.requirement)] = org_status
+    return rows
+
+
+class Store:
+    """The history database; one `Store` per process, sessions per operation."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
+        self.engine = engine or open_engine(url)
+        self._sessions = session_factory(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Everything inside is committed together or not at all."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # ------------------------------------------------------------- reading
+    def exemptions(self, today: dt.date) -> dict[tuple[str, str], Exemption]:
+        with self._sessions() as session:
+            out = {
+                (row.asset_id, row.requirement): Exemption(kind="not_applicable", reason=row.reason)
+                for row in session.scalars(select(NotApplicableRow))
+            }
+            for f in session.scalars(select(FindingRow).where(FindingRow.status == "waived")):
+                if f.waiver_until is not None and f.waiver_until >= today:
+                    out[(f.asset_id, f.requirement)] = Exemption(
+                        kind="waived",
+                        reason=f.waiver_reason or "",
+                        until=f.waiver_until,
+                        approved_by=f.waiver_approved_by,
+                    )
+            return out
+
+    def finding(self, session: Session, finding_id: int) -> FindingRow:
+        row = session.get(FindingRow, finding_id)
+        if row is None:
+            raise StoreError("store.no_finding", str(finding_id))
+        return row
+
+    # ------------------------------------------------------------- recording
+    def record(
+        self,
+        session: Session,
+        meta: AuditMeta,
+        evaluation: Evaluation,
+        severity: dict[str, str],
+        sla_days: dict[str, int],
+        actor: str,
+    ) -> None:
+        """Add the audit and move every finding it touches; caller owns the transaction."""
+        today = meta.generated_at.date()
+        rows = result_rows(evaluation)
+        counts = evaluation.summary.counts
+        session.add(
+            AuditRow(
+                id=meta.report_id,
+                generated_at=meta.generated_at,
+                organisation=meta.organisation,
+                policy_id=meta.policy_id,
+                policy_digest=meta.policy_digest,
+                report_sha256=None,
+                met=counts.get("met", 0),
+                partly_met=counts.get("partly_met", 0),
+                not_met=counts.get("not_met", 0),
+                not_assessed=counts.get("not_assessed", 0),
+                coverage=evaluation.summary.coverage,
+                open_findings=0,
+            )
+        )
+        session.flush()
+        session.add_all(
+            ResultRow(audit_id=meta.report_id, asset_id=a, requirement=r, status=s)
+            for (a, r), s in rows.items()
+        )
+        existing = {(f.asset_id, f.requirement): f for f in session.scalars(select(FindingRow))}
+        for (asset_id, requirement), status in sorted(rows.items()):
+            finding = existing.get((asset_id, requirement))
+            event = _transition(finding, status, today)
+            if event is None:
+                if finding is not None and status in FAILING:
+                    finding.last_audit = meta.report_id
+                continue
+            level = severity.get(requirement, "medium")
+            if finding is None:
+                finding = FindingRow(
+                    asset_id=asset_id,
+                    requirement=requirement,
+                    status="open",
+                    severity=level,
+                    first_audit=meta.report_id,
+                    last_audit=meta.report_id,
+                    due=today + dt.timedelta(days=sla_days.get(level, 30)),
+                    updated_at=meta.generated_at,
+                )
+                session.add(finding)
+                session.flush()
+            else:
+                finding.status = event
+                finding.last_audit = meta.report_id
+                finding.updated_at = meta.generated_at
+                if event == "reopened":
+                    finding.due = today + dt.timedelta(days=sla_days.get(level, 30))
+                    finding.waiver_until = None
+            session.add(
+                EventRow(
+                    finding_id=finding.id,
+                    at=meta.generated_at,
+                    actor=actor,
+                    kind=event,
+                    audit_id=meta.report_id,
+                )
+            )
+        session.flush()
+        audit = session.get(AuditRow, meta.report_id)
+        assert audit is not None
+        audit.open_findings = (
+            session.scalar(
+                select(func.count()).select_from(FindingRow).where(FindingRow.status.in_(ACTIVE))
+            )
+            or 0
+        )
+
+    def set_report_digest(self, session: Session, report_id: str, sha256: str) -> None:
+        audit = session.get(AuditRow, report_id)
+        assert audit is not None
+        audit.report_sha256 = sha256
+
+    # ------------------------------------------------------------- officer actions
+    def assign(
+        self, finding_id: int, owner: str, due: dt.date | None, actor: str, now: dt.datetime
+    ) -> FindingRow:
+        with self.transaction() as session:
+            row = self.finding(session, finding_id)
+            row.owner = owner
+            if due is not None:
+                row.due = due
+            row.updated_at = now
+            session.add(
+                EventRow(
+                    finding_id=row.id,
+                    at=now,
+                    actor=actor,
+                    kind="assigned",
+                    detail=f"{owner}{f' → {due.isoformat()}' if due else ''}",
+                )
+            )
+            return row
+
+    def note(self, finding_id: int, text: str, actor: str, now: dt.datetime) -> FindingRow:
+        with self.transaction() as session:
+            row = self.finding(session, finding_id)
+            session.add(EventRow(finding_id=row.id, at=now, actor=actor, kind="note", detail=text))
+            return row
+
+    def accept(
+        self,
+        finding_id: int,
+        reason: str,
+        until: dt.date,
+        approved_by: str,
+        actor: str,
+        now: dt.datetime,
+    ) -> FindingRow:
+        if until <= now.date():
+            raise StoreError("store.until_in_past", until.isoformat())
+        with self.transaction() as session:
+            row = self.finding(session, finding_id)
+            if row.status == "resolved":
+                raise StoreError("store.already_resolved", str(finding_id))
+            row.status = "waived"
+            row.waiver_reason, row.waiver_until, row.waiver_approved_by = reason, until, approved_by
+            row.updated_at = now
+            session.add(
+                EventRow(
+                    finding_id=row.id,
+                    at=now,
+                    actor=actor,
+                    kind="waived",
+                    detail=f"{reason} | {approved_by} | {until.isoformat()}",
+                )
+            )
+            return row
+
+    def mark_not_applicable(
+        self, asset_id: str, requirement: str, reason: str, actor: str, now: dt.datetime
+    ) -> None:
+        with self.transaction() as session:
+            session.merge(
+                NotApplicableRow(
+                    asset_id=asset_id,
+                    requirement=requirement,
+                    reason=reason,
+                    marked_by=actor,
+                    at=now,
+                )
+            )
+
+    def expire_waivers(self, today: dt.date, actor: str, now: dt.datetime) -> int:
+        """Waivers past their date reopen their findings (also done by every audit)."""
+        with self.transaction() as session:
+            rows = list(
+                session.scalars(
+                    select(FindingRow).where(
+                        FindingRow.status == "waived", FindingRow.waiver_until < today
+                    )
+                )
+            )
+            for row in rows:
+                row.status = "reopened"
+                row.updated_at = now
+                session.add(EventRow(finding_id=row.id, at=now, actor=actor, kind="waiver_expired"))
+            return len(rows)
+
+
+def _transition(finding: FindingRow | None, status: str, today: dt.date) -> str | None:
+    """The lifecycle event this audit's status causes for a finding, or None."""
+    failing = status in FAILING and status != ReqStatus.waived.value
+    if finding is None:
+        return "open" if failing else None
+    current = finding.status
+    if status == ReqStatus.met.value:
+        return "resolved" if current in ACTIVE else None
+    if not failing:
+        if (
+            status == ReqStatus.waived.value
+            and current == "waived"
+            and finding.waiver_until
+            and finding.waiver_until < today
+        ):
+            return "reopened"
+        return None
+    if current == "resolved":
+        return "reopened"
+    if current == "waived" and (finding.waiver_until is None or finding.waiver_until < today):
+        return "reopened"
+    return None

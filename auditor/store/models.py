@@ -1,0 +1,85 @@
+"""Tables of the history store (SQLAlchemy 2). Changed only through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ORG = "*"  # asset id used for organisation-level (attestation) requirements
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuditRow(Base):
+    __tablename__ = "audits"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the report id
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    organisation: Mapped[str] = mapped_column(String(300))
+    policy_id: Mapped[str] = mapped_column(String(64))
+    policy_digest: Mapped[str] = mapped_column(String(64))
+    report_sha256: Mapped[str | None] = mapped_column(String(64))
+    met: Mapped[int] = mapped_column(Integer)
+    partly_met: Mapped[int] = mapped_column(Integer)
+    not_met: Mapped[int] = mapped_column(Integer)
+    not_assessed: Mapped[int] = mapped_column(Integer)
+    coverage: Mapped[float] = mapped_column(Float)
+    open_findings: Mapped[int] = mapped_column(Integer)
+
+
+class ResultRow(Base):
+    __tablename__ = "results"
+
+    audit_id: Mapped[str] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requirement: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("asset_id", "requirement"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[str] = mapped_column(String(64), index=True)
+    requirement: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    due: Mapped[date | None] = mapped_column(Date)
+    first_audit: Mapped[str] = mapped_column(String(64))
+    last_audit: Mapped[str] = mapped_column(String(64))
+    waiver_reason: Mapped[str | None] = mapped_column(Text)
+    waiver_until: Mapped[date | None] = mapped_column(Date)
+    waiver_approved_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    audit_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class NotApplicableRow(Base):
+    __tablename__ = "not_applicable"
+
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requirement: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    marked_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
