@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +20,7 @@ from auditor.policy import load_policy
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
 from auditor.report.writer import AuditInput, write_audit
+from auditor.store.history import AuditMeta, Store, history_for
 
 EXIT_MET, EXIT_FINDINGS, EXIT_INPUT, EXIT_COLLECTION = 0, 1, 2, 3
 
@@ -39,6 +43,14 @@ def signer_for(
     return load_signer(key_dir, passphrase), False
 
 
+def default_actor() -> str:
+    """Who did it, for the findings history: the login name of whoever runs the auditor."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def exit_code_for(report: Report) -> int:
     if any(a.failures for a in report.assets):
         return EXIT_COLLECTION
@@ -57,6 +69,9 @@ def run_audit(
     known_hosts: Path,
     imports_dir: Path | None = None,
     progress: Progress | None = None,
+    db_url: str | None = None,
+    record: bool = True,
+    actor: str | None = None,
 ) -> AuditResult:
     """Load and check every input first, then collect, judge, write and sign."""
     inventory_bytes = inventory_path.read_bytes() if inventory_path.is_file() else b""
@@ -68,16 +83,18 @@ def run_audit(
         attestations = load_attestations(inventory.attestations, set(pack.ids()))
     org = inventory.organisation
     signer, created = signer_for(key_dir, passphrase, org.name, org.commune, org.province)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     ctx = Context(
         known_hosts=inventory.settings.known_hosts or known_hosts,
         imports_dir=inventory.settings.imports_dir or imports_dir or default_imports_dir(),
         check_import=lambda directory: check_import(directory, [signer.cert]),
         now=now,
     )
+    store = Store(db_url) if record else None
+    exemptions = store.exemptions(now.date()) if store else {}
     collected = collect_all(inventory, ctx, progress)
     evaluation = evaluate(
-        pack, inventory.assets, collected.facts, attestations, registry, now.date()
+        pack, inventory.assets, collected.facts, attestations, registry, now.date(), exemptions
     )
     data = AuditInput(
         inventory=inventory,
@@ -88,5 +105,26 @@ def run_audit(
         evidence=collected.evidence,
         attestations=attestations,
     )
-    report = write_audit(out_dir, data, signer, lang)
+    report_id = str(uuid.uuid4())
+    if store is None:
+        report = write_audit(out_dir, data, signer, lang, now=now, report_id=report_id)
+    else:
+        # One transaction: the audit, its findings and its report digest, or nothing.
+        with store.transaction() as session:
+            meta = AuditMeta(
+                report_id=report_id,
+                generated_at=now,
+                organisation=org.name,
+                policy_id=pack.id,
+                policy_digest=pack.digest(),
+            )
+            severity = {r.id: r.severity.value for r in pack.requirements}
+            sla = {k.value: v for k, v in pack.sla_days.items()}
+            store.record(session, meta, evaluation, severity, sla, actor or default_actor())
+            history = history_for(session, report_id, now.date())
+            report = write_audit(
+                out_dir, data, signer, lang, now=now, report_id=report_id, history=history
+            )
+            digest = hashlib.sha256((out_dir / "report.json").read_bytes()).hexdigest()
+            store.set_report_digest(session, report_id, digest)
     return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

@@ -104,6 +104,7 @@ class Pack(Model):
     legal_basis: list[str]
     extends: str | None = None
     requirements: list[Requirement]
+    sla_days: dict[Severity, int]  # days to fix a finding, by severity
     tailoring: list[Tailoring] = Field(default_factory=list)
 
     def requirement(self, req_id: str) -> Requirement:

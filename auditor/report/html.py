@@ -6,7 +6,7 @@ from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor.checking import Status
 from auditor.engine import ReqStatus
@@ -63,8 +63,41 @@ def render_html(report: Report, lang: str) -> str:
             groups=groups,
             by_asset=by_asset,
             remediation=remediation_items(report),
+            trend_svg=trend_svg(report, t),
             ReqStatus=ReqStatus,
             Status=Status,
             css=Markup(load_resource("report.css") or ""),  # our own package data, not input
         )
+    )
+
+
+def trend_svg(report: Report, t: Messages) -> Markup:
+    """Met requirements and open findings over the last audits as an inline SVG (no JS)."""
+    points = report.history.trend if report.history else []
+    if len(points) < 2:
+        return Markup("")
+    width, height, pad = 640, 220, 36
+    top = max(max(p.met for p in points), max(p.open_findings for p in points), 1)
+    step = (width - 2 * pad) / (len(points) - 1)
+
+    def xy(index: int, value: int) -> str:
+        return f"{pad + index * step:.1f},{height - pad - value / top * (height - 2 * pad):.1f}"
+
+    met = " ".join(xy(i, p.met) for i, p in enumerate(points))
+    open_ = " ".join(xy(i, p.open_findings) for i, p in enumerate(points))
+    labels = "".join(
+        f'<text x="{pad + i * step:.1f}" y="{height - 12}" text-anchor="middle">'
+        f"{escape(p.generated_at.strftime('%d/%m'))}</text>"
+        for i, p in enumerate(points)
+    )
+    return Markup(
+        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' role="img" aria-label="{escape(t("history.trend"))}">'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        f'stroke="#888"/><text x="{pad}" y="14">{top}</text>'
+        f'<polyline fill="none" stroke="#2e7d32" stroke-width="2.5" points="{met}"/>'
+        f'<polyline fill="none" stroke="#c62828" stroke-width="2.5" points="{open_}"/>'
+        f'{labels}<text x="{width - 220}" y="14" fill="#2e7d32">'
+        f'{escape(t("history.met_series"))}</text><text x="{width - 220}" y="30" fill="#c62828">'
+        f"{escape(t('history.open_series'))}</text></svg>"
     )

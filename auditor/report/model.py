@@ -7,7 +7,7 @@ always has the same bytes and the same digest.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -70,6 +70,50 @@ class EvidenceEntry(Model):
     size: int
 
 
+class PlanItem(Model):
+    """One open finding in the remediation plan."""
+
+    id: int
+    asset_id: str
+    requirement: str
+    severity: str
+    status: str  # open, reopened, waived
+    owner: str | None = None
+    due: date | None = None
+    overdue: bool = False
+    waiver_reason: str | None = None
+    waiver_until: date | None = None
+    approved_by: str | None = None
+
+
+class Change(Model):
+    asset_id: str
+    requirement: str
+
+
+class Changes(Model):
+    previous_report_id: str | None
+    new: list[Change]
+    fixed: list[Change]
+    regressed: list[Change]
+    unchanged: int
+
+
+class TrendPoint(Model):
+    report_id: str
+    generated_at: datetime
+    met: int
+    open_findings: int
+
+
+class History(Model):
+    """What the history store knows when this report was made."""
+
+    plan: list[PlanItem]
+    changes: Changes
+    trend: list[TrendPoint]
+
+
 class Report(Model):
     schema_version: str
     report_id: str
@@ -85,6 +129,7 @@ class Report(Model):
     assets: list[AssetInfo]
     evaluation: Evaluation
     evidence: list[EvidenceEntry]
+    history: History | None = None
 
 
 def canonical_bytes(report: Report) -> bytes:

@@ -29,6 +29,7 @@ from auditor.report.model import (
     SCHEMA_VERSION,
     AssetInfo,
     EvidenceEntry,
+    History,
     PolicyInfo,
     Report,
     RequirementInfo,
@@ -104,7 +105,12 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
 
 
 def build_report(
-    data: AuditInput, evidence: list[EvidenceEntry], previous: str | None, now: datetime
+    data: AuditInput,
+    evidence: list[EvidenceEntry],
+    previous: str | None,
+    now: datetime,
+    report_id: str | None = None,
+    history: History | None = None,
 ) -> Report:
     pack = data.pack
     assets = []
@@ -130,7 +136,7 @@ def build_report(
         )
     return Report(
         schema_version=SCHEMA_VERSION,
-        report_id=str(uuid.uuid4()),
+        report_id=report_id or str(uuid.uuid4()),
         generated_at=now,
         tool=ToolInfo(name="commune-auditor", version=__version__),
         auditor_host=socket.gethostname()[:253],
@@ -160,15 +166,26 @@ def build_report(
         assets=assets,
         evaluation=data.evaluation,
         evidence=evidence,
+        history=history,
     )
 
 
-def write_audit(out_dir: Path, data: AuditInput, signer: Signer, lang: str) -> Report:
+def write_audit(
+    out_dir: Path,
+    data: AuditInput,
+    signer: Signer,
+    lang: str,
+    *,
+    now: datetime | None = None,
+    report_id: str | None = None,
+    history: History | None = None,
+) -> Report:
     """Archive any previous report, then write evidence, report, signature and HTML."""
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = archive_previous(out_dir)
     evidence = _write_evidence(out_dir, data)
-    report = build_report(data, evidence, previous, datetime.now(UTC).replace(microsecond=0))
+    when = (now or datetime.now(UTC)).replace(microsecond=0)
+    report = build_report(data, evidence, previous, when, report_id, history)
     content = canonical_bytes(report)
     atomic_write(out_dir / REPORT, content)
     atomic_write(out_dir / SIGNATURE, sign_detached(content, signer))

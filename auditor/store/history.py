@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from auditor.engine import Evaluation, Exemption, ReqStatus
+from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
 from auditor.store.db import open_engine, session_factory
 from auditor.store.models import ORG, AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
 
@@ -265,6 +266,104 @@ class Store:
                 row.updated_at = now
                 session.add(EventRow(finding_id=row.id, at=now, actor=actor, kind="waiver_expired"))
             return len(rows)
+
+
+def plan(session: Session, today: dt.date) -> list[PlanItem]:
+    """Active findings, overdue first, then by due date, severity and requirement."""
+    rank = {"high": 0, "medium": 1, "low": 2}
+    items = [
+        PlanItem(
+            id=f.id,
+            asset_id=f.asset_id,
+            requirement=f.requirement,
+            severity=f.severity,
+            status=f.status,
+            owner=f.owner,
+            due=f.due,
+            overdue=f.status != "waived" and f.due is not None and f.due < today,
+            waiver_reason=f.waiver_reason,
+            waiver_until=f.waiver_until,
+            approved_by=f.waiver_approved_by,
+        )
+        for f in session.scalars(select(FindingRow).where(FindingRow.status.in_(ACTIVE)))
+    ]
+    return sorted(
+        items,
+        key=lambda i: (
+            not i.overdue,
+            i.due or dt.date.max,
+            rank.get(i.severity, 3),
+            i.requirement,
+            i.asset_id,
+        ),
+    )
+
+
+def _statuses(session: Session, report_id: str) -> dict[tuple[str, str], str]:
+    return {
+        (r.asset_id, r.requirement): r.status
+        for r in session.scalars(select(ResultRow).where(ResultRow.audit_id == report_id))
+    }
+
+
+def compare(session: Session, older: str | None, newer: str) -> Changes:
+    """New, fixed and regressed (asset, requirement) pairs between two audits."""
+    after = _statuses(session, newer)
+    before = _statuses(session, older) if older else {}
+    failing_now = {k for k, s in after.items() if s in FAILING - {"waived"}}
+    failing_before = {k for k, s in before.items() if s in FAILING - {"waived"}}
+    fixed = {k for k in failing_before if after.get(k) == ReqStatus.met.value}
+    reopened = set()
+    if older is not None:
+        reopened = {
+            (f.asset_id, f.requirement)
+            for f, e in session.execute(
+                select(FindingRow, EventRow)
+                .join(EventRow, EventRow.finding_id == FindingRow.id)
+                .where(EventRow.audit_id == newer, EventRow.kind == "reopened")
+            )
+        }
+    new = failing_now - failing_before - reopened
+    changed = new | fixed | reopened
+    return Changes(
+        previous_report_id=older,
+        new=[Change(asset_id=a, requirement=r) for a, r in sorted(new)],
+        fixed=[Change(asset_id=a, requirement=r) for a, r in sorted(fixed)],
+        regressed=[Change(asset_id=a, requirement=r) for a, r in sorted(reopened)],
+        unchanged=len([k for k in after if k not in changed]),
+    )
+
+
+def previous_audit(session: Session, report_id: str) -> str | None:
+    current = session.get(AuditRow, report_id)
+    if current is None:
+        return None
+    return session.scalar(
+        select(AuditRow.id)
+        .where(AuditRow.generated_at < current.generated_at)
+        .order_by(AuditRow.generated_at.desc())
+        .limit(1)
+    )
+
+
+def trend(session: Session, limit: int = 12) -> list[TrendPoint]:
+    rows = list(
+        session.scalars(select(AuditRow).order_by(AuditRow.generated_at.desc()).limit(limit))
+    )
+    return [
+        TrendPoint(
+            report_id=r.id, generated_at=r.generated_at, met=r.met, open_findings=r.open_findings
+        )
+        for r in reversed(rows)
+    ]
+
+
+def history_for(session: Session, report_id: str, today: dt.date) -> History:
+    return History(
+        plan=plan(session, today),
+        changes=compare(session, previous_audit(session, report_id), report_id),
+        trend=trend(session),
+    )
 
 
 def _transition(finding: FindingRow | None, status: str, today: dt.date) -> str | None:
