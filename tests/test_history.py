@@ -1,0 +1,228 @@
+"""The findings lifecycle over a sequence of audits, waivers, N/A, due dates and exports —
+against SQLite and a real PostgreSQL started for the test run."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from auditor.checking import Registry, discover
+from auditor.engine import Evaluation, ReqStatus, evaluate
+from auditor.facts import AssetFacts, Declared, Encryption, Firewall, HostFacts, PasswordPolicy
+from auditor.inventory import Asset
+from auditor.messages.catalogue import Messages
+from auditor.policy import Pack, load_policy
+from auditor.store.export import findings_table, requirements_table, write_table
+from auditor.store.history import AuditMeta, Store, compare, history_for
+from auditor.store.models import EventRow, FindingRow
+from tests.helpers import host
+from tests.pg import Cluster, why_not_available
+
+ASSET = Asset.model_validate({"id": "pc1", "name": "PC 1", "kind": "linux", "connection": "local"})
+DAY0 = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    reason = why_not_available()
+    if reason:
+        pytest.skip(reason)
+    cluster = Cluster.temporary()
+    url = cluster.start()
+    yield url
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        yield Store(f"sqlite:///{tmp_path}/history.db")
+        return
+    url: str = request.getfixturevalue("pg_url")
+    store = Store(url)
+    yield store
+    from auditor.store.models import Base
+
+    Base.metadata.drop_all(store.engine)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return discover()
+
+
+@pytest.fixture(scope="module")
+def pack(registry: Registry) -> Pack:
+    return load_policy("nd85-level2", registry)
+
+
+def facts(firewall_on: bool) -> dict[str, AssetFacts]:
+    h: HostFacts = host(
+        firewall=Firewall(enabled=firewall_on, backend="ufw"),
+        password_policy=PasswordPolicy(max_age_days=99999),  # medium severity: fails
+        encryption=Encryption(root_encrypted=False),  # low severity: fails
+    )
+    return {"pc1": AssetFacts(asset_id="pc1", declared=Declared(kind="linux"), host=h)}
+
+
+def audit(
+    store: Store,
+    pack: Pack,
+    registry: Registry,
+    when: dt.datetime,
+    firewall_on: bool,
+    report_id: str,
+) -> Evaluation:
+    evaluation = evaluate(
+        pack, [ASSET], facts(firewall_on), {}, registry, when.date(), store.exemptions(when.date())
+    )
+    with store.transaction() as session:
+        store.record(
+            session,
+            AuditMeta(report_id, when, "UBND xã Thử", pack.id, pack.digest()),
+            evaluation,
+            {r.id: r.severity.value for r in pack.requirements},
+            {k.value: v for k, v in pack.sla_days.items()},
+            "can-bo-it",
+        )
+        store.set_report_digest(session, report_id, "0" * 64)
+    return evaluation
+
+
+def finding(store: Store, requirement: str, asset: str = "pc1") -> FindingRow:
+    with store.transaction() as session:
+        row = session.scalar(
+            select(FindingRow).where(
+                FindingRow.requirement == requirement, FindingRow.asset_id == asset
+            )
+        )
+        assert row is not None
+        return row
+
+
+def test_open_resolved_reopened_with_history(store: Store, pack: Pack, registry: Registry) -> None:
+    audit(store, pack, registry, DAY0, firewall_on=False, report_id="a1")
+    fw = finding(store, "L2-CFG-FW-01")
+    assert (fw.status, fw.severity, fw.due) == ("open", "high", dt.date(2026, 11, 9))
+    audit(store, pack, registry, DAY0 + dt.timedelta(days=3), firewall_on=True, report_id="a2")
+    assert finding(store, "L2-CFG-FW-01").status == "resolved"
+    audit(store, pack, registry, DAY0 + dt.timedelta(days=6), firewall_on=False, report_id="a3")
+    fw = finding(store, "L2-CFG-FW-01")
+    assert fw.status == "reopened" and fw.due == dt.date(2026, 11, 15)
+    with store.transaction() as session:
+        kinds = [
+            e.kind
+            for e in session.scalars(
+                select(EventRow).where(EventRow.finding_id == fw.id).order_by(EventRow.id)
+            )
+        ]
+        assert kinds == ["open", "resolved", "reopened"]
+        changes = compare(session, "a2", "a3")
+        assert [(c.asset_id, c.requirement) for c in changes.regressed] == [("pc1", "L2-CFG-FW-01")]
+        assert ("pc1", "L2-CFG-FW-01") not in {(c.asset_id, c.requirement) for c in changes.new}
+        fixed = compare(session, "a1", "a2").fixed
+        assert [(c.asset_id, c.requirement) for c in fixed] == [("pc1", "L2-CFG-FW-01")]
+        history = history_for(session, "a3", dt.date(2026, 11, 20))
+    assert [p.report_id for p in history.trend] == ["a1", "a2", "a3"]
+    plan_ids = [(p.asset_id, p.requirement) for p in history.plan]
+    assert ("pc1", "L2-CFG-FW-01") in plan_ids
+    overdue = [p for p in history.plan if p.overdue]
+    assert overdue and all(p.due is not None for p in overdue)
+    assert history.plan[: len(overdue)] == overdue  # overdue first
+
+
+def test_due_dates_follow_policy_sla(store: Store, pack: Pack, registry: Registry) -> None:
+    audit(store, pack, registry, DAY0, firewall_on=False, report_id="b1")
+    sla = {k.value: v for k, v in pack.sla_days.items()}
+    levels = {}
+    for requirement in ("L2-CFG-FW-01", "L2-ACC-PWD-02", "L2-AST-ENC-01"):
+        row = finding(store, requirement)
+        levels[row.severity] = row.due
+        assert row.due == DAY0.date() + dt.timedelta(days=sla[row.severity]), requirement
+    assert set(levels) == {"high", "medium", "low"}
+
+
+def test_waiver_shows_waived_then_reopens_on_expiry(
+    store: Store, pack: Pack, registry: Registry
+) -> None:
+    audit(store, pack, registry, DAY0, firewall_on=False, report_id="c1")
+    fw = finding(store, "L2-CFG-FW-01")
+    store.accept(
+        fw.id, "Máy sắp thay thế", dt.date(2026, 11, 12), "Chủ tịch UBND xã", "can-bo-it", DAY0
+    )
+    during = audit(
+        store, pack, registry, DAY0 + dt.timedelta(days=5), firewall_on=False, report_id="c2"
+    )
+    status = {r.requirement: r.assets.get("pc1") for r in during.requirements}
+    assert status["L2-CFG-FW-01"] is ReqStatus.waived  # waived, never passed
+    assert finding(store, "L2-CFG-FW-01").status == "waived"
+    after = audit(
+        store, pack, registry, DAY0 + dt.timedelta(days=15), firewall_on=False, report_id="c3"
+    )
+    status = {r.requirement: r.assets.get("pc1") for r in after.requirements}
+    assert status["L2-CFG-FW-01"] is ReqStatus.not_met
+    assert finding(store, "L2-CFG-FW-01").status == "reopened"
+    assert store.expire_waivers(dt.date(2027, 1, 1), "x", DAY0) == 0
+
+
+def test_waiver_expiry_without_an_audit(store: Store, pack: Pack, registry: Registry) -> None:
+    audit(store, pack, registry, DAY0, firewall_on=False, report_id="d1")
+    fw = finding(store, "L2-CFG-FW-01")
+    store.accept(fw.id, "tạm", dt.date(2026, 11, 10), "Chủ tịch", "it", DAY0)
+    assert store.expire_waivers(dt.date(2026, 11, 11), "it", DAY0) == 1
+    assert finding(store, "L2-CFG-FW-01").status == "reopened"
+
+
+def test_not_applicable_per_asset(store: Store, pack: Pack, registry: Registry) -> None:
+    store.mark_not_applicable("pc1", "L2-CFG-FW-01", "Máy không nối mạng", "it", DAY0)
+    evaluation = audit(store, pack, registry, DAY0, firewall_on=False, report_id="e1")
+    status = {r.requirement: r.assets.get("pc1") for r in evaluation.requirements}
+    assert status["L2-CFG-FW-01"] is ReqStatus.not_applicable
+    with store.transaction() as session:
+        assert (
+            session.scalar(select(FindingRow).where(FindingRow.requirement == "L2-CFG-FW-01"))
+            is None
+        )
+
+
+def test_exports_with_vietnamese_headers(
+    store: Store, pack: Pack, registry: Registry, tmp_path: Path
+) -> None:
+    audit(store, pack, registry, DAY0, firewall_on=False, report_id="f1")
+    fw = finding(store, "L2-CFG-FW-01")
+    store.assign(fw.id, "Nguyễn Văn An", None, "it", DAY0)
+    t = Messages("vi")
+    with store.transaction() as session:
+        findings_rows = findings_table(session, t)
+        requirement_rows = requirements_table(session, t, None)
+    write_table(findings_rows, tmp_path / "f.xlsx", t("export.findings_sheet"))
+    write_table(requirement_rows, tmp_path / "r.csv", t("export.requirements_sheet"))
+    sheet = load_workbook(tmp_path / "f.xlsx").active
+    assert sheet is not None and sheet.title == "Phát hiện"
+    header = [c.value for c in sheet[1]]
+    assert header[:7] == [
+        "Số",
+        "Tài sản",
+        "Yêu cầu",
+        "Mức độ",
+        "Trạng thái",
+        "Người phụ trách",
+        "Hạn xử lý",
+    ]
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    fw_row = next(r for r in values if r[2] == "L2-CFG-FW-01")
+    assert fw_row[3:6] == ["Cao", "Đang mở", "Nguyễn Văn An"]
+    assert len(values) == len(findings_rows) - 1
+    raw = (tmp_path / "r.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["Yêu cầu", "Kết quả", "Tài sản đạt", "Tài sản chưa đạt"]
+    assert ["L2-CFG-FW-01", "Không đạt", "", "pc1"] in rows
