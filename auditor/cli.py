@@ -99,6 +99,9 @@ def _input_errors() -> Iterator[None]:
         _fail(_t()(exc.code, detail=exc.detail))
     except OSError as exc:
         _fail(_t()("cli.write_failed", path=exc.filename or "?", detail=exc.strerror or str(exc)))
+    except SQLAlchemyError as exc:  # the history database could not be written or reached
+        detail = getattr(exc, "orig", None) or type(exc).__name__
+        _fail(_t()("store.db_failed", detail=str(detail)))
 
 
 def _passphrase(passphrase_file: Path | None) -> bytes | None:

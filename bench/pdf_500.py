@@ -38,29 +38,52 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def build(count: int):  # type: ignore[no-untyped-def]
-    windows = [parse_windows(load_document(p.read_bytes()))
-               for p in sorted((FIXTURES / "windows").glob("*.json"))]
+    windows = [
+        parse_windows(load_document(p.read_bytes()))
+        for p in sorted((FIXTURES / "windows").glob("*.json"))
+    ]
     linux = parse_host(split_sections((FIXTURES / "raw" / "ubuntu2204-hardened.txt").read_text()))
     assets, facts = [], {}
     for i in range(count):
         is_linux = i % 10 == 0
-        asset = Asset.model_validate({"id": f"pc-{i:03d}", "name": f"Máy tính {i:03d}",
-                                      "kind": "linux" if is_linux else "windows",
-                                      "connection": "import", "admins": ["quantri"]})
+        asset = Asset.model_validate(
+            {
+                "id": f"pc-{i:03d}",
+                "name": f"Máy tính {i:03d}",
+                "kind": "linux" if is_linux else "windows",
+                "connection": "import",
+                "admins": ["quantri"],
+            }
+        )
         assets.append(asset)
         host = linux if is_linux else windows[i % len(windows)]
-        facts[asset.id] = AssetFacts(asset_id=asset.id, declared=Declared(kind=asset.kind.value),
-                                     host=host)
-    inventory = Inventory.model_validate({
-        "organisation": {"name": "UBND xã Thử", "commune": "xã Thử", "province": "Sơn La",
-                         "security_officer": {"name": "Nguyễn Văn An"},
-                         "incident_contact": {"name": "Nguyễn Văn An"}},
-        "assets": [a.model_dump() for a in assets]})
+        facts[asset.id] = AssetFacts(
+            asset_id=asset.id, declared=Declared(kind=asset.kind.value), host=host
+        )
+    inventory = Inventory.model_validate(
+        {
+            "organisation": {
+                "name": "UBND xã Thử",
+                "commune": "xã Thử",
+                "province": "Sơn La",
+                "security_officer": {"name": "Nguyễn Văn An"},
+                "incident_contact": {"name": "Nguyễn Văn An"},
+            },
+            "assets": [a.model_dump() for a in assets],
+        }
+    )
     registry = discover()
     pack = load_policy("nd85-level2", registry)
     evaluation = evaluate(pack, inventory.assets, facts, {}, registry, date(2026, 11, 20))
-    data = AuditInput(inventory=inventory, inventory_bytes=b"", pack=pack, evaluation=evaluation,
-                      facts=facts, evidence={}, attestations={})
+    data = AuditInput(
+        inventory=inventory,
+        inventory_bytes=b"",
+        pack=pack,
+        evaluation=evaluation,
+        facts=facts,
+        evidence={},
+        attestations={},
+    )
     from datetime import UTC, datetime
 
     return build_report(data, [], None, datetime(2026, 11, 20, tzinfo=UTC))
@@ -79,8 +102,9 @@ def main() -> None:
     pdf_done = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         init_keys(Path(tmp) / "k", "UBND xã Thử")
-        signed = sign_pdf(rendered, KeyFileSigner(Path(tmp) / "k", None), reason="bench",
-                          location="bench")
+        signed = sign_pdf(
+            rendered, KeyFileSigner(Path(tmp) / "k", None), reason="bench", location="bench"
+        )
     signed_done = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"assets                      {args.assets}")

@@ -49,6 +49,7 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
         "not_met",
         "not_assessed",
         "not_applicable",
+        "waived",
     }
     assert (home / "keys" / "key.pem").exists()
     assert str(home / "keys") in audit.stderr  # says where the new key went
@@ -127,7 +128,15 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_report(tmp_path: Path) -
 
     env = {**os.environ, "AUDITOR_HOME": str(home)}
     result = subprocess.run(
-        [AUDITOR, "audit", "-i", str(ROOT / "inventory.example.yaml"), "-o", str(out)],
+        [
+            AUDITOR,
+            "audit",
+            "-i",
+            str(ROOT / "inventory.example.yaml"),
+            "-o",
+            str(out),
+            "--no-history",
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -142,3 +151,25 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_report(tmp_path: Path) -
     cert = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
     assert verify_dir(archived, [cert]).ok
     assert not (out / "report.json").exists()
+
+    # With the history store on, the database cannot grow either: a clear error, exit 2,
+    # nothing written over.
+    again = subprocess.run(
+        [
+            AUDITOR,
+            "audit",
+            "-i",
+            str(ROOT / "inventory.example.yaml"),
+            "-o",
+            str(tmp_path / "out2"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=limit,
+        check=False,
+        timeout=300,
+    )
+    assert again.returncode == 2, again.stderr
+    assert "Traceback" not in again.stderr
+    assert "cơ sở dữ liệu lịch sử" in again.stderr or "Không ghi được" in again.stderr

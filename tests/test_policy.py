@@ -114,7 +114,8 @@ def test_overrides_errors_name_line_and_field(tmp_path: Path, registry: Registry
 def test_pack_with_unknown_check_is_refused(tmp_path: Path, registry: Registry) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
-        "id: bad\nversion: '1'\ntitle: {vi: Thử, en: Test}\nlegal_basis: []\nrequirements:\n"
+        "id: bad\nversion: '1'\ntitle: {vi: Thử, en: Test}\nlegal_basis: []\n"
+        "sla_days: {high: 7}\nrequirements:\n"
         "  - id: L2-ACC-PWD-01\n    group: accounts\n    title: {vi: A, en: B}\n"
         "    refs: {legacy: x, current: y}\n    severity: high\n    applies_to: [linux]\n"
         "    checks:\n      - id: pwd.does_not_exist\n",
@@ -122,7 +123,7 @@ def test_pack_with_unknown_check_is_refused(tmp_path: Path, registry: Registry) 
     )
     with pytest.raises(InputError) as caught:
         load_policy(str(path), registry)
-    assert [(p.code, p.line) for p in caught.value.problems] == [("policy.unknown_check", 13)]
+    assert [(p.code, p.line) for p in caught.value.problems] == [("policy.unknown_check", 14)]
 
 
 def test_extends_overrides_parent_parameters(tmp_path: Path, registry: Registry) -> None:
