@@ -34,7 +34,7 @@ from auditor.importing import import_facts
 from auditor.inventory import Connection, load_inventory
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import default_imports_dir, default_key_dir, default_known_hosts
-from auditor.policy import builtin_packs, load_policy
+from auditor.policy import builtin_packs, diff_packs, load_policy
 from auditor.report.model import Report
 from auditor.report.pades import (
     KeyFileSigner,
@@ -909,6 +909,30 @@ def policy_validate(pack: str, overrides: Path | None) -> None:
     click.echo(
         _t()("policy.valid", id=loaded.id, version=loaded.version, count=len(loaded.requirements))
     )
+
+
+@policy.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True)
+def policy_diff(old: str, new: str, as_json: bool) -> None:
+    """What changes for a commune moving from pack OLD to pack NEW (e.g. nd85-level2 to
+    nd331-level2): requirements added or removed, thresholds, checks and parameters."""
+    t = _t()
+    registry = discover()
+    with _input_errors():
+        changes = diff_packs(load_policy(old, registry), load_policy(new, registry), _lang())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [{"requirement": r, "kind": k, "detail": d} for r, k, d in changes],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for requirement, kind, detail in changes:
+        click.echo(f"{requirement:22} {t('policy.diff_' + kind):22} {detail}")
+    click.echo(t("policy.diff_total", count=len(changes)))
 
 
 @policy.command("list")

@@ -129,8 +129,11 @@ def builtin_packs() -> list[str]:
     )
 
 
-def _load_raw(name_or_path: str, depth: int = 0) -> tuple[LoadedYaml, dict[str, Any]]:
-    """Raw pack data with `extends:` merged (child requirements override parent ones by id)."""
+def _load_raw(name_or_path: str, chain: tuple[str, ...] = ()) -> tuple[LoadedYaml, dict[str, Any]]:
+    """Raw pack data with `extends:` merged (child requirements override parent ones by id).
+
+    `chain` is the list of packs already being loaded, to refuse an `extends:` cycle.
+    """
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         loaded = load_yaml(path)
@@ -150,9 +153,38 @@ def _load_raw(name_or_path: str, depth: int = 0) -> tuple[LoadedYaml, dict[str, 
             )
         loaded = parse_yaml(resource.read_text(encoding="utf-8"), f"policies/{name_or_path}.yaml")
     data = loaded.data if isinstance(loaded.data, dict) else {}
+    pack_id = str(data.get("id") or name_or_path)
     parent = data.get("extends")
-    if isinstance(parent, str) and depth < 5:
-        _, base = _load_raw(parent, depth + 1)
+    if isinstance(parent, str):
+        line = loaded.line_of(("extends",))
+        if parent in (*chain, pack_id, name_or_path):
+            raise InputError(
+                [
+                    Problem(
+                        loaded.file,
+                        line,
+                        "extends",
+                        "policy.extends_cycle",
+                        {"chain": " → ".join((*chain, pack_id, parent))},
+                    )
+                ]
+            )
+        try:
+            _, base = _load_raw(parent, (*chain, pack_id))
+        except InputError as exc:
+            if [p.code for p in exc.problems] == ["policy.unknown_pack"]:
+                raise InputError(
+                    [
+                        Problem(
+                            loaded.file,
+                            line,
+                            "extends",
+                            "policy.unknown_pack",
+                            exc.problems[0].params,
+                        )
+                    ]
+                ) from None
+            raise
         data = _merge_pack(base, data)
     return loaded, data
 
@@ -324,3 +356,49 @@ def _param_problems(
             for e in exc.errors(include_input=False)
         ]
     return []
+
+
+def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, str]]:
+    """(requirement, kind, detail) for everything that changes from `old` to `new`:
+    added, removed, severity, threshold, checks and their parameters, attestation review."""
+    out: list[tuple[str, str, str]] = []
+    before = {r.id: r for r in old.requirements}
+    after = {r.id: r for r in new.requirements}
+    for req_id in sorted(set(before) | set(after)):
+        a, b = before.get(req_id), after.get(req_id)
+        if a is None:
+            out.append((req_id, "added", b.title(lang) if b else ""))
+            continue
+        if b is None:
+            out.append((req_id, "removed", a.title(lang)))
+            continue
+        if a.severity != b.severity:
+            out.append((req_id, "severity", f"{a.severity.value} → {b.severity.value}"))
+        if a.threshold != b.threshold and b.threshold is not None:
+            out.append((req_id, "threshold", b.threshold(lang)))
+        old_checks = {c.id: c.params for c in a.checks}
+        new_checks = {c.id: c.params for c in b.checks}
+        for check_id in sorted(set(old_checks) | set(new_checks)):
+            if check_id not in old_checks:
+                out.append((req_id, "check_added", check_id))
+            elif check_id not in new_checks:
+                out.append((req_id, "check_removed", check_id))
+            elif old_checks[check_id] != new_checks[check_id]:
+                changed = {
+                    k: v
+                    for k, v in new_checks[check_id].items()
+                    if old_checks[check_id].get(k) != v
+                }
+                out.append((req_id, "params", f"{check_id} {json.dumps(changed, default=str)}"))
+        if a.attestation != b.attestation:
+            out.append(
+                (
+                    req_id,
+                    "attestation",
+                    f"{a.attestation.review_months if a.attestation else '-'} → "
+                    f"{b.attestation.review_months if b.attestation else '-'}",
+                )
+            )
+        if a.refs.current != b.refs.current:
+            out.append((req_id, "reference", b.refs.current))
+    return out
