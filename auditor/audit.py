@@ -17,6 +17,7 @@ from auditor.importing import check_import
 from auditor.inventory import load_inventory
 from auditor.paths import default_imports_dir
 from auditor.policy import load_policy
+from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
 from auditor.report.writer import AuditInput, write_audit
@@ -105,9 +106,24 @@ def run_audit(
         evidence=collected.evidence,
         attestations=attestations,
     )
+    ready = None
+    if pack.successor:
+        successor = load_policy(pack.successor, registry)
+        later = evaluate(
+            successor,
+            inventory.assets,
+            collected.facts,
+            attestations,
+            registry,
+            now.date(),
+            exemptions,
+        )
+        ready = readiness(pack, evaluation, successor, later)
     report_id = str(uuid.uuid4())
     if store is None:
-        report = write_audit(out_dir, data, signer, lang, now=now, report_id=report_id)
+        report = write_audit(
+            out_dir, data, signer, lang, now=now, report_id=report_id, readiness=ready
+        )
     else:
         # One transaction: the audit, its findings and its report digest, or nothing.
         with store.transaction() as session:
@@ -123,7 +139,14 @@ def run_audit(
             store.record(session, meta, evaluation, severity, sla, actor or default_actor())
             history = history_for(session, report_id, now.date())
             report = write_audit(
-                out_dir, data, signer, lang, now=now, report_id=report_id, history=history
+                out_dir,
+                data,
+                signer,
+                lang,
+                now=now,
+                report_id=report_id,
+                history=history,
+                readiness=ready,
             )
             digest = hashlib.sha256((out_dir / "report.json").read_bytes()).hexdigest()
             store.set_report_digest(session, report_id, digest)

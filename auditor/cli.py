@@ -35,6 +35,7 @@ from auditor.inventory import Connection, load_inventory
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import default_imports_dir, default_key_dir, default_known_hosts
 from auditor.policy import builtin_packs, diff_packs, load_policy
+from auditor.report.annual import render_annual
 from auditor.report.model import Report
 from auditor.report.pades import (
     KeyFileSigner,
@@ -819,6 +820,33 @@ def pdf_command(
         )
         path = _write_pdf(directory, verdict.report, lang, spec, number, tsa)
     click.echo(t("pdf.written", path=path))
+
+
+@main.command("annual")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output HTML [default: DIRECTORY/annual-report.html].",
+)
+@click.option("--lang", "report_lang", type=LANG_OPTION, default=None)
+def annual_command(directory: Path, out_file: Path | None, report_lang: str | None) -> None:
+    """Render the annual self-assessment report (period 15/12–14/12, per criteria group)
+    from a signed report.json; the JSON is verified first."""
+    t = _t()
+    verdict = verify_dir(directory, _anchors(()))
+    if not verdict.ok or verdict.report is None:
+        err.print(t("verify.failed"), markup=False)
+        for code, params in verdict.problems:
+            err.print("  - " + t(code, **params), markup=False)
+        sys.exit(1)
+    target = out_file or directory / "annual-report.html"
+    with _input_errors():
+        atomic_write(target, render_annual(verdict.report, report_lang or _lang()).encode())
+    click.echo(t("annual.written", path=target))
 
 
 # ------------------------------------------------------------------ keys

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -60,6 +61,15 @@ class Person(Model):
     email: str | None = Field(default=None, max_length=200)
 
 
+class Classification(Model):
+    """Under which regime the system's level was approved, and when (the transition)."""
+
+    regime: Literal["nd85", "nd331"]
+    level: int = Field(default=2, ge=1, le=5)
+    decision_no: str | None = Field(default=None, max_length=200)
+    approved_on: date | None = None
+
+
 class Organisation(Model):
     name: str = Field(min_length=1, max_length=300)
     commune: str = Field(min_length=1, max_length=200)
@@ -67,6 +77,7 @@ class Organisation(Model):
     security_officer: Person
     incident_contact: Person
     incident_deputy: Person | None = None
+    classification: Classification | None = None
 
 
 class Credential(Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
@@ -105,6 +106,8 @@ class Pack(Model):
     extends: str | None = None
     requirements: list[Requirement]
     sla_days: dict[Severity, int]  # days to fix a finding, by severity
+    successor: str | None = None  # the pack that replaces this one (the "ready for" view)
+    successor_deadline: date | None = None
     tailoring: list[Tailoring] = Field(default_factory=list)
 
     def requirement(self, req_id: str) -> Requirement:

@@ -106,6 +106,23 @@ class TrendPoint(Model):
     open_findings: int
 
 
+class ReadinessItem(Model):
+    requirement: str
+    title: Text
+    status: str  # under the successor pack
+    current_status: str | None  # under the pack applied now; None if the requirement is new
+
+
+class Readiness(Model):
+    """What would not be met under the successor pack (the "ready for 2027" section)."""
+
+    pack_id: str
+    title: Text
+    deadline: date | None
+    failing: list[ReadinessItem]
+    new_requirements: list[str]
+
+
 class History(Model):
     """What the history store knows when this report was made."""
 
@@ -130,6 +147,7 @@ class Report(Model):
     evaluation: Evaluation
     evidence: list[EvidenceEntry]
     history: History | None = None
+    readiness: Readiness | None = None
 
 
 def canonical_bytes(report: Report) -> bytes:

@@ -31,6 +31,7 @@ from auditor.report.model import (
     EvidenceEntry,
     History,
     PolicyInfo,
+    Readiness,
     Report,
     RequirementInfo,
     ToolInfo,
@@ -111,6 +112,7 @@ def build_report(
     now: datetime,
     report_id: str | None = None,
     history: History | None = None,
+    readiness: Readiness | None = None,
 ) -> Report:
     pack = data.pack
     assets = []
@@ -167,6 +169,7 @@ def build_report(
         evaluation=data.evaluation,
         evidence=evidence,
         history=history,
+        readiness=readiness,
     )
 
 
@@ -179,13 +182,14 @@ def write_audit(
     now: datetime | None = None,
     report_id: str | None = None,
     history: History | None = None,
+    readiness: Readiness | None = None,
 ) -> Report:
     """Archive any previous report, then write evidence, report, signature and HTML."""
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = archive_previous(out_dir)
     evidence = _write_evidence(out_dir, data)
     when = (now or datetime.now(UTC)).replace(microsecond=0)
-    report = build_report(data, evidence, previous, when, report_id, history)
+    report = build_report(data, evidence, previous, when, report_id, history, readiness)
     content = canonical_bytes(report)
     atomic_write(out_dir / REPORT, content)
     atomic_write(out_dir / SIGNATURE, sign_detached(content, signer))
