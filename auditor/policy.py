@@ -173,7 +173,7 @@ def _load_raw(name_or_path: str, chain: tuple[str, ...] = ()) -> tuple[LoadedYam
                 ]
             )
         try:
-            _, base = _load_raw(parent, (*chain, pack_id))
+            _, base = _load_raw(parent, (*chain, pack_id, name_or_path))
         except InputError as exc:
             if [p.code for p in exc.problems] == ["policy.unknown_pack"]:
                 raise InputError(

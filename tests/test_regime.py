@@ -1,0 +1,143 @@
+"""The 2026 regime pack: inheritance, different verdicts on the same facts, `policy diff`,
+the "ready for 2027" section and the annual report view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.checking import Registry, discover
+from auditor.engine import ReqStatus, evaluate
+from auditor.errors import InputError
+from auditor.facts import AssetFacts, Declared
+from auditor.inventory import Asset
+from auditor.policy import diff_packs, load_policy
+from auditor.report.annual import group_rows, render_annual, reporting_period
+from tests.helpers import raw
+from tests.reportkit import build
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return discover()
+
+
+def test_inheritance_applies_overrides_and_keeps_the_parent(registry: Registry) -> None:
+    old = load_policy("nd85-level2", registry)
+    new = load_policy("nd331-level2", registry)
+    assert set(old.ids()) < set(new.ids())  # nothing of the parent lost
+    assert {"L2-AST-SWREG-01", "L2-AST-INFO-01", "L2-MAL-MEDIA-01"} <= set(new.ids())
+    params = {c.id: c.params for c in new.requirement("L2-ACC-PWD-01").checks}
+    assert params == {"pwd.min_length": {"min_length": 14}, "pwd.complexity": {"min_classes": 4}}
+    lock = {c.id: c.params for c in new.requirement("L2-ACC-LOCK-01").checks}
+    assert lock["lockout.duration"] == {"min_seconds": 43200}
+    assert lock["lockout.threshold"] == {"max_attempts": 10}  # inherited unchanged
+    kinds = {c.id: c.kinds for c in new.requirement("L2-ACC-PWD-02").checks}
+    assert kinds["acct.password_expires"] == ["windows"]  # parent's detail kept
+    assert new.requirement("L2-ACC-PWD-01").title == old.requirement("L2-ACC-PWD-01").title
+    assert old.successor == "nd331-level2" and new.successor is None
+    assert new.sla_days == old.sla_days
+
+
+def test_cycles_and_unknown_parents_are_errors(tmp_path: Path, registry: Registry) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(f"id: a\nversion: '1'\nextends: {b}\n")
+    b.write_text(f"id: b\nversion: '1'\nextends: {a}\n")
+    with pytest.raises(InputError) as caught:
+        load_policy(str(a), registry)
+    assert caught.value.problems[0].code == "policy.extends_cycle"
+    orphan = tmp_path / "orphan.yaml"
+    orphan.write_text("id: orphan\nversion: '1'\n\nextends: nd99-level7\n")
+    with pytest.raises(InputError) as caught:
+        load_policy(str(orphan), registry)
+    problem = caught.value.problems[0]
+    assert (problem.code, problem.line, problem.file) == ("policy.unknown_pack", 4, str(orphan))
+
+
+def test_same_facts_different_verdicts(registry: Registry) -> None:
+    from auditor.collect.linux_parse import parse_host, split_sections
+
+    host = parse_host(split_sections(raw("ubuntu2204-hardened.txt")), backup_path="/mnt/backup")
+    asset = Asset.model_validate(
+        {"id": "fs1", "name": "FS", "kind": "linux", "connection": "local", "admins": ["quantri"]}
+    )
+    facts = {
+        "fs1": AssetFacts(
+            asset_id="fs1",
+            declared=Declared(kind="linux", admins=["quantri"], backup_configured=True),
+            host=host,
+        )
+    }
+    today = dt.date(2025, 11, 24)
+    verdicts = {}
+    for pack_id in ("nd85-level2", "nd331-level2"):
+        pack = load_policy(pack_id, registry)
+        result = evaluate(pack, [asset], facts, {}, registry, today)
+        verdicts[pack_id] = {r.requirement: r.assets.get("fs1") for r in result.requirements}
+    old, new = verdicts["nd85-level2"], verdicts["nd331-level2"]
+    # minlen 12 and 3 classes: enough for NĐ 85 (8/3), not for TCVN 14423 (14/4)
+    assert (old["L2-ACC-PWD-01"], new["L2-ACC-PWD-01"]) == (ReqStatus.met, ReqStatus.not_met)
+    # PASS_MAX_DAYS 60: within 90 and within 60
+    assert (old["L2-ACC-PWD-02"], new["L2-ACC-PWD-02"]) == (ReqStatus.met, ReqStatus.met)
+    # unlock after 900 s: ≥ 15 min (NĐ 85 practice) but < 12 h (14423-r)
+    assert (old["L2-ACC-LOCK-01"], new["L2-ACC-LOCK-01"]) == (ReqStatus.met, ReqStatus.partly_met)
+    same = [r for r in old if r in new and old[r] != new[r]]
+    assert sorted(same) == ["L2-ACC-LOCK-01", "L2-ACC-PWD-01"]
+
+
+def test_policy_diff_lists_the_changes(registry: Registry) -> None:
+    changes = diff_packs(
+        load_policy("nd85-level2", registry), load_policy("nd331-level2", registry), "en"
+    )
+    kinds = {(r, k) for r, k, _ in changes}
+    assert ("L2-AST-SWREG-01", "added") in kinds
+    assert ("L2-ACC-PWD-01", "params") in kinds
+    assert ("L2-ACC-LOCK-01", "threshold") in kinds
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "policy",
+            "diff",
+            "nd85-level2",
+            "nd331-level2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    listed = json.loads(run.stdout)
+    assert {
+        "requirement": "L2-ACC-PWD-01",
+        "kind": "params",
+        "detail": 'pwd.min_length {"min_length": 14}',
+    } in listed
+    assert len(listed) == len(changes)
+
+
+def test_report_has_readiness_section_and_annual_view(tmp_path: Path) -> None:
+    report, _, _ = build(tmp_path)
+    from auditor.readiness import readiness
+
+    registry = discover()
+    old = load_policy("nd85-level2", registry)
+    new = load_policy("nd331-level2", registry)
+    later = evaluate(new, [], {}, {}, registry, dt.date(2026, 11, 20))
+    ready = readiness(old, report.evaluation, new, later)
+    assert ready.pack_id == "nd331-level2" and ready.deadline == dt.date(2027, 7, 1)
+    assert "L2-AST-SWREG-01" in ready.new_requirements
+    html = render_annual(report, "vi")
+    assert "BÁO CÁO TÌNH HÌNH BẢO ĐẢM AN NINH MẠNG HỆ THỐNG THÔNG TIN NĂM" in html
+    assert "từ ngày 15/12/2025 đến ngày 14/12/2026" in html
+    rows = {g.group: g for g in group_rows(report)}
+    assert rows["management"].counts["met"] >= 1  # the attested security policy
+    assert rows["management"].evidence >= 1
+    assert reporting_period(dt.date(2026, 12, 20)) == (dt.date(2026, 12, 15), dt.date(2027, 12, 14))
+    assert reporting_period(dt.date(2026, 12, 14)) == (dt.date(2025, 12, 15), dt.date(2026, 12, 14))
