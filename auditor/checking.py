@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 Observed = str | int | float | bool | list[str] | None
-Needs = Literal["host", "scan", "asset"]
+Needs = Literal["host", "scan", "asset", "web"]
 
 
 class Status(StrEnum):

@@ -123,7 +123,9 @@ def combine(statuses: Iterable[ReqStatus]) -> ReqStatus:
 
 
 def _facts_for(needs: str, af: AssetFacts) -> Any:
-    return {"host": af.host, "scan": af.scan, "asset": af if af.host else None}[needs]
+    return {"host": af.host, "scan": af.scan, "asset": af if af.host else None, "web": af.web}[
+        needs
+    ]
 
 
 def run_check(

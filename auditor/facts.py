@@ -193,6 +193,27 @@ class ScanFacts(Fact):
     open_ports: list[OpenPort] = Field(default_factory=list)
 
 
+class TlsCertificate(Fact):
+    subject: str
+    issuer: str
+    not_after: datetime
+    verified: bool  # chains to the trust store and matches the host name
+    error: str | None = None
+
+
+class WebFacts(Fact):
+    """What a website shows to a visitor: TLS versions, certificate, headers, admin pages."""
+
+    url: str
+    collected_at: datetime
+    reachable: bool
+    tls_versions: list[str] = Field(default_factory=list)  # accepted, e.g. ["TLSv1.2"]
+    certificate: TlsCertificate | None = None
+    status: int | None = None
+    headers: dict[str, str] = Field(default_factory=dict)  # lower-case names
+    exposed_admin_paths: list[str] | None = None
+
+
 class Attestation(Fact):
     """A management requirement recorded by the officer, with its evidence file digest."""
 
@@ -227,4 +248,5 @@ class AssetFacts(Fact):
     declared: Declared
     host: HostFacts | None = None
     scan: ScanFacts | None = None
+    web: WebFacts | None = None
     failures: list[CollectionFailure] = Field(default_factory=list)

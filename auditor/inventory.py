@@ -46,6 +46,7 @@ class Connection(StrEnum):
     ssh = "ssh"
     winrm = "winrm"
     import_ = "import"
+    http = "http"  # websites: probed over HTTPS like a visitor
 
 
 class Criticality(StrEnum):
@@ -113,6 +114,14 @@ class WinRMSettings(Model):
     ca_bundle: Path | None = None
 
 
+class WebSettings(Model):
+    """How to reach a website asset; the certificate is judged against `ca_bundle` if given,
+    else the system trust store."""
+
+    url: str = Field(pattern=r"^https?://[^\s]{1,2000}$")
+    ca_bundle: Path | None = None
+
+
 class Asset(Model):
     id: str = Field(pattern=_ASSET_ID)
     name: str = Field(min_length=1, max_length=300)
@@ -127,6 +136,7 @@ class Asset(Model):
     tags: list[str] = Field(default_factory=list, max_length=50)
     backup: BackupSpec | None = None
     winrm: WinRMSettings | None = None
+    web: WebSettings | None = None
     scan: bool = True
     admins: list[str] = Field(default_factory=list, max_length=100)
     users: list[str] | None = Field(default=None, max_length=1000)
@@ -154,6 +164,8 @@ class Asset(Model):
                 raise CodedValueError("inventory.ssh_needs_credential")
         if self.connection is Connection.local and self.kind is not AssetKind.linux:
             raise CodedValueError("inventory.local_linux_only")
+        if self.kind is AssetKind.website and self.web is None and not self.address:
+            raise CodedValueError("inventory.website_needs_url")
         return self
 
     @property

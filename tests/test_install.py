@@ -58,6 +58,25 @@ def test_wheel_install_runs_from_elsewhere(tmp_path: Path) -> None:
     html = (work / "out" / "report.html").read_text(encoding="utf-8")
     assert "Level-2 information system security audit report" in html
     assert "Minimum password length" in html  # check titles come from the catalogue
+    script = subprocess.run(
+        [auditor, "collect", "windows-script"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=env,
+        check=False,
+    )
+    assert script.returncode == 0 and "secedit /export" in script.stdout
+    pack = subprocess.run(
+        [auditor, "policy", "validate", "nd331-level2"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=env,
+        check=False,
+    )
+    assert pack.returncode == 0, pack.stderr
+    assert (tmp_path / "home" / "history.db").exists()  # migrations shipped and applied
     verify = subprocess.run(
         [auditor, "verify", "out"], capture_output=True, text=True, cwd=work, env=env, check=False
     )

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 from importlib.resources import files
 
-from auditor.facts import CollectionFailure, HostFacts
+from auditor.facts import CollectionFailure, HostFacts, WebFacts
 from auditor.inventory import Asset
 
 MAX_OUTPUT = 8 * 1024 * 1024
@@ -18,6 +18,7 @@ class HostResult:
 
     host: HostFacts | None = None
     failures: list[CollectionFailure] = field(default_factory=list)
+    web: WebFacts | None = None
     evidence: dict[str, bytes] = field(default_factory=dict)
 
 

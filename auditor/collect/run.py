@@ -15,6 +15,7 @@ from auditor.collect import nmap_scan
 from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
 from auditor.collect.ssh import collect_ssh
+from auditor.collect.web import probe
 from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
 from auditor.collect.winrm import collect_winrm
 from auditor.facts import AssetFacts, CollectionFailure, Declared
@@ -43,6 +44,13 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
     """Pick the collector for the asset's kind and connection; unsupported ones fail clearly."""
     timeout = inventory.settings.ssh_timeout_s
     kind, connection = asset.kind, asset.connection
+    if kind is AssetKind.website:
+        settings = asset.web
+        url = settings.url if settings else f"https://{asset.address}/"
+        web, failures = probe(
+            url, timeout=min(timeout, 20), ca_bundle=settings.ca_bundle if settings else None
+        )
+        return HostResult(web=web, failures=failures)
     if connection is Connection.local:
         return collect_local(asset, timeout)
     if connection is Connection.ssh and kind is AssetKind.linux:
@@ -91,7 +99,8 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                     ]
                 )
             if progress:
-                progress(asset.id, "failed" if hosts[asset.id].host is None else "done")
+                failed = hosts[asset.id].host is None and hosts[asset.id].web is None
+                progress(asset.id, "failed" if failed else "done")
     targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
     scan = nmap_scan.ScanResult()
     if targets:
@@ -113,6 +122,7 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                 backup_configured=asset.backup is not None,
             ),
             host=result.host,
+            web=result.web,
             scan=scan.by_address.get(address) if address else None,
             failures=failures,
         )
