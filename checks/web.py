@@ -29,6 +29,8 @@ class HeaderParams(Params):
 @check("web.tls_versions", needs="web", params=TlsParams)
 def tls_versions(facts: WebFacts, p: TlsParams) -> Outcome:
     """The site is served over HTTPS and refuses the outdated TLS versions."""
+    if not facts.reachable:
+        return Outcome.unknown("outcome.not_collected", what="TLS")
     if not facts.tls_versions:
         return Outcome.fail(observed="no TLS", expected="HTTPS, TLS ≥ 1.2")
     old = sorted(v for v in facts.tls_versions if v in p.refused)

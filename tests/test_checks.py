@@ -29,6 +29,8 @@ from auditor.facts import (
     Privileges,
     ScreenLock,
     TimeSync,
+    TlsCertificate,
+    WebFacts,
 )
 from tests.helpers import NOW, asset_facts, host, scan
 
@@ -42,6 +44,27 @@ WIN_EOL = {
 }
 AUDIT = {"subcategories": {"0CCE9215-69AE-11D9-BED3-505054503030": {"name": "Logon", "setting": 3}}}
 LOGON = "0CCE9215-69AE-11D9-BED3-505054503030"
+
+
+def web(**kw: Any) -> WebFacts:
+    base: dict[str, Any] = {
+        "url": "https://xa.example/",
+        "collected_at": NOW,
+        "reachable": True,
+        "tls_versions": ["TLSv1.2", "TLSv1.3"],
+        "status": 200,
+    }
+    return WebFacts(**(base | kw))
+
+
+def cert(days: int, verified: bool = True) -> TlsCertificate:
+    return TlsCertificate(
+        subject="CN=xa", issuer="CN=ca", not_after=NOW + days * DAY, verified=verified
+    )
+
+
+TLS = {"refused": ["TLSv1", "TLSv1.1"]}
+HEADERS = {"required": [["x-content-type-options"], ["x-frame-options", "content-security-policy"]]}
 
 
 def win(build: int | None = 26200, edition: str | None = "Professional", **kw: Any) -> Any:
@@ -528,6 +551,38 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
         Status.failed,
     ),
     ("browser.supported", {"min_major": {"Google Chrome": 140}}, win(), Status.error),
+    ("web.tls_versions", TLS, web(), Status.passed),
+    ("web.tls_versions", TLS, web(tls_versions=["TLSv1", "TLSv1.2"]), Status.failed),
+    ("web.tls_versions", TLS, web(tls_versions=[]), Status.failed),
+    ("web.tls_versions", TLS, web(reachable=False), Status.error),
+    ("web.certificate", {"min_days_left": 14}, web(certificate=cert(60)), Status.passed),
+    ("web.certificate", {"min_days_left": 14}, web(certificate=cert(5)), Status.failed),
+    ("web.certificate", {"min_days_left": 14}, web(certificate=cert(60, False)), Status.failed),
+    ("web.certificate", {"min_days_left": 14}, web(), Status.error),
+    (
+        "web.hsts",
+        {"min_max_age": 15552000},
+        web(headers={"strict-transport-security": "max-age=31536000"}),
+        Status.passed,
+    ),
+    ("web.hsts", {"min_max_age": 15552000}, web(headers={}), Status.failed),
+    ("web.hsts", {"min_max_age": 15552000}, web(status=None), Status.error),
+    (
+        "web.security_headers",
+        HEADERS,
+        web(headers={"x-content-type-options": "nosniff", "content-security-policy": "x"}),
+        Status.passed,
+    ),
+    (
+        "web.security_headers",
+        HEADERS,
+        web(headers={"x-content-type-options": "nosniff"}),
+        Status.failed,
+    ),
+    ("web.security_headers", HEADERS, web(status=None), Status.error),
+    ("web.admin_exposed", {}, web(exposed_admin_paths=[]), Status.passed),
+    ("web.admin_exposed", {}, web(exposed_admin_paths=["/wp-admin/"]), Status.failed),
+    ("web.admin_exposed", {}, web(), Status.error),
 ]
 
 
