@@ -323,6 +323,19 @@ def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
 
 
 # ------------------------------------------------------------------ verify
+def _verified_report(directory: Path) -> Report:
+    """The report of a directory whose signature and evidence verify; else exit 1 saying why.
+    Nothing (PDF, annual view) is ever made from a changed report."""
+    t = _t()
+    verdict = verify_dir(directory, _anchors(()))
+    if not verdict.ok or verdict.report is None:
+        err.print(t("verify.failed"), markup=False)
+        for code, params in verdict.problems:
+            err.print("  - " + t(code, **params), markup=False)
+        sys.exit(1)
+    return verdict.report
+
+
 def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     """Trusted certificates: those given, else this machine's own signing certificate."""
     chosen = list(paths) or [p for p in [default_key_dir() / CERT_FILE] if p.exists()]
@@ -798,13 +811,7 @@ def pdf_command(
     """
     t = _t()
     lang = report_lang or _lang()
-    anchors = _anchors(())
-    verdict = verify_dir(directory, anchors)
-    if not verdict.ok or verdict.report is None:
-        err.print(t("verify.failed"), markup=False)
-        for code, params in verdict.problems:
-            err.print("  - " + t(code, **params), markup=False)
-        sys.exit(1)
+    report = _verified_report(directory)
     with _input_errors():
         spec = _signer_spec(
             key_dir,
@@ -818,7 +825,7 @@ def pdf_command(
             cert_file,
             pin_file,
         )
-        path = _write_pdf(directory, verdict.report, lang, spec, number, tsa)
+        path = _write_pdf(directory, report, lang, spec, number, tsa)
     click.echo(t("pdf.written", path=path))
 
 
@@ -837,15 +844,10 @@ def annual_command(directory: Path, out_file: Path | None, report_lang: str | No
     """Render the annual self-assessment report (period 15/12–14/12, per criteria group)
     from a signed report.json; the JSON is verified first."""
     t = _t()
-    verdict = verify_dir(directory, _anchors(()))
-    if not verdict.ok or verdict.report is None:
-        err.print(t("verify.failed"), markup=False)
-        for code, params in verdict.problems:
-            err.print("  - " + t(code, **params), markup=False)
-        sys.exit(1)
+    report = _verified_report(directory)
     target = out_file or directory / "annual-report.html"
     with _input_errors():
-        atomic_write(target, render_annual(verdict.report, report_lang or _lang()).encode())
+        atomic_write(target, render_annual(report, report_lang or _lang()).encode())
     click.echo(t("annual.written", path=target))
 
 

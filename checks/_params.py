@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict
+
+from auditor.checking import Outcome
 
 
 class Params(BaseModel):
@@ -25,3 +29,12 @@ def days_between(earlier: object, later: object) -> float:
 
     assert isinstance(earlier, datetime) and isinstance(later, datetime)
     return (later - earlier).total_seconds() / 86400
+
+
+def support_ends(observed: str, end: date | None, today: date) -> Outcome:
+    """Verdict for a release whose vendor support ends on `end` (unknown when not in the table)."""
+    if end is None:
+        return Outcome.unknown("outcome.eol_unknown", os=observed)
+    note = "outcome.eol_passed" if today > end else "outcome.eol_until"
+    make = Outcome.fail if today > end else Outcome.ok
+    return make(observed=observed, expected=f"≥ {end.isoformat()}", note=note, end=end.isoformat())

@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from auditor.checking import NoParams, Outcome, check
 from auditor.facts import HostFacts
 
-from ._params import Params
+from ._params import Params, support_ends
 
 
 class EolTable(Params):
@@ -31,21 +31,7 @@ def os_supported(facts: HostFacts, p: EolTable) -> Outcome:
     table = p.eol.get(distro, {})
     end = table.get(version) or table.get(version.split(".")[0])
     observed = f"{facts.os.name or distro} {version}"
-    if end is None:
-        return Outcome.unknown("outcome.eol_unknown", os=observed)
-    if facts.collected_at.date() > end:
-        return Outcome.fail(
-            observed=observed,
-            expected=f"≥ {end.isoformat()}",
-            note="outcome.eol_passed",
-            end=end.isoformat(),
-        )
-    return Outcome.ok(
-        observed=observed,
-        expected=f"≥ {end.isoformat()}",
-        note="outcome.eol_until",
-        end=end.isoformat(),
-    )
+    return support_ends(observed, end, facts.collected_at.date())
 
 
 @check("sw.unapproved", needs="host", params=SoftwareRules)

@@ -8,7 +8,7 @@ from datetime import date
 from auditor.checking import NoParams, Outcome, check
 from auditor.facts import HostFacts
 
-from ._params import Params
+from ._params import Params, support_ends
 from .antivirus import ProductNames
 
 
@@ -183,21 +183,7 @@ def windows_supported(facts: HostFacts, p: WindowsEol) -> Outcome:
     )
     observed = f"{facts.os.name or 'Windows'} {facts.os.display_version or ''} ({build}, {edition})"
     end = p.eol.get(build, {}).get(support or "")
-    if end is None:
-        return Outcome.unknown("outcome.eol_unknown", os=observed)
-    if facts.collected_at.date() > end:
-        return Outcome.fail(
-            observed=observed,
-            expected=f"≥ {end.isoformat()}",
-            note="outcome.eol_passed",
-            end=end.isoformat(),
-        )
-    return Outcome.ok(
-        observed=observed,
-        expected=f"≥ {end.isoformat()}",
-        note="outcome.eol_until",
-        end=end.isoformat(),
-    )
+    return support_ends(observed, end, facts.collected_at.date())
 
 
 @check("browser.supported", needs="host", params=BrowserMinimum)

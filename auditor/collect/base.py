@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
+from typing import TypeVar
 
 from auditor.facts import CollectionFailure, HostFacts, WebFacts
 from auditor.inventory import Asset
 
 MAX_OUTPUT = 8 * 1024 * 1024
+T = TypeVar("T")
+
+
+def safe(build: Callable[[], T | None]) -> T | None:
+    """A parser that trips over garbage from a host yields unknown, not a crash or a pass."""
+    try:
+        return build()
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
 
 
 @dataclass

@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any
 
+from auditor.collect.base import safe
 from auditor.facts import (
     Account,
     AntiMalware,
@@ -35,7 +35,6 @@ from auditor.facts import (
 SECTION = re.compile(r"^@@AUDITOR-SECTION ([a-z_]+)@@$", re.MULTILINE)
 NOLOGIN_SHELLS = ("nologin", "/bin/false", "/usr/bin/false", "/bin/sync")
 TIME_SERVICES = ("chronyd", "ntpd", "systemd-timesyn", "openntpd", "ntpsec")
-T = TypeVar("T")
 PERIOD_DAYS = {"daily": 1, "weekly": 7, "monthly": 30, "yearly": 365}
 
 
@@ -69,45 +68,37 @@ def parse_host(
     return HostFacts(
         collected_at=now,
         os=_os(sections),
-        antimalware=_safe(lambda: _clamav(sections.get("clamav"), procs)),
-        patching=_safe(
+        antimalware=safe(lambda: _clamav(sections.get("clamav"), procs)),
+        patching=safe(
             lambda: _patching(
                 sections.get("pkg_last_change"), sections.get("pending"), sections.get("clock")
             )
         ),
-        password_policy=_safe(
+        password_policy=safe(
             lambda: _password_policy(sections.get("login_defs"), sections.get("pwquality"), pam)
         ),
-        lockout=_safe(lambda: _lockout(pam, sections.get("faillock"))),
-        firewall=_safe(lambda: _firewall(sections.get("firewall"))),
+        lockout=safe(lambda: _lockout(pam, sections.get("faillock"))),
+        firewall=safe(lambda: _firewall(sections.get("firewall"))),
         listeners=listeners
         if listeners is not None
-        else _safe(lambda: _listeners(sections.get("listeners"))),
+        else safe(lambda: _listeners(sections.get("listeners"))),
         processes=procs,
-        accounts=_safe(
+        accounts=safe(
             lambda: _accounts(
                 sections.get("passwd"), sections.get("shadow"), sections.get("lastlog")
             )
         ),
-        privileges=_safe(
+        privileges=safe(
             lambda: _privileges(
                 sections.get("passwd"), sections.get("group"), sections.get("sudoers")
             )
         ),
-        logging=_safe(lambda: _logging(procs, sections.get("journald"), sections.get("logrotate"))),
-        time=_safe(lambda: _time(sections.get("timesync"), procs)),
-        backup=_safe(lambda: _backup(backup_path, sections.get("backup"))),
-        encryption=_safe(lambda: _encryption(sections.get("lsblk"))),
-        packages=_safe(lambda: _packages(sections.get("packages"))),
+        logging=safe(lambda: _logging(procs, sections.get("journald"), sections.get("logrotate"))),
+        time=safe(lambda: _time(sections.get("timesync"), procs)),
+        backup=safe(lambda: _backup(backup_path, sections.get("backup"))),
+        encryption=safe(lambda: _encryption(sections.get("lsblk"))),
+        packages=safe(lambda: _packages(sections.get("packages"))),
     )
-
-
-def _safe(build: Callable[[], T | None]) -> T | None:
-    """A parser that trips over garbage yields unknown, not a crash or a pass."""
-    try:
-        return build()
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
 
 
 def _lines_or_none(body: str | None) -> list[str] | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from auditor.collect.base import safe
 from auditor.errors import CollectionError
 from auditor.facts import (
     Account,
@@ -39,7 +39,6 @@ from auditor.facts import (
 
 SCHEMA = "commune-auditor/windows-facts/1"
 MAX_BYTES = 16 * 1024 * 1024
-T = TypeVar("T")
 _MS_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
 INSECURE_FEATURES = ("TelnetServer", "TelnetClient", "TFTP", "IIS-FTPServer", "IIS-FTPSvc")
 
@@ -96,13 +95,6 @@ def when(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _safe(build: Callable[[], T | None]) -> T | None:
-    try:
-        return build()
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return None
-
-
 def _list(doc: dict[str, Any], key: str) -> list[dict[str, Any]] | None:
     """A list section; PowerShell 5.1 emits a single object instead of a one-item list."""
     value = doc.get(key)
@@ -134,28 +126,28 @@ def parse_windows(doc: dict[str, Any]) -> HostFacts:
     collected = when(doc.get("collected_at")) or datetime.now(UTC)
     os_info = _os(doc.get("os") or {})
     registry = doc.get("registry") if isinstance(doc.get("registry"), dict) else None
-    processes = _safe(lambda: _processes(doc))
+    processes = safe(lambda: _processes(doc))
     return HostFacts(
         collected_at=collected,
         os=os_info,
-        antimalware=_safe(lambda: _antimalware(doc)),
-        patching=_safe(lambda: _patching(doc)),
-        password_policy=_safe(lambda: _password_policy(doc.get("security_policy"))),
-        lockout=_safe(lambda: _lockout(doc.get("security_policy"))),
-        firewall=_safe(lambda: _firewall(_list(doc, "firewall"))),
-        listeners=_safe(lambda: _listeners(_list(doc, "listeners"))),
+        antimalware=safe(lambda: _antimalware(doc)),
+        patching=safe(lambda: _patching(doc)),
+        password_policy=safe(lambda: _password_policy(doc.get("security_policy"))),
+        lockout=safe(lambda: _lockout(doc.get("security_policy"))),
+        firewall=safe(lambda: _firewall(_list(doc, "firewall"))),
+        listeners=safe(lambda: _listeners(_list(doc, "listeners"))),
         processes=processes,
-        accounts=_safe(lambda: _accounts(_list(doc, "local_users"))),
-        privileges=_safe(lambda: _privileges(_list(doc, "administrators"), os_info.hostname)),
-        logging=_safe(lambda: _logging(doc.get("security_log"), collected)),
-        time=_safe(lambda: _time(doc.get("time_service"), registry)),
-        backup=_safe(lambda: _backup(doc.get("backup"), os_info)),
-        encryption=_safe(lambda: _bitlocker(_list(doc, "bitlocker"), doc.get("os") or {})),
-        packages=_safe(lambda: _software(_list(doc, "software"))),
-        screen_lock=_safe(lambda: _screen_lock(registry)),
-        hardening=_safe(lambda: _hardening(registry, doc)),
-        audit_policy=_safe(lambda: _audit_policy(_list(doc, "audit_policy"))),
-        browsers=_safe(lambda: _browsers(_list(doc, "browsers"))),
+        accounts=safe(lambda: _accounts(_list(doc, "local_users"))),
+        privileges=safe(lambda: _privileges(_list(doc, "administrators"), os_info.hostname)),
+        logging=safe(lambda: _logging(doc.get("security_log"), collected)),
+        time=safe(lambda: _time(doc.get("time_service"), registry)),
+        backup=safe(lambda: _backup(doc.get("backup"), os_info)),
+        encryption=safe(lambda: _bitlocker(_list(doc, "bitlocker"), doc.get("os") or {})),
+        packages=safe(lambda: _software(_list(doc, "software"))),
+        screen_lock=safe(lambda: _screen_lock(registry)),
+        hardening=safe(lambda: _hardening(registry, doc)),
+        audit_policy=safe(lambda: _audit_policy(_list(doc, "audit_policy"))),
+        browsers=safe(lambda: _browsers(_list(doc, "browsers"))),
     )
 
 
