@@ -15,13 +15,14 @@ from auditor.collect.run import Context, Progress, collect_all
 from auditor.engine import ReqStatus, evaluate
 from auditor.importing import check_import
 from auditor.inventory import load_inventory
-from auditor.paths import default_imports_dir
+from auditor.paths import default_imports_dir, default_outbox
 from auditor.policy import load_policy
 from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
 from auditor.report.writer import AuditInput, write_audit
 from auditor.store.history import AuditMeta, Store, history_for
+from auditor.upload.outbox import Outbox
 
 EXIT_MET, EXIT_FINDINGS, EXIT_INPUT, EXIT_COLLECTION = 0, 1, 2, 3
 
@@ -150,4 +151,5 @@ def run_audit(
             )
             digest = hashlib.sha256((out_dir / "report.json").read_bytes()).hexdigest()
             store.set_report_digest(session, report_id, digest)
+    Outbox(default_outbox()).enqueue(out_dir, report.report_id)  # queued for the province
     return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

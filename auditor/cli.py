@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,12 @@ from auditor.fileio import atomic_write
 from auditor.importing import import_facts
 from auditor.inventory import Connection, load_inventory
 from auditor.messages.catalogue import LANGS, Messages
-from auditor.paths import default_imports_dir, default_key_dir, default_known_hosts
+from auditor.paths import (
+    default_imports_dir,
+    default_key_dir,
+    default_known_hosts,
+    default_outbox,
+)
 from auditor.policy import builtin_packs, diff_packs, load_policy
 from auditor.report.annual import render_annual
 from auditor.report.model import Report
@@ -50,6 +56,9 @@ from auditor.report.verify import verify_dir
 from auditor.store.export import findings_table, requirements_table, write_table
 from auditor.store.history import Store, StoreError, compare
 from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
+from auditor.upload.outbox import Outbox
+from auditor.upload.sender import upload_pending
+from auditor.upload.transport import HttpsTransport, SftpTransport, Transport
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -678,6 +687,161 @@ def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str 
     with _input_errors():
         write_table(rows, out_file, t(f"export.{what}_sheet"))
     click.echo(t("store.exported", count=len(rows) - 1, path=out_file))
+
+
+# ------------------------------------------------------------------ delivery
+def _secret_file(path: Path | None) -> str | None:
+    """A token or password from a file nobody else can read; never from the command line."""
+    if path is None:
+        return None
+    if path.stat().st_mode & 0o077:
+        _fail(_t()("keys.too_open", detail=str(path)))
+    return path.read_text(encoding="utf-8").strip()
+
+
+@main.command("upload")
+@click.option("--to", "url", default=None, help="Receiver base URL, e.g. https://soc.tinh.gov.vn")
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The province's CA certificate(s) to verify the receiver.",
+)
+@click.option(
+    "--client-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Commune certificate for mutual TLS (PEM).",
+)
+@click.option(
+    "--client-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Its private key (PEM, mode 0600).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File (mode 0600) holding a bearer token, if the SOC uses one.",
+)
+@click.option("--sftp", default=None, help="SFTP drop instead: user@host:port:/remote/dir")
+@click.option(
+    "--sftp-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="SSH key for the SFTP drop.",
+)
+@click.option("--attempts", default=5, show_default=True, help="Tries per report this run.")
+@click.option("--json", "as_json", is_flag=True)
+def upload_command(
+    url: str | None,
+    ca_bundle: Path | None,
+    client_cert: Path | None,
+    client_key: Path | None,
+    token_file: Path | None,
+    sftp: str | None,
+    sftp_key: Path | None,
+    attempts: int,
+    as_json: bool,
+) -> None:
+    """Send every queued report, retrying with backoff; a report is never sent twice.
+
+    Exit 0 when the outbox is empty afterwards, 1 when some reports still wait or were refused.
+    """
+    t = _t()
+    transport: Transport
+    if sftp:
+        match = re.fullmatch(r"([^@]+)@([^:]+):(\d+):(/.*)", sftp)
+        if match is None or sftp_key is None:
+            raise click.UsageError("--sftp user@host:port:/dir needs --sftp-key")
+        transport = SftpTransport(
+            host=match.group(2),
+            port=int(match.group(3)),
+            user=match.group(1),
+            key_file=sftp_key,
+            known_hosts=default_known_hosts(),
+            remote_dir=match.group(4),
+        )
+    elif url:
+        transport = HttpsTransport(
+            url=url,
+            ca_bundle=ca_bundle,
+            client_cert=client_cert,
+            client_key=client_key,
+            token=_secret_file(token_file),
+        )
+    else:
+        raise click.UsageError("give --to URL or --sftp user@host:port:/dir")
+    outbox = Outbox(default_outbox())
+    result = upload_pending(outbox, transport, _anchors(()), attempts=attempts)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"sent": result.sent, "rejected": result.rejected, "waiting": result.waiting},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for report_id in result.sent:
+            click.echo(t("upload.sent", id=report_id))
+        for report_id, reason in result.rejected.items():
+            err.print(t("upload.rejected", id=report_id, reason=reason), markup=False)
+        for report_id, reason in result.waiting.items():
+            err.print(t("upload.waiting", id=report_id, reason=reason), markup=False)
+    sys.exit(0 if not result.rejected and not result.waiting else 1)
+
+
+@main.group()
+def receiver() -> None:
+    """The province side: collect and verify reports from communes."""
+
+
+@receiver.command("serve")
+@click.option("--db", "db_url", default="sqlite:///received.db", show_default=True)
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Trusted commune certificates or CAs (PEM files or folders); repeatable.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8443, show_default=True)
+@click.option(
+    "--cert",
+    "tls_cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Server certificate (PEM).",
+)
+@click.option(
+    "--key",
+    "tls_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Server private key (PEM).",
+)
+def receiver_serve(
+    db_url: str, trust: tuple[Path, ...], host: str, port: int, tls_cert: Path, tls_key: Path
+) -> None:
+    """Serve the receiver over HTTPS (uvicorn)."""
+    try:
+        import uvicorn
+
+        from auditor.receiver.app import create_app, load_trust
+    except ImportError:
+        _fail("pip install 'commune-auditor[receiver]'")
+    app = create_app(db_url, load_trust(list(trust)))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=str(tls_cert),
+        ssl_keyfile=str(tls_key),
+        log_level="warning",
+    )
 
 
 # ------------------------------------------------------------------ pdf

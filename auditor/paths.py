@@ -22,5 +22,9 @@ def default_imports_dir() -> Path:
     return auditor_home() / "imports"
 
 
+def default_outbox() -> Path:
+    return auditor_home() / "outbox"
+
+
 def default_key_dir() -> Path:
     return auditor_home() / "keys"

@@ -1,0 +1,1 @@
+"""The reference receiver a province runs to collect signed reports from its communes."""

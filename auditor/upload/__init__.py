@@ -1,0 +1,1 @@
+"""Deliver signed reports to the provincial SOC: a durable outbox, transports, a receiver."""

@@ -1,0 +1,85 @@
+"""A spool directory of signed reports waiting to be sent; every step is an atomic rename,
+so a crash or a full disk never loses a queued report and never half-queues one.
+
+    outbox/pending/<report id>/   report.json, report.json.p7s, attempts.json
+    outbox/sent/<report id>/      … plus receipt.json
+    outbox/rejected/<report id>/  … plus reason.json (the receiver refused it for good)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.fileio import atomic_write
+
+FILES = ("report.json", "report.json.p7s")
+
+
+@dataclass(frozen=True)
+class Item:
+    report_id: str
+    path: Path
+
+    @property
+    def content(self) -> bytes:
+        return (self.path / "report.json").read_bytes()
+
+    @property
+    def signature(self) -> bytes:
+        return (self.path / "report.json.p7s").read_bytes()
+
+    def attempts(self) -> int:
+        state = self.path / "attempts.json"
+        return int(json.loads(state.read_text()).get("attempts", 0)) if state.exists() else 0
+
+
+class Outbox:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for name in ("pending", "sent", "rejected"):
+            (root / name).mkdir(parents=True, exist_ok=True)
+
+    def enqueue(self, report_dir: Path, report_id: str) -> Item:
+        """Copy the signed report in; visible to the sender only once complete."""
+        final = self.root / "pending" / report_id
+        if final.exists() or (self.root / "sent" / report_id).exists():
+            return Item(report_id, final)
+        staging = self.root / "pending" / f".{report_id}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        for name in FILES:
+            atomic_write(staging / name, (report_dir / name).read_bytes())
+        os.replace(staging, final)
+        return Item(report_id, final)
+
+    def pending(self) -> list[Item]:
+        return [
+            Item(p.name, p)
+            for p in sorted((self.root / "pending").iterdir())
+            if p.is_dir() and not p.name.startswith(".")
+        ]
+
+    def sent(self) -> list[Item]:
+        return [Item(p.name, p) for p in sorted((self.root / "sent").iterdir()) if p.is_dir()]
+
+    def record_attempt(self, item: Item, error: str) -> None:
+        atomic_write(
+            item.path / "attempts.json",
+            json.dumps({"attempts": item.attempts() + 1, "last_error": error}).encode(),
+        )
+
+    def mark_sent(self, item: Item, receipt: dict[str, Any]) -> None:
+        atomic_write(
+            item.path / "receipt.json",
+            json.dumps(receipt, ensure_ascii=False, sort_keys=True).encode(),
+        )
+        os.replace(item.path, self.root / "sent" / item.report_id)
+
+    def mark_rejected(self, item: Item, reason: str) -> None:
+        atomic_write(item.path / "reason.json", json.dumps({"reason": reason}).encode())
+        os.replace(item.path, self.root / "rejected" / item.report_id)

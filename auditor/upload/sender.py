@@ -1,0 +1,70 @@
+"""Send everything pending in the outbox, with exponential backoff and jitter.
+
+A report whose own signature no longer verifies is never sent: it goes to rejected/.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from auditor.report.signing import verify_detached
+from auditor.upload.outbox import Outbox
+from auditor.upload.transport import Refused, Retry, Transport
+
+
+@dataclass
+class UploadResult:
+    sent: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    waiting: dict[str, str] = field(default_factory=dict)
+
+
+def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Full jitter: a random wait up to base·2^attempt, never more than `cap` seconds."""
+    return rng.uniform(0, min(cap, base * 2**attempt))
+
+
+def upload_pending(
+    outbox: Outbox,
+    transport: Transport,
+    anchors: list[x509.Certificate],
+    *,
+    attempts: int = 5,
+    base_delay: float = 1.0,
+    max_delay: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> UploadResult:
+    rng = rng or random.Random()
+    result = UploadResult()
+    for item in outbox.pending():
+        check = verify_detached(item.content, item.signature, anchors)
+        if not check.intact or not check.trusted:
+            reason = ",".join(check.problems) or "verify.failed"
+            outbox.mark_rejected(item, reason)
+            result.rejected[item.report_id] = reason
+            continue
+        for attempt in range(attempts):
+            try:
+                receipt = transport.send(item)
+            except Retry as exc:
+                outbox.record_attempt(item, str(exc))
+                result.waiting[item.report_id] = str(exc)
+                if attempt + 1 < attempts:
+                    sleep(backoff(attempt, base_delay, max_delay, rng))
+                continue
+            except Refused as exc:
+                outbox.mark_rejected(item, str(exc))
+                result.rejected[item.report_id] = str(exc)
+                result.waiting.pop(item.report_id, None)
+                break
+            outbox.mark_sent(item, receipt)
+            result.sent.append(item.report_id)
+            result.waiting.pop(item.report_id, None)
+            break
+    return result

@@ -1,0 +1,114 @@
+"""How a report travels: HTTPS POST (httpx; TLS verified, province CA, optional client
+certificate) or an SFTP drop (paramiko; host key pinned; temp name then rename)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import paramiko
+
+from auditor.upload.outbox import Item
+
+
+class Retry(Exception):
+    """A temporary failure (network, timeout, 5xx): try again later."""
+
+
+class Refused(Exception):
+    """The receiver refused the report for good (bad signature, replayed id …)."""
+
+
+class Transport(Protocol):
+    def send(self, item: Item) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class HttpsTransport:
+    url: str
+    ca_bundle: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    token: str | None = None
+    timeout_s: float = 30.0
+
+    def send(self, item: Item) -> dict[str, Any]:
+        body = {
+            "report_id": item.report_id,
+            "report": base64.b64encode(item.content).decode(),
+            "signature": base64.b64encode(item.signature).decode(),
+        }
+        headers = {"Idempotency-Key": item.report_id}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        context = ssl.create_default_context(cafile=str(self.ca_bundle) if self.ca_bundle else None)
+        if self.client_cert and self.client_key:  # mutual TLS with the commune certificate
+            context.load_cert_chain(str(self.client_cert), str(self.client_key))
+        try:
+            with httpx.Client(verify=context, timeout=self.timeout_s) as client:
+                response = client.post(
+                    self.url.rstrip("/") + "/api/reports", json=body, headers=headers
+                )
+        except httpx.HTTPError as exc:  # connection refused, reset, timeout, TLS failure
+            raise Retry(type(exc).__name__) from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise Retry(f"HTTP {response.status_code}")
+        try:
+            payload: dict[str, Any] = response.json()
+        except ValueError:
+            raise Retry(f"HTTP {response.status_code} (no JSON)") from None
+        if response.status_code in (200, 201):
+            return payload
+        raise Refused(str(payload.get("error") or f"HTTP {response.status_code}"))
+
+
+@dataclass(frozen=True)
+class SftpTransport:
+    host: str
+    port: int
+    user: str
+    key_file: Path
+    known_hosts: Path
+    remote_dir: str
+    timeout_s: float = 30.0
+
+    def send(self, item: Item) -> dict[str, Any]:
+        client = paramiko.SSHClient()
+        if self.known_hosts.exists():
+            client.load_host_keys(str(self.known_hosts))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        try:
+            client.connect(
+                self.host,
+                port=self.port,
+                username=self.user,
+                key_filename=str(self.key_file),
+                allow_agent=False,
+                look_for_keys=False,
+                timeout=self.timeout_s,
+            )
+            sftp = client.open_sftp()
+            for name, data in (("report.json.p7s", item.signature), ("report.json", item.content)):
+                final = posixpath.join(self.remote_dir, f"{item.report_id}.{name}")
+                temp = posixpath.join(self.remote_dir, f".{item.report_id}.{name}.part")
+                with sftp.open(temp, "wb") as handle:
+                    handle.write(data)
+                sftp.posix_rename(temp, final)  # replaces an earlier partial copy atomically
+            sftp.close()
+        except paramiko.BadHostKeyException:
+            raise Refused("ssh.host_key_changed") from None
+        except (paramiko.SSHException, OSError) as exc:
+            raise Retry(type(exc).__name__) from None
+        finally:
+            client.close()
+        return {
+            "report_id": item.report_id,
+            "sha256": hashlib.sha256(item.content).hexdigest(),
+            "remote": f"sftp://{self.host}:{self.port}{self.remote_dir}",
+        }

@@ -1,0 +1,272 @@
+"""Delivery to the provincial SOC: outbox → HTTPS receiver (test CA) or SFTP drop, exactly
+once, through outages, 500s, a killed sender; tampered, foreign and replayed reports refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography import x509
+
+from auditor.report.model import canonical_bytes, parse_report
+from auditor.report.signing import init_keys, sign_detached
+from auditor.upload.outbox import Outbox
+from auditor.upload.sender import upload_pending
+from auditor.upload.transport import HttpsTransport, SftpTransport
+from tests.receiver_server import Receiver
+from tests.reportkit import build
+
+pytest.importorskip("uvicorn", reason="receiver extra not installed: pip install '.[receiver]'")
+
+
+def stored(receiver: Receiver) -> list[tuple[str, str]]:
+    path = receiver.db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT report_id, sha256 FROM received_reports").fetchall()
+
+
+def queued(tmp_path: Path) -> tuple[Outbox, str, x509.Certificate, Path]:
+    report, signer, out = build(tmp_path)
+    outbox = Outbox(tmp_path / "outbox")
+    outbox.enqueue(out, report.report_id)
+    return outbox, report.report_id, signer.cert, out
+
+
+def no_sleep(_: float) -> None:
+    pass
+
+
+def test_delivered_verified_stored_once_with_receipt(tmp_path: Path) -> None:
+    outbox, report_id, cert, out = queued(tmp_path)
+    with Receiver(tmp_path / "rx", [cert]) as rx:
+        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca)
+        result = upload_pending(outbox, transport, [cert], sleep=no_sleep)
+        assert result.sent == [report_id] and outbox.pending() == []
+        receipt = json.loads(
+            (tmp_path / "outbox" / "sent" / report_id / "receipt.json").read_text()
+        )
+        assert receipt["report_id"] == report_id and len(receipt["receipt_sha256"]) == 64
+        outbox.enqueue(out, report_id)  # already sent: not queued again
+        assert outbox.pending() == []
+        again = httpx.post(
+            f"{rx.url}/api/reports",
+            verify=ssl.create_default_context(cafile=str(rx.ca)),
+            json={
+                "report_id": report_id,
+                "report": base64.b64encode((out / "report.json").read_bytes()).decode(),
+                "signature": base64.b64encode((out / "report.json.p7s").read_bytes()).decode(),
+            },
+        )
+        assert again.status_code == 200 and again.json() == receipt  # idempotent
+        communes = httpx.get(
+            f"{rx.url}/api/communes", verify=ssl.create_default_context(cafile=str(rx.ca))
+        ).json()
+        assert communes == [
+            {
+                "organisation": "UBND xã Thử",
+                "report_id": report_id,
+                "generated_at": communes[0]["generated_at"],
+                "overdue": False,
+            }
+        ]
+        assert len(stored(rx)) == 1
+
+
+def test_receiver_down_then_up_delivers_exactly_once(tmp_path: Path) -> None:
+    outbox, report_id, cert, _ = queued(tmp_path)
+    from tests.sshd import free_port
+
+    port = free_port()
+    down = HttpsTransport(url=f"https://localhost:{port}", timeout_s=3)
+    waits: list[float] = []
+    result = upload_pending(outbox, down, [cert], attempts=3, sleep=waits.append)
+    assert result.sent == [] and report_id in result.waiting
+    assert len(waits) == 2 and all(w >= 0 for w in waits)
+    assert outbox.pending()[0].attempts() == 3
+    with Receiver(tmp_path / "rx", [cert], port=port) as rx:
+        up = HttpsTransport(url=rx.url, ca_bundle=rx.ca)
+        assert upload_pending(outbox, up, [cert], sleep=no_sleep).sent == [report_id]
+        assert len(stored(rx)) == 1
+
+
+def test_server_errors_are_retried(tmp_path: Path) -> None:
+    outbox, report_id, cert, _ = queued(tmp_path)
+    calls = {"n": 0}
+
+    def flaky(app: Any) -> Any:
+        async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                calls["n"] += 1
+                if calls["n"] <= 2:
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 500,
+                            "headers": [(b"content-type", b"text/plain")],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": b"oops"})
+                    return
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with Receiver(tmp_path / "rx", [cert], wrap=flaky) as rx:
+        result = upload_pending(
+            outbox, HttpsTransport(url=rx.url, ca_bundle=rx.ca), [cert], attempts=5, sleep=no_sleep
+        )
+        assert result.sent == [report_id] and calls["n"] == 3
+        assert len(stored(rx)) == 1
+
+
+def test_tampered_foreign_and_replayed_reports_are_refused(tmp_path: Path) -> None:
+    outbox, report_id, cert, out = queued(tmp_path)
+    content = (out / "report.json").read_bytes()
+    signature = (out / "report.json.p7s").read_bytes()
+    with Receiver(tmp_path / "rx", [cert]) as rx:
+
+        def post(body: bytes, sig: bytes, rid: str = report_id) -> httpx.Response:
+            return httpx.post(
+                f"{rx.url}/api/reports",
+                verify=ssl.create_default_context(cafile=str(rx.ca)),
+                json={
+                    "report_id": rid,
+                    "report": base64.b64encode(body).decode(),
+                    "signature": base64.b64encode(sig).decode(),
+                },
+            )
+
+        tampered = post(content.replace(b"fs1", b"fs9"), signature)
+        assert tampered.status_code == 422 and tampered.json()["error"] == "verify.content_changed"
+        stranger = init_keys(tmp_path / "stranger", "Kẻ lạ")
+        foreign = post(content, sign_detached(content, stranger))
+        assert foreign.status_code == 403 and foreign.json()["error"] == "verify.untrusted_signer"
+        assert post(content, signature).status_code == 201
+        report = parse_report(content)
+        replay = canonical_bytes(report.model_copy(update={"auditor_host": "other"}))
+        from auditor.report.signing import load_signer
+
+        resigned = sign_detached(replay, load_signer(tmp_path / "keys", None))
+        conflict = post(replay, resigned)
+        assert conflict.status_code == 409 and conflict.json()["error"] == "receiver.replayed_id"
+        assert post(b"{}", b"x").status_code in (400, 422)
+        assert len(stored(rx)) == 1
+    # a report changed in the outbox is never sent
+    item = outbox.pending()[0]
+    (item.path / "report.json").write_bytes(content.replace(b"fs1", b"fs7"))
+    result = upload_pending(
+        outbox, HttpsTransport(url="https://localhost:1"), [cert], sleep=no_sleep
+    )
+    assert result.rejected == {report_id: "verify.content_changed"}
+
+
+def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    report, signer, out = build(tmp_path)
+    (home / "keys").mkdir(parents=True)
+    for name in ("key.pem", "cert.pem"):
+        (home / "keys" / name).write_bytes((tmp_path / "keys" / name).read_bytes())
+    (home / "keys" / "key.pem").chmod(0o600)
+    Outbox(home / "outbox").enqueue(out, report.report_id)
+
+    def slow(app: Any) -> Any:
+        async def delayed(scope: Any, receive: Any, send: Any) -> None:
+            import asyncio
+
+            if scope["type"] == "http":
+                await asyncio.sleep(3)  # the sender is killed while it waits for the answer
+            await app(scope, receive, send)
+
+        return delayed
+
+    with Receiver(tmp_path / "rx", [signer.cert], wrap=slow) as rx:
+        env = {**os.environ, "AUDITOR_HOME": str(home), "SSL_CERT_FILE": str(rx.ca)}
+        command = [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "upload",
+            "--to",
+            rx.url,
+            "--ca-bundle",
+            str(rx.ca),
+            "--json",
+        ]
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        time.sleep(2.5)  # the receiver finishes storing what it got
+        assert [p.name for p in (home / "outbox" / "pending").iterdir()] == [report.report_id]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["sent"] == [report.report_id]
+        assert len(stored(rx)) == 1
+
+
+def test_sftp_drop(tmp_path: Path) -> None:
+    from auditor.collect.ssh import fetch_host_key, pin_host_key
+    from auditor.inventory import Asset
+    from tests.sshd import Sshd, why_not_available
+
+    if why_not_available():
+        pytest.skip(why_not_available() or "")
+    outbox, report_id, cert, _ = queued(tmp_path)
+    root = tmp_path / "sshd"
+    root.mkdir()
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    server = Sshd.start(root, extra="Subsystem sftp internal-sftp\n")
+    try:
+        asset = Asset.model_validate(
+            {
+                "id": "soc",
+                "name": "SOC",
+                "kind": "linux",
+                "connection": "ssh",
+                "address": "127.0.0.1",
+                "port": server.port,
+                "credential": {"user": server.user, "agent": True},
+            }
+        )
+        known = tmp_path / "known_hosts"
+        pin_host_key(known, fetch_host_key(asset, 10))
+        transport = SftpTransport(
+            host="127.0.0.1",
+            port=server.port,
+            user=server.user,
+            key_file=server.user_key,
+            known_hosts=known,
+            remote_dir=str(drop),
+        )
+        result = upload_pending(outbox, transport, [cert], sleep=no_sleep)
+        assert result.sent == [report_id]
+        names = sorted(p.name for p in drop.iterdir())
+        assert names == [f"{report_id}.report.json", f"{report_id}.report.json.p7s"]
+        outbox.enqueue(tmp_path / "out", report_id)
+        assert outbox.pending() == []
+        unknown = SftpTransport(
+            host="127.0.0.1",
+            port=server.port,
+            user=server.user,
+            key_file=server.user_key,
+            known_hosts=tmp_path / "none",
+            remote_dir=str(drop),
+        )
+        from auditor.upload.transport import Retry
+
+        with pytest.raises(Retry):  # an unpinned host is never written to
+            unknown.send(outbox.sent()[0])
+    finally:
+        server.stop()
