@@ -35,6 +35,7 @@ from auditor.importing import import_facts
 from auditor.inventory import Connection, load_inventory
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import (
+    auditor_home,
     default_imports_dir,
     default_key_dir,
     default_known_hosts,
@@ -53,6 +54,7 @@ from auditor.report.pades import (
 )
 from auditor.report.signing import CERT_FILE, SigningError, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
+from auditor.schedule import UNIT, Plan, annual_due, install, quarterly_due, remove
 from auditor.store.export import findings_table, requirements_table, write_table
 from auditor.store.history import Store, StoreError, compare
 from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
@@ -841,6 +843,159 @@ def receiver_serve(
         ssl_certfile=str(tls_cert),
         ssl_keyfile=str(tls_key),
         log_level="warning",
+    )
+
+
+# ------------------------------------------------------------------ schedule / status
+@main.group()
+def schedule() -> None:
+    """Run audits on their own: a systemd timer (or a cron line without systemd)."""
+
+
+@schedule.command("install")
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--every",
+    default="weekly",
+    show_default=True,
+    help="weekly, monthly, daily, or a systemd OnCalendar expression.",
+)
+@click.option("--user", default=None, help="Run as this user [default: the current one].")
+@click.option("--upload-to", default=None, help="Also send each report to this receiver URL.")
+@click.option(
+    "--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None
+)
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/etc/systemd/system"),
+    show_default=True,
+)
+def schedule_install(
+    inventory_path: Path,
+    out_dir: Path,
+    every: str,
+    user: str | None,
+    upload_to: str | None,
+    ca_bundle: Path | None,
+    unit_dir: Path,
+) -> None:
+    """Write commune-auditor.service and .timer (then: systemctl enable --now
+    commune-auditor.timer). Paths are made absolute so the job runs from anywhere."""
+    plan = Plan(
+        inventory=inventory_path.resolve(),
+        out_dir=out_dir.resolve(),
+        home=auditor_home().resolve(),
+        user=user or default_actor(),
+        every=every,
+        upload_to=upload_to,
+        ca_bundle=ca_bundle.resolve() if ca_bundle else None,
+    )
+    with _input_errors():
+        for path in install(plan, unit_dir):
+            click.echo(str(path))
+
+
+@schedule.command("show")
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/etc/systemd/system"),
+    show_default=True,
+)
+def schedule_show(unit_dir: Path) -> None:
+    """Print the installed units."""
+    for suffix in (".service", ".timer"):
+        path = unit_dir / f"{UNIT}{suffix}"
+        click.echo(f"# {path}\n{path.read_text() if path.exists() else '-'}")
+
+
+@schedule.command("remove")
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/etc/systemd/system"),
+    show_default=True,
+)
+def schedule_remove(unit_dir: Path) -> None:
+    """Delete the units (disable the timer first: systemctl disable --now …)."""
+    for path in remove(unit_dir):
+        click.echo(str(path))
+
+
+@main.command("status")
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> None:
+    """Last audit, open findings, next report deadlines and days left, last delivery."""
+    t = _t()
+    with _input_errors():
+        inv = load_inventory(inventory_path)
+    today = dt.datetime.now(dt.UTC).date()
+    reporting = inv.organisation.reporting
+    month, day = (int(x) for x in reporting.annual_due.split("-"))
+    quarterly = quarterly_due(today, reporting.quarterly_due_day)
+    annual = annual_due(today, month, day)
+    store = _store(db_url)
+    with store.transaction() as session:
+        last = session.scalars(select(AuditRow).order_by(AuditRow.generated_at.desc())).first()
+        open_count = (
+            session.scalar(
+                select(func.count())
+                .select_from(FindingRow)
+                .where(FindingRow.status.in_(["open", "reopened"]))
+            )
+            or 0
+        )
+    outbox = Outbox(default_outbox())
+    sent = outbox.sent()
+    latest = max(
+        (
+            json.loads((i.path / "receipt.json").read_text())
+            for i in sent
+            if (i.path / "receipt.json").exists()
+        ),
+        key=lambda r: str(r.get("received_at", "")),
+        default=None,
+    )
+    info = {
+        "last_audit": last.generated_at.isoformat() if last else None,
+        "last_report_id": last.id if last else None,
+        "open_findings": open_count,
+        "next_quarterly_report": quarterly.isoformat(),
+        "days_to_quarterly": (quarterly - today).days,
+        "next_annual_report": annual.isoformat(),
+        "days_to_annual": (annual - today).days,
+        "pending_uploads": len(outbox.pending()),
+        "last_delivery": latest,
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo(
+        t(
+            "status_cmd.last_audit",
+            at=info["last_audit"] or "—",
+            id=info["last_report_id"] or "—",
+            open=open_count,
+        )
+    )
+    click.echo(t("status_cmd.quarterly", date=quarterly.isoformat(), days=(quarterly - today).days))
+    click.echo(t("status_cmd.annual", date=annual.isoformat(), days=(annual - today).days))
+    click.echo(
+        t(
+            "status_cmd.delivery",
+            pending=info["pending_uploads"],
+            last=(latest or {}).get("received_at", "—"),
+        )
     )
 
 

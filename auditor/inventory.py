@@ -71,6 +71,13 @@ class Classification(Model):
     approved_on: date | None = None
 
 
+class Reporting(Model):
+    """The organisation's reporting calendar (data, as the province sets it)."""
+
+    quarterly_due_day: int = Field(default=15, ge=1, le=28)  # day of the month after a quarter
+    annual_due: str = Field(default="12-20", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
 class Organisation(Model):
     name: str = Field(min_length=1, max_length=300)
     commune: str = Field(min_length=1, max_length=200)
@@ -79,6 +86,7 @@ class Organisation(Model):
     incident_contact: Person
     incident_deputy: Person | None = None
     classification: Classification | None = None
+    reporting: Reporting = Field(default_factory=Reporting)
 
 
 class Credential(Model):

@@ -1,0 +1,129 @@
+"""Periodic audits (a systemd timer, or a cron line where systemd is absent) and the
+organisation's reporting calendar (quarterly and annual due dates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+UNIT = "commune-auditor"
+PRESETS = {"daily": "daily", "weekly": "weekly", "monthly": "monthly"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the scheduled job runs, and as whom."""
+
+    inventory: Path
+    out_dir: Path
+    home: Path
+    user: str
+    every: str  # systemd OnCalendar expression
+    upload_to: str | None = None
+    ca_bundle: Path | None = None
+
+
+def on_calendar(every: str) -> str:
+    """weekly | monthly | daily, or any systemd OnCalendar expression (checked by systemd)."""
+    return PRESETS.get(every, every)
+
+
+def auditor_binary() -> str:
+    found = shutil.which("auditor")
+    return found or str(Path(sys.executable).parent / "auditor")
+
+
+def service_unit(plan: Plan) -> str:
+    binary = auditor_binary()
+    audit = shlex.join([binary, "audit", "-i", str(plan.inventory), "-o", str(plan.out_dir)])
+    lines = [
+        "[Unit]",
+        "Description=commune-auditor: scheduled level-2 security audit",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        f"User={plan.user}",
+        f"Environment=AUDITOR_HOME={plan.home}",
+        # exit 1 means "findings", a normal outcome for a scheduled audit
+        "SuccessExitStatus=1",
+        f"ExecStart={audit}",
+    ]
+    if plan.upload_to:
+        upload = [binary, "upload", "--to", plan.upload_to]
+        if plan.ca_bundle:
+            upload += ["--ca-bundle", str(plan.ca_bundle)]
+        lines.append(f"ExecStartPost={shlex.join(upload)}")
+    return "\n".join(lines) + "\n"
+
+
+def timer_unit(plan: Plan) -> str:
+    return (
+        "\n".join(
+            [
+                "[Unit]",
+                "Description=commune-auditor: run the audit periodically",
+                "",
+                "[Timer]",
+                f"OnCalendar={on_calendar(plan.every)}",
+                "Persistent=true",
+                "RandomizedDelaySec=15min",
+                "",
+                "[Install]",
+                "WantedBy=timers.target",
+            ]
+        )
+        + "\n"
+    )
+
+
+def cron_line(plan: Plan) -> str:
+    """For machines without systemd: weekly/monthly/daily only."""
+    when = {"daily": "17 2 * * *", "weekly": "17 2 * * 1", "monthly": "17 2 1 * *"}
+    if plan.every not in when:
+        raise ValueError(plan.every)
+    audit = shlex.join(
+        [auditor_binary(), "audit", "-i", str(plan.inventory), "-o", str(plan.out_dir)]
+    )
+    return f"{when[plan.every]} {plan.user} AUDITOR_HOME={shlex.quote(str(plan.home))} {audit}\n"
+
+
+def install(plan: Plan, unit_dir: Path) -> list[Path]:
+    from auditor.fileio import atomic_write
+
+    written = []
+    for suffix, text in ((".service", service_unit(plan)), (".timer", timer_unit(plan))):
+        path = unit_dir / f"{UNIT}{suffix}"
+        atomic_write(path, text.encode())
+        written.append(path)
+    return written
+
+
+def remove(unit_dir: Path) -> list[Path]:
+    gone = []
+    for suffix in (".service", ".timer"):
+        path = unit_dir / f"{UNIT}{suffix}"
+        if path.exists():
+            path.unlink()
+            gone.append(path)
+    return gone
+
+
+def quarterly_due(today: dt.date, due_day: int) -> dt.date:
+    """Next quarterly report date: `due_day` of the month after each quarter ends."""
+    for year in (today.year, today.year + 1):
+        for month in (1, 4, 7, 10):
+            day = dt.date(year, month, min(due_day, 28))
+            if day >= today:
+                return day
+    raise AssertionError("unreachable")
+
+
+def annual_due(today: dt.date, month: int, day: int) -> dt.date:
+    this_year = dt.date(today.year, month, day)
+    return this_year if this_year >= today else dt.date(today.year + 1, month, day)

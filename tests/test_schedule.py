@@ -1,0 +1,100 @@
+"""Scheduled audits: systemd units that `systemd-analyze verify` accepts, the timer spec that
+was asked for, and the reporting calendar behind `auditor status`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.schedule import Plan, annual_due, cron_line, install, on_calendar, quarterly_due
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def plan(tmp_path: Path, every: str) -> Plan:
+    import getpass
+
+    return Plan(
+        inventory=ROOT / "inventory.example.yaml",
+        out_dir=tmp_path / "reports",
+        home=tmp_path / "home",
+        user=getpass.getuser(),
+        every=every,
+        upload_to="https://soc.example.invalid",
+        ca_bundle=None,
+    )
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd is not installed")
+@pytest.mark.parametrize(
+    ("every", "expected"),
+    [
+        ("weekly", "Mon *-*-* 00:00:00"),
+        ("monthly", "*-*-01 00:00:00"),
+        ("Sat *-*-* 02:30", "Sat *-*-* 02:30:00"),
+    ],
+)
+def test_units_verify_and_timer_is_what_was_asked(
+    tmp_path: Path, every: str, expected: str
+) -> None:
+    paths = install(plan(tmp_path, every), tmp_path / "units")
+    service, timer = paths
+    assert "SuccessExitStatus=1" in service.read_text()
+    assert "ExecStartPost=" in service.read_text() and " upload --to " in service.read_text()
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(service), str(timer)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stderr
+    spec = timer.read_text().split("OnCalendar=")[1].split("\n")[0]
+    assert spec == on_calendar(every)
+    normalized = subprocess.run(
+        ["systemd-analyze", "calendar", spec], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Normalized form: {expected}" in normalized
+
+
+def test_cron_fallback(tmp_path: Path) -> None:
+    line = cron_line(plan(tmp_path, "monthly"))
+    assert line.startswith("17 2 1 * * ") and " audit -i " in line
+    with pytest.raises(ValueError):
+        cron_line(plan(tmp_path, "Sat *-*-* 02:30"))
+
+
+def test_reporting_calendar() -> None:
+    assert quarterly_due(dt.date(2026, 11, 25), 15) == dt.date(2027, 1, 15)
+    assert quarterly_due(dt.date(2026, 4, 15), 15) == dt.date(2026, 4, 15)
+    assert annual_due(dt.date(2026, 11, 25), 12, 20) == dt.date(2026, 12, 20)
+    assert annual_due(dt.date(2026, 12, 21), 12, 20) == dt.date(2027, 12, 20)
+
+
+def test_status_command(tmp_path: Path) -> None:
+    env = {**os.environ, "AUDITOR_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "status",
+            "-i",
+            str(ROOT / "inventory.example.yaml"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    info = json.loads(run.stdout)
+    assert info["last_audit"] is None and info["pending_uploads"] == 0
+    assert info["days_to_annual"] >= 0 and info["next_annual_report"].endswith("-12-20")
