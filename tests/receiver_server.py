@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ class Receiver:
         *,
         wrap: Any = None,
         port: int | None = None,
+        client_ca: Path | None = None,
     ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.ca, cert, key = make_certs(root, expired=False)
@@ -35,6 +37,8 @@ class Receiver:
             port=self.port,
             ssl_certfile=str(cert),
             ssl_keyfile=str(key),
+            ssl_cert_reqs=ssl.CERT_REQUIRED if client_ca else ssl.CERT_NONE,
+            ssl_ca_certs=str(client_ca) if client_ca else None,
             log_level="critical",
             lifespan="off",
         )

@@ -270,3 +270,82 @@ def test_sftp_drop(tmp_path: Path) -> None:
             unknown.send(outbox.sent()[0])
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("fault", ["timeout", "closed_mid_body"])
+def test_timeouts_and_cut_connections_are_retried(tmp_path: Path, fault: str) -> None:
+    outbox, report_id, cert, _ = queued(tmp_path)
+    calls = {"n": 0}
+
+    def broken(app: Any) -> Any:
+        async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+            import asyncio
+
+            if scope["type"] == "http":
+                calls["n"] += 1
+                if calls["n"] == 1 and fault == "timeout":
+                    await asyncio.sleep(4)
+                elif calls["n"] == 1:
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 201,
+                            "headers": [(b"content-length", b"1000")],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": b'{"report_id":'})
+                    raise RuntimeError("connection cut")
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with Receiver(tmp_path / "rx", [cert], wrap=broken) as rx:
+        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca, timeout_s=1.5)
+        result = upload_pending(outbox, transport, [cert], attempts=3, sleep=no_sleep)
+        assert result.sent == [report_id]
+        assert outbox.sent()[0].attempts() == 1  # one failed try before the success
+        assert len(stored(rx)) == 1
+
+
+def test_mutual_tls(tmp_path: Path) -> None:
+    from tests.https_server import make_certs
+
+    outbox, report_id, cert, _ = queued(tmp_path)
+    client_dir = tmp_path / "client"
+    client_dir.mkdir()
+    client_ca, client_cert, client_key = make_certs(client_dir, expired=False)
+    with Receiver(tmp_path / "rx", [cert], client_ca=client_ca) as rx:
+        without = upload_pending(
+            outbox, HttpsTransport(url=rx.url, ca_bundle=rx.ca), [cert], attempts=1, sleep=no_sleep
+        )
+        assert without.sent == [] and report_id in without.waiting
+        with_cert = HttpsTransport(
+            url=rx.url, ca_bundle=rx.ca, client_cert=client_cert, client_key=client_key
+        )
+        assert upload_pending(outbox, with_cert, [cert], sleep=no_sleep).sent == [report_id]
+
+
+def test_full_spool_loses_nothing(tmp_path: Path) -> None:
+    import resource
+
+    _, _, out = build(tmp_path)
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    code = (
+        "import sys; from pathlib import Path; from auditor.upload.outbox import Outbox; "
+        f"Outbox(Path({str(tmp_path / 'outbox')!r})).enqueue(Path({str(out)!r}), 'r1')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, preexec_fn=limit, check=False
+    )
+    assert run.returncode != 0 and "File too large" in run.stderr
+    assert Outbox(tmp_path / "outbox").pending() == []  # no half-queued report
+    from auditor.report.verify import verify_dir
+
+    anchor = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
+    assert verify_dir(out, [anchor]).ok  # the report itself is intact
+    Outbox(tmp_path / "outbox").enqueue(out, "r1")  # with space again, queuing works
+    assert [i.report_id for i in Outbox(tmp_path / "outbox").pending()] == ["r1"]
