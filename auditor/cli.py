@@ -42,7 +42,7 @@ from auditor.paths import (
     default_outbox,
 )
 from auditor.policy import builtin_packs, diff_packs, load_policy
-from auditor.report.annual import render_annual
+from auditor.report.annual import annual_context, render_annual
 from auditor.report.model import Report
 from auditor.report.pades import (
     KeyFileSigner,
@@ -52,6 +52,7 @@ from auditor.report.pades import (
     verify_pdf,
     write_signed_pdf,
 )
+from auditor.report.pdf import render_pdf
 from auditor.report.signing import CERT_FILE, SigningError, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
 from auditor.schedule import UNIT, Plan, annual_due, install, quarterly_due, remove
@@ -1159,15 +1160,53 @@ def pdf_command(
     help="Output HTML [default: DIRECTORY/annual-report.html].",
 )
 @click.option("--lang", "report_lang", type=LANG_OPTION, default=None)
-def annual_command(directory: Path, out_file: Path | None, report_lang: str | None) -> None:
+@click.option(
+    "--pdf",
+    "make_pdf",
+    is_flag=True,
+    help="Also write annual-report.pdf, signed (PAdES) with the auditor's key.",
+)
+@KEY_DIR
+@PASSFILE
+def annual_command(
+    directory: Path,
+    out_file: Path | None,
+    report_lang: str | None,
+    make_pdf: bool,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
     """Render the annual self-assessment report (period 15/12–14/12, per criteria group)
     from a signed report.json; the JSON is verified first."""
     t = _t()
     report = _verified_report(directory)
+    lang = report_lang or _lang()
     target = out_file or directory / "annual-report.html"
     with _input_errors():
-        atomic_write(target, render_annual(report, report_lang or _lang()).encode())
-    click.echo(t("annual.written", path=target))
+        atomic_write(target, render_annual(report, lang).encode())
+        click.echo(t("annual.written", path=target))
+        if make_pdf:
+            spec = KeyFileSigner(
+                key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
+            )
+            try:
+                rendered = render_pdf(
+                    report, lang, template="annual.html.j2", context=annual_context(report, lang)
+                )
+                pdf = write_signed_pdf(
+                    directory,
+                    report,
+                    lang,
+                    spec,
+                    number=None,
+                    reason=t("annual.title", year=report.generated_at.year),
+                    location=report.organisation.commune,
+                    rendered=rendered,
+                    filename="annual-report.pdf",
+                )
+            except ImportError:
+                _fail(t("pdf.missing_dependency"))
+            click.echo(t("pdf.written", path=pdf))
 
 
 # ------------------------------------------------------------------ keys

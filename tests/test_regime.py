@@ -141,3 +141,26 @@ def test_report_has_readiness_section_and_annual_view(tmp_path: Path) -> None:
     assert rows["management"].evidence >= 1
     assert reporting_period(dt.date(2026, 12, 20)) == (dt.date(2026, 12, 15), dt.date(2027, 12, 14))
     assert reporting_period(dt.date(2026, 12, 14)) == (dt.date(2025, 12, 15), dt.date(2026, 12, 14))
+
+
+def test_annual_cli_writes_html_and_signed_pdf(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    import os
+
+    from cryptography import x509
+
+    from auditor.report.pades import verify_pdf
+
+    _, _, out = build(tmp_path)
+    env = {**os.environ, "AUDITOR_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "annual", str(out), "--pdf"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Kỳ báo cáo" in (out / "annual-report.html").read_text(encoding="utf-8")
+    cert = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
+    assert verify_pdf(out / "annual-report.pdf", [cert]).ok

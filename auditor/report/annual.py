@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -54,32 +55,32 @@ def group_rows(report: Report) -> list[GroupRow]:
 
 
 def render_annual(report: Report, lang: str) -> str:
+    return environment().get_template("annual.html.j2").render(**annual_context(report, lang))
+
+
+def annual_context(report: Report, lang: str) -> dict[str, Any]:
     t = Messages(lang)
     start, end = reporting_period(report.generated_at.date())
     org = report.organisation
     when = report.generated_at
-    return (
-        environment()
-        .get_template("annual.html.j2")
-        .render(
-            report=report,
-            t=t,
-            lang=lang,
-            ReqStatus=ReqStatus,
-            start=start,
-            end=end,
-            groups=group_rows(report),
-            reqs={r.id: r for r in report.requirements},
-            fixes=grouped_fixes(report),
-            parent=t("pdf.parent", province=org.province),
-            org_upper=org.name.upper(),
-            place_date=t(
-                "pdf.place_date",
-                place=org.commune[:1].upper() + org.commune[1:],
-                day=when.day,
-                month=when.month,
-                year=when.year,
-            ),
-            css=Markup(load_resource("report-pdf.css") or ""),
-        )
+    return dict(
+        report=report,
+        t=t,
+        lang=lang,
+        ReqStatus=ReqStatus,
+        start=start,
+        end=end,
+        groups=group_rows(report),
+        reqs={r.id: r for r in report.requirements},
+        fixes=grouped_fixes(report),
+        parent=t("pdf.parent", province=org.province),
+        org_upper=org.name.upper(),
+        place_date=t(
+            "pdf.place_date",
+            place=org.commune[:1].upper() + org.commune[1:],
+            day=when.day,
+            month=when.month,
+            year=when.year,
+        ),
+        css=Markup(load_resource("report-pdf.css") or ""),
     )

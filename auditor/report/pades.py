@@ -177,11 +177,13 @@ def write_signed_pdf(
     reason: str,
     location: str,
     tsa_url: str | None = None,
+    rendered: RenderedPdf | None = None,
+    filename: str = PDF_FILE,
 ) -> Path:
-    """Render `report` and write `report.pdf` signed with `spec`, atomically."""
-    rendered = render_pdf(report, lang, number)
+    """Render `report` (unless already `rendered`) and write it signed with `spec`."""
+    rendered = rendered or render_pdf(report, lang, number)
     data = sign_pdf(rendered, spec, reason=reason, location=location, tsa_url=tsa_url)
-    target = out_dir / PDF_FILE
+    target = out_dir / filename
     atomic_write(target, data)
     return target
 

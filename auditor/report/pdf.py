@@ -63,12 +63,20 @@ def _context(report: Report, lang: str, number: str | None) -> dict[str, Any]:
     }
 
 
-def render_pdf(report: Report, lang: str, number: str | None = None) -> RenderedPdf:
-    """Lay out the report and find where the signature block landed."""
+def render_pdf(
+    report: Report,
+    lang: str,
+    number: str | None = None,
+    *,
+    template: str = "report.pdf.j2",
+    context: dict[str, Any] | None = None,
+) -> RenderedPdf:
+    """Lay out the report (or another view of it, e.g. the annual report) and find where
+    the signature block landed."""
     from weasyprint import HTML  # optional dependency, imported only when a PDF is wanted
 
-    context = _context(report, lang, number)
-    html = environment().get_template("report.pdf.j2").render(**context)
+    context = context or _context(report, lang, number)
+    html = environment().get_template(template).render(**context)
     document = HTML(string=html).render()
     page_index, box = _signature_box(document)
     stamp_html = (
