@@ -55,7 +55,15 @@ from auditor.report.pades import (
 from auditor.report.pdf import render_pdf
 from auditor.report.signing import CERT_FILE, SigningError, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
-from auditor.schedule import UNIT, Plan, annual_due, install, quarterly_due, remove
+from auditor.schedule import (
+    UNIT,
+    Plan,
+    annual_due,
+    cron_line,
+    install,
+    quarterly_due,
+    remove,
+)
 from auditor.store.export import findings_table, requirements_table, write_table
 from auditor.store.history import Store, StoreError, compare
 from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
@@ -879,6 +887,9 @@ def schedule() -> None:
     default=Path("/etc/systemd/system"),
     show_default=True,
 )
+@click.option(
+    "--cron", is_flag=True, help="Print a line for /etc/cron.d instead (machines without systemd)."
+)
 def schedule_install(
     inventory_path: Path,
     out_dir: Path,
@@ -887,6 +898,7 @@ def schedule_install(
     upload_to: str | None,
     ca_bundle: Path | None,
     unit_dir: Path,
+    cron: bool,
 ) -> None:
     """Write commune-auditor.service and .timer (then: systemctl enable --now
     commune-auditor.timer). Paths are made absolute so the job runs from anywhere."""
@@ -899,6 +911,12 @@ def schedule_install(
         upload_to=upload_to,
         ca_bundle=ca_bundle.resolve() if ca_bundle else None,
     )
+    if cron:
+        try:
+            click.echo(cron_line(plan), nl=False)
+        except ValueError:
+            raise click.UsageError("--cron takes --every daily, weekly or monthly") from None
+        return
     with _input_errors():
         for path in install(plan, unit_dir):
             click.echo(str(path))

@@ -98,3 +98,49 @@ def test_status_command(tmp_path: Path) -> None:
     info = json.loads(run.stdout)
     assert info["last_audit"] is None and info["pending_uploads"] == 0
     assert info["days_to_annual"] >= 0 and info["next_annual_report"].endswith("-12-20")
+
+
+def test_cli_cron_line(tmp_path: Path) -> None:
+    env = {**os.environ, "AUDITOR_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "schedule",
+            "install",
+            "-i",
+            str(ROOT / "inventory.example.yaml"),
+            "-o",
+            str(tmp_path / "r"),
+            "--every",
+            "weekly",
+            "--cron",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 0 and run.stdout.startswith("17 2 * * 1 ")
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "schedule",
+            "install",
+            "-i",
+            str(ROOT / "inventory.example.yaml"),
+            "-o",
+            str(tmp_path / "r"),
+            "--every",
+            "Sat 02:30",
+            "--cron",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
