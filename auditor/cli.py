@@ -148,6 +148,7 @@ BY_OPTION = click.option(
 )
 
 
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 LANG_OPTION = click.Choice(LANGS)
 KEY_DIR = click.option(
     "--key-dir",
@@ -157,7 +158,7 @@ KEY_DIR = click.option(
 )
 PASSFILE = click.option(
     "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="File holding the key passphrase (or set AUDITOR_KEY_PASSPHRASE).",
 )
 
@@ -368,7 +369,7 @@ def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     "--ca",
     "anchors",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Trusted certificate (PEM); repeatable. Default: this machine's own signing certificate.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
@@ -714,32 +715,32 @@ def _secret_file(path: Path | None) -> str | None:
 @click.option("--to", "url", default=None, help="Receiver base URL, e.g. https://soc.tinh.gov.vn")
 @click.option(
     "--ca-bundle",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="The province's CA certificate(s) to verify the receiver.",
 )
 @click.option(
     "--client-cert",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="Commune certificate for mutual TLS (PEM).",
 )
 @click.option(
     "--client-key",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="Its private key (PEM, mode 0600).",
 )
 @click.option(
     "--token-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="File (mode 0600) holding a bearer token, if the SOC uses one.",
 )
 @click.option("--sftp", default=None, help="SFTP drop instead: user@host:port:/remote/dir")
 @click.option(
     "--sftp-key",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     default=None,
     help="SSH key for the SFTP drop.",
 )
@@ -823,14 +824,14 @@ def receiver() -> None:
 @click.option(
     "--cert",
     "tls_cert",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     required=True,
     help="Server certificate (PEM).",
 )
 @click.option(
     "--key",
     "tls_key",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     required=True,
     help="Server private key (PEM).",
 )
@@ -867,7 +868,7 @@ def schedule() -> None:
     "--inventory",
     "inventory_path",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
 )
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -878,9 +879,7 @@ def schedule() -> None:
 )
 @click.option("--user", default=None, help="Run as this user [default: the current one].")
 @click.option("--upload-to", default=None, help="Also send each report to this receiver URL.")
-@click.option(
-    "--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None
-)
+@click.option("--ca-bundle", type=EXISTING_FILE, default=None)
 @click.option(
     "--unit-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -1080,13 +1079,13 @@ PDF_OPTIONS = [
     click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T)."),
     click.option(
         "--p12",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=EXISTING_FILE,
         default=None,
         help="Sign the PDF with this PKCS#12 (.p12/.pfx).",
     ),
     click.option(
         "--pkcs11-module",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=EXISTING_FILE,
         default=None,
         help="PKCS#11 module of a USB token (e.g. the CA's .so/.dll).",
     ),
@@ -1096,13 +1095,13 @@ PDF_OPTIONS = [
     click.option("--pkcs11-cert", default=None, help="Label of the certificate on the token."),
     click.option(
         "--cert-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=EXISTING_FILE,
         default=None,
         help="Signer certificate (PEM) when the token has none.",
     ),
     click.option(
         "--pin-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=EXISTING_FILE,
         default=None,
         help="File (mode 0600) with the token PIN; else it is asked.",
     ),
@@ -1267,7 +1266,7 @@ def keys_init(
 
 
 @keys.command("import")
-@click.argument("p12", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("p12", type=EXISTING_FILE)
 @KEY_DIR
 @PASSFILE
 @click.option("--force", is_flag=True, help="Replace an existing key.")
@@ -1425,7 +1424,7 @@ def collect_windows_script(out_file: Path | None) -> None:
 
 
 @main.command("import")
-@click.argument("facts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("facts_file", type=EXISTING_FILE)
 @click.option("--asset", "asset_id", required=True, help="Inventory id of the PC.")
 @click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
 @KEY_DIR
