@@ -1,0 +1,291 @@
+"""What every command shares: the `main` group, common options, language, error printing,
+and helpers that more than one command family needs (verified reports, the history store,
+PDF signing choices). Only the `auditor.cli` package knows click."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from cryptography import x509
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from auditor import __version__
+from auditor.audit import EXIT_INPUT
+from auditor.errors import InputError
+from auditor.messages.catalogue import LANGS, Messages
+from auditor.paths import (
+    default_key_dir,
+)
+from auditor.report.model import Report
+from auditor.report.pades import (
+    KeyFileSigner,
+    Pkcs12Signer,
+    SignerSpec,
+    TokenSigner,
+    write_signed_pdf,
+)
+from auditor.report.signing import CERT_FILE, SigningError
+from auditor.report.verify import verify_dir
+from auditor.store.history import Store, StoreError
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _lang() -> str:
+    return str(click.get_current_context().obj["lang"])
+
+
+def _t() -> Messages:
+    return Messages(_lang())
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    err.print(message, markup=False)
+    sys.exit(code)
+
+
+def _print_problems(exc: InputError) -> NoReturn:
+    t = _t()
+    by_file: dict[str, list[Any]] = {}
+    for p in exc.problems:
+        by_file.setdefault(p.file, []).append(p)
+    for file, problems in by_file.items():
+        err.print(t("cli.error_count", count=len(problems), file=file), markup=False)
+        for p in problems:
+            err.print(
+                "  "
+                + t(
+                    "cli.problem",
+                    file=p.file,
+                    line=p.line or "-",
+                    field=p.field or "-",
+                    message=t(p.code, **p.params),
+                ),
+                markup=False,
+            )
+    sys.exit(EXIT_INPUT)
+
+
+@contextmanager
+def _input_errors() -> Iterator[None]:
+    """Every known input failure becomes a clear message and exit code 2, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        _print_problems(exc)
+    except SigningError as exc:
+        _fail(_t()(exc.code, detail=exc.detail))
+    except OSError as exc:
+        _fail(_t()("cli.write_failed", path=exc.filename or "?", detail=exc.strerror or str(exc)))
+    except SQLAlchemyError as exc:  # the history database could not be written or reached
+        detail = getattr(exc, "orig", None) or type(exc).__name__
+        _fail(_t()("store.db_failed", detail=str(detail)))
+
+
+def _passphrase(passphrase_file: Path | None) -> bytes | None:
+    """From a file (never the command line) or $AUDITOR_KEY_PASSPHRASE."""
+    if passphrase_file is not None:
+        return passphrase_file.read_bytes().rstrip(b"\r\n") or None
+    env = os.environ.get("AUDITOR_KEY_PASSPHRASE")
+    return env.encode() if env else None
+
+
+DB_OPTION = click.option(
+    "--db",
+    "db_url",
+    default=lambda: os.environ.get("AUDITOR_DB"),
+    help="History database URL: sqlite:///path or postgresql://user@host/db "
+    "[default: $AUDITOR_DB, else $AUDITOR_HOME/history.db].",
+)
+BY_OPTION = click.option(
+    "--by",
+    "actor",
+    default=None,
+    help="Who does this, for the findings history [default: login name].",
+)
+
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+LANG_OPTION = click.Choice(LANGS)
+KEY_DIR = click.option(
+    "--key-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Signing key directory [default: $AUDITOR_HOME/keys].",
+)
+PASSFILE = click.option(
+    "--passphrase-file",
+    type=EXISTING_FILE,
+    help="File holding the key passphrase (or set AUDITOR_KEY_PASSPHRASE).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    type=LANG_OPTION,
+    default=lambda: os.environ.get("AUDITOR_LANG", "vi"),
+    show_default="vi, or $AUDITOR_LANG",
+    help="Language of messages and reports.",
+)
+@click.version_option(__version__, prog_name="auditor")
+@click.pass_context
+def main(ctx: click.Context, lang: str) -> None:
+    """Audit a commune's IT assets against level-2 security requirements (NĐ 85/2016,
+    TCVN 11930; current refs NĐ 331/2026, TCVN 14423) and write a signed report.
+
+    \b
+    Typical first run:
+      auditor inventory validate inventory.yaml
+      auditor audit -i inventory.yaml -o out/
+      auditor verify out/
+    """
+    ctx.obj = {"lang": lang}
+
+
+# ------------------------------------------------------------------ verify
+def _verified_report(directory: Path) -> Report:
+    """The report of a directory whose signature and evidence verify; else exit 1 saying why.
+    Nothing (PDF, annual view) is ever made from a changed report."""
+    t = _t()
+    verdict = verify_dir(directory, _anchors(()))
+    if not verdict.ok or verdict.report is None:
+        err.print(t("verify.failed"), markup=False)
+        for code, params in verdict.problems:
+            err.print("  - " + t(code, **params), markup=False)
+        sys.exit(1)
+    return verdict.report
+
+
+def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
+    """Trusted certificates: those given, else this machine's own signing certificate."""
+    chosen = list(paths) or [p for p in [default_key_dir() / CERT_FILE] if p.exists()]
+    return [c for p in chosen for c in x509.load_pem_x509_certificates(p.read_bytes())]
+
+
+# ------------------------------------------------------------------ history
+def _store(db_url: str | None) -> Store:
+    try:
+        return Store(db_url)
+    except SQLAlchemyError as exc:
+        _fail(_t()("store.db_failed", detail=type(exc).__name__))
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    try:
+        yield
+    except StoreError as exc:
+        _fail(_t()(exc.code, detail=exc.detail))
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: YYYY-MM-DD") from None
+
+
+# ------------------------------------------------------------------ pdf
+def _signer_spec(
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    p12: Path | None,
+    module: Path | None,
+    slot: int | None,
+    token: str | None,
+    key_label: str | None,
+    cert_label: str | None,
+    cert_file: Path | None,
+    pin_file: Path | None,
+) -> SignerSpec:
+    """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
+    if module is not None:
+        if pin_file is not None:
+            if pin_file.stat().st_mode & 0o077:
+                _fail(_t()("keys.too_open", detail=str(pin_file)))
+            pin = pin_file.read_text(encoding="utf-8").strip()
+        else:
+            pin = click.prompt(_t()("pdf.pin_prompt"), hide_input=True)
+        return TokenSigner(
+            module=module,
+            pin=pin,
+            key_label=key_label or "",
+            slot=slot,
+            token_label=token,
+            cert_label=cert_label,
+            cert_file=cert_file,
+        )
+    if p12 is not None:
+        return Pkcs12Signer(path=p12, passphrase=_passphrase(passphrase_file))
+    return KeyFileSigner(
+        key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
+    )
+
+
+def _write_pdf(
+    out_dir: Path, report: Report, lang: str, spec: SignerSpec, number: str | None, tsa: str | None
+) -> Path:
+    t = Messages(lang)
+    location = f"{report.organisation.commune}, {report.organisation.province}"
+    try:
+        return write_signed_pdf(
+            out_dir,
+            report,
+            lang,
+            spec,
+            number=number,
+            reason=t("pdf.signature_reason"),
+            location=location,
+            tsa_url=tsa,
+        )
+    except ImportError:
+        _fail(t("pdf.missing_dependency"))
+
+
+PDF_OPTIONS = [
+    click.option("--number", default=None, help="Document number, e.g. '12/BC-UBND'."),
+    click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T)."),
+    click.option(
+        "--p12",
+        type=EXISTING_FILE,
+        default=None,
+        help="Sign the PDF with this PKCS#12 (.p12/.pfx).",
+    ),
+    click.option(
+        "--pkcs11-module",
+        type=EXISTING_FILE,
+        default=None,
+        help="PKCS#11 module of a USB token (e.g. the CA's .so/.dll).",
+    ),
+    click.option("--pkcs11-slot", type=int, default=None, help="Token slot number."),
+    click.option("--pkcs11-token", default=None, help="Token label (instead of the slot)."),
+    click.option("--pkcs11-key", default=None, help="Label of the signing key on the token."),
+    click.option("--pkcs11-cert", default=None, help="Label of the certificate on the token."),
+    click.option(
+        "--cert-file",
+        type=EXISTING_FILE,
+        default=None,
+        help="Signer certificate (PEM) when the token has none.",
+    ),
+    click.option(
+        "--pin-file",
+        type=EXISTING_FILE,
+        default=None,
+        help="File (mode 0600) with the token PIN; else it is asked.",
+    ),
+]
+
+
+def pdf_options(func: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(PDF_OPTIONS):
+        func = option(func)
+    return func

@@ -1,0 +1,360 @@
+"""Commands that deliver reports and keep the calendar: upload, receiver, schedule, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from auditor.audit import default_actor
+from auditor.cli.app import (
+    DB_OPTION,
+    EXISTING_FILE,
+    _anchors,
+    _fail,
+    _input_errors,
+    _store,
+    _t,
+    err,
+    main,
+)
+from auditor.inventory import load_inventory
+from auditor.paths import (
+    auditor_home,
+    default_known_hosts,
+    default_outbox,
+)
+from auditor.schedule import (
+    UNIT,
+    Plan,
+    annual_due,
+    cron_line,
+    install,
+    quarterly_due,
+    remove,
+)
+from auditor.store.models import AuditRow, FindingRow
+from auditor.upload.outbox import Outbox
+from auditor.upload.sender import upload_pending
+from auditor.upload.transport import HttpsTransport, SftpTransport, Transport
+
+
+# ------------------------------------------------------------------ delivery
+def _secret_file(path: Path | None) -> str | None:
+    """A token or password from a file nobody else can read; never from the command line."""
+    if path is None:
+        return None
+    if path.stat().st_mode & 0o077:
+        _fail(_t()("keys.too_open", detail=str(path)))
+    return path.read_text(encoding="utf-8").strip()
+
+
+@main.command("upload")
+@click.option("--to", "url", default=None, help="Receiver base URL, e.g. https://soc.tinh.gov.vn")
+@click.option(
+    "--ca-bundle",
+    type=EXISTING_FILE,
+    default=None,
+    help="The province's CA certificate(s) to verify the receiver.",
+)
+@click.option(
+    "--client-cert",
+    type=EXISTING_FILE,
+    default=None,
+    help="Commune certificate for mutual TLS (PEM).",
+)
+@click.option(
+    "--client-key",
+    type=EXISTING_FILE,
+    default=None,
+    help="Its private key (PEM, mode 0600).",
+)
+@click.option(
+    "--token-file",
+    type=EXISTING_FILE,
+    default=None,
+    help="File (mode 0600) holding a bearer token, if the SOC uses one.",
+)
+@click.option("--sftp", default=None, help="SFTP drop instead: user@host:port:/remote/dir")
+@click.option(
+    "--sftp-key",
+    type=EXISTING_FILE,
+    default=None,
+    help="SSH key for the SFTP drop.",
+)
+@click.option("--attempts", default=5, show_default=True, help="Tries per report this run.")
+@click.option("--json", "as_json", is_flag=True)
+def upload_command(
+    url: str | None,
+    ca_bundle: Path | None,
+    client_cert: Path | None,
+    client_key: Path | None,
+    token_file: Path | None,
+    sftp: str | None,
+    sftp_key: Path | None,
+    attempts: int,
+    as_json: bool,
+) -> None:
+    """Send every queued report, retrying with backoff; a report is never sent twice.
+
+    Exit 0 when the outbox is empty afterwards, 1 when some reports still wait or were refused.
+    """
+    t = _t()
+    transport: Transport
+    if sftp:
+        match = re.fullmatch(r"([^@]+)@([^:]+):(\d+):(/.*)", sftp)
+        if match is None or sftp_key is None:
+            raise click.UsageError("--sftp user@host:port:/dir needs --sftp-key")
+        transport = SftpTransport(
+            host=match.group(2),
+            port=int(match.group(3)),
+            user=match.group(1),
+            key_file=sftp_key,
+            known_hosts=default_known_hosts(),
+            remote_dir=match.group(4),
+        )
+    elif url:
+        transport = HttpsTransport(
+            url=url,
+            ca_bundle=ca_bundle,
+            client_cert=client_cert,
+            client_key=client_key,
+            token=_secret_file(token_file),
+        )
+    else:
+        raise click.UsageError("give --to URL or --sftp user@host:port:/dir")
+    outbox = Outbox(default_outbox())
+    result = upload_pending(outbox, transport, _anchors(()), attempts=attempts)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"sent": result.sent, "rejected": result.rejected, "waiting": result.waiting},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for report_id in result.sent:
+            click.echo(t("upload.sent", id=report_id))
+        for report_id, reason in result.rejected.items():
+            err.print(t("upload.rejected", id=report_id, reason=reason), markup=False)
+        for report_id, reason in result.waiting.items():
+            err.print(t("upload.waiting", id=report_id, reason=reason), markup=False)
+    sys.exit(0 if not result.rejected and not result.waiting else 1)
+
+
+@main.group()
+def receiver() -> None:
+    """The province side: collect and verify reports from communes."""
+
+
+@receiver.command("serve")
+@click.option("--db", "db_url", default="sqlite:///received.db", show_default=True)
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Trusted commune certificates or CAs (PEM files or folders); repeatable.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8443, show_default=True)
+@click.option(
+    "--cert",
+    "tls_cert",
+    type=EXISTING_FILE,
+    required=True,
+    help="Server certificate (PEM).",
+)
+@click.option(
+    "--key",
+    "tls_key",
+    type=EXISTING_FILE,
+    required=True,
+    help="Server private key (PEM).",
+)
+def receiver_serve(
+    db_url: str, trust: tuple[Path, ...], host: str, port: int, tls_cert: Path, tls_key: Path
+) -> None:
+    """Serve the receiver over HTTPS (uvicorn)."""
+    try:
+        import uvicorn
+
+        from auditor.receiver.app import create_app, load_trust
+    except ImportError:
+        _fail("pip install 'commune-auditor[receiver]'")
+    app = create_app(db_url, load_trust(list(trust)))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=str(tls_cert),
+        ssl_keyfile=str(tls_key),
+        log_level="warning",
+    )
+
+
+# ------------------------------------------------------------------ schedule / status
+@main.group()
+def schedule() -> None:
+    """Run audits on their own: a systemd timer (or a cron line without systemd)."""
+
+
+@schedule.command("install")
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    required=True,
+    type=EXISTING_FILE,
+)
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--every",
+    default="weekly",
+    show_default=True,
+    help="weekly, monthly, daily, or a systemd OnCalendar expression.",
+)
+@click.option("--user", default=None, help="Run as this user [default: the current one].")
+@click.option("--upload-to", default=None, help="Also send each report to this receiver URL.")
+@click.option("--ca-bundle", type=EXISTING_FILE, default=None)
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/etc/systemd/system"),
+    show_default=True,
+)
+@click.option(
+    "--cron", is_flag=True, help="Print a line for /etc/cron.d instead (machines without systemd)."
+)
+def schedule_install(
+    inventory_path: Path,
+    out_dir: Path,
+    every: str,
+    user: str | None,
+    upload_to: str | None,
+    ca_bundle: Path | None,
+    unit_dir: Path,
+    cron: bool,
+) -> None:
+    """Write commune-auditor.service and .timer (then: systemctl enable --now
+    commune-auditor.timer). Paths are made absolute so the job runs from anywhere."""
+    plan = Plan(
+        inventory=inventory_path.resolve(),
+        out_dir=out_dir.resolve(),
+        home=auditor_home().resolve(),
+        user=user or default_actor(),
+        every=every,
+        upload_to=upload_to,
+        ca_bundle=ca_bundle.resolve() if ca_bundle else None,
+    )
+    if cron:
+        try:
+            click.echo(cron_line(plan), nl=False)
+        except ValueError:
+            raise click.UsageError("--cron takes --every daily, weekly or monthly") from None
+        return
+    with _input_errors():
+        for path in install(plan, unit_dir):
+            click.echo(str(path))
+
+
+@schedule.command("show")
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/etc/systemd/system"),
+    show_default=True,
+)
+def schedule_show(unit_dir: Path) -> None:
+    """Print the installed units."""
+    for suffix in (".service", ".timer"):
+        path = unit_dir / f"{UNIT}{suffix}"
+        click.echo(f"# {path}\n{path.read_text() if path.exists() else '-'}")
+
+
+@schedule.command("remove")
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/etc/systemd/system"),
+    show_default=True,
+)
+def schedule_remove(unit_dir: Path) -> None:
+    """Delete the units (disable the timer first: systemctl disable --now …)."""
+    for path in remove(unit_dir):
+        click.echo(str(path))
+
+
+@main.command("status")
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> None:
+    """Last audit, open findings, next report deadlines and days left, last delivery."""
+    t = _t()
+    with _input_errors():
+        inv = load_inventory(inventory_path)
+    today = dt.datetime.now(dt.UTC).date()
+    reporting = inv.organisation.reporting
+    month, day = (int(x) for x in reporting.annual_due.split("-"))
+    quarterly = quarterly_due(today, reporting.quarterly_due_day)
+    annual = annual_due(today, month, day)
+    store = _store(db_url)
+    with store.transaction() as session:
+        last = session.scalars(select(AuditRow).order_by(AuditRow.generated_at.desc())).first()
+        open_count = (
+            session.scalar(
+                select(func.count())
+                .select_from(FindingRow)
+                .where(FindingRow.status.in_(["open", "reopened"]))
+            )
+            or 0
+        )
+    outbox = Outbox(default_outbox())
+    sent = outbox.sent()
+    latest = max(
+        (
+            json.loads((i.path / "receipt.json").read_text())
+            for i in sent
+            if (i.path / "receipt.json").exists()
+        ),
+        key=lambda r: str(r.get("received_at", "")),
+        default=None,
+    )
+    info = {
+        "last_audit": last.generated_at.isoformat() if last else None,
+        "last_report_id": last.id if last else None,
+        "open_findings": open_count,
+        "next_quarterly_report": quarterly.isoformat(),
+        "days_to_quarterly": (quarterly - today).days,
+        "next_annual_report": annual.isoformat(),
+        "days_to_annual": (annual - today).days,
+        "pending_uploads": len(outbox.pending()),
+        "last_delivery": latest,
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo(
+        t(
+            "status_cmd.last_audit",
+            at=info["last_audit"] or "—",
+            id=info["last_report_id"] or "—",
+            open=open_count,
+        )
+    )
+    click.echo(t("status_cmd.quarterly", date=quarterly.isoformat(), days=(quarterly - today).days))
+    click.echo(t("status_cmd.annual", date=annual.isoformat(), days=(annual - today).days))
+    click.echo(
+        t(
+            "status_cmd.delivery",
+            pending=info["pending_uploads"],
+            last=(latest or {}).get("received_at", "—"),
+        )
+    )

@@ -1,0 +1,293 @@
+"""Commands that follow findings: findings, diff, history, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from auditor.audit import default_actor
+from auditor.cli.app import (
+    BY_OPTION,
+    DB_OPTION,
+    _date,
+    _fail,
+    _input_errors,
+    _store,
+    _store_errors,
+    _t,
+    main,
+)
+from auditor.store.export import findings_table, requirements_table, write_table
+from auditor.store.history import compare
+from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
+
+
+@main.group()
+def findings() -> None:
+    """Follow every failed item until it is fixed: list, show, assign, note, accept."""
+
+
+@findings.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "reopened", "waived", "resolved", "active"]),
+    default="active",
+    show_default=True,
+    help="Which findings.",
+)
+@click.option("--asset", default=None, help="Only this asset id.")
+@click.option("--severity", type=click.Choice(["high", "medium", "low"]), default=None)
+@click.option("--overdue", is_flag=True, help="Only findings past their due date.")
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def findings_list(
+    status: str,
+    asset: str | None,
+    severity: str | None,
+    overdue: bool,
+    as_json: bool,
+    db_url: str | None,
+) -> None:
+    """List findings (active ones by default), overdue first."""
+    t = _t()
+    store = _store(db_url)
+    today = dt.datetime.now(dt.UTC).date()
+    store.expire_waivers(today, default_actor(), dt.datetime.now(dt.UTC))
+    with store.transaction() as session:
+        rows = list(session.scalars(select(FindingRow).order_by(FindingRow.due, FindingRow.id)))
+    wanted = ["open", "reopened", "waived"] if status == "active" else [status]
+    rows = [
+        r
+        for r in rows
+        if r.status in wanted
+        and (asset is None or r.asset_id == asset)
+        and (severity is None or r.severity == severity)
+        and (not overdue or (r.due is not None and r.due < today and r.status != "waived"))
+    ]
+    rows.sort(key=lambda r: (not (r.due is not None and r.due < today), r.due or dt.date.max))
+    if as_json:
+        click.echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
+        return
+    table = Table(t("export.findings_sheet"))
+    for column in ("id", "asset", "requirement", "severity", "state", "owner", "due"):
+        table.add_column(t(f"export.{column}"))
+    for r in rows:
+        late = r.due is not None and r.due < today and r.status != "waived"
+        table.add_row(
+            str(r.id),
+            r.asset_id,
+            r.requirement,
+            t(f"severity.{r.severity}"),
+            t(f"finding.{r.status}"),
+            r.owner or "—",
+            f"{r.due or '—'}{' !' if late else ''}",
+        )
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
+def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "asset": row.asset_id,
+        "requirement": row.requirement,
+        "severity": row.severity,
+        "status": row.status,
+        "owner": row.owner,
+        "due": row.due.isoformat() if row.due else None,
+        "overdue": row.due is not None and row.due < today and row.status != "waived",
+        "waiver_reason": row.waiver_reason,
+        "waiver_until": row.waiver_until.isoformat() if row.waiver_until else None,
+        "approved_by": row.waiver_approved_by,
+    }
+
+
+@findings.command("show")
+@click.argument("finding_id", type=int)
+@DB_OPTION
+def findings_show(finding_id: int, db_url: str | None) -> None:
+    """One finding with the history of every state change (who, when)."""
+    t = _t()
+    store = _store(db_url)
+    with _store_errors(), store.transaction() as session:
+        row = store.finding(session, finding_id)
+        events = list(
+            session.scalars(
+                select(EventRow)
+                .where(EventRow.finding_id == row.id)
+                .order_by(EventRow.at, EventRow.id)
+            )
+        )
+        today = dt.datetime.now(dt.UTC).date()
+        click.echo(json.dumps(_finding_dict(row, today), ensure_ascii=False, indent=1))
+        for e in events:
+            kind = t("finding." + e.kind) if t.has("finding." + e.kind) else e.kind
+            audit = f"  [{e.audit_id}]" if e.audit_id else ""
+            click.echo(f"{e.at.isoformat()}  {e.actor}  {kind}  {e.detail or ''}{audit}")
+
+
+@findings.command("assign")
+@click.argument("finding_id", type=int)
+@click.option("--owner", required=True, help="Who fixes it.")
+@click.option("--due", default=None, help="New due date (YYYY-MM-DD).")
+@BY_OPTION
+@DB_OPTION
+def findings_assign(
+    finding_id: int, owner: str, due: str | None, actor: str | None, db_url: str | None
+) -> None:
+    """Give a finding an owner (and optionally a new due date)."""
+    with _store_errors():
+        _store(db_url).assign(
+            finding_id,
+            owner,
+            _date(due) if due else None,
+            actor or default_actor(),
+            dt.datetime.now(dt.UTC),
+        )
+    click.echo(_t()("store.assigned", id=finding_id, owner=owner))
+
+
+@findings.command("note")
+@click.argument("finding_id", type=int)
+@click.argument("text")
+@BY_OPTION
+@DB_OPTION
+def findings_note(finding_id: int, text: str, actor: str | None, db_url: str | None) -> None:
+    """Add a note to a finding's history."""
+    with _store_errors():
+        _store(db_url).note(finding_id, text, actor or default_actor(), dt.datetime.now(dt.UTC))
+    click.echo(_t()("store.noted", id=finding_id))
+
+
+@findings.command("accept")
+@click.argument("finding_id", type=int)
+@click.option("--reason", required=True, help="Why the risk is accepted.")
+@click.option("--until", "until", required=True, help="Last day of the waiver (YYYY-MM-DD).")
+@click.option("--approved-by", required=True, help="Who approved it (name, title).")
+@BY_OPTION
+@DB_OPTION
+def findings_accept(
+    finding_id: int,
+    reason: str,
+    until: str,
+    approved_by: str,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Accept the risk until a date: reported as waived (never as passed), reopens after."""
+    with _store_errors():
+        _store(db_url).accept(
+            finding_id,
+            reason,
+            _date(until),
+            approved_by,
+            actor or default_actor(),
+            dt.datetime.now(dt.UTC),
+        )
+    click.echo(_t()("store.accepted", id=finding_id, until=until))
+
+
+@findings.command("not-applicable")
+@click.argument("asset_id")
+@click.argument("requirement")
+@click.option("--reason", required=True, help="Why, e.g. 'no Wi-Fi at this office'.")
+@BY_OPTION
+@DB_OPTION
+def findings_not_applicable(
+    asset_id: str, requirement: str, reason: str, actor: str | None, db_url: str | None
+) -> None:
+    """Mark a requirement not applicable to one asset (or "*" for the organisation)."""
+    _store(db_url).mark_not_applicable(
+        asset_id, requirement, reason, actor or default_actor(), dt.datetime.now(dt.UTC)
+    )
+    click.echo(_t()("store.marked_na", requirement=requirement, asset=asset_id))
+
+
+@main.command("diff")
+@click.argument("audit_a")
+@click.argument("audit_b")
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) -> None:
+    """What changed between two audits (report ids): new, fixed, regressed, unchanged."""
+    t = _t()
+    store = _store(db_url)
+    with store.transaction() as session:
+        for audit_id in (audit_a, audit_b):
+            if session.get(AuditRow, audit_id) is None:
+                _fail(t("store.unknown_audit", detail=audit_id))
+        changes = compare(session, audit_a, audit_b)
+    if as_json:
+        click.echo(changes.model_dump_json())
+        return
+    for key, items in (
+        ("history.regressed", changes.regressed),
+        ("history.new", changes.new),
+        ("history.fixed", changes.fixed),
+    ):
+        click.echo(f"{t(key)} ({len(items)}):")
+        for c in items:
+            click.echo(f"  {c.requirement}  {c.asset_id}")
+    click.echo(t("history.unchanged", count=changes.unchanged))
+
+
+@main.command("history")
+@click.argument("asset_id")
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
+    """Each audit's result for one asset, oldest first."""
+    t = _t()
+    store = _store(db_url)
+    with store.transaction() as session:
+        rows = session.execute(
+            select(AuditRow.id, AuditRow.generated_at, ResultRow.status, func.count())
+            .join(ResultRow, ResultRow.audit_id == AuditRow.id)
+            .where(ResultRow.asset_id == asset_id)
+            .group_by(AuditRow.id, AuditRow.generated_at, ResultRow.status)
+            .order_by(AuditRow.generated_at)
+        ).all()
+    audits: dict[str, dict[str, Any]] = {}
+    for audit_id, when, status, count in rows:
+        audits.setdefault(audit_id, {"report_id": audit_id, "at": when.isoformat()})[status] = count
+    if as_json:
+        click.echo(json.dumps(list(audits.values()), ensure_ascii=False))
+        return
+    for entry in audits.values():
+        counts = ", ".join(
+            f"{t('status.' + k)}: {v}" for k, v in entry.items() if k not in ("report_id", "at")
+        )
+        click.echo(f"{entry['at']}  {entry['report_id']}  {counts}")
+
+
+@main.command("export")
+@click.argument("what", type=click.Choice(["findings", "requirements"]))
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file: .xlsx (Excel) or .csv (UTF-8 with BOM).",
+)
+@click.option("--audit", "audit_id", default=None, help="Report id [default: the newest].")
+@DB_OPTION
+def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str | None) -> None:
+    """Export findings or the per-requirement status, with headers in your language."""
+    t = _t()
+    store = _store(db_url)
+    with store.transaction() as session:
+        rows = (
+            findings_table(session, t)
+            if what == "findings"
+            else requirements_table(session, t, audit_id)
+        )
+    with _input_errors():
+        write_table(rows, out_file, t(f"export.{what}_sheet"))
+    click.echo(t("store.exported", count=len(rows) - 1, path=out_file))

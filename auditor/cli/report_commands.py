@@ -1,0 +1,437 @@
+"""Commands that make and check reports: audit, verify, pdf, annual, keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from cryptography import x509
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from auditor.audit import run_audit
+from auditor.cli.app import (
+    DB_OPTION,
+    EXISTING_FILE,
+    KEY_DIR,
+    LANG_OPTION,
+    PASSFILE,
+    _anchors,
+    _fail,
+    _input_errors,
+    _lang,
+    _passphrase,
+    _signer_spec,
+    _t,
+    _verified_report,
+    _write_pdf,
+    err,
+    main,
+    pdf_options,
+)
+from auditor.fileio import atomic_write
+from auditor.inventory import load_inventory
+from auditor.messages.catalogue import Messages
+from auditor.paths import (
+    default_key_dir,
+    default_known_hosts,
+)
+from auditor.report.annual import annual_context, render_annual
+from auditor.report.pades import (
+    KeyFileSigner,
+    verify_pdf,
+    write_signed_pdf,
+)
+from auditor.report.pdf import render_pdf
+from auditor.report.signing import CERT_FILE, fingerprint, import_p12, init_keys
+from auditor.report.verify import verify_dir
+
+
+# ------------------------------------------------------------------ audit
+@main.command()
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Inventory YAML describing your assets.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory for report.json, report.json.p7s, report.html and evidence/. "
+    "An earlier report there is moved to archive/ first.",
+)
+@click.option(
+    "--lang",
+    "report_lang",
+    type=LANG_OPTION,
+    default=None,
+    help="Report language [default: the global --lang].",
+)
+@KEY_DIR
+@PASSFILE
+@click.option(
+    "--known-hosts",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pinned SSH host keys [default: $AUDITOR_HOME/known_hosts].",
+)
+@DB_OPTION
+@click.option("--no-history", is_flag=True, help="Do not record this audit in the history store.")
+@click.option(
+    "--pdf",
+    "make_pdf",
+    is_flag=True,
+    help="Also write report.pdf signed with PAdES (needs the [pdf] extra).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def audit(
+    inventory_path: Path,
+    out_dir: Path,
+    report_lang: str | None,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    known_hosts: Path | None,
+    db_url: str | None,
+    no_history: bool,
+    make_pdf: bool,
+    as_json: bool,
+) -> None:
+    """Collect facts from every asset, judge them, write and sign the report.
+
+    Exit code 0 when every applicable requirement is met, 1 when there are findings,
+    2 for bad input, 3 when some asset could not be collected.
+    """
+    t = _t()
+    lang = report_lang or _lang()
+    keys = key_dir or default_key_dir()
+    with _input_errors():
+        inventory = load_inventory(inventory_path)
+        with _progress(len(inventory.assets), t) as tick:
+            result = run_audit(
+                inventory_path,
+                out_dir,
+                lang=lang,
+                key_dir=keys,
+                passphrase=_passphrase(passphrase_file),
+                known_hosts=known_hosts or default_known_hosts(),
+                progress=tick,
+                db_url=db_url,
+                record=not no_history,
+            )
+    report = result.report
+    if make_pdf:
+        with _input_errors():
+            _write_pdf(
+                out_dir,
+                report,
+                lang,
+                KeyFileSigner(key_dir=keys, passphrase=_passphrase(passphrase_file)),
+                None,
+                None,
+            )
+    summary = report.evaluation.summary
+    failed_assets = [a.id for a in report.assets if a.failures]
+    if result.key_created:
+        err.print(t("keys.auto_created", dir=keys), markup=False)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "report_id": report.report_id,
+                    "out": str(out_dir),
+                    "exit_code": result.exit_code,
+                    "counts": summary.counts,
+                    "coverage": summary.coverage,
+                    "collection_failures": {
+                        a.id: [f.code for f in a.failures] for a in report.assets if a.failures
+                    },
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
+    else:
+        c = summary.counts
+        click.echo(
+            t(
+                "cli.result",
+                met=c["met"],
+                partly=c["partly_met"],
+                not_met=c["not_met"],
+                not_assessed=c["not_assessed"],
+                coverage=f"{summary.coverage:.0%}",
+            )
+        )
+        if failed_assets:
+            click.echo(
+                t(
+                    "cli.collection_errors",
+                    count=len(failed_assets),
+                    assets=", ".join(failed_assets),
+                )
+            )
+        click.echo(t("cli.written", path=out_dir / "report.html"))
+    sys.exit(result.exit_code)
+
+
+@contextmanager
+def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
+    """A progress bar on stderr for multi-host work; silent for a single asset."""
+    if total < 2 or not err.is_terminal:
+        yield lambda _asset, _event: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(t("cli.collecting"), total=total)
+
+        def tick(_asset: str, event: str) -> None:
+            if event == "scan":
+                bar.update(task, description=t("cli.scanning"))
+            else:
+                bar.advance(task)
+
+        yield tick
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--ca",
+    "anchors",
+    multiple=True,
+    type=EXISTING_FILE,
+    help="Trusted certificate (PEM); repeatable. Default: this machine's own signing certificate.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
+    """Check a report's signature, its signer and every evidence file's hash.
+
+    Exit code 0 when valid, 1 when anything was changed or the signer is not trusted.
+    """
+    t = _t()
+    certs = _anchors(anchors)
+    verdict = verify_dir(directory, certs)
+    pdf_problems: list[str] = []
+    pdf = None
+    if (directory / "report.pdf").exists():
+        try:
+            pdf = verify_pdf(directory / "report.pdf", certs)
+        except ImportError:
+            _fail(t("pdf.missing_dependency"))
+        pdf_problems = pdf.problems
+        verdict.problems += [(code, {}) for code in pdf.problems]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "valid": verdict.ok,
+                    "signer": verdict.signer,
+                    "evidence_checked": verdict.evidence_checked,
+                    "problems": [code for code, _ in verdict.problems],
+                    "pdf_problems": pdf_problems,
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif verdict.ok:
+        click.echo(t("verify.ok", subject=verdict.signer, count=verdict.evidence_checked))
+        if pdf is not None:
+            click.echo(t("pdf.valid", signer=pdf.signer, coverage=t("pdf.covered")))
+    else:
+        err.print(t("verify.failed"), markup=False)
+        for code, params in verdict.problems:
+            err.print("  - " + t(code, **params), markup=False)
+    sys.exit(0 if verdict.ok else 1)
+
+
+@main.command("pdf")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    "report_lang",
+    type=LANG_OPTION,
+    default=None,
+    help="PDF language [default: the global --lang].",
+)
+@KEY_DIR
+@PASSFILE
+@pdf_options
+def pdf_command(
+    directory: Path,
+    report_lang: str | None,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    number: str | None,
+    tsa: str | None,
+    p12: Path | None,
+    pkcs11_module: Path | None,
+    pkcs11_slot: int | None,
+    pkcs11_token: str | None,
+    pkcs11_key: str | None,
+    pkcs11_cert: str | None,
+    cert_file: Path | None,
+    pin_file: Path | None,
+) -> None:
+    """Render report.pdf from a signed report.json and sign it (PAdES).
+
+    The JSON report is verified first: a PDF is never made from a changed report.
+    """
+    t = _t()
+    lang = report_lang or _lang()
+    report = _verified_report(directory)
+    with _input_errors():
+        spec = _signer_spec(
+            key_dir,
+            passphrase_file,
+            p12,
+            pkcs11_module,
+            pkcs11_slot,
+            pkcs11_token,
+            pkcs11_key,
+            pkcs11_cert,
+            cert_file,
+            pin_file,
+        )
+        path = _write_pdf(directory, report, lang, spec, number, tsa)
+    click.echo(t("pdf.written", path=path))
+
+
+@main.command("annual")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output HTML [default: DIRECTORY/annual-report.html].",
+)
+@click.option("--lang", "report_lang", type=LANG_OPTION, default=None)
+@click.option(
+    "--pdf",
+    "make_pdf",
+    is_flag=True,
+    help="Also write annual-report.pdf, signed (PAdES) with the auditor's key.",
+)
+@KEY_DIR
+@PASSFILE
+def annual_command(
+    directory: Path,
+    out_file: Path | None,
+    report_lang: str | None,
+    make_pdf: bool,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Render the annual self-assessment report (period 15/12–14/12, per criteria group)
+    from a signed report.json; the JSON is verified first."""
+    t = _t()
+    report = _verified_report(directory)
+    lang = report_lang or _lang()
+    target = out_file or directory / "annual-report.html"
+    with _input_errors():
+        atomic_write(target, render_annual(report, lang).encode())
+        click.echo(t("annual.written", path=target))
+        if make_pdf:
+            spec = KeyFileSigner(
+                key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
+            )
+            try:
+                rendered = render_pdf(
+                    report, lang, template="annual.html.j2", context=annual_context(report, lang)
+                )
+                pdf = write_signed_pdf(
+                    directory,
+                    report,
+                    lang,
+                    spec,
+                    number=None,
+                    reason=t("annual.title", year=report.generated_at.year),
+                    location=report.organisation.commune,
+                    rendered=rendered,
+                    filename="annual-report.pdf",
+                )
+            except ImportError:
+                _fail(t("pdf.missing_dependency"))
+            click.echo(t("pdf.written", path=pdf))
+
+
+# ------------------------------------------------------------------ keys
+@main.group()
+def keys() -> None:
+    """Manage the signing key and certificate used for reports."""
+
+
+@keys.command("init")
+@click.option("--org", required=True, help="Organisation name, e.g. 'UBND xã Mường La'.")
+@click.option("--commune", default=None, help="Commune (locality) for the certificate.")
+@click.option("--province", default=None, help="Province for the certificate.")
+@click.option("--days", default=1095, show_default=True, help="Certificate validity in days.")
+@KEY_DIR
+@PASSFILE
+@click.option("--force", is_flag=True, help="Replace an existing key.")
+def keys_init(
+    org: str,
+    commune: str | None,
+    province: str | None,
+    days: int,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+    force: bool,
+) -> None:
+    """Create an ECDSA P-256 key (mode 0600) and a self-signed certificate."""
+    target = key_dir or default_key_dir()
+    with _input_errors():
+        signer = init_keys(
+            target,
+            org,
+            commune=commune,
+            province=province,
+            passphrase=_passphrase(passphrase_file),
+            days=days,
+            force=force,
+        )
+    click.echo(_t()("keys.created", dir=target))
+    click.echo(f"SHA256 {fingerprint(signer.cert)}")
+
+
+@keys.command("import")
+@click.argument("p12", type=EXISTING_FILE)
+@KEY_DIR
+@PASSFILE
+@click.option("--force", is_flag=True, help="Replace an existing key.")
+def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None, force: bool) -> None:
+    """Import a key and certificate from a PKCS#12 (.p12/.pfx) file issued by a CA."""
+    target = key_dir or default_key_dir()
+    with _input_errors():
+        signer = import_p12(target, p12.read_bytes(), _passphrase(passphrase_file), force=force)
+    click.echo(_t()("keys.imported", dir=target))
+    click.echo(f"{signer.cert.subject.rfc4514_string()}\nSHA256 {fingerprint(signer.cert)}")
+
+
+@keys.command("show")
+@KEY_DIR
+def keys_show(key_dir: Path | None) -> None:
+    """Show the signing certificate: subject, validity, fingerprint."""
+    cert_path = (key_dir or default_key_dir()) / CERT_FILE
+    if not cert_path.exists():
+        _fail(_t()("keys.missing", detail=cert_path.parent))
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    click.echo(
+        f"{cert.subject.rfc4514_string()}\n{cert.not_valid_before_utc} → "
+        f"{cert.not_valid_after_utc}\nSHA256 {fingerprint(cert)}\n{cert_path}"
+    )

@@ -1,0 +1,270 @@
+"""Commands that set things up: policy, inventory, collect/import, hosts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from auditor.audit import EXIT_INPUT, signer_for
+from auditor.checking import discover
+from auditor.cli.app import (
+    EXISTING_FILE,
+    KEY_DIR,
+    PASSFILE,
+    _fail,
+    _input_errors,
+    _lang,
+    _passphrase,
+    _t,
+    err,
+    main,
+)
+from auditor.collect.ssh import fetch_host_key, pin_host_key
+from auditor.collect.windows import windows_script
+from auditor.errors import CollectionError
+from auditor.fileio import atomic_write
+from auditor.importing import import_facts
+from auditor.inventory import Connection, load_inventory
+from auditor.paths import (
+    default_imports_dir,
+    default_key_dir,
+    default_known_hosts,
+)
+from auditor.policy import builtin_packs, diff_packs, load_policy
+
+
+# ------------------------------------------------------------------ policy
+@main.group()
+def policy() -> None:
+    """Inspect and validate policy packs."""
+
+
+@policy.command("validate")
+@click.argument("pack", default="nd85-level2")
+@click.option(
+    "--overrides",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Local tailoring file to validate with the pack.",
+)
+def policy_validate(pack: str, overrides: Path | None) -> None:
+    """Validate a pack (built-in name or YAML file) and optional overrides."""
+    with _input_errors():
+        loaded = load_policy(pack, discover(), overrides)
+    click.echo(
+        _t()("policy.valid", id=loaded.id, version=loaded.version, count=len(loaded.requirements))
+    )
+
+
+@policy.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True)
+def policy_diff(old: str, new: str, as_json: bool) -> None:
+    """What changes for a commune moving from pack OLD to pack NEW (e.g. nd85-level2 to
+    nd331-level2): requirements added or removed, thresholds, checks and parameters."""
+    t = _t()
+    registry = discover()
+    with _input_errors():
+        changes = diff_packs(load_policy(old, registry), load_policy(new, registry), _lang())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [{"requirement": r, "kind": k, "detail": d} for r, k, d in changes],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for requirement, kind, detail in changes:
+        click.echo(f"{requirement:22} {t('policy.diff_' + kind):22} {detail}")
+    click.echo(t("policy.diff_total", count=len(changes)))
+
+
+@policy.command("list")
+def policy_list() -> None:
+    """List the built-in policy packs."""
+    for name in builtin_packs():
+        click.echo(name)
+
+
+@policy.command("show")
+@click.argument("requirement")
+@click.option("--pack", default="nd85-level2", show_default=True)
+def policy_show(requirement: str, pack: str) -> None:
+    """Show one requirement: titles, references, threshold and checks with parameters."""
+    t, lang = _t(), _lang()
+    with _input_errors():
+        loaded = load_policy(pack, discover())
+    if requirement not in loaded.ids():
+        _fail(t("policy.unknown_requirement", id=requirement))
+    req = loaded.requirement(requirement)
+    click.echo(f"{req.id} — {req.title(lang)}")
+    click.echo(
+        f"  {t('report.group')}: {t('group.' + req.group)}; "
+        f"{t('report.severity')}: {t('severity.' + req.severity.value)}"
+    )
+    click.echo(f"  {t('report.legacy')}: {req.refs.legacy}")
+    click.echo(f"  {t('report.current')}: {req.refs.current}")
+    if req.threshold:
+        click.echo(f"  {t('report.threshold')}: {req.threshold(lang)}")
+    if req.applies_to:
+        click.echo(f"  {t('report.kind')}: {', '.join(k.value for k in req.applies_to)}")
+    for ref in req.checks:
+        params = json.dumps(ref.params, ensure_ascii=False, default=str) if ref.params else ""
+        click.echo(f"  {t('report.check')}: {ref.id} — {t('check.' + ref.id + '.title')} {params}")
+    if req.attestation:
+        click.echo(f"  {t('report.attestation')}: review {req.attestation.review_months} months")
+
+
+# ------------------------------------------------------------------ inventory
+@main.group()
+def inventory() -> None:
+    """Check the inventory file."""
+
+
+@inventory.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def inventory_validate(path: Path) -> None:
+    """Report every problem in the inventory at once, with file, line and field."""
+    with _input_errors():
+        inv = load_inventory(path)
+    click.echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
+
+
+# ------------------------------------------------------------------ collect / import
+@main.group()
+def collect() -> None:
+    """Get the collector scripts to run on machines the auditor cannot reach."""
+
+
+@collect.command("windows-script")
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the script to this file instead of standard output.",
+)
+def collect_windows_script(out_file: Path | None) -> None:
+    """Print the read-only PowerShell fact script for Windows PCs.
+
+    \b
+    On the PC (as administrator), from a USB stick:
+      powershell -NoProfile -ExecutionPolicy Bypass -File collect.ps1 -OutFile facts.json
+    Back at the auditing machine:
+      auditor import facts.json --asset pc-van-thu -i inventory.yaml
+    """
+    text = windows_script()
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        with _input_errors():
+            atomic_write(out_file, text.encode("utf-8-sig"))
+
+
+@main.command("import")
+@click.argument("facts_file", type=EXISTING_FILE)
+@click.option("--asset", "asset_id", required=True, help="Inventory id of the PC.")
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@KEY_DIR
+@PASSFILE
+def import_command(
+    facts_file: Path,
+    asset_id: str,
+    inventory_path: Path,
+    key_dir: Path | None,
+    passphrase_file: Path | None,
+) -> None:
+    """Import a facts file produced by the Windows script for an `import` asset.
+
+    The file is checked, stored with its sha256, import time and host name, and that record
+    is signed with your key: a later edit of the stored file makes the audit refuse it.
+    """
+    t = _t()
+    with _input_errors():
+        inv = load_inventory(inventory_path)
+        asset = next((a for a in inv.assets if a.id == asset_id), None)
+        if asset is None:
+            _fail(t("cli.unknown_asset", id=asset_id))
+        if asset.connection is not Connection.import_:
+            _fail(t("import.not_import", id=asset_id))
+        org = inv.organisation
+        signer, created = signer_for(
+            key_dir or default_key_dir(),
+            _passphrase(passphrase_file),
+            org.name,
+            org.commune,
+            org.province,
+        )
+        try:
+            record = import_facts(
+                facts_file, asset, inv.settings.imports_dir or default_imports_dir(), signer
+            )
+        except CollectionError as exc:
+            _fail(f"{facts_file}: {t(exc.code, detail=exc.detail)}")
+    if created:
+        err.print(t("keys.auto_created", dir=key_dir or default_key_dir()), markup=False)
+    host = record.hostname or "?"
+    if host.lower() not in (asset.id.lower(), asset.name.lower()):
+        err.print(t("import.host_mismatch", host=host, asset=asset.id), markup=False)
+    click.echo(t("import.done", host=host, asset=asset.id, sha256=record.sha256[:16]))
+
+
+# ------------------------------------------------------------------ hosts
+@main.group()
+def hosts() -> None:
+    """Pin SSH host keys so that audits refuse impostors."""
+
+
+@hosts.command("trust")
+@click.option("-i", "--inventory", "inventory_path", required=True, type=click.Path(path_type=Path))
+@click.argument("asset_ids", nargs=-1)
+@click.option("--known-hosts", type=click.Path(path_type=Path), default=None)
+@click.option("--yes", is_flag=True, help="Do not ask; pin what the host presents.")
+@click.option("--replace", is_flag=True, help="Replace a key that changed (after checking!).")
+def hosts_trust(
+    inventory_path: Path,
+    asset_ids: tuple[str, ...],
+    known_hosts: Path | None,
+    yes: bool,
+    replace: bool,
+) -> None:
+    """Fetch each SSH asset's host key, show its fingerprint and pin it.
+
+    Compare the fingerprint with the host itself (ssh-keygen -lf /etc/ssh/ssh_host_*.pub)
+    before accepting. Without ASSET_IDS, every ssh asset of the inventory is offered.
+    """
+    t = _t()
+    with _input_errors():
+        inv = load_inventory(inventory_path)
+    store = known_hosts or inv.settings.known_hosts or default_known_hosts()
+    ids = list(asset_ids) or [a.id for a in inv.assets if a.connection is Connection.ssh]
+    status = 0
+    for asset_id in ids:
+        asset = next((a for a in inv.assets if a.id == asset_id), None)
+        if asset is None:
+            _fail(t("cli.unknown_asset", id=asset_id))
+        if asset.connection is not Connection.ssh:
+            err.print(t("hosts.not_ssh", id=asset_id), markup=False)
+            status = EXIT_INPUT
+            continue
+        try:
+            seen = fetch_host_key(asset, inv.settings.ssh_timeout_s)
+            if not yes and not click.confirm(
+                t("hosts.confirm", host=seen.host_id, fingerprint=seen.fingerprint)
+            ):
+                click.echo(t("hosts.skipped", host=seen.host_id))
+                continue
+            result = pin_host_key(store, seen, replace=replace)
+        except CollectionError as exc:
+            err.print(f"{asset_id}: {t(exc.code, detail=exc.detail)}", markup=False)
+            status = 3
+            continue
+        click.echo(
+            t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint, result=result)
+        )
+    sys.exit(status)
