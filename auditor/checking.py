@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 Observed = str | int | float | bool | list[str] | None
-Needs = Literal["host", "scan", "asset", "web"]
+Needs = Literal["host", "scan", "asset", "web", "netdev"]
 
 
 class Status(StrEnum):

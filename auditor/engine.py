@@ -123,9 +123,15 @@ def combine(statuses: Iterable[ReqStatus]) -> ReqStatus:
 
 
 def _facts_for(needs: str, af: AssetFacts) -> Any:
-    return {"host": af.host, "scan": af.scan, "asset": af if af.host else None, "web": af.web}[
-        needs
-    ]
+    collected = af.host or af.netdev or af.web
+    facts = {
+        "host": af.host,
+        "scan": af.scan,
+        "asset": af if collected else None,
+        "web": af.web,
+        "netdev": af.netdev,
+    }
+    return facts[needs]
 
 
 def run_check(

@@ -214,6 +214,25 @@ class WebFacts(Fact):
     exposed_admin_paths: list[str] | None = None
 
 
+class NetDeviceFacts(Fact):
+    """A router, switch or access point as its configuration describes it."""
+
+    vendor: str
+    hostname: str | None = None
+    firmware: str | None = None
+    model: str | None = None
+    mgmt_services: dict[str, bool] = Field(default_factory=dict)  # telnet, ssh, http, …: on?
+    mgmt_restricted: bool | None = None  # management limited to given source addresses
+    idle_timeout_s: int | None = None  # 0 means never
+    syslog_targets: list[str] | None = None  # None: the configuration could not be read
+    ntp_servers: list[str] | None = None
+    snmp_default_community: bool | None = None  # "public"/"private" in use
+    plaintext_passwords: bool | None = None
+    default_accounts: list[str] | None = None
+    login_limit: bool | None = None  # failed-login blocking configured
+    wifi_modes: list[str] | None = None  # per security profile: "open", "wep", "wpa2" …
+
+
 class Attestation(Fact):
     """A management requirement recorded by the officer, with its evidence file digest."""
 
@@ -249,4 +268,5 @@ class AssetFacts(Fact):
     host: HostFacts | None = None
     scan: ScanFacts | None = None
     web: WebFacts | None = None
+    netdev: NetDeviceFacts | None = None
     failures: list[CollectionFailure] = Field(default_factory=list)

@@ -145,6 +145,7 @@ class Asset(Model):
     backup: BackupSpec | None = None
     winrm: WinRMSettings | None = None
     web: WebSettings | None = None
+    config_file: Path | None = None  # a network device's exported configuration
     scan: bool = True
     admins: list[str] = Field(default_factory=list, max_length=100)
     users: list[str] | None = Field(default=None, max_length=1000)
@@ -315,10 +316,11 @@ def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
                 "credential": a.credential.model_copy(
                     update={"key_file": fix(a.credential.key_file)}
                 )
+                if a.credential
+                else None,
+                "config_file": fix(a.config_file),
             }
         )
-        if a.credential
-        else a
         for a in inventory.assets
     ]
     settings = inventory.settings.model_copy(
@@ -354,6 +356,17 @@ def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
                 )
             )
     for index, asset in enumerate(inventory.assets):
+        if asset.config_file is not None and not asset.config_file.is_file():
+            cfg_loc = ("assets", index, "config_file")
+            found.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of(cfg_loc),
+                    dotted(cfg_loc),
+                    "inventory.file_not_found",
+                    {"path": str(asset.config_file)},
+                )
+            )
         key = asset.credential.key_file if asset.credential else None
         if key is not None and not key.is_file():
             key_loc = ("assets", index, "credential", "key_file")

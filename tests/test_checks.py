@@ -12,15 +12,18 @@ from auditor.checking import Registry, Status, discover
 from auditor.facts import (
     Account,
     AntiMalware,
+    AssetFacts,
     AvProduct,
     Backup,
     Browser,
+    Declared,
     Encryption,
     Firewall,
     Hardening,
     Listener,
     LockoutPolicy,
     Logging,
+    NetDeviceFacts,
     OpenPort,
     OsInfo,
     Package,
@@ -65,6 +68,34 @@ def cert(days: int, verified: bool = True) -> TlsCertificate:
 
 TLS = {"refused": ["TLSv1", "TLSv1.1"]}
 HEADERS = {"required": [["x-content-type-options"], ["x-frame-options", "content-security-policy"]]}
+
+
+def dev(**kw: Any) -> NetDeviceFacts:
+    base: dict[str, Any] = {
+        "vendor": "cisco-ios",
+        "mgmt_services": {"ssh": True},
+        "mgmt_restricted": True,
+        "idle_timeout_s": 600,
+        "syslog_targets": ["10.0.0.5"],
+        "ntp_servers": ["10.0.0.1"],
+        "snmp_default_community": False,
+        "plaintext_passwords": False,
+        "default_accounts": [],
+        "wifi_modes": ["wpa2"],
+    }
+    return NetDeviceFacts(**(base | kw))
+
+
+def dev_asset(device: NetDeviceFacts | None, *ports: int, up: bool = True) -> Any:
+    return AssetFacts(
+        asset_id="r1",
+        declared=Declared(kind="netdevice"),
+        netdev=device,
+        scan=scan(open_ports=[OpenPort(port=p) for p in ports], host_up=up),
+    )
+
+
+INSECURE = {"services": ["telnet", "http", "ftp"]}
 
 
 def win(build: int | None = 26200, edition: str | None = "Professional", **kw: Any) -> Any:
@@ -583,6 +614,35 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ("web.admin_exposed", {}, web(exposed_admin_paths=[]), Status.passed),
     ("web.admin_exposed", {}, web(exposed_admin_paths=["/wp-admin/"]), Status.failed),
     ("web.admin_exposed", {}, web(), Status.error),
+    ("net.mgmt_protocols", INSECURE, dev(), Status.passed),
+    ("net.mgmt_protocols", INSECURE, dev(mgmt_services={"telnet": True}), Status.failed),
+    ("net.mgmt_protocols", INSECURE, dev(mgmt_services={}), Status.error),
+    ("net.mgmt_restricted", {}, dev(), Status.passed),
+    ("net.mgmt_restricted", {}, dev(mgmt_restricted=False), Status.failed),
+    ("net.mgmt_restricted", {}, dev(mgmt_restricted=None), Status.error),
+    ("net.idle_timeout", {"max_seconds": 900}, dev(), Status.passed),
+    ("net.idle_timeout", {"max_seconds": 900}, dev(idle_timeout_s=0), Status.failed),
+    ("net.idle_timeout", {"max_seconds": 900}, dev(idle_timeout_s=3600), Status.failed),
+    ("net.idle_timeout", {"max_seconds": 900}, dev(idle_timeout_s=None), Status.error),
+    ("net.syslog", {}, dev(), Status.passed),
+    ("net.syslog", {}, dev(syslog_targets=[]), Status.failed),
+    ("net.syslog", {}, dev(syslog_targets=None), Status.error),
+    ("net.ntp", {}, dev(), Status.passed),
+    ("net.ntp", {}, dev(ntp_servers=[]), Status.failed),
+    ("net.ntp", {}, dev(ntp_servers=None), Status.error),
+    ("net.snmp_default", {}, dev(), Status.passed),
+    ("net.snmp_default", {}, dev(snmp_default_community=True), Status.failed),
+    ("net.snmp_default", {}, dev(snmp_default_community=None), Status.error),
+    ("net.accounts", {}, dev(), Status.passed),
+    ("net.accounts", {}, dev(default_accounts=["admin"]), Status.failed),
+    ("net.accounts", {}, dev(plaintext_passwords=True), Status.failed),
+    ("net.accounts", {}, dev(default_accounts=None), Status.error),
+    ("net.wifi", {}, dev(), Status.passed),
+    ("net.wifi", {}, dev(wifi_modes=["wpa2", "open"]), Status.failed),
+    ("net.wifi", {}, dev(wifi_modes=None), Status.not_applicable),
+    ("net.telnet_crosscheck", {}, dev_asset(dev(), 22), Status.passed),
+    ("net.telnet_crosscheck", {}, dev_asset(dev(), 22, 23), Status.failed),
+    ("net.telnet_crosscheck", {}, dev_asset(dev(), up=False), Status.error),
 ]
 
 
@@ -610,9 +670,12 @@ def test_every_check_has_pass_fail_and_unknown_cases(registry: Registry) -> None
     for check_id in registry.ids():
         statuses = covered.get(check_id, set())
         assert Status.passed in statuses, f"{check_id} lacks a pass case"
-        assert Status.error in statuses, f"{check_id} lacks an unknown-fact case"
+        assert Status.error in statuses or check_id == "net.wifi", (
+            f"{check_id} lacks an unknown-fact case"
+        )
         if check_id != "scan.performed":  # a scan that reached the host cannot "fail"
             assert Status.failed in statuses, f"{check_id} lacks a fail case"
+    # net.wifi has no unknown: a device without Wi-Fi profiles is "not applicable"
 
 
 def test_failures_carry_observed_and_expected(registry: Registry) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TypeVar
 
-from auditor.facts import CollectionFailure, HostFacts, WebFacts
+from auditor.facts import CollectionFailure, HostFacts, NetDeviceFacts, WebFacts
 from auditor.inventory import Asset
 
 MAX_OUTPUT = 8 * 1024 * 1024
@@ -30,6 +30,7 @@ class HostResult:
     host: HostFacts | None = None
     failures: list[CollectionFailure] = field(default_factory=list)
     web: WebFacts | None = None
+    netdev: NetDeviceFacts | None = None
     evidence: dict[str, bytes] = field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from auditor.collect import nmap_scan
 from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
+from auditor.collect.netdev import collect_config_file
 from auditor.collect.ssh import collect_ssh
 from auditor.collect.web import probe
 from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
@@ -51,6 +52,8 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
             url, timeout=min(timeout, 20), ca_bundle=settings.ca_bundle if settings else None
         )
         return HostResult(web=web, failures=failures)
+    if kind is AssetKind.netdevice and asset.config_file is not None:
+        return collect_config_file(asset.config_file)
     if connection is Connection.local:
         return collect_local(asset, timeout)
     if connection is Connection.ssh and kind is AssetKind.linux:
@@ -99,7 +102,8 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                     ]
                 )
             if progress:
-                failed = hosts[asset.id].host is None and hosts[asset.id].web is None
+                got = hosts[asset.id]
+                failed = got.host is None and got.web is None and got.netdev is None
                 progress(asset.id, "failed" if failed else "done")
     targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
     scan = nmap_scan.ScanResult()
@@ -123,6 +127,7 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
             ),
             host=result.host,
             web=result.web,
+            netdev=result.netdev,
             scan=scan.by_address.get(address) if address else None,
             failures=failures,
         )

@@ -1,0 +1,129 @@
+"""Network devices from exported configurations (Cisco IOS, MikroTik RouterOS): parsed
+facts, verdicts on hardened and weak configurations, secrets never kept, and a signed
+report with the network requirements right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import run_audit
+from auditor.collect.netdev import collect_config_file, detect, redact
+from auditor.engine import ReqStatus
+from tests.helpers import FIXTURES, ORG
+
+NETDEV = FIXTURES / "netdev"
+SECRETS = [
+    "Xa-Wifi-Secret-2026",
+    "Qx7-ReadOnly-2026",
+    "0822455D0A16",
+    "xa-monitor-ro",
+    "$9$kJq0nJ3ZlQ0bWq",
+    "$9$nD3rGv5n3kVbVq",
+    "password 0 cisco",
+    "enable password cisco",
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "vendor"),
+    [
+        ("cisco-ios-hardened.txt", "cisco-ios"),
+        ("cisco-ios-weak.txt", "cisco-ios"),
+        ("mikrotik-hardened.rsc", "mikrotik"),
+        ("mikrotik-weak.rsc", "mikrotik"),
+    ],
+)
+def test_vendor_detected_and_secrets_redacted(name: str, vendor: str) -> None:
+    text = (NETDEV / name).read_text()
+    assert detect(text) == vendor
+    cleaned = redact(text)
+    for secret in SECRETS:
+        assert secret not in cleaned, (name, secret)
+    assert cleaned.count("\n") == text.count("\n")  # structure kept for the reader
+
+
+def test_cisco_facts() -> None:
+    good = collect_config_file(NETDEV / "cisco-ios-hardened.txt").netdev
+    bad = collect_config_file(NETDEV / "cisco-ios-weak.txt").netdev
+    assert good is not None and bad is not None
+    assert good.mgmt_services == {"telnet": False, "ssh": True, "http": False, "https": False}
+    assert (good.mgmt_restricted, good.idle_timeout_s, good.login_limit) == (True, 600, True)
+    assert good.syslog_targets == ["192.168.10.20"] and len(good.ntp_servers or []) == 2
+    assert bad.mgmt_services["telnet"] and bad.mgmt_services["http"]
+    assert (bad.idle_timeout_s, bad.snmp_default_community, bad.plaintext_passwords) == (
+        0,
+        True,
+        True,
+    )
+    assert bad.default_accounts == ["admin", "cisco"]
+
+
+def test_mikrotik_facts() -> None:
+    good = collect_config_file(NETDEV / "mikrotik-hardened.rsc").netdev
+    bad = collect_config_file(NETDEV / "mikrotik-weak.rsc").netdev
+    assert good is not None and bad is not None
+    assert (good.firmware, good.model, good.hostname) == ("7.16.1", "RB750Gr3", "R-XA-MIKROTIK")
+    assert good.mgmt_restricted and not good.mgmt_services["telnet"]
+    assert good.wifi_modes == ["wpa2"] and good.snmp_default_community is False
+    assert bad.wifi_modes == ["open"] and bad.snmp_default_community is True
+    assert bad.mgmt_services["telnet"] and bad.mgmt_services["ftp"] and not bad.mgmt_restricted
+    assert bad.default_accounts == ["admin"]
+
+
+def test_garbage_and_huge_configs_are_collection_errors(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.cfg"
+    junk.write_bytes(b"\x00\x01 this is not a router configuration \xff" * 50)
+    assert [f.code for f in collect_config_file(junk).failures] == ["collect.garbage"]
+    huge = tmp_path / "huge.cfg"
+    huge.write_bytes(b"!\n" * (3 * 1024 * 1024))
+    assert [f.code for f in collect_config_file(huge).failures] == ["collect.too_much_output"]
+    assert [f.code for f in collect_config_file(tmp_path / "none").failures] == ["collect.failed"]
+
+
+def test_devices_in_a_signed_report(tmp_path: Path) -> None:
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        ORG
+        + f"""assets:
+  - {{id: router-cisco, name: Router Cisco, kind: netdevice, connection: import,
+     config_file: {NETDEV / "cisco-ios-weak.txt"}, scan: false}}
+  - {{id: router-mikrotik, name: Router MikroTik, kind: netdevice, connection: import,
+     config_file: {NETDEV / "mikrotik-hardened.rsc"}, scan: false}}
+""",
+        encoding="utf-8",
+    )
+    result = run_audit(
+        inv,
+        tmp_path / "out",
+        lang="vi",
+        key_dir=tmp_path / "keys",
+        passphrase=None,
+        known_hosts=tmp_path / "kh",
+        record=False,
+    )
+    status = {
+        (r.requirement, a): s
+        for r in result.report.evaluation.requirements
+        for a, s in r.assets.items()
+    }
+    expected = {
+        ("L2-NET-MGMT-01", "router-cisco"): ReqStatus.not_met,
+        ("L2-NET-MGMT-01", "router-mikrotik"): ReqStatus.not_assessed,  # no scan to compare
+        ("L2-NET-TMO-01", "router-cisco"): ReqStatus.not_met,
+        ("L2-NET-TMO-01", "router-mikrotik"): ReqStatus.not_assessed,  # not in RouterOS exports
+        ("L2-NET-LOG-01", "router-cisco"): ReqStatus.not_met,
+        ("L2-NET-LOG-01", "router-mikrotik"): ReqStatus.met,
+        ("L2-LOG-NTP-01", "router-mikrotik"): ReqStatus.met,
+        ("L2-ACC-DEF-01", "router-cisco"): ReqStatus.not_met,
+        ("L2-ACC-DEF-01", "router-mikrotik"): ReqStatus.met,
+        ("L2-NET-WIFI-01", "router-mikrotik"): ReqStatus.met,
+        ("L2-NET-WIFI-01", "router-cisco"): ReqStatus.not_applicable,
+    }
+    assert {k: status[k] for k in expected} == expected
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".html", ".txt"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for secret in SECRETS:
+                assert secret not in text, (path, secret)
