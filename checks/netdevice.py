@@ -45,24 +45,24 @@ def idle_timeout(facts: NetDeviceFacts, p: MaxSeconds) -> Outcome:
     )
 
 
+def _some(values: list[str] | None, what: str) -> Outcome:
+    if values is None:
+        return Outcome.unknown("outcome.not_collected", what=what)
+    if values:
+        return Outcome.ok(observed=values, expected="≥ 1")
+    return Outcome.fail(observed=[], expected="≥ 1")
+
+
 @check("net.syslog", needs="netdev")
 def syslog(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Device logs are forwarded to a log server."""
-    if facts.syslog_targets is None:
-        return Outcome.unknown("outcome.not_collected", what="logging")
-    if facts.syslog_targets:
-        return Outcome.ok(observed=facts.syslog_targets, expected="≥ 1")
-    return Outcome.fail(observed=[], expected="≥ 1")
+    return _some(facts.syslog_targets, "logging")
 
 
 @check("net.ntp", needs="netdev")
 def ntp(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """The device takes its time from NTP, so its logs line up with the others."""
-    if facts.ntp_servers is None:
-        return Outcome.unknown("outcome.not_collected", what="NTP")
-    if facts.ntp_servers:
-        return Outcome.ok(observed=facts.ntp_servers, expected="≥ 1")
-    return Outcome.fail(observed=[], expected="≥ 1")
+    return _some(facts.ntp_servers, "NTP")
 
 
 @check("net.snmp_default", needs="netdev")
