@@ -111,7 +111,6 @@ class NoParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-P = TypeVar("P", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Outcome])
 
 

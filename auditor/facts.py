@@ -233,18 +233,6 @@ class NetDeviceFacts(Fact):
     wifi_modes: list[str] | None = None  # per security profile: "open", "wep", "wpa2" …
 
 
-class Attestation(Fact):
-    """A management requirement recorded by the officer, with its evidence file digest."""
-
-    requirement: str
-    decision_no: str
-    date: datetime
-    signer: str
-    evidence: str | None = None
-    evidence_sha256: str | None = None
-    note: str | None = None
-
-
 class CollectionFailure(Fact):
     source: str
     code: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,4 +77,17 @@ def openssl_verify(directory: Path, cafile: Path) -> subprocess.CompletedProcess
         capture_output=True,
         text=True,
         check=False,
+    )
+
+
+def auditor_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m auditor.cli ARGS` as a user would, with its own auditor home."""
+    env = {**os.environ, "AUDITOR_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "auditor.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
     )

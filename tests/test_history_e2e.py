@@ -17,20 +17,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from tests.helpers import FIXTURES, ORG
+from tests.helpers import auditor_cli as cli
 
 FIXTURE = (FIXTURES / "windows" / "win11-25h2-hardened.json").read_text(encoding="utf-8")
-
-
-def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AUDITOR_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "auditor.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
 
 
 def setup(tmp_path: Path) -> tuple[Path, Path]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from auditor.schedule import Plan, annual_due, cron_line, install, on_calendar, quarterly_due
+from tests.helpers import auditor_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,12 +102,8 @@ def test_status_command(tmp_path: Path) -> None:
 
 
 def test_cli_cron_line(tmp_path: Path) -> None:
-    env = {**os.environ, "AUDITOR_HOME": str(tmp_path)}
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "auditor.cli",
+    def cron(every: str) -> subprocess.CompletedProcess[str]:
+        return auditor_cli(
             "schedule",
             "install",
             "-i",
@@ -114,33 +111,12 @@ def test_cli_cron_line(tmp_path: Path) -> None:
             "-o",
             str(tmp_path / "r"),
             "--every",
-            "weekly",
+            every,
             "--cron",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+            home=tmp_path,
+        )
+
+    run = cron("weekly")
     assert run.returncode == 0 and run.stdout.startswith("17 2 * * 1 ")
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "auditor.cli",
-            "schedule",
-            "install",
-            "-i",
-            str(ROOT / "inventory.example.yaml"),
-            "-o",
-            str(tmp_path / "r"),
-            "--every",
-            "Sat 02:30",
-            "--cron",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    bad = cron("Sat 02:30")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

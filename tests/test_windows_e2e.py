@@ -3,10 +3,7 @@ over SSH from a real sshd that replays a recorded Windows output, in one signed 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from auditor.engine import ReqStatus
 from auditor.inventory import load_inventory
 from auditor.report.verify import verify_dir
 from tests.helpers import FIXTURES, ORG
+from tests.helpers import auditor_cli as cli
 from tests.sshd import Sshd, why_not_available
 
 WIN = FIXTURES / "windows"
@@ -30,18 +28,6 @@ PCS = {
 
 
 STAFF = {"pc-chutich": ["chutich"], "may-vanthu": ["vanthu"], "srv-motcua": ["backup_svc"]}
-
-
-def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AUDITOR_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "auditor.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
 
 
 def inventory(tmp_path: Path, *, max_age: int = 3650, local: bool = True) -> Path:

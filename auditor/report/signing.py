@@ -187,7 +187,6 @@ class SignatureCheck:
     intact: bool = False
     trusted: bool = False
     signer_subject: str = ""
-    signer_fingerprint: str = ""
     signing_time: datetime | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -214,7 +213,6 @@ def verify_detached(
         result.problems.append("verify.no_signer_cert")
         return result
     result.signer_subject = cert.subject.rfc4514_string()
-    result.signer_fingerprint = cert.fingerprint(hashes.SHA256()).hex()
     algo = signer_info["digest_algorithm"]["algorithm"].native
     hasher = _HASHES.get(algo)
     attrs = signer_info["signed_attrs"]

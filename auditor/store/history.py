@@ -157,15 +157,7 @@ class Store:
                 if event == "reopened":
                     finding.due = today + dt.timedelta(days=sla_days.get(level, 30))
                     finding.waiver_until = None
-            session.add(
-                EventRow(
-                    finding_id=finding.id,
-                    at=meta.generated_at,
-                    actor=actor,
-                    kind=event,
-                    audit_id=meta.report_id,
-                )
-            )
+            _log(session, finding, event, actor, meta.generated_at, audit_id=meta.report_id)
         session.flush()
         audit = session.get(AuditRow, meta.report_id)
         assert audit is not None
@@ -191,21 +183,20 @@ class Store:
             if due is not None:
                 row.due = due
             row.updated_at = now
-            session.add(
-                EventRow(
-                    finding_id=row.id,
-                    at=now,
-                    actor=actor,
-                    kind="assigned",
-                    detail=f"{owner}{f' → {due.isoformat()}' if due else ''}",
-                )
+            _log(
+                session,
+                row,
+                "assigned",
+                actor,
+                now,
+                f"{owner}{f' → {due.isoformat()}' if due else ''}",
             )
             return row
 
     def note(self, finding_id: int, text: str, actor: str, now: dt.datetime) -> FindingRow:
         with self.transaction() as session:
             row = self.finding(session, finding_id)
-            session.add(EventRow(finding_id=row.id, at=now, actor=actor, kind="note", detail=text))
+            _log(session, row, "note", actor, now, text)
             return row
 
     def accept(
@@ -226,14 +217,13 @@ class Store:
             row.status = "waived"
             row.waiver_reason, row.waiver_until, row.waiver_approved_by = reason, until, approved_by
             row.updated_at = now
-            session.add(
-                EventRow(
-                    finding_id=row.id,
-                    at=now,
-                    actor=actor,
-                    kind="waived",
-                    detail=f"{reason} | {approved_by} | {until.isoformat()}",
-                )
+            _log(
+                session,
+                row,
+                "waived",
+                actor,
+                now,
+                f"{reason} | {approved_by} | {until.isoformat()}",
             )
             return row
 
@@ -264,8 +254,25 @@ class Store:
             for row in rows:
                 row.status = "reopened"
                 row.updated_at = now
-                session.add(EventRow(finding_id=row.id, at=now, actor=actor, kind="waiver_expired"))
+                _log(session, row, "waiver_expired", actor, now)
             return len(rows)
+
+
+def _log(
+    session: Session,
+    finding: FindingRow,
+    kind: str,
+    actor: str,
+    at: dt.datetime,
+    detail: str = "",
+    audit_id: str | None = None,
+) -> None:
+    """One entry in a finding's history: what happened, who did it, when."""
+    session.add(
+        EventRow(
+            finding_id=finding.id, at=at, actor=actor, kind=kind, detail=detail, audit_id=audit_id
+        )
+    )
 
 
 def plan(session: Session, today: dt.date) -> list[PlanItem]:
