@@ -10,6 +10,7 @@ import ipaddress
 import re
 from datetime import date
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal
 
@@ -208,6 +209,8 @@ class ScanSettings(Model):
     timeout_s: int = Field(default=300, ge=5, le=3600)
     service_detection: bool = False
     nmap_binary: str | None = Field(default=None, max_length=4096)
+    # When set, nmap probes only addresses inside these networks (the commune's own LAN, a lab).
+    allowed_networks: list[IPv4Network | IPv6Network] | None = Field(default=None, max_length=100)
 
 
 class Settings(Model):

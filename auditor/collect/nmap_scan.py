@@ -6,6 +6,7 @@ TCP connect scan (-sT) by default; SYN scan (-sS) only when running as root.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import xml.etree.ElementTree as ET
@@ -41,6 +42,14 @@ def resolve(address: str) -> str | None:
         return None
 
 
+def in_scope(ip: str, settings: ScanSettings) -> bool:
+    """True when no scope is set, or `ip` lies inside one of the allowed networks."""
+    if settings.allowed_networks is None:
+        return True
+    addr = ipaddress.ip_address(ip)
+    return any(addr in net for net in settings.allowed_networks)
+
+
 def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
     """Scan each inventory address once; unresolvable or failed ones get a failure."""
     result = ScanResult()
@@ -50,6 +59,10 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
         if ip is None:
             result.failures[address] = CollectionFailure(
                 source="nmap", code="nmap.unresolvable", detail=address
+            )
+        elif not in_scope(ip, settings):
+            result.failures[address] = CollectionFailure(
+                source="nmap", code="nmap.out_of_scope", detail=f"{address} ({ip})"
             )
         else:
             ips[address] = ip
