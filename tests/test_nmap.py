@@ -40,7 +40,7 @@ def test_scan_finds_exactly_the_open_listeners(listeners: list[int]) -> None:
     facts = result.by_address["127.0.0.1"]
     assert facts.host_up
     assert sorted(p.port for p in facts.open_ports) == sorted(listeners)
-    assert b"<nmaprun" in result.evidence
+    assert b"<nmaprun" in result.evidence["127.0.0.1"]
     assert ("-sS" if os.geteuid() == 0 else "-sT") in facts.arguments
 
 

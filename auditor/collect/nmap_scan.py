@@ -24,7 +24,7 @@ from auditor.inventory import ScanSettings
 class ScanResult:
     by_address: dict[str, ScanFacts] = field(default_factory=dict)
     failures: dict[str, CollectionFailure] = field(default_factory=dict)
-    evidence: bytes = b""
+    evidence: dict[str, bytes] = field(default_factory=dict)  # address → its part of nmap's XML
 
 
 def scan_arguments(settings: ScanSettings, *, as_root: bool) -> str:
@@ -82,7 +82,7 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
             arguments=arguments,
             timeout=settings.timeout_s + 30,
         )
-        result.evidence = scanner.get_nmap_last_output() or b""
+        xml = scanner.get_nmap_last_output() or b""
     except nmap.PortScannerError as exc:
         code = "nmap.missing" if "not found" in str(exc) else "nmap.failed"
         for address in ips:
@@ -95,7 +95,8 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
             result.failures[address] = CollectionFailure(source="nmap", code="nmap.timeout")
         return result
     hosts = raw.get("scan", {})
-    answered = _answering_ips(result.evidence)
+    answered = _answering_ips(xml)
+    per_ip = _split_by_host(xml)
     for address, ip in ips.items():
         entry = hosts.get(ip)
         ports = []
@@ -119,7 +120,26 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
             host_up=ip in answered,
             open_ports=ports,
         )
+        result.evidence[address] = per_ip.get(ip, xml)
     return result
+
+
+def _split_by_host(xml: bytes) -> dict[str, bytes]:
+    """nmap's XML cut into one document per host (run header + that host), so the evidence
+    stored for each asset stays small however many hosts were scanned together."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return {}
+    out = {}
+    for host in root.iter("host"):
+        addr = host.find("address")
+        if addr is None:
+            continue
+        doc = ET.Element(root.tag, root.attrib)
+        doc.extend([*root.findall("scaninfo"), host])
+        out[addr.get("addr", "")] = ET.tostring(doc, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 def _answering_ips(xml: bytes) -> set[str]:

@@ -82,9 +82,17 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
 
 
 def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = None) -> Collected:
-    """Hosts in parallel (bounded by settings.concurrency), then one nmap run."""
+    """Hosts in parallel (bounded by settings.concurrency) while one nmap run scans them all."""
     out = Collected()
     hosts: dict[str, HostResult] = {}
+    targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
+    # nmap runs once for every target, alongside the host collectors rather than after them
+    scanner = ThreadPoolExecutor(max_workers=1)
+    scanning = (
+        scanner.submit(nmap_scan.scan, list(targets.values()), inventory.scan) if targets else None
+    )
+    if scanning and progress:
+        progress(",".join(targets), "scan")
     with ThreadPoolExecutor(max_workers=inventory.settings.concurrency) as pool:
         futures = {pool.submit(collect_host, a, inventory, ctx): a for a in inventory.assets}
         for future in as_completed(futures):
@@ -105,12 +113,8 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                 got = hosts[asset.id]
                 failed = got.host is None and got.web is None and got.netdev is None
                 progress(asset.id, "failed" if failed else "done")
-    targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
-    scan = nmap_scan.ScanResult()
-    if targets:
-        if progress:
-            progress(",".join(targets), "scan")
-        scan = nmap_scan.scan(list(targets.values()), inventory.scan)
+    scan = scanning.result() if scanning else nmap_scan.ScanResult()
+    scanner.shutdown()
     for asset in inventory.assets:
         result = hosts[asset.id]
         failures = list(result.failures)
@@ -132,7 +136,7 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
             failures=failures,
         )
         evidence = dict(result.evidence)
-        if address and scan.evidence:
-            evidence["nmap.xml"] = scan.evidence
+        if address and address in scan.evidence:
+            evidence["nmap.xml"] = scan.evidence[address]
         out.evidence[asset.id] = evidence
     return out

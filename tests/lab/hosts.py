@@ -6,6 +6,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,9 @@ def start_command(plan: HostPlan) -> list[str]:
         _overlay("/var/lib", r / "var_lib"),
         f"mount --bind {r}/apt_lists /var/lib/apt/lists",
         f"mount --bind {r}/var_log /var/log",
+        # a home of its own, from /etc/skel: this machine's root .bashrc is not a PC's
+        "mount -t tmpfs -o size=1m,mode=0700 lab-home /root",
+        "cp -r /etc/skel/. /root/",
         "mkdir -p /run/sshd",
     ]
     if p.backup_separate_device:  # a device of its own, like a USB disk or NAS mount
@@ -159,4 +163,6 @@ def listener_command(port: int) -> list[str]:
         "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
         f"s.bind(('0.0.0.0',{port}))\ns.listen(64)\ntime.sleep(10**9)\n"
     )
-    return [shutil.which("python3") or "/usr/bin/python3", "-c", code]
+    # the system Python: a pyenv or venv interpreter may live under /root, which lab hosts hide
+    python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+    return [python, "-c", code]

@@ -112,6 +112,7 @@ def down() -> list[str]:
                 os.kill(int(pid), signal.SIGKILL)
     for ns in removed:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    subprocess.run(["ip", "route", "del", "blackhole", str(SUBNET)], capture_output=True)
     shutil.rmtree(ROOT, ignore_errors=True)
     return removed
 
@@ -121,6 +122,9 @@ def up(hosts: int, *, router: bool = True, workers: int = 8) -> LabState:
     if not 1 <= hosts <= MAX_HOSTS:
         raise LabError(f"--hosts must be between 1 and {MAX_HOSTS}")
     down()
+    # A safety net for mistakes: from this machine's own namespace, the lab subnet goes
+    # nowhere (only the controller namespace reaches the lab; nothing leaves the machine).
+    run("ip", "route", "add", "blackhole", str(SUBNET))
     ROOT.mkdir(parents=True, mode=0o700)
     (ROOT / "bin").mkdir()
     subprocess.run(
