@@ -34,6 +34,12 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+# libyaml's parser when present (about ten times faster on the policy packs). It composes
+# aliases as shared nodes without expanding them; _walk refuses any node met twice, so the
+# bomb is caught there, before anything is constructed.
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", None) or _NoAliasLoader
+
+
 class _AliasRefused(Exception):
     def __init__(self, mark: Any) -> None:
         super().__init__("alias")
@@ -79,14 +85,14 @@ def load_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> LoadedYaml:
 
 def parse_yaml(text: str, name: str) -> LoadedYaml:
     """Parse YAML text already in memory (see load_yaml)."""
-    loader = _NoAliasLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return LoadedYaml(name, None, {})
         problems: list[Problem] = []
         lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
-        _walk(node, (), lines, problems, name)
+        _walk(node, (), lines, problems, name, set())
         if problems:
             raise InputError(problems)
         data = loader.construct_document(node)
@@ -108,8 +114,19 @@ def parse_yaml(text: str, name: str) -> LoadedYaml:
 
 
 def _walk(
-    node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], problems: list[Problem], name: str
+    node: yaml.Node,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    problems: list[Problem],
+    name: str,
+    visited: set[int],
 ) -> None:
+    children = node.value if isinstance(node, yaml.MappingNode | yaml.SequenceNode) else []
+    for child_node in children:
+        for one in child_node if isinstance(node, yaml.MappingNode) else (child_node,):
+            if id(one) in visited:  # the same node twice: an alias (the parser shares them)
+                raise _AliasRefused(node.start_mark)
+            visited.add(id(one))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -123,12 +140,12 @@ def _walk(
                 )
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, problems, name)
+            _walk(value_node, child, lines, problems, name, visited)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, problems, name)
+            _walk(item, child, lines, problems, name, visited)
 
 
 def dotted(loc: Iterable[str | int]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,3 +228,20 @@ def test_exports_with_vietnamese_headers(
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0] == ["Yêu cầu", "Kết quả", "Tài sản đạt", "Tài sản chưa đạt"]
     assert ["L2-CFG-FW-01", "Không đạt", "", "pc1"] in rows
+
+
+def test_head_revision_is_alembics_and_an_uptodate_db_skips_alembic(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    from auditor.store.db import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    probe = (
+        "import sys\nfrom auditor.store.history import Store\n"
+        f"Store({url!r})\nprint('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert first.stdout.strip() == "True", first.stderr  # a new database is migrated
+    assert second.stdout.strip() == "False", second.stderr  # an up-to-date one is not touched

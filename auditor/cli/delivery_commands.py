@@ -40,8 +40,6 @@ from auditor.schedule import (
 )
 from auditor.store.models import AuditRow, FindingRow
 from auditor.upload.outbox import Outbox
-from auditor.upload.sender import upload_pending
-from auditor.upload.transport import HttpsTransport, SftpTransport, Transport
 
 
 # ------------------------------------------------------------------ delivery
@@ -104,6 +102,10 @@ def upload_command(
 
     Exit 0 when the outbox is empty afterwards, 1 when some reports still wait or were refused.
     """
+    # httpx and paramiko's SFTP are imported only by the command that sends
+    from auditor.upload.sender import upload_pending
+    from auditor.upload.transport import HttpsTransport, SftpTransport, Transport
+
     t = _t()
     transport: Transport
     if sftp:

@@ -16,9 +16,7 @@ from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
 from auditor.collect.netdev import collect_config_file
 from auditor.collect.ssh import collect_ssh
-from auditor.collect.web import probe
 from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
-from auditor.collect.winrm import collect_winrm
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
 
@@ -46,6 +44,8 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
     timeout = inventory.settings.ssh_timeout_s
     kind, connection = asset.kind, asset.connection
     if kind is AssetKind.website:
+        from auditor.collect.web import probe  # httpx: imported only when a website is audited
+
         settings = asset.web
         url = settings.url if settings else f"https://{asset.address}/"
         web, failures = probe(
@@ -61,6 +61,8 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
     if connection is Connection.ssh and kind is AssetKind.windows:
         return collect_windows_ssh(asset, ctx.known_hosts, timeout)
     if connection is Connection.winrm and kind is AssetKind.windows:
+        from auditor.collect.winrm import collect_winrm  # pywinrm + requests: only when used
+
         return collect_winrm(asset, timeout)
     if connection is Connection.import_ and kind is AssetKind.windows:
         return collect_import(

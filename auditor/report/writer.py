@@ -7,6 +7,7 @@ first and its digest chained into the new one; each file is written atomically.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import socket
@@ -88,7 +89,7 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
     entries: list[EvidenceEntry] = []
 
     def put(relative: str, content: bytes) -> None:
-        atomic_write(out_dir / relative, content)
+        atomic_write(out_dir / relative, content, durable=False)
         entries.append(
             EvidenceEntry(
                 path=relative, sha256=hashlib.sha256(content).hexdigest(), size=len(content)
@@ -102,6 +103,7 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
         if recorded.evidence_path is not None:
             name = f"{req_id}-{_safe_name(recorded.evidence_path.name)}"
             put(f"{EVIDENCE_DIR}/attestations/{name}", recorded.evidence_path.read_bytes())
+    os.sync()  # one flush for every evidence file, before the report that names them
     return sorted(entries, key=lambda e: e.path)
 
 

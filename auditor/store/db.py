@@ -3,14 +3,17 @@ Alembic migrations applied on open so an older database is brought up to date fi
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from auditor.paths import auditor_home
 
@@ -29,6 +32,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # only when a migration runs: alembic is slow to import
+
     config = Config()
     config.set_main_option("script_location", str(files("auditor.store").joinpath("migrations")))
     return config
@@ -44,11 +49,39 @@ def open_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    if current_revision(engine) == head_revision():
+        return engine
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return engine
+
+
+def head_revision() -> str:
+    """The newest migration's id: the one no other migration names as its parent."""
+    revisions: dict[str, str | None] = {}
+    for script in files("auditor.store").joinpath("migrations", "versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        source = script.read_text(encoding="utf-8")
+        rev = re.search(r'^revision\s*=\s*"([^"]+)"', source, re.M)
+        down = re.search(r'^down_revision\s*=\s*"([^"]+)"', source, re.M)
+        if rev:
+            revisions[rev.group(1)] = down.group(1) if down else None
+    parents = set(revisions.values())
+    return next(rev for rev in revisions if rev not in parents)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema version recorded in the database, or None for a new or foreign one."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,8 +9,6 @@ import csv
 import io
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,6 +76,9 @@ def requirements_table(session: Session, t: Messages, audit_id: str | None) -> l
 
 def write_table(rows: list[list[str]], path: Path, sheet: str) -> None:
     if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook  # a quarter second to import; only the XLSX path needs it
+        from openpyxl.styles import Font
+
         book = Workbook()
         ws = book.active
         assert ws is not None
