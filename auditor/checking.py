@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Observed = str | int | float | bool | list[str] | None
 Needs = Literal["host", "scan", "asset", "web", "netdev"]
@@ -44,7 +44,7 @@ class Outcome(BaseModel):
     observed: Observed = None
     expected: str | None = None
     note: str | None = None
-    params: dict[str, str | int | float | bool | None] = {}
+    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
     @classmethod
     def ok(
@@ -123,8 +123,11 @@ class CheckSpec:
     params: type[BaseModel]
     func: Callable[[Any, Any], Outcome]
 
-    def run(self, facts: Any, params: dict[str, Any]) -> Outcome:
-        return self.func(facts, self.params.model_validate(params))
+    def run(self, facts: Any, params: dict[str, Any] | BaseModel) -> Outcome:
+        """`params` as written in the pack, or already validated (the engine validates each
+        pack entry once, not once per asset)."""
+        model = params if isinstance(params, self.params) else self.params.model_validate(params)
+        return self.func(facts, model)
 
 
 def check(check_id: str, *, needs: Needs, params: type[BaseModel] = NoParams) -> Callable[[F], F]:

@@ -24,6 +24,7 @@ from auditor.engine import Evaluation
 from auditor.facts import AssetFacts
 from auditor.fileio import atomic_write
 from auditor.inventory import Inventory
+from auditor.perf import gc_paused
 from auditor.policy import Pack
 from auditor.report.html import render_html
 from auditor.report.model import (
@@ -191,10 +192,12 @@ def write_audit(
     previous = archive_previous(out_dir)
     evidence = _write_evidence(out_dir, data)
     when = (now or datetime.now(UTC)).replace(microsecond=0)
-    report = build_report(data, evidence, previous, when, report_id, history, readiness)
-    content = canonical_bytes(report)
+    with gc_paused():
+        report = build_report(data, evidence, previous, when, report_id, history, readiness)
+        content = canonical_bytes(report)
+        html = render_html(report, lang).encode("utf-8")
     atomic_write(out_dir / REPORT, content)
     atomic_write(out_dir / SIGNATURE, sign_detached(content, signer))
     atomic_write(out_dir / SIGNER_CERT, signer.cert.public_bytes(serialization.Encoding.PEM))
-    atomic_write(out_dir / HTML, render_html(report, lang).encode("utf-8"))
+    atomic_write(out_dir / HTML, html)
     return report
