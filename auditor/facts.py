@@ -143,11 +143,6 @@ class Encryption(Fact):
     root_encrypted: bool | None = None
 
 
-class Package(Fact):
-    name: str
-    version: str
-
-
 class HostFacts(Fact):
     """Everything read from one Linux (later also Windows) host."""
 
@@ -166,7 +161,9 @@ class HostFacts(Fact):
     time: TimeSync | None = None
     backup: Backup | None = None
     encryption: Encryption | None = None
-    packages: list[Package] | None = None
+    # installed package → version; a dict, not models: 1,000 packages per host add up to
+    # hundreds of MB over a province's hosts
+    packages: dict[str, str] | None = None
     screen_lock: ScreenLock | None = None
     hardening: Hardening | None = None
     audit_policy: dict[str, int] | None = (

@@ -41,7 +41,7 @@ def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
     """No installed package matches the deny list (or falls outside the allow list)."""
     if facts.packages is None:
         return Outcome.unknown("outcome.not_collected", what="installed software")
-    names = [pkg.name for pkg in facts.packages]
+    names = list(facts.packages)
     deny = _matcher(tuple(p.deny))
     bad = {n for n in names if deny.match(n.lower())}
     if p.allow is not None:

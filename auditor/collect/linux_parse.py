@@ -25,7 +25,6 @@ from auditor.facts import (
     LockoutPolicy,
     Logging,
     OsInfo,
-    Package,
     PasswordPolicy,
     Patching,
     Privileges,
@@ -505,12 +504,12 @@ def _encryption(body: str | None) -> Encryption | None:
     return Encryption(encrypted_volumes=encrypted, root_encrypted=root_encrypted)
 
 
-def _packages(body: str | None) -> list[Package] | None:
+def _packages(body: str | None) -> dict[str, str] | None:
     if body is None:
         return None
-    out = []
+    out = {}
     for line in body.splitlines():
         parts = line.split("\t")
         if len(parts) == 2 and parts[0]:
-            out.append(Package(name=parts[0][:200], version=parts[1][:100]))
+            out[parts[0][:200]] = parts[1][:100]
     return out

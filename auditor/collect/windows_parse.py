@@ -29,7 +29,6 @@ from auditor.facts import (
     LockoutPolicy,
     Logging,
     OsInfo,
-    Package,
     PasswordPolicy,
     Patching,
     Privileges,
@@ -386,16 +385,14 @@ def _bitlocker(volumes: list[dict[str, Any]] | None, os_raw: dict[str, Any]) -> 
     return Encryption(encrypted_volumes=encrypted, root_encrypted=system in encrypted)
 
 
-def _software(rows: list[dict[str, Any]] | None) -> list[Package] | None:
+def _software(rows: list[dict[str, Any]] | None) -> dict[str, str] | None:
     if rows is None:
         return None
-    return [
-        Package(
-            name=str(r.get("DisplayName"))[:200], version=str(r.get("DisplayVersion") or "")[:100]
-        )
+    return {
+        str(r.get("DisplayName"))[:200]: str(r.get("DisplayVersion") or "")[:100]
         for r in rows
         if r.get("DisplayName")
-    ]
+    }
 
 
 def _screen_lock(reg: dict[str, Any] | None) -> ScreenLock | None:
