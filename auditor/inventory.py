@@ -208,6 +208,10 @@ class ScanSettings(Model):
     )
     timeout_s: int = Field(default=300, ge=5, le=3600)
     service_detection: bool = False
+    # A commune LAN answers in milliseconds: one retry and a floor of 1,000 probes/s keep a
+    # firewalled PC (every port filtered) from holding the scan for seconds.
+    max_retries: int = Field(default=1, ge=0, le=10)
+    min_rate: int | None = Field(default=1000, ge=1, le=100_000)
     nmap_binary: str | None = Field(default=None, max_length=4096)
     # When set, nmap probes only addresses inside these networks (the commune's own LAN, a lab).
     allowed_networks: list[IPv4Network | IPv6Network] | None = Field(default=None, max_length=100)

@@ -73,3 +73,21 @@ def test_missing_nmap_binary_is_a_failure() -> None:
     settings = ScanSettings(ports="22", timeout_s=30, nmap_binary="/nonexistent/nmap")
     result = nmap_scan.scan(["127.0.0.1"], settings)
     assert result.failures["127.0.0.1"].code == "nmap.missing"
+
+
+def test_each_address_keeps_only_its_own_part_of_the_scan(listeners: list[int]) -> None:
+    ports = ",".join(map(str, listeners))
+    result = nmap_scan.scan(["127.0.0.1", "127.0.0.2"], ScanSettings(ports=ports, timeout_s=60))
+    one, two = result.evidence["127.0.0.1"], result.evidence["127.0.0.2"]
+    assert b'addr="127.0.0.1"' in one and b'addr="127.0.0.2"' not in one
+    assert b'addr="127.0.0.2"' in two and b'addr="127.0.0.1"' not in two
+    assert b"<scaninfo" in one  # the run header (type, protocol, ports) stays with each part
+
+
+def test_addresses_outside_allowed_networks_are_never_scanned(listeners: list[int]) -> None:
+    settings = ScanSettings(ports=str(listeners[0]), allowed_networks=["10.77.0.0/16"])
+    result = nmap_scan.scan(["127.0.0.1"], settings)
+    assert result.by_address == {} and result.evidence == {}
+    assert result.failures["127.0.0.1"].code == "nmap.out_of_scope"
+    inside = ScanSettings(ports=str(listeners[0]), allowed_networks=["127.0.0.0/8"])
+    assert nmap_scan.scan(["127.0.0.1"], inside).by_address["127.0.0.1"].open_ports

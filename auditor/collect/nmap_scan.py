@@ -29,6 +29,9 @@ class ScanResult:
 
 def scan_arguments(settings: ScanSettings, *, as_root: bool) -> str:
     parts = ["-sS" if as_root else "-sT", "-Pn", "-n", f"--host-timeout {settings.timeout_s}s"]
+    parts.append(f"--max-retries {settings.max_retries}")
+    if settings.min_rate:
+        parts.append(f"--min-rate {settings.min_rate}")
     if settings.service_detection:
         parts.append("-sV --version-light")
     return " ".join(parts)
