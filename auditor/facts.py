@@ -211,6 +211,15 @@ class WebFacts(Fact):
     exposed_admin_paths: list[str] | None = None
 
 
+class PortForward(Fact):
+    """An inbound NAT rule: `port` on the WAN side reaches `to_host`:`to_port` inside."""
+
+    proto: str
+    port: int
+    to_host: str | None = None
+    to_port: int | None = None
+
+
 class NetDeviceFacts(Fact):
     """A router, switch or access point as its configuration describes it."""
 
@@ -228,6 +237,14 @@ class NetDeviceFacts(Fact):
     default_accounts: list[str] | None = None
     login_limit: bool | None = None  # failed-login blocking configured
     wifi_modes: list[str] | None = None  # per security profile: "open", "wep", "wpa2" …
+    wps_enabled: bool | None = None
+    wan_mgmt_exposed: bool | None = None  # a management service answers on the WAN side
+    port_forwards: list[PortForward] | None = None  # inbound NAT from the WAN to the inside
+    firewall_enabled: bool | None = None  # inbound traffic to the device/LAN is filtered
+    ips_enabled: bool | None = None  # an intrusion prevention engine inspects traffic
+    zones: list[str] | None = None  # VLANs / interfaces / zones that separate the network
+    config_saved: bool | None = None  # running configuration equals the saved one
+    default_login_works: bool | None = None  # the opt-in probe logged in with the vendor pair
 
 
 class CollectionFailure(Fact):

@@ -97,6 +97,7 @@ class Credential(Model):
     key_file: Path | None = None
     key_passphrase_env: str | None = None
     password_env: str | None = None
+    enable_password_env: str | None = None  # Cisco `enable` secret, for a network device
     agent: bool = False
 
     @model_validator(mode="after")
@@ -147,6 +148,9 @@ class Asset(Model):
     winrm: WinRMSettings | None = None
     web: WebSettings | None = None
     config_file: Path | None = None  # a network device's exported configuration
+    platform: Literal["cisco-ios", "mikrotik", "pfsense"] | None = None  # network devices
+    # Opt-in: try the vendor's documented default login once (never a list, never twice).
+    probe_default_login: bool = False
     scan: bool = True
     admins: list[str] = Field(default_factory=list, max_length=100)
     users: list[str] | None = Field(default=None, max_length=1000)
@@ -176,6 +180,12 @@ class Asset(Model):
             raise CodedValueError("inventory.local_linux_only")
         if self.kind is AssetKind.website and self.web is None and not self.address:
             raise CodedValueError("inventory.website_needs_url")
+        if (
+            self.kind is AssetKind.netdevice
+            and self.connection is Connection.ssh
+            and self.platform is None
+        ):
+            raise CodedValueError("inventory.netdevice_needs_platform")
         return self
 
     @property

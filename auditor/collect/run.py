@@ -14,7 +14,7 @@ from pathlib import Path
 from auditor.collect import nmap_scan
 from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
-from auditor.collect.netdev import collect_config_file
+from auditor.collect.netdev import collect_config_file, collect_live
 from auditor.collect.ssh import collect_ssh
 from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
 from auditor.facts import AssetFacts, CollectionFailure, Declared
@@ -53,7 +53,9 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
         )
         return HostResult(web=web, failures=failures)
     if kind is AssetKind.netdevice and asset.config_file is not None:
-        return collect_config_file(asset.config_file)
+        return collect_config_file(asset.config_file, asset.platform)
+    if kind is AssetKind.netdevice and connection is Connection.ssh:
+        return collect_live(asset, ctx.known_hosts, timeout)
     if connection is Connection.local:
         return collect_local(asset, timeout)
     if connection is Connection.ssh and kind is AssetKind.linux:

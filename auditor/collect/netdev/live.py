@@ -1,0 +1,173 @@
+"""Live device sessions over SSH.
+
+Cisco IOS and MikroTik RouterOS speak through an interactive shell, so netmiko drives
+them (login, prompt detection, `enable`, terminal settings). Reading is ours: a device
+may still page with `--More--` (a restricted account cannot turn paging off), so each
+command is read until the prompt, answering every `--More--` with a space, bounded in
+time and size. pfSense runs `cat /conf/config.xml` on an exec channel like a Linux host.
+Host keys are pinned in the same known_hosts file as for hosts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from auditor.collect.netdev.common import MAX_CONFIG
+from auditor.errors import CollectionError
+from auditor.inventory import Asset
+
+# The factory login each vendor documents; the opt-in probe tries exactly this pair, once.
+DEFAULT_LOGINS = {
+    "cisco-ios": ("cisco", "cisco"),
+    "mikrotik": ("admin", ""),
+    "pfsense": ("admin", "pfsense"),
+}
+NETMIKO_TYPES = {"cisco-ios": "cisco_ios", "mikrotik": "mikrotik_routeros"}
+COMMANDS = {
+    "cisco-ios": ("show running-config", "show version", "show startup-config"),
+    "mikrotik": ("/export verbose", "/system resource print"),
+}
+PAGER = re.compile(r"\s*-+ ?More ?-+\s*|\s*\(more\)\s*", re.I)
+PAGER_AT_END = re.compile(r"(-+ ?More ?-+|\(more\))\s*$", re.I)
+
+
+def run_commands(asset: Asset, known_hosts: Path, timeout_s: int) -> dict[str, str]:
+    """Every command of the asset's platform → its output (prompt and echo removed)."""
+    platform = asset.platform or ""
+    if platform == "pfsense":
+        from auditor.collect.ssh import run_remote
+
+        raw = run_remote(asset, known_hosts, timeout_s, "cat /conf/config.xml", b"")
+        return {"config.xml": raw.decode("utf-8", "replace")}
+    conn = _connect(asset, known_hosts, timeout_s)
+    try:
+        return {cmd: _read_paged(conn, cmd, timeout_s) for cmd in COMMANDS[platform]}
+    finally:
+        conn.disconnect()
+
+
+def _secret(env: str | None) -> str | None:
+    if env is None:
+        return None
+    value = os.environ.get(env)
+    if value is None:
+        raise CollectionError("ssh.secret_env_missing", env)
+    return value
+
+
+def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> Any:
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+    from paramiko.ssh_exception import SSHException
+
+    cred = asset.credential
+    assert cred is not None and asset.address is not None and asset.platform is not None
+    try:
+        conn = ConnectHandler(
+            device_type=NETMIKO_TYPES[asset.platform],
+            host=asset.address,
+            port=asset.port or 22,
+            username=cred.user,
+            password=_secret(cred.password_env) or "",
+            secret=_secret(cred.enable_password_env) or "",
+            key_file=str(cred.key_file) if cred.key_file else None,
+            use_keys=cred.key_file is not None,
+            allow_agent=False,
+            ssh_strict=True,  # unknown or changed host keys are refused
+            system_host_keys=False,
+            alt_host_keys=True,
+            alt_key_file=str(known_hosts),
+            conn_timeout=timeout_s,
+            auth_timeout=timeout_s,
+            banner_timeout=timeout_s,
+            read_timeout_override=timeout_s,
+        )
+        if (
+            asset.platform == "cisco-ios"
+            and cred.enable_password_env
+            and not conn.check_enable_mode()
+        ):
+            conn.enable()
+        return conn
+    except NetmikoAuthenticationException:
+        raise CollectionError("ssh.auth_failed", cred.user) from None
+    except NetmikoTimeoutException as exc:
+        raise CollectionError("ssh.unreachable", str(exc).splitlines()[0][:200]) from None
+    except SSHException as exc:
+        if "known_hosts" in str(exc):
+            raise CollectionError(
+                "ssh.host_key_unknown", f"{asset.address}:{asset.port or 22}"
+            ) from None
+        raise CollectionError("ssh.handshake_failed", str(exc)[:200]) from None
+    except (OSError, EOFError, ValueError) as exc:
+        raise CollectionError("ssh.session_failed", type(exc).__name__) from None
+
+
+def _read_paged(conn: Any, command: str, timeout_s: int) -> str:
+    """Send `command`; read to the prompt, paging through `--More--`; strip echo and prompt."""
+    from netmiko.exceptions import ReadTimeout
+
+    prompt = re.escape(conn.base_prompt)
+    until = rf"({PAGER_AT_END.pattern}|{prompt}[^\n]*[>#]\s*$)"
+    deadline = time.monotonic() + timeout_s
+    conn.write_channel(command + conn.RETURN)
+    parts: list[str] = []
+    size = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise CollectionError("netdev.timeout", f"{command!r} after {timeout_s}s")
+        try:
+            chunk = conn.read_until_pattern(pattern=until, read_timeout=left)
+        except ReadTimeout:
+            raise CollectionError("netdev.timeout", f"{command!r} after {timeout_s}s") from None
+        size += len(chunk)
+        if size > MAX_CONFIG:
+            raise CollectionError("collect.too_much_output", f"{command!r} > {MAX_CONFIG} bytes")
+        if PAGER_AT_END.search(chunk):
+            parts.append(PAGER_AT_END.sub("", chunk))
+            conn.write_channel(" ")
+            continue
+        parts.append(chunk)
+        break
+    text = re.sub(r"[\b]+ *[\b]*|\r", "", PAGER.sub("\n", "".join(parts)))
+    lines = text.split("\n")
+    if lines and command in lines[0]:
+        lines = lines[1:]  # the echoed command
+    if lines and re.search(rf"{prompt}[^\n]*[>#]\s*$", lines[-1]):
+        lines = lines[:-1]  # the prompt that ended the output
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def try_default_login(asset: Asset, known_hosts: Path, timeout_s: int) -> bool | None:
+    """One password login with the vendor's documented default pair; None if not tried."""
+    import paramiko
+
+    user, password = DEFAULT_LOGINS[asset.platform or ""]
+    client = paramiko.SSHClient()
+    if known_hosts.exists():
+        client.load_host_keys(str(known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    try:
+        client.connect(
+            asset.address or "",
+            port=asset.port or 22,
+            username=user,
+            password=password,
+            allow_agent=False,
+            look_for_keys=False,
+            timeout=timeout_s,
+            banner_timeout=timeout_s,
+            auth_timeout=timeout_s,
+        )
+        return True
+    except paramiko.AuthenticationException:
+        return False
+    except (paramiko.SSHException, OSError):
+        return None
+    finally:
+        client.close()

@@ -1,0 +1,117 @@
+"""pfSense: the saved configuration `/conf/config.xml` (Diagnostics → Backup, or `cat` over
+SSH). Read with defusedxml, which refuses entity tricks a hostile file could carry."""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element
+
+import bcrypt
+from defusedxml import ElementTree
+
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
+from auditor.facts import NetDeviceFacts, PortForward
+
+DEFAULT_LOGIN = ("admin", "pfsense")  # the documented factory pair
+MGMT_PORTS = {"22", "80", "443"}
+
+
+def _text(node: Element | None, path: str) -> str | None:
+    found = node.find(path) if node is not None else None
+    return (found.text or "").strip() if found is not None else None
+
+
+def _default_password(root: Element) -> bool:
+    """True when the admin account still verifies the factory password (one bcrypt check)."""
+    for user in root.iterfind("system/user"):
+        if _text(user, "name") == DEFAULT_LOGIN[0]:
+            stored = (_text(user, "bcrypt-hash") or "").encode()
+            try:
+                return bool(stored) and bcrypt.checkpw(DEFAULT_LOGIN[1].encode(), stored)
+            except ValueError:
+                return False
+    return False
+
+
+def _forwards(root: Element) -> list[PortForward]:
+    out = []
+    for rule in root.iterfind("nat/rule"):
+        if _text(rule, "interface") != "wan" or rule.find("disabled") is not None:
+            continue
+        port, local = _text(rule, "destination/port") or "", _text(rule, "local-port") or ""
+        if port.isdigit():
+            out.append(
+                PortForward(
+                    proto=_text(rule, "protocol") or "tcp",
+                    port=int(port),
+                    to_host=_text(rule, "target"),
+                    to_port=int(local) if local.isdigit() else None,
+                )
+            )
+    return out
+
+
+def _wan_mgmt(root: Element) -> bool:
+    """A pass rule on the WAN towards the firewall itself on a management port."""
+    for rule in root.iterfind("filter/rule"):
+        if _text(rule, "interface") != "wan" or _text(rule, "type") != "pass":
+            continue
+        if rule.find("disabled") is not None:
+            continue
+        target = _text(rule, "destination/network") or (
+            "any" if rule.find("destination/any") is not None else ""
+        )
+        port = _text(rule, "destination/port") or ""
+        if target in ("wanip", "(self)", "any") and (not port or port in MGMT_PORTS):
+            return True
+    return False
+
+
+def parse_pfsense(text: str) -> NetDeviceFacts:
+    root = ElementTree.fromstring(text)
+    system = root.find("system")
+    ssh_on = _text(system, "ssh/enable") == "enabled" or (
+        system is not None and system.find("enablesshd") is not None
+    )
+    protocol = _text(system, "webgui/protocol") or "https"
+    remote_log = root.find("syslog/enable") is not None
+    servers = [
+        s
+        for s in (
+            _text(root, f"syslog/{k}") for k in ("remoteserver", "remoteserver2", "remoteserver3")
+        )
+        if s
+    ]
+    community = _text(root, "snmpd/rocommunity")
+    snmp_on = root.find("snmpd/enable") is not None
+    timeout = _text(system, "webgui/session_timeout")
+    ips = any(
+        (_text(rule, "enable") or "") == "on"
+        for package in ("suricata", "snort")
+        for rule in root.iterfind(f"installedpackages/{package}/rule")
+    )
+    interfaces = root.find("interfaces")
+    zones = [child.tag for child in interfaces] if interfaces is not None else []
+    zones += [_text(v, "descr") or _text(v, "vlanif") or "" for v in root.iterfind("vlans/vlan")]
+    return NetDeviceFacts(
+        vendor="pfsense",
+        hostname=_text(system, "hostname"),
+        firmware=None,  # config.xml carries the schema version only; see `show version`
+        model=None,
+        mgmt_services={"ssh": ssh_on, "http": protocol == "http", "https": protocol == "https"},
+        mgmt_restricted=not _wan_mgmt(root),
+        idle_timeout_s=int(timeout) * 60 if timeout and timeout.isdigit() else 240 * 60,
+        syslog_targets=servers if remote_log else [],
+        ntp_servers=(_text(system, "timeservers") or "").split(),
+        snmp_default_community=bool(snmp_on and community in DEFAULT_COMMUNITIES),
+        plaintext_passwords=False,  # pfSense stores bcrypt hashes only
+        default_accounts=[DEFAULT_LOGIN[0]] if _default_password(root) else [],
+        login_limit=True,  # pfSense always blocks repeated failed logins (sshguard)
+        wifi_modes=None,
+        wan_mgmt_exposed=_wan_mgmt(root),
+        port_forwards=_forwards(root),
+        firewall_enabled=system is not None and system.find("disablefilter") is None,
+        ips_enabled=ips,
+        zones=[z for z in zones if z and z != "wan"],
+        config_saved=True,  # config.xml is the saved configuration
+        default_login_works=_default_password(root),
+    )
