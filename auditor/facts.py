@@ -6,7 +6,7 @@ to tell "firewall off" from "we could not see the firewall".
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -224,6 +224,7 @@ class NetDeviceFacts(Fact):
     """A router, switch or access point as its configuration describes it."""
 
     vendor: str
+    collected_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     hostname: str | None = None
     firmware: str | None = None
     model: str | None = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from auditor.checking import NoParams, Outcome, Status, check
 from auditor.facts import AssetFacts, NetDeviceFacts
 
-from ._params import Params
+from ._params import Params, support_ends
 
 
 class Insecure(Params):
@@ -121,3 +123,118 @@ def telnet_crosscheck(facts: AssetFacts, _: NoParams) -> Outcome:
         f"23/tcp {'open' if port_open else 'closed'}",
         expected="consistent",
     )
+
+
+class FirmwareTable(Params):
+    """vendor → firmware or model prefix → end of vendor support (policy data the officer
+    updates from the vendor's end-of-life bulletins)."""
+
+    support: dict[str, dict[str, date]]
+
+
+class RemotePorts(Params):
+    ports: dict[int, str]  # inside port → service name (RDP, SSH, VNC …)
+
+
+class MinZones(Params):
+    min_zones: int
+
+
+def _flag(value: bool | None, what: str, good: bool, observed: tuple[str, str]) -> Outcome:
+    """A yes/no device fact judged against the value it must have."""
+    if value is None:
+        return Outcome.unknown("outcome.not_collected", what=what)
+    seen = observed[0] if value else observed[1]
+    expected = observed[0] if good else observed[1]
+    return (
+        Outcome.ok(observed=seen, expected=expected)
+        if value is good
+        else Outcome.fail(observed=seen, expected=expected)
+    )
+
+
+@check("net.firmware_supported", needs="netdev", params=FirmwareTable)
+def firmware_supported(facts: NetDeviceFacts, p: FirmwareTable) -> Outcome:
+    """The firmware (or the model) is still supported by the vendor on the audit date."""
+    if not facts.firmware and not facts.model:
+        return Outcome.unknown("outcome.not_collected", what="firmware version")
+    table = p.support.get(facts.vendor, {})
+    candidates = [facts.model or "", facts.firmware or ""]
+    matches = [
+        (prefix, end) for prefix, end in table.items() for c in candidates if c.startswith(prefix)
+    ]
+    end = max(matches, key=lambda m: len(m[0]))[1] if matches else None
+    observed = " ".join(x for x in (facts.model, facts.firmware) if x)
+    return support_ends(observed, end, facts.collected_at.date())
+
+
+@check("net.port_forwards", needs="netdev", params=RemotePorts)
+def port_forwards(facts: NetDeviceFacts, p: RemotePorts) -> Outcome:
+    """No port forward from the Internet to remote-administration services (RDP, SSH, VNC):
+    remote access goes through the VPN."""
+    if facts.port_forwards is None:
+        return Outcome.unknown("outcome.not_collected", what="port forwards")
+    bad = [
+        f"{f.port}/{f.proto} → {f.to_host or '?'}:{f.to_port} ({p.ports[f.to_port or f.port]})"
+        for f in facts.port_forwards
+        if (f.to_port or f.port) in p.ports
+    ]
+    if bad:
+        return Outcome.fail(observed=bad, expected="[]", note="outcome.remote_admin_forwarded")
+    return Outcome.ok(observed=[], expected="[]")
+
+
+@check("net.wan_management", needs="netdev")
+def wan_management(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """The device's own management (web, SSH, telnet, Winbox) is not reachable from the WAN."""
+    return _flag(facts.wan_mgmt_exposed, "WAN management", False, ("exposed", "not exposed"))
+
+
+@check("net.firewall", needs="netdev")
+def firewall(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """Inbound traffic from the WAN is filtered (ACL, zone firewall, input drop rule)."""
+    return _flag(facts.firewall_enabled, "firewall", True, ("on", "off"))
+
+
+@check("net.ips", needs="netdev")
+def ips(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """An intrusion prevention engine inspects WAN traffic (IOS IPS, Suricata, Snort)."""
+    return _flag(facts.ips_enabled, "IPS", True, ("on", "off"))
+
+
+@check("net.zones", needs="netdev", params=MinZones)
+def zones(facts: NetDeviceFacts, p: MinZones) -> Outcome:
+    """The inside is split into at least `min_zones` segments (VLANs, zones, interfaces)."""
+    if facts.zones is None:
+        return Outcome.unknown("outcome.not_collected", what="zones")
+    outcome = Outcome.at_least(len(facts.zones), p.min_zones, what="zones")
+    return outcome.model_copy(update={"observed": facts.zones})
+
+
+@check("net.wps", needs="netdev")
+def wps(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """Wi-Fi Protected Setup (push-button/PIN) is off."""
+    if facts.wps_enabled is None:
+        return Outcome(status=Status.not_applicable, note="outcome.no_wifi")
+    return _flag(facts.wps_enabled, "WPS", False, ("on", "off"))
+
+
+@check("net.login_limit", needs="netdev")
+def login_limit(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """Repeated failed logins to the device are blocked (login block-for, sshguard)."""
+    return _flag(facts.login_limit, "login blocking", True, ("on", "off"))
+
+
+@check("net.config_saved", needs="netdev")
+def config_saved(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """The running configuration is saved: a reboot brings back what was audited."""
+    return _flag(facts.config_saved, "saved configuration", True, ("saved", "unsaved changes"))
+
+
+@check("net.default_login", needs="netdev")
+def default_login(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """The vendor's documented default login does not work (checked only when opted in,
+    or offline from the stored hash)."""
+    if facts.default_login_works is None:
+        return Outcome(status=Status.not_applicable, note="outcome.default_login_not_probed")
+    return _flag(facts.default_login_works, "default login", False, ("works", "refused"))

@@ -31,8 +31,8 @@ COMMANDS = {
     "cisco-ios": ("show running-config", "show version", "show startup-config"),
     "mikrotik": ("/export verbose", "/system resource print"),
 }
-PAGER = re.compile(r"\s*-+ ?More ?-+\s*|\s*\(more\)\s*", re.I)
-PAGER_AT_END = re.compile(r"(-+ ?More ?-+|\(more\))\s*$", re.I)
+PAGER_AT_END = re.compile(r"[ \t]*(?:-+ ?More ?-+|\(more\))\s*$", re.I)
+ERASED = re.compile(r"\x08+ *\x08+|\x08")  # how a device wipes the pager prompt
 
 
 def run_commands(asset: Asset, known_hosts: Path, timeout_s: int) -> dict[str, str]:
@@ -112,7 +112,7 @@ def _read_paged(conn: Any, command: str, timeout_s: int) -> str:
     from netmiko.exceptions import ReadTimeout
 
     prompt = re.escape(conn.base_prompt)
-    until = rf"({PAGER_AT_END.pattern}|{prompt}[^\n]*[>#]\s*$)"
+    until = rf"({PAGER_AT_END.pattern}|{prompt}[^\n]*[>#]\s*$)"  # one group: netmiko splits on it
     deadline = time.monotonic() + timeout_s
     conn.write_channel(command + conn.RETURN)
     parts: list[str] = []
@@ -134,7 +134,7 @@ def _read_paged(conn: Any, command: str, timeout_s: int) -> str:
             continue
         parts.append(chunk)
         break
-    text = re.sub(r"[\b]+ *[\b]*|\r", "", PAGER.sub("\n", "".join(parts)))
+    text = ERASED.sub("", "".join(parts)).replace("\r", "")
     lines = text.split("\n")
     if lines and command in lines[0]:
         lines = lines[1:]  # the echoed command
