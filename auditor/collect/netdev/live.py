@@ -96,7 +96,14 @@ def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> Any:
     except NetmikoAuthenticationException:
         raise CollectionError("ssh.auth_failed", cred.user) from None
     except NetmikoTimeoutException as exc:
-        raise CollectionError("ssh.unreachable", str(exc).splitlines()[0][:200]) from None
+        text = str(exc)
+        if "not found in known_hosts" in text:  # paramiko's refusal, wrapped by netmiko
+            where = f"{asset.address}:{asset.port or 22}"
+            raise CollectionError("ssh.host_key_unknown", where) from None
+        if "does not match" in text:
+            raise CollectionError("ssh.host_key_changed", asset.address) from None
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        raise CollectionError("ssh.unreachable", first[:200]) from None
     except SSHException as exc:
         if "known_hosts" in str(exc):
             raise CollectionError(

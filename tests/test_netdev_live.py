@@ -1,0 +1,208 @@
+"""Live network-device sessions against the SSH device simulator on 127.0.0.1: prompts,
+`enable`, `--More--` paging, exec channels, hangs, garbage, wrong keys and passwords, the
+opt-in default-login probe, and one signed audit with a device of every driver both live
+and from a saved file."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor.audit import run_audit
+from auditor.collect import netdev
+from auditor.collect.netdev import collect_config_file, collect_live
+from auditor.collect.netdev.redact import redact
+from auditor.engine import ReqStatus
+from auditor.inventory import Asset
+from tests.helpers import FIXTURES, ORG, openssl_verify
+from tests.netdev_sim import Device, Simulator
+
+NETDEV = FIXTURES / "netdev"
+LIVE = NETDEV / "live"
+SECRETS = [
+    "Xa-Wifi-Secret-2026", "Qx7-ReadOnly-2026", "0822455D0A16", "xa-monitor-ro",
+    "$9$kJq0nJ3ZlQ0bWq", "$9$nD3rGv5n3kVbVq", "password 0 cisco", "enable password cisco",
+    "Xa-Ipsec-Psk-2026-Province", "xa-monitor-pf", "$2y$10$", "pw-device-1", "en-secret-1",
+]  # fmt: skip
+
+
+def cisco(name: str, **extra: object) -> Device:
+    config = (NETDEV / f"cisco-ios-{name}.txt").read_text()
+    # the weak router's VNC forward was added today and never saved
+    unsaved = "ip nat inside source static tcp 192.168.1.20 5900 interface FastEthernet0/0 5900\n"
+    outputs = {
+        "show running-config": config,
+        "show startup-config": config.replace(unsaved, ""),
+        "show version": (LIVE / f"cisco-{name}-show-version.txt").read_text(),
+    }
+    host = "R-UBND-XA" if name == "hardened" else "Router"
+    return Device("cisco-ios", host, "quantri", "pw-device-1", outputs, **extra)  # type: ignore[arg-type]
+
+
+def mikrotik(name: str, **extra: object) -> Device:
+    outputs = {
+        "/export verbose": (NETDEV / f"mikrotik-{name}.rsc").read_text(),
+        "/system resource print": (LIVE / f"mikrotik-{name}-system-resource.txt").read_text(),
+    }
+    return Device("mikrotik", "MikroTik", "quantri", "pw-device-1", outputs, **extra)  # type: ignore[arg-type]
+
+
+def pfsense(name: str, **extra: object) -> Device:
+    outputs = {"cat /conf/config.xml": (NETDEV / f"pfsense-{name}.xml").read_text()}
+    return Device("pfsense", "pfSense", "quantri", "pw-device-1", outputs, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _device_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEV_PW", "pw-device-1")
+    monkeypatch.setenv("DEV_ENABLE", "en-secret-1")
+
+
+def asset(sim: Simulator, platform: str, **extra: object) -> Asset:
+    credential = {"user": "quantri", "password_env": "DEV_PW"}
+    if platform == "cisco-ios" and sim.device.enable_secret:
+        credential["enable_password_env"] = "DEV_ENABLE"
+    return Asset.model_validate(
+        {
+            "id": f"dev-{platform}",
+            "name": "Thiết bị",
+            "kind": "netdevice",
+            "connection": "ssh",
+            "address": "127.0.0.1",
+            "port": sim.port,
+            "platform": platform,
+            "credential": credential,
+            **extra,
+        }  # fmt: skip
+    )
+
+
+@pytest.fixture()
+def known(tmp_path: Path) -> Path:
+    return tmp_path / "known_hosts"
+
+
+def live(device: Device, known: Path, timeout: int = 20, **extra: object) -> netdev.HostResult:
+    with Simulator(device) as sim:
+        known.write_text(sim.known_hosts_line)
+        return collect_live(asset(sim, device.platform, **extra), known, timeout)
+
+
+@pytest.mark.parametrize(
+    ("device", "config"),
+    [
+        (
+            cisco("hardened", enable_secret="en-secret-1", force_paging=True),
+            "cisco-ios-hardened.txt",
+        ),
+        (cisco("weak"), "cisco-ios-weak.txt"),
+        (mikrotik("hardened"), "mikrotik-hardened.rsc"),
+        (mikrotik("weak"), "mikrotik-weak.rsc"),
+        (pfsense("hardened"), "pfsense-hardened.xml"),
+        (pfsense("weak"), "pfsense-weak.xml"),
+    ],
+    ids=[
+        "cisco-hardened-paged-enable",
+        "cisco-weak",
+        "mikrotik-hardened",
+        "mikrotik-weak",
+        "pfsense-hardened",
+        "pfsense-weak",
+    ],  # fmt: skip
+)
+def test_live_session_reads_exactly_the_saved_configuration(
+    device: Device, config: str, known: Path
+) -> None:
+    got = live(device, known)
+    assert got.failures == [] and got.netdev is not None
+    first = next(iter(got.evidence.values())).decode()
+    assert first.strip() == redact((NETDEV / config).read_text()).strip()  # paging left no trace
+    from_file = collect_config_file(NETDEV / config).netdev
+    assert from_file is not None
+    same = {"mgmt_services", "mgmt_restricted", "port_forwards", "zones", "wan_mgmt_exposed"}
+    assert got.netdev.model_dump(include=same) == from_file.model_dump(include=same)
+
+
+def test_show_version_and_startup_config_add_model_firmware_and_saved_state(known: Path) -> None:
+    good = live(cisco("hardened", enable_secret="en-secret-1"), known).netdev
+    bad = live(cisco("weak"), known).netdev
+    assert good is not None and bad is not None
+    assert (good.model, good.firmware, good.config_saved) == ("ISR4321/K9", "16.9.4", True)
+    assert (bad.model, bad.firmware, bad.config_saved) == ("2811", "12.4(24)T8", False)
+    mik = live(mikrotik("hardened"), known).netdev
+    assert mik is not None and (mik.model, mik.firmware) == ("hEX", "7.16.1")
+
+
+def test_device_hanging_mid_output_is_an_error_within_the_timeout(known: Path) -> None:
+    for device in (
+        cisco("weak", hang_on="show running-config"),
+        pfsense("weak", hang_on="cat /conf/config.xml"),
+    ):  # noqa: E501
+        started = time.monotonic()
+        got = live(device, known, timeout=3)
+        assert time.monotonic() - started < 15
+        assert got.netdev is None
+        assert [f.code for f in got.failures] in (["netdev.timeout"], ["ssh.timeout"])
+
+
+def test_garbage_truncated_and_huge_outputs_fail_clearly(
+    known: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: E501
+    garbage = cisco("weak")
+    garbage.outputs["show running-config"] = "\x00\x01 not a configuration \x7f\n" * 50
+    assert [f.code for f in live(garbage, known).failures] == ["collect.garbage"]
+    cut = cisco("weak")
+    cut.outputs["show running-config"] = cut.outputs["show running-config"][:400]
+    assert [f.code for f in live(cut, known).failures] == ["collect.truncated"]
+    bad_xml = pfsense("weak")
+    bad_xml.outputs["cat /conf/config.xml"] = "<?xml version='1.0'?><pfsense><system><hostname>x"
+    assert [f.code for f in live(bad_xml, known).failures] == ["collect.garbage"]
+    huge = cisco("weak")
+    huge.outputs["show running-config"] = "!\n" * 3000 + huge.outputs["show running-config"]
+    monkeypatch.setattr("auditor.collect.netdev.live.MAX_CONFIG", 4000)
+    assert [f.code for f in live(huge, known).failures] == ["collect.too_much_output"]
+
+
+def test_huge_saved_configuration_file_is_refused_unread(tmp_path: Path) -> None:
+    big = tmp_path / "router.txt"
+    with big.open("wb") as handle:
+        handle.truncate(netdev.MAX_CONFIG + 1)
+    assert [f.code for f in collect_config_file(big).failures] == ["collect.too_much_output"]
+
+
+def test_wrong_password_and_unknown_host_key_are_refused(
+    known: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: E501
+    monkeypatch.setenv("DEV_PW", "wrong")
+    assert [f.code for f in live(cisco("weak"), known).failures] == ["ssh.auth_failed"]
+    monkeypatch.setenv("DEV_PW", "pw-device-1")
+    with Simulator(cisco("weak")) as sim:
+        known.write_text("")  # never trusted
+        got = collect_live(asset(sim, "cisco-ios"), known, 10)
+    assert [f.code for f in got.failures] == ["ssh.host_key_unknown"]
+
+
+def test_default_login_probe_is_opt_in_and_tries_one_pair_once(known: Path) -> None:
+    device = cisco("weak")
+    got = live(device, known)
+    assert got.netdev is not None and got.netdev.default_login_works is None
+    assert ("cisco", "cisco") not in device.logins  # never tried without the opt-in
+    factory = cisco("weak")
+    factory.user, factory.password = "cisco", "cisco"
+    factory.logins.clear()
+    with Simulator(factory) as sim:
+        known.write_text(sim.known_hosts_line)
+        probe = asset(sim, "cisco-ios", probe_default_login=True)
+        probe = probe.model_copy(
+            update={"credential": probe.credential.model_copy(update={"user": "cisco"})}
+        )  # noqa: E501
+        import os
+
+        os.environ["DEV_PW"] = "cisco"
+        got = collect_live(probe, known, 20)
+    assert got.netdev is not None and got.netdev.default_login_works is True
+    assert factory.logins.count(("cisco", "cisco")) == 2  # the audit login + exactly one probe
