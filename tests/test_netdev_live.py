@@ -5,20 +5,16 @@ and from a saved file."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from auditor.audit import run_audit
 from auditor.collect import netdev
 from auditor.collect.netdev import collect_config_file, collect_live
 from auditor.collect.netdev.redact import redact
-from auditor.engine import ReqStatus
 from auditor.inventory import Asset
-from tests.helpers import FIXTURES, ORG, openssl_verify
+from tests.helpers import FIXTURES
 from tests.netdev_sim import Device, Simulator
 
 NETDEV = FIXTURES / "netdev"
@@ -77,7 +73,7 @@ def asset(sim: Simulator, platform: str, **extra: object) -> Asset:
             "platform": platform,
             "credential": credential,
             **extra,
-        }  # fmt: skip
+        }
     )
 
 
@@ -112,7 +108,7 @@ def live(device: Device, known: Path, timeout: int = 20, **extra: object) -> net
         "mikrotik-weak",
         "pfsense-hardened",
         "pfsense-weak",
-    ],  # fmt: skip
+    ],
 )
 def test_live_session_reads_exactly_the_saved_configuration(
     device: Device, config: str, known: Path
@@ -135,13 +131,23 @@ def test_show_version_and_startup_config_add_model_firmware_and_saved_state(know
     assert (bad.model, bad.firmware, bad.config_saved) == ("2811", "12.4(24)T8", False)
     mik = live(mikrotik("hardened"), known).netdev
     assert mik is not None and (mik.model, mik.firmware) == ("hEX", "7.16.1")
+    from auditor.checking import Status, discover
+    from auditor.policy import load_policy
+
+    registry = discover()
+    pack = load_policy("nd85-level2", registry)
+    ref = next(c for r in pack.requirements for c in r.checks if c.id == "net.firmware_supported")
+    verdict = {
+        n.model: registry["net.firmware_supported"].run(n, ref.params).status for n in (good, bad)
+    }
+    assert verdict == {"ISR4321/K9": Status.passed, "2811": Status.failed}  # 2811: EoS 2016
 
 
 def test_device_hanging_mid_output_is_an_error_within_the_timeout(known: Path) -> None:
     for device in (
         cisco("weak", hang_on="show running-config"),
         pfsense("weak", hang_on="cat /conf/config.xml"),
-    ):  # noqa: E501
+    ):
         started = time.monotonic()
         got = live(device, known, timeout=3)
         assert time.monotonic() - started < 15
@@ -151,7 +157,7 @@ def test_device_hanging_mid_output_is_an_error_within_the_timeout(known: Path) -
 
 def test_garbage_truncated_and_huge_outputs_fail_clearly(
     known: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: E501
+) -> None:
     garbage = cisco("weak")
     garbage.outputs["show running-config"] = "\x00\x01 not a configuration \x7f\n" * 50
     assert [f.code for f in live(garbage, known).failures] == ["collect.garbage"]
@@ -176,7 +182,7 @@ def test_huge_saved_configuration_file_is_refused_unread(tmp_path: Path) -> None
 
 def test_wrong_password_and_unknown_host_key_are_refused(
     known: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: E501
+) -> None:
     monkeypatch.setenv("DEV_PW", "wrong")
     assert [f.code for f in live(cisco("weak"), known).failures] == ["ssh.auth_failed"]
     monkeypatch.setenv("DEV_PW", "pw-device-1")
@@ -199,10 +205,82 @@ def test_default_login_probe_is_opt_in_and_tries_one_pair_once(known: Path) -> N
         probe = asset(sim, "cisco-ios", probe_default_login=True)
         probe = probe.model_copy(
             update={"credential": probe.credential.model_copy(update={"user": "cisco"})}
-        )  # noqa: E501
+        )
         import os
 
         os.environ["DEV_PW"] = "cisco"
         got = collect_live(probe, known, 20)
     assert got.netdev is not None and got.netdev.default_login_works is True
     assert factory.logins.count(("cisco", "cisco")) == 2  # the audit login + exactly one probe
+
+
+def test_one_device_per_driver_live_and_from_file_in_a_signed_report(tmp_path: Path) -> None:
+    from auditor.audit import run_audit
+    from auditor.engine import ReqStatus
+    from tests.helpers import ORG, openssl_verify
+
+    devices = {
+        "cisco-live": cisco("hardened", enable_secret="en-secret-1", force_paging=True),
+        "mikrotik-live": mikrotik("weak"),
+        "pfsense-live": pfsense("hardened"),
+    }
+    files = {
+        "cisco-file": ("cisco-ios", NETDEV / "cisco-ios-weak.txt"),
+        "mikrotik-file": ("mikrotik", NETDEV / "mikrotik-hardened.rsc"),
+        "pfsense-file": ("pfsense", NETDEV / "pfsense-weak.xml"),
+    }
+    sims = {name: Simulator(device).__enter__() for name, device in devices.items()}
+    try:
+        known = tmp_path / "known_hosts"
+        known.write_text("".join(s.known_hosts_line for s in sims.values()))
+        lines = [ORG + "assets:"]
+        for name, sim in sims.items():
+            enable = ", enable_password_env: DEV_ENABLE" if name == "cisco-live" else ""
+            lines.append(
+                f"  - {{id: {name}, name: {name}, kind: netdevice, connection: ssh, "
+                f"platform: {sim.device.platform}, address: 127.0.0.1, port: {sim.port}, "
+                f"scan: false, credential: {{user: quantri, password_env: DEV_PW{enable}}}}}"
+            )
+        for name, (platform, path) in files.items():
+            lines.append(
+                f"  - {{id: {name}, name: {name}, kind: netdevice, connection: import, "
+                f"platform: {platform}, config_file: {path}, scan: false}}"
+            )
+        lines.append(f"settings: {{known_hosts: {known}, ssh_timeout_s: 30}}")
+        inventory = tmp_path / "inventory.yaml"
+        inventory.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = tmp_path / "out"
+        result = run_audit(
+            inventory, out, lang="vi", key_dir=tmp_path / "keys", passphrase=None,
+            known_hosts=known, record=False,
+        )  # fmt: skip
+    finally:
+        for sim in sims.values():
+            sim.__exit__()
+    assert openssl_verify(out, tmp_path / "keys" / "cert.pem").returncode == 0
+    assert all(not a.failures for a in result.report.assets)
+    status = {(r.asset_id, r.requirement): r.status for r in result.report.evaluation.asset_results}
+    good, bad = (
+        ("cisco-live", "pfsense-live", "mikrotik-file"),
+        ("cisco-file", "mikrotik-live", "pfsense-file"),
+    )
+    for requirement in ("L2-NET-REMOTE-01", "L2-NET-LOG-01", "L2-ACC-DEF-01"):
+        for device in good:
+            assert status[(device, requirement)] is ReqStatus.met, (device, requirement)
+        for device in bad:
+            assert status[(device, requirement)] is ReqStatus.not_met, (device, requirement)
+    assert status[("cisco-live", "L2-NET-FW-01")] is ReqStatus.met  # ACL + IOS IPS
+    assert status[("pfsense-live", "L2-NET-FW-01")] is ReqStatus.met  # Suricata inline
+    assert status[("mikrotik-file", "L2-NET-FW-01")] is ReqStatus.partly_met  # no IPS engine
+    assert status[("cisco-file", "L2-NET-FW-01")] is ReqStatus.not_met
+    assert status[("cisco-live", "L2-VUL-FW-01")] is ReqStatus.met  # ISR4321, supported
+    # a saved config names only the IOS train (15.1), not in the table: never "met"
+    assert status[("cisco-file", "L2-VUL-FW-01")] is ReqStatus.not_assessed
+    assert status[("mikrotik-live", "L2-NET-WIFI-01")] is ReqStatus.not_met  # open + WPS
+    assert status[("cisco-live", "L2-ACC-LOCK-01")] is ReqStatus.met
+    assert status[("cisco-file", "L2-ACC-LOCK-01")] is ReqStatus.not_met
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in SECRETS:
+                assert secret.encode() not in data, (path, secret)
