@@ -43,7 +43,7 @@ def audit_once(state: network.LabState, work: Path, concurrency: int) -> dict[st
         sys.executable, "-m", "auditor.cli", "audit", "-i", str(inventory), "-o", str(out),
         "--no-history",
     )  # fmt: skip
-    env = {**os.environ, "AUDITOR_HOME": str(work / "home")}
+    env = {**network.audit_env(), "AUDITOR_HOME": str(work / "home")}
     cpu0, started = machine_cpu_seconds(), time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)

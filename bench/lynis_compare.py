@@ -78,7 +78,7 @@ def main() -> None:
     version = subprocess.run(["lynis", "--version"], capture_output=True, text=True).stdout
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = {**os.environ, "AUDITOR_HOME": str(work / "home")}
+        env = {**network.audit_env(), "AUDITOR_HOME": str(work / "home")}
         try:
             state = network.up(1, router=False)
             host = state.hosts[0]

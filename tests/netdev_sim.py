@@ -6,12 +6,17 @@ middle of an output like a stuck device."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import paramiko
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "netdev"
 
 PAGE_LINES = 23
 MORE = " --More-- "
@@ -69,12 +74,12 @@ class _Server(paramiko.ServerInterface):
 class Simulator:
     """`with Simulator(device) as sim:` → sim.port, sim.host_key_line for known_hosts."""
 
-    def __init__(self, device: Device) -> None:
+    def __init__(self, device: Device, address: str = "127.0.0.1", port: int = 0) -> None:
         self.device = device
         self.key = paramiko.ECDSAKey.generate()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((address, port))
         self.sock.listen(8)
         self.port = int(self.sock.getsockname()[1])
         self._stop = threading.Event()
@@ -228,3 +233,53 @@ class _Shell:
             self.ch.sendall(ERASE.encode())
             if key in (None, "q", "Q"):
                 return
+
+
+def fixture_device(platform: str, profile: str, user: str, password: str, **extra: Any) -> Device:
+    """A device that replays the recorded outputs of `tests/fixtures/netdev` (hardened/weak)."""
+    live = FIXTURES / "live"
+    if platform == "cisco-ios":
+        config = (FIXTURES / f"cisco-ios-{profile}.txt").read_text()
+        # the weak router's VNC forward was added today and never saved
+        unsaved = (
+            "ip nat inside source static tcp 192.168.1.20 5900 interface FastEthernet0/0 5900\n"
+        )
+        outputs = {
+            "show running-config": config,
+            "show startup-config": config.replace(unsaved, ""),
+            "show version": (live / f"cisco-{profile}-show-version.txt").read_text(),
+        }
+        host = "R-UBND-XA" if profile == "hardened" else "Router"
+    elif platform == "mikrotik":
+        outputs = {
+            "/export verbose": (FIXTURES / f"mikrotik-{profile}.rsc").read_text(),
+            "/system resource print": (
+                live / f"mikrotik-{profile}-system-resource.txt"
+            ).read_text(),
+        }
+        host = "MikroTik"
+    else:
+        outputs = {"cat /conf/config.xml": (FIXTURES / f"pfsense-{profile}.xml").read_text()}
+        host = "pfSense"
+    return Device(platform, host, user, password, outputs, **extra)
+
+
+def main() -> None:
+    """Serve one fixture device until killed (used by the lab's router namespace)."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--platform", choices=["cisco-ios", "mikrotik", "pfsense"], required=True)
+    parser.add_argument("--profile", choices=["hardened", "weak"], default="weak")
+    parser.add_argument("--listen", default="127.0.0.1:0", help="address:port")
+    parser.add_argument("--user", default="quantri")
+    parser.add_argument("--password-env", default="DEVICE_PASSWORD")
+    parser.add_argument("--host-key-out", type=Path, required=True)
+    args = parser.parse_args()
+    address, port = args.listen.rsplit(":", 1)
+    device = fixture_device(args.platform, args.profile, args.user, os.environ[args.password_env])
+    with Simulator(device, address, int(port)) as sim:
+        args.host_key_out.write_text(f"{sim.key.get_name()} {sim.key.get_base64()}\n")
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -28,6 +28,7 @@ from auditor.facts import (
     OsInfo,
     PasswordPolicy,
     Patching,
+    PortForward,
     Privileges,
     ScreenLock,
     TimeSync,
@@ -67,6 +68,14 @@ def cert(days: int, verified: bool = True) -> TlsCertificate:
 
 TLS = {"refused": ["TLSv1", "TLSv1.1"]}
 HEADERS = {"required": [["x-content-type-options"], ["x-frame-options", "content-security-policy"]]}
+
+
+FW = {"support": {"cisco-ios": {"ISR4321": date(2028, 11, 30), "2811": date(2016, 10, 31)}}}
+REMOTE = {"ports": {3389: "RDP", 22: "SSH", 5900: "VNC"}}
+
+
+def fwd(port: int, to_port: int | None) -> PortForward:
+    return PortForward(proto="tcp", port=port, to_host="192.168.1.10", to_port=to_port)
 
 
 def dev(**kw: Any) -> NetDeviceFacts:
@@ -642,7 +651,43 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ("net.telnet_crosscheck", {}, dev_asset(dev(), 22), Status.passed),
     ("net.telnet_crosscheck", {}, dev_asset(dev(), 22, 23), Status.failed),
     ("net.telnet_crosscheck", {}, dev_asset(dev(), up=False), Status.error),
+    ("net.firmware_supported", FW, dev(model="ISR4321/K9", firmware="16.9.4"), Status.passed),
+    ("net.firmware_supported", FW, dev(model="2811", firmware="12.4(24)T8"), Status.failed),
+    ("net.firmware_supported", FW, dev(model="C9300", firmware="17.9"), Status.error),  # unlisted
+    ("net.firmware_supported", FW, dev(), Status.error),
+    ("net.port_forwards", REMOTE, dev(port_forwards=[]), Status.passed),
+    ("net.port_forwards", REMOTE, dev(port_forwards=[fwd(443, 443)]), Status.passed),
+    ("net.port_forwards", REMOTE, dev(port_forwards=[fwd(2222, 22)]), Status.failed),
+    ("net.port_forwards", REMOTE, dev(port_forwards=[fwd(3389, None)]), Status.failed),
+    ("net.port_forwards", REMOTE, dev(), Status.error),
+    ("net.wan_management", {}, dev(wan_mgmt_exposed=False), Status.passed),
+    ("net.wan_management", {}, dev(wan_mgmt_exposed=True), Status.failed),
+    ("net.wan_management", {}, dev(), Status.error),
+    ("net.firewall", {}, dev(firewall_enabled=True), Status.passed),
+    ("net.firewall", {}, dev(firewall_enabled=False), Status.failed),
+    ("net.firewall", {}, dev(), Status.error),
+    ("net.ips", {}, dev(ips_enabled=True), Status.passed),
+    ("net.ips", {}, dev(ips_enabled=False), Status.failed),
+    ("net.ips", {}, dev(), Status.error),
+    ("net.zones", {"min_zones": 2}, dev(zones=["lan", "wifi"]), Status.passed),
+    ("net.zones", {"min_zones": 2}, dev(zones=["lan"]), Status.failed),
+    ("net.zones", {"min_zones": 2}, dev(), Status.error),
+    ("net.wps", {}, dev(wps_enabled=False), Status.passed),
+    ("net.wps", {}, dev(wps_enabled=True), Status.failed),
+    ("net.wps", {}, dev(), Status.not_applicable),  # no radio
+    ("net.login_limit", {}, dev(login_limit=True), Status.passed),
+    ("net.login_limit", {}, dev(login_limit=False), Status.failed),
+    ("net.login_limit", {}, dev(), Status.error),
+    ("net.config_saved", {}, dev(config_saved=True), Status.passed),
+    ("net.config_saved", {}, dev(config_saved=False), Status.failed),
+    ("net.config_saved", {}, dev(), Status.error),
+    ("net.default_login", {}, dev(default_login_works=False), Status.passed),
+    ("net.default_login", {}, dev(default_login_works=True), Status.failed),
+    ("net.default_login", {}, dev(), Status.not_applicable),  # probe not enabled
 ]
+
+
+NOT_APPLICABLE_WHEN_ABSENT = {"net.wifi", "net.wps", "net.default_login"}
 
 
 @pytest.fixture(scope="module")
@@ -669,12 +714,12 @@ def test_every_check_has_pass_fail_and_unknown_cases(registry: Registry) -> None
     for check_id in registry.ids():
         statuses = covered.get(check_id, set())
         assert Status.passed in statuses, f"{check_id} lacks a pass case"
-        assert Status.error in statuses or check_id == "net.wifi", (
+        assert Status.error in statuses or check_id in NOT_APPLICABLE_WHEN_ABSENT, (
             f"{check_id} lacks an unknown-fact case"
         )
         if check_id != "scan.performed":  # a scan that reached the host cannot "fail"
             assert Status.failed in statuses, f"{check_id} lacks a fail case"
-    # net.wifi has no unknown: a device without Wi-Fi profiles is "not applicable"
+    # a device without a radio, or not probed, is "not applicable" rather than unknown
 
 
 def test_failures_carry_observed_and_expected(registry: Registry) -> None:

@@ -68,13 +68,19 @@ def test_report_is_signed_and_covers_every_host(lab: AuditedLab) -> None:
     assert lab.summary["collection_failures"] == {}
 
 
-def test_router_cross_check_sees_the_open_telnet(lab: AuditedLab) -> None:
+def test_router_is_audited_live_and_its_scan_agrees(lab: AuditedLab) -> None:
     report = json.loads((lab.out / "report.json").read_text(encoding="utf-8"))
+    router = next(a for a in report["assets"] if a["id"] == "router")
+    assert router["failures"] == []  # logged in over SSH to the simulated MikroTik
     rows = [r for r in report["evaluation"]["asset_results"] if r["asset_id"] == "router"]
     checks = {c["check"]: c for r in rows for c in r["checks"]}
     assert checks["scan.insecure_ports"]["status"] == "fail"
     assert "23/tcp" in json.dumps(checks["scan.insecure_ports"]["observed"])
-    assert checks["net.mgmt_protocols"]["status"] == "fail"
+    assert checks["net.mgmt_protocols"]["status"] == "fail"  # telnet, ftp, http on
+    assert checks["net.telnet_crosscheck"]["status"] == "pass"  # config and nmap agree
+    assert checks["net.port_forwards"]["status"] == "fail"  # RDP forwarded from the WAN
+    status = {r["requirement"]: r["status"] for r in rows}
+    assert status["L2-NET-REMOTE-01"] == "not_met"
 
 
 def test_controller_cannot_reach_beyond_the_lab(lab: AuditedLab) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from auditor.collect.netdev import collect_config_file, collect_live
 from auditor.collect.netdev.redact import redact
 from auditor.inventory import Asset
 from tests.helpers import FIXTURES
-from tests.netdev_sim import Device, Simulator
+from tests.netdev_sim import Device, Simulator, fixture_device
 
 NETDEV = FIXTURES / "netdev"
 LIVE = NETDEV / "live"
@@ -26,30 +27,16 @@ SECRETS = [
 ]  # fmt: skip
 
 
-def cisco(name: str, **extra: object) -> Device:
-    config = (NETDEV / f"cisco-ios-{name}.txt").read_text()
-    # the weak router's VNC forward was added today and never saved
-    unsaved = "ip nat inside source static tcp 192.168.1.20 5900 interface FastEthernet0/0 5900\n"
-    outputs = {
-        "show running-config": config,
-        "show startup-config": config.replace(unsaved, ""),
-        "show version": (LIVE / f"cisco-{name}-show-version.txt").read_text(),
-    }
-    host = "R-UBND-XA" if name == "hardened" else "Router"
-    return Device("cisco-ios", host, "quantri", "pw-device-1", outputs, **extra)  # type: ignore[arg-type]
+def cisco(name: str, **extra: Any) -> Device:
+    return fixture_device("cisco-ios", name, "quantri", "pw-device-1", **extra)
 
 
-def mikrotik(name: str, **extra: object) -> Device:
-    outputs = {
-        "/export verbose": (NETDEV / f"mikrotik-{name}.rsc").read_text(),
-        "/system resource print": (LIVE / f"mikrotik-{name}-system-resource.txt").read_text(),
-    }
-    return Device("mikrotik", "MikroTik", "quantri", "pw-device-1", outputs, **extra)  # type: ignore[arg-type]
+def mikrotik(name: str, **extra: Any) -> Device:
+    return fixture_device("mikrotik", name, "quantri", "pw-device-1", **extra)
 
 
-def pfsense(name: str, **extra: object) -> Device:
-    outputs = {"cat /conf/config.xml": (NETDEV / f"pfsense-{name}.xml").read_text()}
-    return Device("pfsense", "pfSense", "quantri", "pw-device-1", outputs, **extra)  # type: ignore[arg-type]
+def pfsense(name: str, **extra: Any) -> Device:
+    return fixture_device("pfsense", name, "quantri", "pw-device-1", **extra)
 
 
 @pytest.fixture(autouse=True)

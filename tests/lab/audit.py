@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab.inventory import write_inventory
-from tests.lab.network import LabState, check_targets, in_controller
+from tests.lab.network import LabState, audit_env, check_targets, in_controller
 from tests.lab.profiles import PROFILES
 
 
@@ -34,7 +33,7 @@ def audit_lab(
         sys.executable, "-m", "auditor.cli", "audit", "-i", str(inventory), "-o", str(out),
         "--no-history", "--json",
     )  # fmt: skip
-    return subprocess.run(cmd, capture_output=True, text=True, env=env or dict(os.environ))
+    return subprocess.run(cmd, capture_output=True, text=True, env={**audit_env(), **(env or {})})
 
 
 def mismatches(state: LabState, report_json: Path) -> list[Mismatch]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.lab.hosts import BACKUP_PATH
-from tests.lab.network import SUBNET, LabState
-
-ROUTER_CONFIG = Path(__file__).resolve().parents[1] / "fixtures" / "netdev" / "cisco-ios-weak.txt"
+from tests.lab.network import ROUTER_PASSWORD_ENV, SUBNET, LabState
 
 
 def write_inventory(state: LabState, path: Path, *, concurrency: int = 16) -> Path:
@@ -36,11 +34,12 @@ def write_inventory(state: LabState, path: Path, *, concurrency: int = 16) -> Pa
     if state.router_ip:
         lines += [
             "  - id: router",
-            "    name: Router biên (Cisco)",
+            "    name: Router biên (MikroTik)",
             "    kind: netdevice",
-            "    connection: import",
+            "    connection: ssh",
+            "    platform: mikrotik",
             f"    address: {state.router_ip}",
-            f"    config_file: {ROUTER_CONFIG}",
+            f"    credential: {{user: quantri, password_env: {ROUTER_PASSWORD_ENV}}}",
         ]
     lines += [
         "scan:",

@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,10 @@ SUBNET = ipaddress.ip_network("10.77.0.0/16")
 CONTROLLER_IP = "10.77.0.1"
 ROOT = Path(os.environ.get("CAL_LAB_ROOT", "/var/tmp/commune-auditor-lab"))
 MAX_HOSTS = 1000
+ROUTER_IP = "10.77.0.254"
+ROUTER_PASSWORD_ENV = "LAB_ROUTER_PASSWORD"
+ROUTER_PASSWORD = "lab-router-only"  # a simulated device in a namespace; nothing real
+REPO = Path(__file__).resolve().parents[2]
 LAB_PACKAGES = "iproute2 util-linux openssh-server nftables"
 
 
@@ -145,8 +150,9 @@ def up(hosts: int, *, router: bool = True, workers: int = 8) -> LabState:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         started = list(pool.map(_start_host, plans))
     keys = [key for key, _ in started]
-    router_ip = _router() if router else None
+    router_ip, router_key = _router() if router else (None, "")
     known = "".join(f"{p.ip} {key}\n" for p, key in zip(plans, keys, strict=True))
+    known += f"{router_ip} {router_key}\n" if router_ip else ""
     (ROOT / "known_hosts").write_text(known)
     state = LabState(
         hosts=[
@@ -204,24 +210,47 @@ def _start_host(plan: HostPlan) -> tuple[str, subprocess.Popen[bytes]]:
     return host_key_pub, proc
 
 
-def _router() -> str:
-    """A small router: telnet left open and RDP forwarded (DNAT) to the first host."""
-    ns, ip = f"{PREFIX}rtr", "10.77.0.254"
+def _router() -> tuple[str, str]:
+    """The commune's MikroTik router, as the SSH device simulator replays it (the weak
+    fixture: telnet on, RDP forwarded), with telnet really listening and RDP really
+    forwarded (DNAT) to the first host. Returns its address and host key."""
+    ns, ip = f"{PREFIX}rtr", ROUTER_IP
     _plug(ns, ip)
     ruleset = (
         "table ip nat {\n  chain prerouting {\n    type nat hook prerouting priority dstnat;\n"
         f"    tcp dport 3389 dnat to {host_ip(0)}:3389\n  }}\n}}\n"
     )
     run("ip", "netns", "exec", ns, "nft", "-f", "-", input_text=ruleset)
-    log = open(ROOT / "router.log", "wb")  # noqa: SIM115 - handed to the daemon
-    subprocess.Popen(
-        ["ip", "netns", "exec", ns, *listener_command(23)],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    return ip
+    log = open(ROOT / "router.log", "wb")  # noqa: SIM115 - handed to the daemons
+    key_file = ROOT / "router_key.pub"
+    for cmd in (
+        listener_command(23),
+        [sys.executable, "-m", "tests.netdev_sim", "--platform", "mikrotik", "--profile", "weak",
+         "--listen", f"{ip}:22", "--password-env", ROUTER_PASSWORD_ENV,
+         "--host-key-out", str(key_file)],
+    ):  # fmt: skip
+        subprocess.Popen(
+            ["ip", "netns", "exec", ns, *cmd],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            cwd=REPO,
+            env={**os.environ, ROUTER_PASSWORD_ENV: ROUTER_PASSWORD},
+        )
+    deadline = time.monotonic() + 30
+    while not key_file.exists() or not key_file.read_text().strip():
+        if time.monotonic() > deadline:
+            raise LabError(
+                f"the router simulator did not start: {(ROOT / 'router.log').read_text()[-500:]}"
+            )
+        time.sleep(0.05)
+    return ip, key_file.read_text().strip()
+
+
+def audit_env() -> dict[str, str]:
+    """The environment an audit of the lab needs: the router's password by reference."""
+    return {**os.environ, ROUTER_PASSWORD_ENV: ROUTER_PASSWORD}
 
 
 def _wait_for_ssh(
