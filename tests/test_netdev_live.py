@@ -5,6 +5,7 @@ and from a saved file."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,31 @@ def test_one_device_per_driver_live_and_from_file_in_a_signed_report(tmp_path: P
             data = path.read_bytes()
             for secret in SECRETS:
                 assert secret.encode() not in data, (path, secret)
+
+
+def test_officer_pins_the_device_key_with_hosts_trust_then_audits(tmp_path: Path) -> None:
+    from tests.helpers import ORG, auditor_cli
+
+    with Simulator(mikrotik("hardened")) as sim:
+        known = tmp_path / "known_hosts"
+        inventory = tmp_path / "inventory.yaml"
+        inventory.write_text(
+            ORG + "assets:\n"
+            f"  - {{id: r1, name: Router, kind: netdevice, connection: ssh, platform: mikrotik,"
+            f" address: 127.0.0.1, port: {sim.port}, scan: false,"
+            f" credential: {{user: quantri, password_env: DEV_PW}}}}\n"
+            f"settings: {{known_hosts: {known}}}\n",
+            encoding="utf-8",
+        )
+        home = tmp_path / "home"
+        refused = auditor_cli(
+            "audit", "-i", str(inventory), "-o", str(tmp_path / "o1"), "--json", home=home
+        )
+        assert json.loads(refused.stdout)["collection_failures"] == {"r1": ["ssh.host_key_unknown"]}
+        trusted = auditor_cli("hosts", "trust", "-i", str(inventory), "--yes", home=home)
+        assert trusted.returncode == 0, trusted.stderr
+        assert sim.key.get_base64() in known.read_text()
+        done = auditor_cli(
+            "audit", "-i", str(inventory), "-o", str(tmp_path / "o2"), "--json", home=home
+        )
+    assert json.loads(done.stdout)["collection_failures"] == {}, done.stderr
