@@ -225,6 +225,7 @@ def judge_attestation(
     return AttestationResult(status=Status.passed, note="outcome.attested", **common)
 
 
+@gc_paused()
 def evaluate(
     pack: Pack,
     assets: list[Asset],
@@ -239,19 +240,7 @@ def evaluate(
     `exemptions` (asset id or "*" for the organisation, requirement id) turn failures into
     *waived* while a waiver runs, or take the pair out as *not applicable*.
     """
-    with gc_paused():
-        return _evaluate(pack, assets, facts, attestations, registry, today, exemptions or {})
-
-
-def _evaluate(
-    pack: Pack,
-    assets: list[Asset],
-    facts: dict[str, AssetFacts],
-    attestations: dict[str, Recorded],
-    registry: Registry,
-    today: dt.date,
-    exemptions: dict[tuple[str, str], Exemption],
-) -> Evaluation:
+    exemptions = exemptions or {}
     params: dict[int, dict[str, Any] | BaseModel] = {}
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []
