@@ -5,6 +5,7 @@ PDF signing choices). Only the `auditor.cli` package knows click."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -149,6 +150,11 @@ def main(ctx: click.Context, lang: str) -> None:
       auditor verify out/
     """
     ctx.obj = {"lang": lang}
+    # paramiko and netmiko log a device closing its side as "Socket exception" on stderr;
+    # every failure that matters reaches the report as a coded collection failure instead.
+    for library in ("paramiko", "netmiko"):
+        logging.getLogger(library).addHandler(logging.NullHandler())
+        logging.getLogger(library).propagate = False
 
 
 # ------------------------------------------------------------------ verify

@@ -98,7 +98,8 @@ def demo(hosts: int, out: Path, keep: bool) -> None:
 def _audit_and_compare(state: network.LabState, out: Path) -> None:
     started = time.monotonic()
     done = audit_lab(state, out)
-    click.echo(done.stderr.strip()[-2000:], err=True)
+    if done.stderr.strip():
+        click.echo(done.stderr.strip()[-2000:], err=True)
     if done.returncode not in (0, 1, 3) or not (out / "report.json").exists():
         raise click.ClickException(f"audit failed (exit {done.returncode})")
     summary = json.loads(done.stdout) if done.stdout.strip() else {}
