@@ -230,6 +230,8 @@ class NetDeviceFacts(Fact):
     model: str | None = None
     mgmt_services: dict[str, bool] = Field(default_factory=dict)  # telnet, ssh, http, …: on?
     mgmt_restricted: bool | None = None  # management limited to given source addresses
+    mgmt_sources: list[str] | None = None  # those addresses/networks, as configured
+    local_users: list[str] | None = None  # local account names (never their passwords)
     idle_timeout_s: int | None = None  # 0 means never
     syslog_targets: list[str] | None = None  # None: the configuration could not be read
     ntp_servers: list[str] | None = None

@@ -35,7 +35,7 @@ def mgmt_restricted(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     if facts.mgmt_restricted is None:
         return Outcome.unknown("outcome.not_collected", what="management sources")
     if facts.mgmt_restricted:
-        return Outcome.ok(observed="restricted", expected="restricted")
+        return Outcome.ok(observed=facts.mgmt_sources or "restricted", expected="restricted")
     return Outcome.fail(observed="any source", expected="restricted")
 
 

@@ -50,6 +50,8 @@ def test_cisco_facts() -> None:
     assert good is not None and bad is not None
     assert good.mgmt_services == {"telnet": False, "ssh": True, "http": False, "https": False}
     assert (good.mgmt_restricted, good.idle_timeout_s, good.login_limit) == (True, 600, True)
+    assert (good.mgmt_sources, good.local_users) == (["192.168.10.20"], ["quantri"])
+    assert (bad.mgmt_sources, bad.local_users) == ([], ["cisco", "admin"])
     assert good.syslog_targets == ["192.168.10.20"] and len(good.ntp_servers or []) == 2
     assert bad.mgmt_services["telnet"] and bad.mgmt_services["http"]
     assert (bad.idle_timeout_s, bad.snmp_default_community, bad.plaintext_passwords) == (
@@ -66,6 +68,7 @@ def test_mikrotik_facts() -> None:
     assert good is not None and bad is not None
     assert (good.firmware, good.model, good.hostname) == ("7.16.1", "RB750Gr3", "R-XA-MIKROTIK")
     assert good.mgmt_restricted and not good.mgmt_services["telnet"]
+    assert good.mgmt_sources == ["192.168.88.0/24"] and good.local_users == ["quantri"]
     assert good.wifi_modes == ["wpa2"] and good.snmp_default_community is False
     assert bad.wifi_modes == ["open"] and bad.snmp_default_community is True
     assert bad.mgmt_services["telnet"] and bad.mgmt_services["ftp"] and not bad.mgmt_restricted
@@ -127,3 +130,34 @@ def test_devices_in_a_signed_report(tmp_path: Path) -> None:
             text = path.read_text(encoding="utf-8", errors="replace")
             for secret in SECRETS:
                 assert secret not in text, (path, secret)
+
+
+def test_pfsense_facts() -> None:
+    good = collect_config_file(NETDEV / "pfsense-hardened.xml").netdev
+    bad = collect_config_file(NETDEV / "pfsense-weak.xml").netdev
+    assert good is not None and bad is not None
+    assert good.mgmt_services == {"ssh": True, "http": False, "https": True}
+    assert (good.wan_mgmt_exposed, good.firewall_enabled, good.ips_enabled) == (False, True, True)
+    assert (good.default_login_works, good.idle_timeout_s, good.port_forwards) == (False, 900, [])
+    assert good.syslog_targets == ["192.168.10.20:514"] and "opt1" in (good.zones or [])
+    assert (bad.wan_mgmt_exposed, bad.ips_enabled, bad.snmp_default_community) == (
+        True,
+        False,
+        True,
+    )
+    assert bad.default_login_works is True  # admin still verifies "pfsense" (one bcrypt check)
+    assert [(f.port, f.to_host) for f in bad.port_forwards or []] == [(3389, "192.168.1.10")]
+    cleaned = redact((NETDEV / "pfsense-hardened.xml").read_text())
+    assert "Xa-Ipsec-Psk-2026-Province" not in cleaned and "$2y$" not in cleaned
+    assert "xa-monitor-pf" not in cleaned and "<hostname>fw-ubnd-xa</hostname>" in cleaned
+
+
+def test_hostile_pfsense_xml_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "config.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE pfsense [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><pfsense><system>'
+        "<hostname>&b;</hostname></system></pfsense>"
+    )
+    got = collect_config_file(bomb)
+    assert got.netdev is None and [f.code for f in got.failures] == ["collect.garbage"]

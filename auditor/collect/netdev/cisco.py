@@ -54,6 +54,18 @@ def _vty(text: str) -> tuple[set[str], list[int], bool]:
     return transport, timeouts, restricted
 
 
+def _acl_sources(text: str) -> list[str]:
+    """The permitted sources of every ACL a `line vty` applies with `access-class`."""
+    names = set(re.findall(r"^ access-class (\S+) in", text, re.M))
+    sources: list[str] = []
+    for header, lines in blocks(text, "ip access-list ").items():
+        if header.split()[-1] in names:
+            sources += [" ".join(ln.split()[1:]) for ln in lines if ln.startswith("permit")]
+    for name in names:  # numbered ACLs: access-list 10 permit 192.168.1.0 0.0.0.255
+        sources += re.findall(rf"^access-list {re.escape(name)} permit (.+)$", text, re.M)
+    return sources
+
+
 def _forwards(text: str) -> list[PortForward]:
     pattern = r"^ip nat inside source static (tcp|udp) (\S+) (\d+) (?:interface \S+|\S+) (\d+)"
     return [
@@ -113,6 +125,8 @@ def parse_cisco(
         model=version.get("model") or None,
         mgmt_services=services,
         mgmt_restricted=vty_acl,
+        mgmt_sources=_acl_sources(text),
+        local_users=users,
         idle_timeout_s=max(timeouts)
         if timeouts and min(timeouts) > 0
         else (0 if timeouts else None),

@@ -156,6 +156,16 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         model=resource.get("model") or (model.group(1) if model else None),
         mgmt_services=services,
         mgmt_restricted=restricted if services else None,
+        mgmt_sources=sorted(
+            {
+                address
+                for line in sec.get("/ip service", [])
+                if kv(line).get("disabled", "no") != "yes"
+                for address in kv(line).get("address", "").split(",")
+                if address
+            }
+        ),
+        local_users=users,
         idle_timeout_s=None,  # RouterOS exports have no console idle timeout
         syslog_targets=targets if remote else [],
         ntp_servers=[n for n in ntp if n],

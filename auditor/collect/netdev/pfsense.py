@@ -99,6 +99,8 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         model=None,
         mgmt_services={"ssh": ssh_on, "http": protocol == "http", "https": protocol == "https"},
         mgmt_restricted=not _wan_mgmt(root),
+        mgmt_sources=None,  # the GUI's allowed sources live in firewall rules, not one list
+        local_users=[_text(u, "name") or "" for u in root.iterfind("system/user")],
         idle_timeout_s=int(timeout) * 60 if timeout and timeout.isdigit() else 240 * 60,
         syslog_targets=servers if remote_log else [],
         ntp_servers=(_text(system, "timeservers") or "").split(),
