@@ -56,6 +56,7 @@ def _etc(plan: HostPlan) -> None:
     _write(etc / "pam.d" / "common-auth", p.pam_auth)
     _write(etc / "systemd" / "journald.conf", p.journald)
     _write(etc / "logrotate.conf", p.logrotate)
+    _write(etc / "sudoers", p.sudoers, 0o440)
     passwd = Path("/etc/passwd").read_text()
     shadow = Path("/etc/shadow").read_text()
     group = Path("/etc/group").read_text()

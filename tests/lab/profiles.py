@@ -67,6 +67,7 @@ class Profile:
     telnet: bool
     firewall: str | None  # an nftables ruleset, or None for no host firewall
     accounts: tuple[Account, ...]
+    sudoers: str  # /etc/sudoers; the inventory declares only root as administrator
     expected: dict[str, str] = field(default_factory=dict)  # check id → status
 
 
@@ -89,7 +90,10 @@ HARDENED = Profile(
     telnet=False,
     firewall=NFT_DROP_INPUT,
     accounts=(Account("canbo1", 1001, HASH),),
+    sudoers="Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n",
     expected={
+        "priv.sudo_declared": "pass",
+        "acct.leavers": "pass",
         "av.running": "pass",
         "av.signature_age": "pass",
         "av.central_agent": "pass",
@@ -129,7 +133,10 @@ TYPICAL = Profile(
     telnet=False,
     firewall=None,
     accounts=(Account("canbo1", 1001, HASH), Account("ketoan", 1002, HASH)),
+    sudoers="Defaults env_reset\nroot ALL=(ALL:ALL) ALL\nketoan ALL=(ALL:ALL) ALL\n",
     expected={
+        "priv.sudo_declared": "fail",
+        "acct.leavers": "fail",
         "av.running": "pass",
         "av.signature_age": "fail",
         "av.central_agent": "fail",
@@ -172,7 +179,10 @@ NEGLECTED = Profile(
         Account("guest", 1003, ""),
         Account("toor", 0, HASH),
     ),
+    sudoers="root ALL=(ALL:ALL) ALL\ncanbo1,guest ALL=(ALL) NOPASSWD: ALL\n",
     expected={
+        "priv.sudo_declared": "fail",
+        "acct.leavers": "fail",
         "av.running": "fail",
         "av.signature_age": "fail",
         "av.central_agent": "fail",
@@ -193,7 +203,7 @@ NEGLECTED = Profile(
 )
 
 PROFILES = {p.name: p for p in (HARDENED, TYPICAL, NEGLECTED)}
-# Host i gets MIX[i % 10]: three hardened, five typical, two neglected in every ten.
+# Host i gets MIX[i % 10]: four hardened, four typical, two neglected in every ten.
 MIX = ("hardened", "typical", "neglected", "typical", "hardened") * 2
 
 
