@@ -226,6 +226,16 @@ class ScanSettings(Model):
     # When set, nmap probes only addresses inside these networks (the commune's own LAN, a lab).
     allowed_networks: list[IPv4Network | IPv6Network] | None = Field(default=None, max_length=100)
 
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        try:
+            return [ipaddress.ip_network(str(item), strict=False) for item in value]
+        except ValueError:
+            raise CodedValueError("inventory.bad_network") from None
+
 
 class Settings(Model):
     ssh_timeout_s: int = Field(default=60, ge=1, le=3600)

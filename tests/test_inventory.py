@@ -170,3 +170,34 @@ def test_cli_prints_file_line_field_in_language(tmp_path: Path, lang: str, needl
     assert f"{path}:12: assets[0].adress:" in run.stderr
     assert needle in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_live_devices_need_a_platform_and_scan_scope_needs_networks(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        ORG
+        + """assets:
+  - id: r1
+    name: Router
+    kind: netdevice
+    connection: ssh
+    address: 192.168.1.1
+    credential: {user: admin, password_env: R_PW}
+scan:
+  allowed_networks: [192.168.1.0/24, not-a-network]
+""",
+    )
+    found = {(p.code, p.line) for p in problems(path)}
+    org = ORG.count("\n")  # the lines above "assets:"
+    assert found == {
+        ("inventory.netdevice_needs_platform", org + 2),
+        ("inventory.bad_network", org + 9),
+    }
+    fixed = (
+        path.read_text()
+        .replace(", not-a-network", "")
+        .replace("connection: ssh\n", "connection: ssh\n    platform: mikrotik\n")
+    )
+    path.write_text(fixed, encoding="utf-8")
+    inventory = load_inventory(path)
+    assert [str(n) for n in inventory.scan.allowed_networks or []] == ["192.168.1.0/24"]
