@@ -161,3 +161,79 @@ def test_hostile_pfsense_xml_is_refused(tmp_path: Path) -> None:
     )
     got = collect_config_file(bomb)
     assert got.netdev is None and [f.code for f in got.failures] == ["collect.garbage"]
+
+
+REAL = NETDEV / "real"  # published outputs of real devices (see real/SOURCES.md)
+
+
+def test_real_pfsense_factory_default_is_caught_with_its_default_password() -> None:
+    got = collect_config_file(REAL / "pfsense-default-config.xml")
+    facts = got.netdev
+    assert got.failures == [] and facts is not None
+    assert facts.default_login_works is True  # the shipped hash verifies "pfsense"
+    assert facts.mgmt_services == {"ssh": False, "http": False, "https": True}
+    assert (facts.firewall_enabled, facts.wan_mgmt_exposed, facts.port_forwards) == (
+        True,
+        False,
+        [],
+    )
+    evidence = b"".join(got.evidence.values())
+    assert b"$2y$" not in evidence and b"$2b$" not in evidence
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "version"),
+    [
+        ("cisco-show-version-1.raw", "1801", "12.4(6)T2"),
+        ("cisco-show-version-2.raw", "ASR1001", "15.3(2)S1"),
+        ("cisco-show-version-3.raw", "C9500-40X", "16.9.3"),
+    ],
+)
+def test_real_cisco_show_version(name: str, model: str, version: str) -> None:
+    from auditor.collect.netdev.cisco import show_version
+
+    got = show_version((REAL / name).read_text())
+    assert (got["model"], got["version"]) == (model, version)
+
+
+def test_real_mikrotik_system_resource() -> None:
+    from auditor.collect.netdev.mikrotik import system_resource
+
+    assert system_resource((REAL / "mikrotik-resource-1.raw").read_text()) == {
+        "version": "6.48.6",
+        "model": "hEX PoE lite",
+    }
+    assert system_resource((REAL / "mikrotik-resource-2.raw").read_text())["version"] == "7.12.2"
+
+
+def test_plain_routeros_export_gets_the_defaults_it_leaves_out(tmp_path: Path) -> None:
+    # `/export` (not verbose) omits defaults: services on from anywhere, radios off, WPS
+    # push-button, SNMP off. A file that only disables telnet must not look restricted.
+    text = (
+        "# jan/02/2026 10:00:00 by RouterOS 6.49.7\n/interface wireless\n"
+        "set [ find default-name=wlan1 ] disabled=no mode=ap-bridge ssid=UBND\n"
+        "/ip service\nset telnet disabled=yes\n/snmp community\n"
+        "set [ find default=yes ] addresses=0.0.0.0/0\n"
+    )
+    path = tmp_path / "plain.rsc"
+    path.write_text(text)
+    facts = collect_config_file(path).netdev
+    assert facts is not None
+    assert facts.mgmt_services["winbox"] and facts.mgmt_services["ssh"]
+    assert not facts.mgmt_services["telnet"] and not facts.mgmt_services["https"]
+    assert facts.mgmt_restricted is False and facts.wan_mgmt_exposed is True
+    assert (facts.wifi_modes, facts.wps_enabled) == (["open"], True)
+    assert facts.snmp_default_community is False  # "public" exists, but SNMP is off
+
+
+def test_windows_line_endings_and_permit_any_acls(tmp_path: Path) -> None:
+    config = (
+        (NETDEV / "cisco-ios-hardened.txt")
+        .read_text()
+        .replace(" permit 192.168.10.20\n", " permit any\n")
+    )
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(config.replace("\n", "\r\n").encode())
+    facts = collect_config_file(path).netdev
+    assert facts is not None and facts.mgmt_sources == ["any"]
+    assert facts.mgmt_restricted is False  # an access-class that permits any is no limit

@@ -55,6 +55,7 @@ def _fail(source: str, code: str, detail: str = "", **evidence: bytes) -> HostRe
 
 def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostResult:
     """Parse the outputs of one device; garbage is a clear failure, never a clean device."""
+    outputs = {name: text.replace("\r\n", "\n") for name, text in outputs.items()}
     evidence = {
         f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.txt": redact(text).encode()
         for name, text in outputs.items()

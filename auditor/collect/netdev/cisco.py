@@ -66,6 +66,14 @@ def _acl_sources(text: str) -> list[str]:
     return sources
 
 
+def _any_source(rule: str) -> bool:
+    """Whether an ACL permit rule ("permit any", "permit tcp any host …") admits any source."""
+    tokens = rule.split()
+    if tokens and tokens[0] in ("ip", "tcp", "udp", "icmp", "gre", "esp"):
+        tokens = tokens[1:]  # extended ACL: the source follows the protocol
+    return bool(tokens) and tokens[0] == "any"
+
+
 def _forwards(text: str) -> list[PortForward]:
     pattern = r"^ip nat inside source static (tcp|udp) (\S+) (\d+) (?:interface \S+|\S+) (\d+)"
     return [
@@ -78,6 +86,7 @@ def parse_cisco(
     text: str, version_output: str | None = None, startup: str | None = None
 ) -> NetDeviceFacts:
     transport, timeouts, vty_acl = _vty(text)
+    sources = _acl_sources(text)
     interfaces = blocks(text, "interface ")
     outside = [
         lines
@@ -124,8 +133,8 @@ def parse_cisco(
         firmware=version.get("version") or (train.group(1) if train else None),
         model=version.get("model") or None,
         mgmt_services=services,
-        mgmt_restricted=vty_acl,
-        mgmt_sources=_acl_sources(text),
+        mgmt_restricted=vty_acl and not any(_any_source(rule) for rule in sources),
+        mgmt_sources=sources,
         local_users=users,
         idle_timeout_s=max(timeouts)
         if timeouts and min(timeouts) > 0

@@ -58,39 +58,51 @@ def system_resource(text: str) -> dict[str, str]:
     }
 
 
-def _services(sec: dict[str, list[str]]) -> tuple[dict[str, bool], bool]:
-    services: dict[str, bool] = {}
-    restricted = True
+# A plain `/export` lists only what differs from the defaults; on RouterOS every service
+# but www-ssl is on by default, from any address.
+DEFAULT_SERVICES = {name: name != "www-ssl" for name in SERVICE_NAMES}
+
+
+def _services(sec: dict[str, list[str]]) -> tuple[dict[str, bool], bool, list[str]]:
+    state = {name: (on, "") for name, on in DEFAULT_SERVICES.items()}
     for line in sec.get("/ip service", []):
         match = re.match(r"set (\S+)", line)
-        if not match or match.group(1) not in SERVICE_NAMES:
-            continue
-        values = kv(line)
-        enabled = values.get("disabled", "no") != "yes"
-        services[SERVICE_NAMES[match.group(1)]] = enabled
-        if enabled and not values.get("address"):
-            restricted = False
-    return services, restricted
+        if match and match.group(1) in SERVICE_NAMES:
+            values = kv(line)
+            old_on, old_address = state[match.group(1)]
+            on = {"yes": False, "no": True}.get(values.get("disabled", ""), old_on)
+            state[match.group(1)] = (on, values.get("address", old_address))
+    services = {SERVICE_NAMES[name]: on for name, (on, _) in state.items()}
+    restricted = all(address for on, address in state.values() if on)
+    sources = sorted({a for on, address in state.values() if on for a in address.split(",") if a})
+    return services, restricted, sources
 
 
 def _wifi(sec: dict[str, list[str]]) -> tuple[list[str] | None, bool | None]:
-    modes = []
+    """Security of the profiles that enabled radios use, and WPS on any of them.
+
+    Defaults of the `wireless` package apply to what an export leaves out: a radio is off
+    unless `disabled=no`, uses the profile "default", WPS is push-button, and a profile
+    without authentication types is open.
+    """
+    radios = [kv(line) for line in sec.get("/interface wireless", [])]
+    radios = [r for r in radios if r.get("disabled") == "no"]
+    if not radios:
+        return None, None
+    profiles = {}
     for line in sec.get("/interface wireless security-profiles", []):
         values = kv(line)
-        auth = values.get("authentication-types", "")
-        if values.get("mode") == "none" or not auth:
-            modes.append("open")
-        elif "wpa2" in auth or "wpa3" in auth:
-            modes.append("wpa2" if "wpa-psk" not in auth.split(",") else "wpa")
+        name = "default" if "default=yes" in line else values.get("name", "")
+        auth = values.get("authentication-types", "").split(",")
+        if values.get("mode", "none") == "none" or auth == [""]:
+            profiles[name] = "open"
+        elif "wpa-psk" in auth or "wpa-eap" in auth:
+            profiles[name] = "wpa"
         else:
-            modes.append("wpa")
-    radios = sec.get("/interface wireless", [])
-    wps = (
-        any(kv(line).get("wps-mode", "disabled") != "disabled" for line in radios)
-        if radios
-        else None
-    )
-    return modes or None, wps
+            profiles[name] = "wpa2"
+    modes = [profiles.get(r.get("security-profile", "default"), "open") for r in radios]
+    wps = any(r.get("wps-mode", "push-button") != "disabled" for r in radios)
+    return modes, wps
 
 
 def _input_dropped_from_wan(sec: dict[str, list[str]]) -> bool:
@@ -126,8 +138,9 @@ def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
 
 def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
     sec = sections(text)
-    services, restricted = _services(sec)
-    communities = [kv(line).get("name", "") for line in sec.get("/snmp community", [])]
+    services, restricted, sources = _services(sec)
+    snmp_on = any(kv(line).get("enabled") == "yes" for line in sec.get("/snmp", []))
+    communities = [kv(line).get("name", "public") for line in sec.get("/snmp community", [])]
     remote = any(kv(line).get("action") == "remote" for line in sec.get("/system logging", []))
     targets = [
         kv(line)["remote"] for line in sec.get("/system logging action", []) if "remote" in kv(line)
@@ -155,27 +168,20 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         firmware=resource.get("version") or (firmware.group(1) if firmware else None),
         model=resource.get("model") or (model.group(1) if model else None),
         mgmt_services=services,
-        mgmt_restricted=restricted if services else None,
-        mgmt_sources=sorted(
-            {
-                address
-                for line in sec.get("/ip service", [])
-                if kv(line).get("disabled", "no") != "yes"
-                for address in kv(line).get("address", "").split(",")
-                if address
-            }
-        ),
+        mgmt_restricted=restricted,
+        mgmt_sources=sources,
         local_users=users,
         idle_timeout_s=None,  # RouterOS exports have no console idle timeout
         syslog_targets=targets if remote else [],
         ntp_servers=[n for n in ntp if n],
-        snmp_default_community=any(c in DEFAULT_COMMUNITIES for c in communities),
+        snmp_default_community=snmp_on
+        and any(c in DEFAULT_COMMUNITIES for c in communities or ["public"]),
         plaintext_passwords=None,  # RouterOS never exports passwords
         default_accounts=sorted(u for u in users if u in DEFAULT_USERS),
         login_limit=None,
         wifi_modes=modes,
         wps_enabled=wps,
-        wan_mgmt_exposed=bool(mgmt_on and not restricted and not firewall) if services else None,
+        wan_mgmt_exposed=mgmt_on and not restricted and not firewall,
         port_forwards=_forwards(sec),
         firewall_enabled=firewall,
         ips_enabled=False,  # RouterOS has no intrusion prevention engine
