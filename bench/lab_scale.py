@@ -39,10 +39,7 @@ def audit_once(state: network.LabState, work: Path, concurrency: int) -> dict[st
     inventory = write_inventory(state, work / f"inventory-{len(state.hosts)}.yaml",
                                 concurrency=concurrency)  # fmt: skip
     network.check_targets([h.ip for h in state.hosts] + [state.router_ip or network.CONTROLLER_IP])
-    cmd = network.in_controller(
-        sys.executable, "-m", "auditor.cli", "audit", "-i", str(inventory), "-o", str(out),
-        "--no-history",
-    )  # fmt: skip
+    cmd = network.audit_command(inventory, out)
     env = {**network.audit_env(), "AUDITOR_HOME": str(work / "home")}
     cpu0, started = machine_cpu_seconds(), time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -39,22 +39,9 @@ def host_pid(namespace: str) -> int:
     raise SystemExit(f"no sshd runs in {namespace}")
 
 
-def audit_command(inventory: Path, out: Path) -> list[str]:
-    return network.in_controller(
-        sys.executable, "-m", "auditor.cli", "audit", "-i", str(inventory), "-o", str(out),
-        "--no-history",
-    )  # fmt: skip
-
-
 def audit_timed(inventory: Path, out: Path, env: dict[str, str]) -> float:
     """Seconds for one `auditor audit` run from the lab controller."""
-    return timed(
-        network.in_controller(
-            sys.executable, "-m", "auditor.cli", "audit", "-i", str(inventory), "-o", str(out),
-            "--no-history",
-        ),
-        env,
-    )  # fmt: skip
+    return timed(network.audit_command(inventory, out), env)
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab.inventory import write_inventory
-from tests.lab.network import LabState, audit_env, check_targets, in_controller
+from tests.lab.network import LabState, audit_command, audit_env, check_targets
 from tests.lab.profiles import PROFILES
 
 
@@ -29,10 +28,7 @@ def audit_lab(
     out.mkdir(parents=True, exist_ok=True)
     inventory = write_inventory(state, out.parent / f"{out.name}-inventory.yaml")
     check_targets([h.ip for h in state.hosts] + ([state.router_ip] if state.router_ip else []))
-    cmd = in_controller(
-        sys.executable, "-m", "auditor.cli", "audit", "-i", str(inventory), "-o", str(out),
-        "--no-history", "--json",
-    )  # fmt: skip
+    cmd = audit_command(inventory, out, "--json")
     return subprocess.run(cmd, capture_output=True, text=True, env={**audit_env(), **(env or {})})
 
 

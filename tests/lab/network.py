@@ -284,6 +284,17 @@ def in_controller(*cmd: str) -> list[str]:
     return ["ip", "netns", "exec", CONTROLLER, *cmd]
 
 
+def audit_command(inventory: Path, out: Path, *extra: str) -> list[str]:
+    """`auditor audit` run inside the controller namespace. The installed console script,
+    not `python -m auditor.cli`: from the repository root the latter would import the
+    source tree, where `auditor.checks` exists only once installed."""
+    script = Path(sys.executable).with_name("auditor")
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "auditor.cli"]
+    return in_controller(
+        *program, "audit", "-i", str(inventory), "-o", str(out), "--no-history", *extra
+    )
+
+
 def check_targets(addresses: Iterable[str]) -> None:
     """Refuse any address outside the lab subnet before a scan is started."""
     for address in addresses:
