@@ -5,46 +5,17 @@ NetDeviceFacts; secrets are redacted before anything is kept as evidence."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from auditor.collect.base import HostResult
-from auditor.collect.netdev.cisco import parse_cisco
 from auditor.collect.netdev.common import MAX_CONFIG
-from auditor.collect.netdev.mikrotik import parse_mikrotik
-from auditor.collect.netdev.pfsense import parse_pfsense
+from auditor.collect.netdev.drivers import DRIVERS, detect
 from auditor.collect.netdev.redact import redact
 from auditor.errors import CollectionError
-from auditor.facts import CollectionFailure, NetDeviceFacts
+from auditor.facts import CollectionFailure
 from auditor.inventory import Asset
 
 __all__ = ["collect_config_file", "collect_live", "detect", "redact"]
-
-
-def detect(text: str) -> str | None:
-    head = text[:4000]
-    if "<pfsense>" in head:
-        return "pfsense"
-    if re.search(r"^# .* by RouterOS", text, re.M) or re.search(r"^/ip service", text, re.M):
-        return "mikrotik"
-    if re.search(r"^(hostname|line vty|version \d)", text, re.M):
-        return "cisco-ios"
-    return None
-
-
-def _parse(platform: str, outputs: dict[str, str]) -> NetDeviceFacts:
-    parsers: dict[str, Callable[[], NetDeviceFacts]] = {
-        "cisco-ios": lambda: parse_cisco(
-            outputs["show running-config"],
-            outputs.get("show version"),
-            outputs.get("show startup-config"),
-        ),
-        "mikrotik": lambda: parse_mikrotik(
-            outputs["/export verbose"], outputs.get("/system resource print")
-        ),
-        "pfsense": lambda: parse_pfsense(outputs["config.xml"]),
-    }
-    return parsers[platform]()
 
 
 def _fail(source: str, code: str, detail: str = "", **evidence: bytes) -> HostResult:
@@ -68,7 +39,7 @@ def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostRe
     if found == "cisco-ios" and not main.rstrip().endswith("end"):
         return _fail(source, "collect.truncated", "no final 'end' line", **evidence)
     try:
-        facts = _parse(found, outputs)
+        facts = DRIVERS[found].parse(outputs)
     except Exception as exc:  # a malformed file must not stop the audit
         return _fail(source, "collect.garbage", type(exc).__name__, **evidence)
     return HostResult(netdev=facts, evidence=evidence)
@@ -83,11 +54,8 @@ def collect_config_file(path: Path, platform: str | None = None) -> HostResult:
         text = path.read_bytes().decode("utf-8", "replace")
     except OSError as exc:
         return _fail("import", "collect.failed", type(exc).__name__)
-    found = detect(text) if platform is None else platform
-    key = {"cisco-ios": "show running-config", "mikrotik": "/export verbose"}.get(
-        found or "", "config.xml"
-    )
-    return _judge("import", platform, {key: text})
+    driver = DRIVERS.get(platform or detect(text) or "")
+    return _judge("import", platform, {driver.config if driver else "config": text})
 
 
 def collect_live(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:

@@ -17,35 +17,25 @@ from pathlib import Path
 from typing import Any
 
 from auditor.collect.netdev.common import MAX_CONFIG
+from auditor.collect.netdev.drivers import DRIVERS
 from auditor.errors import CollectionError
 from auditor.inventory import Asset
 
-# The factory login each vendor documents; the opt-in probe tries exactly this pair, once.
-DEFAULT_LOGINS = {
-    "cisco-ios": ("cisco", "cisco"),
-    "mikrotik": ("admin", ""),
-    "pfsense": ("admin", "pfsense"),
-}
-NETMIKO_TYPES = {"cisco-ios": "cisco_ios", "mikrotik": "mikrotik_routeros"}
-COMMANDS = {
-    "cisco-ios": ("show running-config", "show version", "show startup-config"),
-    "mikrotik": ("/export verbose", "/system resource print"),
-}
 PAGER_AT_END = re.compile(r"[ \t]*(?:-+ ?More ?-+|\(more\))\s*$", re.I)
 ERASED = re.compile(r"\x08+ *\x08+|\x08")  # how a device wipes the pager prompt
 
 
 def run_commands(asset: Asset, known_hosts: Path, timeout_s: int) -> dict[str, str]:
     """Every command of the asset's platform → its output (prompt and echo removed)."""
-    platform = asset.platform or ""
-    if platform == "pfsense":
+    driver = DRIVERS[asset.platform or ""]
+    if driver.netmiko_type is None:
         from auditor.collect.ssh import run_remote
 
-        raw = run_remote(asset, known_hosts, timeout_s, "cat /conf/config.xml", b"")
-        return {"config.xml": raw.decode("utf-8", "replace")}
-    conn = _connect(asset, known_hosts, timeout_s)
+        raw = run_remote(asset, known_hosts, timeout_s, driver.config, b"")
+        return {driver.config: raw.decode("utf-8", "replace")}
+    conn = _connect(asset, driver.netmiko_type, known_hosts, timeout_s)
     try:
-        return {cmd: _read_paged(conn, cmd, timeout_s) for cmd in COMMANDS[platform]}
+        return {cmd: _read_paged(conn, cmd, timeout_s) for cmd in driver.commands}
     finally:
         conn.disconnect()
 
@@ -59,7 +49,7 @@ def _secret(env: str | None) -> str | None:
     return value
 
 
-def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> Any:
+def _connect(asset: Asset, netmiko_type: str, known_hosts: Path, timeout_s: int) -> Any:
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
     from paramiko.ssh_exception import SSHException
@@ -68,7 +58,7 @@ def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> Any:
     assert cred is not None and asset.address is not None and asset.platform is not None
     try:
         conn = ConnectHandler(
-            device_type=NETMIKO_TYPES[asset.platform],
+            device_type=netmiko_type,
             host=asset.address,
             port=asset.port or 22,
             username=cred.user,
@@ -154,7 +144,7 @@ def try_default_login(asset: Asset, known_hosts: Path, timeout_s: int) -> bool |
     """One password login with the vendor's documented default pair; None if not tried."""
     import paramiko
 
-    user, password = DEFAULT_LOGINS[asset.platform or ""]
+    user, password = DRIVERS[asset.platform or ""].default_login
     client = paramiko.SSHClient()
     if known_hosts.exists():
         client.load_host_keys(str(known_hosts))
