@@ -127,6 +127,7 @@ def up(hosts: int, *, router: bool = True, workers: int = 8) -> LabState:
     if not 1 <= hosts <= MAX_HOSTS:
         raise LabError(f"--hosts must be between 1 and {MAX_HOSTS}")
     down()
+    _refuse_overlap()
     # A safety net for mistakes: from this machine's own namespace, the lab subnet goes
     # nowhere (only the controller namespace reaches the lab; nothing leaves the machine).
     run("ip", "route", "add", "blackhole", str(SUBNET))
@@ -166,6 +167,18 @@ def up(hosts: int, *, router: bool = True, workers: int = 8) -> LabState:
     state.save()
     _wait_for_ssh(state.hosts, {p.ns: proc for p, (_, proc) in zip(plans, started, strict=True)})
     return state
+
+
+def _refuse_overlap() -> None:
+    """Never shadow a network this machine really uses with the lab's subnet."""
+    routes = subprocess.run(["ip", "-j", "route", "show"], capture_output=True, text=True)
+    for route in json.loads(routes.stdout or "[]"):
+        dst = route.get("dst", "")
+        if dst in ("", "default"):
+            continue
+        net = ipaddress.ip_network(dst, strict=False)
+        if net.version == SUBNET.version and net.overlaps(SUBNET):
+            raise LabError(f"the lab subnet {SUBNET} overlaps {dst}, a network of this machine")
 
 
 def _controller() -> None:
