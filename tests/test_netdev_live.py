@@ -247,6 +247,11 @@ def test_one_device_per_driver_live_and_from_file_in_a_signed_report(tmp_path: P
             sim.__exit__()
     assert openssl_verify(out, tmp_path / "keys" / "cert.pem").returncode == 0
     assert all(not a.failures for a in result.report.assets)
+    info = {a.id: a for a in result.report.assets}
+    assert (info["cisco-live"].os, info["cisco-live"].hostname) == (
+        "cisco-ios ISR4321/K9 16.9.4",
+        "R-UBND-XA",
+    )
     status = {(r.asset_id, r.requirement): r.status for r in result.report.evaluation.asset_results}
     good, bad = (
         ("cisco-live", "pfsense-live", "mikrotik-file"),

@@ -121,7 +121,10 @@ def build_report(
     assets = []
     for asset in data.inventory.assets:
         facts = data.facts[asset.id]
-        host = facts.host
+        host, device = facts.host, facts.netdev
+        system = host.os.name if host else None
+        if device is not None:  # e.g. "mikrotik hAP lite 6.47.10"
+            system = " ".join(x for x in (device.vendor, device.model, device.firmware) if x)
         assets.append(
             AssetInfo(
                 id=asset.id,
@@ -132,9 +135,11 @@ def build_report(
                 owner=asset.owner,
                 location=asset.location,
                 criticality=asset.criticality.value,
-                os=host.os.name if host else None,
-                hostname=host.os.hostname if host else None,
-                collected_at=host.collected_at if host else None,
+                os=system,
+                hostname=host.os.hostname if host else (device.hostname if device else None),
+                collected_at=host.collected_at
+                if host
+                else (device.collected_at if device else None),
                 failures=facts.failures,
                 warnings=asset.warnings,
             )
