@@ -70,7 +70,7 @@ TLS = {"refused": ["TLSv1", "TLSv1.1"]}
 HEADERS = {"required": [["x-content-type-options"], ["x-frame-options", "content-security-policy"]]}
 
 
-FW = {"support": {"cisco-ios": {"ISR4321": date(2028, 11, 30), "2811": date(2016, 10, 31)}}}
+FW = {"support": {"cisco-ios": {"ISR4321": date(2028, 11, 30), "2811": date(2016, 11, 1)}}}
 REMOTE = {"ports": {3389: "RDP", 22: "SSH", 5900: "VNC"}}
 
 
