@@ -26,10 +26,15 @@ class InputError(Exception):
         self.problems = problems
 
 
-class CollectionError(Exception):
-    """A collector could not gather facts for one asset; `code` is a catalogue key."""
+class CodedError(Exception):
+    """A failure the user reads as a catalogue message: `code` is its key, `detail` fills
+    it in (never a secret)."""
 
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+
+
+class CollectionError(CodedError):
+    """A collector could not gather facts for one asset."""

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
+from auditor.errors import CodedError
 from auditor.fileio import atomic_write
 
 KEY_FILE = "key.pem"
@@ -29,13 +30,8 @@ CHAIN_FILE = "chain.pem"
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
-class SigningError(Exception):
-    """A key or certificate problem; `code` is a catalogue key, never a secret."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
+class SigningError(CodedError):
+    """A key or certificate problem."""
 
 
 @dataclass(frozen=True)

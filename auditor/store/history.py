@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from auditor.engine import Evaluation, Exemption, ReqStatus
+from auditor.errors import CodedError
 from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
 from auditor.store.db import open_engine, session_factory
 from auditor.store.models import ORG, AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
@@ -24,11 +25,8 @@ FAILING = {ReqStatus.not_met.value, ReqStatus.partly_met.value, ReqStatus.waived
 ACTIVE = ("open", "reopened", "waived")
 
 
-class StoreError(Exception):
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
+class StoreError(CodedError):
+    """A finding or audit the history store cannot act on."""
 
 
 @dataclass(frozen=True)
