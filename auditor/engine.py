@@ -47,8 +47,7 @@ class Model(BaseModel):
 
 class CheckResult(Model):
     """One check's outcome on one asset. `observed` and `params` come from an Outcome that
-    pydantic has already validated, so they are not validated a second time (a third of
-    the engine's time on large audits went to that)."""
+    pydantic has already validated, so the engine does not validate them a second time."""
 
     check: str
     status: Status
@@ -141,18 +140,13 @@ def _facts_for(needs: str, af: AssetFacts) -> Any:
     return getattr(af, needs)
 
 
-def _validated(
-    registry: Registry, ref: CheckRef, cache: dict[int, dict[str, Any] | BaseModel]
-) -> dict[str, Any] | BaseModel:
-    """A pack entry's parameters validated once per evaluation (on error, the raw dict:
-    `run_check` then reports the check as crashed for each asset, as before)."""
-    key = id(ref)
-    if key not in cache:
-        cache[key] = ref.params
-        if ref.id in registry:
-            with contextlib.suppress(ValidationError):
-                cache[key] = registry[ref.id].params.model_validate(ref.params)
-    return cache[key]
+def _validated(registry: Registry, ref: CheckRef) -> dict[str, Any] | BaseModel:
+    """A pack entry's parameters as the check's model (on error, the raw dict: `run_check`
+    then reports the check as crashed for each asset)."""
+    if ref.id in registry:
+        with contextlib.suppress(ValidationError):
+            return registry[ref.id].params.model_validate(ref.params)
+    return ref.params
 
 
 def run_check(
@@ -241,7 +235,6 @@ def evaluate(
     *waived* while a waiver runs, or take the pair out as *not applicable*.
     """
     exemptions = exemptions or {}
-    params: dict[int, dict[str, Any] | BaseModel] = {}
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []
     for req in pack.requirements:
@@ -257,7 +250,8 @@ def evaluate(
             continue
         relevant = [a for a in assets if a.kind in req.applies_to]
         per_asset: dict[str, ReqStatus] = {}
-        by_kind: dict[str, list[CheckRef]] = {}  # the requirement's checks for each asset kind
+        # this requirement's checks and their validated parameters, per asset kind
+        by_kind: dict[str, list[tuple[str, dict[str, Any] | BaseModel]]] = {}
         if req.checks:
             for asset in relevant:
                 exemption = _active(exemptions.get((asset.id, req.id)), today)
@@ -273,16 +267,15 @@ def evaluate(
                         )
                     )
                     continue
-                refs = by_kind.get(asset.kind)
-                if refs is None:
-                    refs = by_kind[asset.kind] = [
-                        c for c in req.checks if c.kinds is None or asset.kind in c.kinds
+                checks = by_kind.get(asset.kind)
+                if checks is None:
+                    checks = by_kind[asset.kind] = [
+                        (c.id, _validated(registry, c))
+                        for c in req.checks
+                        if c.kinds is None or asset.kind in c.kinds
                     ]
                 af = facts[asset.id]
-                results = [
-                    run_check(registry, c.id, _validated(registry, c, params), asset, af)
-                    for c in refs
-                ]
+                results = [run_check(registry, cid, p, asset, af) for cid, p in checks]
                 if exemption is not None:
                     results = [_waive(r) for r in results]
                 status = (

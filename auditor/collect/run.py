@@ -91,13 +91,17 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
     hosts: dict[str, HostResult] = {}
     targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
     # nmap runs once for every target, alongside the host collectors rather than after them
-    scanner = ThreadPoolExecutor(max_workers=1)
-    scanning = (
-        scanner.submit(nmap_scan.scan, list(targets.values()), inventory.scan) if targets else None
-    )
-    if scanning and progress:
-        progress(",".join(targets), "scan")
-    with ThreadPoolExecutor(max_workers=inventory.settings.concurrency) as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1) as scanner,
+        ThreadPoolExecutor(max_workers=inventory.settings.concurrency) as pool,
+    ):
+        scanning = (
+            scanner.submit(nmap_scan.scan, list(targets.values()), inventory.scan)
+            if targets
+            else None
+        )
+        if scanning and progress:
+            progress(",".join(targets), "scan")
         futures = {pool.submit(collect_host, a, inventory, ctx): a for a in inventory.assets}
         for future in as_completed(futures):
             asset = futures[future]
@@ -117,8 +121,7 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                 got = hosts[asset.id]
                 failed = got.host is None and got.web is None and got.netdev is None
                 progress(asset.id, "failed" if failed else "done")
-    scan = scanning.result() if scanning else nmap_scan.ScanResult()
-    scanner.shutdown()
+        scan = scanning.result() if scanning else nmap_scan.ScanResult()
     for asset in inventory.assets:
         result = hosts[asset.id]
         failures = list(result.failures)
