@@ -171,6 +171,8 @@ def test_huge_saved_configuration_file_is_refused_unread(tmp_path: Path) -> None
 def test_wrong_password_and_unknown_host_key_are_refused(
     known: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("DEV_PW")
+    assert [f.code for f in live(cisco("weak"), known).failures] == ["ssh.secret_env_missing"]
     monkeypatch.setenv("DEV_PW", "wrong")
     assert [f.code for f in live(cisco("weak"), known).failures] == ["ssh.auth_failed"]
     monkeypatch.setenv("DEV_PW", "pw-device-1")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TypeVar
 
+from auditor.errors import CollectionError
 from auditor.facts import CollectionFailure, HostFacts, NetDeviceFacts, WebFacts
 from auditor.inventory import Asset
 
@@ -32,6 +34,17 @@ class HostResult:
     web: WebFacts | None = None
     netdev: NetDeviceFacts | None = None
     evidence: dict[str, bytes] = field(default_factory=dict)
+
+
+def secret_from_env(name: str | None) -> str | None:
+    """The secret an inventory names by environment variable (None when none is named);
+    a named variable that is not set is this asset's collection failure."""
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if value is None:
+        raise CollectionError("ssh.secret_env_missing", name)
+    return value
 
 
 def linux_script(asset: Asset) -> str:

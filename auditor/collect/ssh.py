@@ -14,7 +14,14 @@ from pathlib import Path
 
 import paramiko
 
-from auditor.collect.base import MAX_OUTPUT, HostResult, linux_script, sections_evidence, truncated
+from auditor.collect.base import (
+    MAX_OUTPUT,
+    HostResult,
+    linux_script,
+    secret_from_env,
+    sections_evidence,
+    truncated,
+)
 from auditor.collect.linux_parse import parse_host, split_sections
 from auditor.errors import CollectionError
 from auditor.facts import CollectionFailure
@@ -112,10 +119,8 @@ def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> paramiko.SSHCli
     if known_hosts.exists():
         client.load_host_keys(str(known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    password = os.environ.get(cred.password_env) if cred.password_env else None
+    password = secret_from_env(cred.password_env)
     passphrase = os.environ.get(cred.key_passphrase_env) if cred.key_passphrase_env else None
-    if cred.password_env and password is None:
-        raise CollectionError("ssh.secret_env_missing", cred.password_env)
     try:
         client.connect(
             asset.address,

@@ -6,14 +6,13 @@ password comes from an environment variable named in the inventory, never from t
 
 from __future__ import annotations
 
-import os
 import time
 
 import requests
 from winrm.exceptions import InvalidCredentialsError, WinRMError, WinRMTransportError
 from winrm.protocol import Protocol
 
-from auditor.collect.base import MAX_OUTPUT, HostResult
+from auditor.collect.base import MAX_OUTPUT, HostResult, secret_from_env
 from auditor.collect.windows import facts_from_bytes, powershell_args, windows_script
 from auditor.errors import CollectionError
 from auditor.facts import CollectionFailure
@@ -31,9 +30,7 @@ def _protocol(asset: Asset, timeout_s: int) -> Protocol:
     settings = asset.winrm or WinRMSettings()
     cred = asset.credential
     assert cred is not None
-    password = os.environ.get(cred.password_env) if cred.password_env else None
-    if cred.password_env and password is None:
-        raise CollectionError("ssh.secret_env_missing", cred.password_env)
+    password = secret_from_env(cred.password_env)
     operation = max(1, min(timeout_s, 20))
     return Protocol(
         endpoint(asset),

@@ -10,12 +10,12 @@ Host keys are pinned in the same known_hosts file as for hosts.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
+from auditor.collect.base import secret_from_env
 from auditor.collect.netdev.common import MAX_CONFIG
 from auditor.collect.netdev.drivers import DRIVERS
 from auditor.errors import CollectionError
@@ -40,15 +40,6 @@ def run_commands(asset: Asset, known_hosts: Path, timeout_s: int) -> dict[str, s
         conn.disconnect()
 
 
-def _secret(env: str | None) -> str | None:
-    if env is None:
-        return None
-    value = os.environ.get(env)
-    if value is None:
-        raise CollectionError("ssh.secret_env_missing", env)
-    return value
-
-
 def _connect(asset: Asset, netmiko_type: str, known_hosts: Path, timeout_s: int) -> Any:
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
@@ -62,8 +53,8 @@ def _connect(asset: Asset, netmiko_type: str, known_hosts: Path, timeout_s: int)
             host=asset.address,
             port=asset.port or 22,
             username=cred.user,
-            password=_secret(cred.password_env) or "",
-            secret=_secret(cred.enable_password_env) or "",
+            password=secret_from_env(cred.password_env) or "",
+            secret=secret_from_env(cred.enable_password_env) or "",
             key_file=str(cred.key_file) if cred.key_file else None,
             use_keys=cred.key_file is not None,
             allow_agent=False,
