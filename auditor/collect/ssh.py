@@ -91,6 +91,15 @@ def pin_host_key(known_hosts: Path, seen: HostKey, *, replace: bool = False) -> 
     return "replaced" if current else "added"
 
 
+def pinned_client(known_hosts: Path) -> paramiko.SSHClient:
+    """An SSH client that accepts only the host keys pinned in `known_hosts`."""
+    client = paramiko.SSHClient()
+    if known_hosts.exists():
+        client.load_host_keys(str(known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    return client
+
+
 def collect_ssh(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
     """Run the Linux fact script on `asset`; any failure becomes a typed CollectionFailure."""
     try:
@@ -115,10 +124,7 @@ def collect_ssh(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
 def _connect(asset: Asset, known_hosts: Path, timeout_s: int) -> paramiko.SSHClient:
     assert asset.address is not None and asset.credential is not None
     cred = asset.credential
-    client = paramiko.SSHClient()
-    if known_hosts.exists():
-        client.load_host_keys(str(known_hosts))
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client = pinned_client(known_hosts)
     password = secret_from_env(cred.password_env)
     passphrase = os.environ.get(cred.key_passphrase_env) if cred.key_passphrase_env else None
     try:

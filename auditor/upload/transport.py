@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import httpx
 import paramiko
 
+from auditor.collect.ssh import pinned_client
 from auditor.upload.outbox import Item
 
 
@@ -79,10 +80,7 @@ class SftpTransport:
     timeout_s: float = 30.0
 
     def send(self, item: Item) -> dict[str, Any]:
-        client = paramiko.SSHClient()
-        if self.known_hosts.exists():
-            client.load_host_keys(str(self.known_hosts))
-        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        client = pinned_client(self.known_hosts)
         try:
             client.connect(
                 self.host,

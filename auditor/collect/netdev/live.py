@@ -135,11 +135,10 @@ def try_default_login(asset: Asset, known_hosts: Path, timeout_s: int) -> bool |
     """One password login with the vendor's documented default pair; None if not tried."""
     import paramiko
 
+    from auditor.collect.ssh import pinned_client
+
     user, password = DRIVERS[asset.platform or ""].default_login
-    client = paramiko.SSHClient()
-    if known_hosts.exists():
-        client.load_host_keys(str(known_hosts))
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client = pinned_client(known_hosts)
     try:
         client.connect(
             asset.address or "",
