@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from auditor.errors import InputError, Problem
 from auditor.inventory import AssetKind, load_inventory
@@ -125,7 +126,10 @@ def test_ten_megabyte_file_refused(tmp_path: Path) -> None:
     assert [p.code for p in problems(path)] == ["input.too_large"]
 
 
-def test_alias_bomb_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loader", ["libyaml", "pure-python"])
+def test_alias_bomb_refused(tmp_path: Path, loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if loader == "pure-python":  # what runs where PyYAML was built without libyaml
+        monkeypatch.setattr("auditor.yamlfile._Loader", yaml.SafeLoader)
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         bomb += f"{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
