@@ -9,13 +9,27 @@ from __future__ import annotations
 
 import re
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, DEFAULT_USERS, blocks
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, DEFAULT_USERS
 from auditor.facts import NetDeviceFacts, PortForward
 
 _NOISE = re.compile(
     r"^(Building configuration|Current configuration|Using \d+ out of|! Last configuration|"
     r"! NVRAM config last|!\s*$|\s*$)"
 )
+
+
+def blocks(text: str, header: str) -> dict[str, list[str]]:
+    """IOS-style sections: each top-level line starting with `header` → its indented lines."""
+    out: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith(header):
+            current = out.setdefault(line.strip(), [])
+        elif current is not None and line.startswith(" "):
+            current.append(line.strip())
+        else:
+            current = None
+    return out
 
 
 def show_version(text: str) -> dict[str, str]:
