@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.lab.hosts import BACKUP_PATH
-from tests.lab.network import ROUTER_PASSWORD_ENV, SUBNET, LabState
+from tests.lab.network import ROUTER_PASSWORD_ENV, SUBNET, LabState, check_targets
 
 
 def write_inventory(state: LabState, path: Path, *, concurrency: int = 16) -> Path:
+    """The inventory of the running lab; every address in it is checked to lie inside the
+    lab subnet first, so no audit of it can scan anything else."""
+    check_targets([h.ip for h in state.hosts] + ([state.router_ip] if state.router_ip else []))
     lines = [
         "organisation:",
         "  name: UBND xã Thử Nghiệm (phòng thí nghiệm)",
