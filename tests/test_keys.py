@@ -24,6 +24,7 @@ from auditor.report.signing import (
     verify_detached,
 )
 from tests.helpers import openssl_verify
+from tests.pki import key_usage
 
 
 def test_init_creates_private_key_0600_and_names_the_organisation(tmp_path: Path) -> None:
@@ -71,6 +72,8 @@ def make_ca_issued_p12(tmp_path: Path) -> tuple[bytes, Path]:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(key_usage(ca=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
         .sign(ca_key, hashes.SHA256())
     )
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
@@ -82,6 +85,10 @@ def make_ca_issued_p12(tmp_path: Path) -> tuple[bytes, Path]:
         .serial_number(2)
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(key_usage(ca=False), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     ca_path = tmp_path / "ca.pem"

@@ -50,7 +50,7 @@ def no_sleep(_: float) -> None:
 def test_delivered_verified_stored_once_with_receipt(tmp_path: Path) -> None:
     outbox, report_id, cert, out = queued(tmp_path)
     with Receiver(tmp_path / "rx", [cert]) as rx:
-        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca)
+        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token)
         result = upload_pending(outbox, transport, [cert], sleep=no_sleep)
         assert result.sent == [report_id] and outbox.pending() == []
         receipt = json.loads(
@@ -67,11 +67,10 @@ def test_delivered_verified_stored_once_with_receipt(tmp_path: Path) -> None:
                 "report": base64.b64encode((out / "report.json").read_bytes()).decode(),
                 "signature": base64.b64encode((out / "report.json.p7s").read_bytes()).decode(),
             },
+            headers={"Authorization": f"Bearer {rx.token}"},
         )
         assert again.status_code == 200 and again.json() == receipt  # idempotent
-        communes = httpx.get(
-            f"{rx.url}/api/communes", verify=ssl.create_default_context(cafile=str(rx.ca))
-        ).json()
+        communes = rx.get("/api/communes").json()
         assert communes == [
             {
                 "organisation": "UBND xã Thử",
@@ -95,7 +94,7 @@ def test_receiver_down_then_up_delivers_exactly_once(tmp_path: Path) -> None:
     assert len(waits) == 2 and all(w >= 0 for w in waits)
     assert outbox.pending()[0].attempts() == 3
     with Receiver(tmp_path / "rx", [cert], port=port) as rx:
-        up = HttpsTransport(url=rx.url, ca_bundle=rx.ca)
+        up = HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token)
         assert upload_pending(outbox, up, [cert], sleep=no_sleep).sent == [report_id]
         assert len(stored(rx)) == 1
 
@@ -124,7 +123,11 @@ def test_server_errors_are_retried(tmp_path: Path) -> None:
 
     with Receiver(tmp_path / "rx", [cert], wrap=flaky) as rx:
         result = upload_pending(
-            outbox, HttpsTransport(url=rx.url, ca_bundle=rx.ca), [cert], attempts=5, sleep=no_sleep
+            outbox,
+            HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token),
+            [cert],
+            attempts=5,
+            sleep=no_sleep,
         )
         assert result.sent == [report_id] and calls["n"] == 3
         assert len(stored(rx)) == 1
@@ -145,6 +148,7 @@ def test_tampered_foreign_and_replayed_reports_are_refused(tmp_path: Path) -> No
                     "report": base64.b64encode(body).decode(),
                     "signature": base64.b64encode(sig).decode(),
                 },
+                headers={"Authorization": f"Bearer {rx.token}"},
             )
 
         tampered = post(content.replace(b"fs1", b"fs9"), signature)
@@ -192,6 +196,9 @@ def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> No
 
     with Receiver(tmp_path / "rx", [signer.cert], wrap=slow) as rx:
         env = {**os.environ, "AUDITOR_HOME": str(home), "SSL_CERT_FILE": str(rx.ca)}
+        token_file = tmp_path / "token"
+        token_file.write_text(rx.token)
+        token_file.chmod(0o600)
         command = [
             sys.executable,
             "-m",
@@ -201,6 +208,8 @@ def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> No
             rx.url,
             "--ca-bundle",
             str(rx.ca),
+            "--token-file",
+            str(token_file),
             "--json",
         ]
         proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -300,7 +309,7 @@ def test_timeouts_and_cut_connections_are_retried(tmp_path: Path, fault: str) ->
         return wrapped
 
     with Receiver(tmp_path / "rx", [cert], wrap=broken) as rx:
-        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca, timeout_s=1.5)
+        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca, timeout_s=1.5, token=rx.token)
         result = upload_pending(outbox, transport, [cert], attempts=3, sleep=no_sleep)
         assert result.sent == [report_id]
         assert outbox.sent()[0].attempts() == 1  # one failed try before the success
@@ -316,11 +325,19 @@ def test_mutual_tls(tmp_path: Path) -> None:
     client_ca, client_cert, client_key = make_certs(client_dir, expired=False)
     with Receiver(tmp_path / "rx", [cert], client_ca=client_ca) as rx:
         without = upload_pending(
-            outbox, HttpsTransport(url=rx.url, ca_bundle=rx.ca), [cert], attempts=1, sleep=no_sleep
+            outbox,
+            HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token),
+            [cert],
+            attempts=1,
+            sleep=no_sleep,
         )
         assert without.sent == [] and report_id in without.waiting
         with_cert = HttpsTransport(
-            url=rx.url, ca_bundle=rx.ca, client_cert=client_cert, client_key=client_key
+            url=rx.url,
+            ca_bundle=rx.ca,
+            client_cert=client_cert,
+            client_key=client_key,
+            token=rx.token,
         )
         assert upload_pending(outbox, with_cert, [cert], sleep=no_sleep).sent == [report_id]
 

@@ -154,51 +154,177 @@ def receiver() -> None:
     """The province side: collect and verify reports from communes."""
 
 
+RECEIVER_DB = click.option(
+    "--db",
+    "db_url",
+    default="sqlite:///received.db",
+    show_default=True,
+    help="The receiver's store: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB.",
+)
+
+
+def _receiver_modules() -> None:
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        _fail(_t()("receiver.missing_extra"))
+
+
 @receiver.command("serve")
-@click.option("--db", "db_url", default="sqlite:///received.db", show_default=True)
+@RECEIVER_DB
 @click.option(
     "--trust",
     "trust",
     multiple=True,
     required=True,
     type=click.Path(exists=True, path_type=Path),
-    help="Trusted commune certificates or CAs (PEM files or folders); repeatable.",
+    help="Trusted commune certificates or the province CA (PEM files or folders); repeatable.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8443, show_default=True)
 @click.option(
-    "--cert",
-    "tls_cert",
-    type=EXISTING_FILE,
-    required=True,
-    help="Server certificate (PEM).",
+    "--cert", "tls_cert", type=EXISTING_FILE, required=True, help="Server TLS certificate (PEM)."
 )
 @click.option(
-    "--key",
-    "tls_key",
-    type=EXISTING_FILE,
-    required=True,
-    help="Server private key (PEM).",
+    "--key", "tls_key", type=EXISTING_FILE, required=True, help="Server TLS private key (PEM)."
+)
+@click.option("--max-body-mb", default=32, show_default=True, help="Largest upload accepted.")
+@click.option("--max-uploads", default=4, show_default=True, help="Uploads verified at once.")
+@click.option("--max-connections", default=256, show_default=True, help="Open connections.")
+@click.option(
+    "--header-timeout", default=10.0, show_default=True, help="Seconds for a request's headers."
+)
+@click.option(
+    "--body-timeout", default=60.0, show_default=True, help="Seconds for a request's body."
 )
 def receiver_serve(
-    db_url: str, trust: tuple[Path, ...], host: str, port: int, tls_cert: Path, tls_key: Path
+    db_url: str,
+    trust: tuple[Path, ...],
+    host: str,
+    port: int,
+    tls_cert: Path,
+    tls_key: Path,
+    max_body_mb: int,
+    max_uploads: int,
+    max_connections: int,
+    header_timeout: float,
+    body_timeout: float,
 ) -> None:
-    """Serve the receiver over HTTPS (uvicorn)."""
-    try:
-        import uvicorn
+    """Serve the receiver over HTTPS.
 
-        from auditor.receiver.app import create_app, load_trust
-    except ImportError:
-        _fail("pip install 'commune-auditor[receiver]'")
-    app = create_app(db_url, load_trust(list(trust)))
-    uvicorn.run(
+    Communes upload with their own token (`auditor receiver commune add`), and a report is
+    accepted only when its signing certificate is the one registered for that commune.
+    Every read (receipts, the communes list) needs a province account (`auditor receiver
+    admin add-user`). One access-log line per request goes to stderr.
+    """
+    _receiver_modules()
+    import logging
+
+    import uvicorn
+
+    from auditor.receiver.app import Limits, create_app, load_trust
+    from auditor.receiver.server import ServerLimits, server_config
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    anchors = load_trust(list(trust))
+    limits = Limits(
+        max_body=max_body_mb * 1024 * 1024,
+        concurrent_uploads=max_uploads,
+        body_timeout_s=body_timeout,
+    )
+    app = create_app(db_url, anchors, limits=limits)
+    logging.getLogger("auditor.receiver").info(
+        "listening on https://%s:%d; %d trusted certificates; store %s",
+        host,
+        port,
+        len(anchors),
+        app.state.engine.url.render_as_string(hide_password=True),
+    )
+    config = server_config(
         app,
         host=host,
         port=port,
-        ssl_certfile=str(tls_cert),
-        ssl_keyfile=str(tls_key),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        limits=ServerLimits(max_connections=max_connections, header_timeout_s=header_timeout),
         log_level="warning",
     )
+    uvicorn.Server(config).run()
+
+
+@receiver.group("commune")
+def receiver_commune() -> None:
+    """The registry of communes: which signing certificate belongs to which commune."""
+
+
+@receiver_commune.command("add")
+@click.argument("name")
+@click.option(
+    "--cert",
+    "cert_path",
+    type=EXISTING_FILE,
+    required=True,
+    help="The commune's signing certificate (PEM).",
+)
+@RECEIVER_DB
+def receiver_commune_add(name: str, cert_path: Path, db_url: str) -> None:
+    """Register NAME (exactly as its reports name the organisation) with its certificate.
+
+    Prints the commune's upload token once: give it to the commune's officer, who keeps it
+    in a 0600 file for `auditor upload --token-file`.
+    """
+    _receiver_modules()
+    from cryptography import x509
+
+    from auditor.receiver.store import RegistryError, add_commune, open_store
+    from auditor.report.signing import fingerprint
+
+    t = _t()
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except ValueError:
+        _fail(t("receiver.cert_unreadable", path=str(cert_path)))
+    try:
+        token = add_commune(open_store(db_url), name, fingerprint(cert))
+    except RegistryError as exc:
+        _fail(t(exc.code, detail=exc.detail))
+    click.echo(t("receiver.commune_added", name=name, fingerprint=fingerprint(cert)))
+    click.echo(token)
+
+
+@receiver.group("admin")
+def receiver_admin() -> None:
+    """Province staff accounts for reading the communes' reports."""
+
+
+@receiver_admin.command("add-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["viewer", "admin"]), default="viewer", show_default=True)
+@click.option(
+    "--password-file",
+    type=EXISTING_FILE,
+    default=None,
+    help="File (mode 0600) holding the password; else it is asked twice.",
+)
+@RECEIVER_DB
+def receiver_add_user(username: str, role: str, password_file: Path | None, db_url: str) -> None:
+    """Create a province account (password hashed with argon2, at least 12 characters)."""
+    _receiver_modules()
+    from auditor.receiver.accounts import add_account
+    from auditor.receiver.store import RegistryError, open_store
+
+    t = _t()
+    password = _secret_file(password_file)
+    if password is None:
+        password = click.prompt(
+            t("receiver.password_prompt"), hide_input=True, confirmation_prompt=True
+        )
+    try:
+        add_account(open_store(db_url), username, password, role)
+    except RegistryError as exc:
+        _fail(t(exc.code, detail=exc.detail))
+    click.echo(t("receiver.account_added", name=username, role=role))
 
 
 # ------------------------------------------------------------------ schedule / status

@@ -1,51 +1,62 @@
-"""A small ASGI app (Starlette): accepts a report, verifies its CMS signature against the
-province's trust store, stores it once by report id, and answers with a hashed receipt.
+"""The province's receiver (Starlette): accepts a commune's signed report, verifies it, binds
+it to the commune that holds the signing certificate, stores it once and answers with a
+hashed receipt. Every read needs a province account.
 
-POST /api/reports    {"report_id", "report": base64, "signature": base64}
-GET  /api/reports/ID the receipt of a stored report
-GET  /api/communes   per organisation: the latest report and whether it is overdue
+POST /api/reports    Bearer <commune upload token>; {"report_id", "report", "signature"} (base64)
+GET  /api/reports/ID HTTP Basic (province account): the receipt of a stored report
+GET  /api/communes   HTTP Basic (province account): per commune, the latest report, overdue
+
+Hostile input is refused before it costs anything: the token before the body, the declared
+and the streamed size before buffering, a slow body by a deadline, a busy receiver with 503.
+Signature checks and database work run in worker threads, off the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from sqlalchemy import DateTime, LargeBinary, String, create_engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from auditor.receiver.accounts import authenticate
+from auditor.receiver.store import Commune, Received, commune_by_token, open_store
 from auditor.report.model import parse_report
-from auditor.report.signing import verify_detached
+from auditor.report.signing import fingerprint, verify_detached
 
-MAX_BODY = 32 * 1024 * 1024
-
-
-class Base(DeclarativeBase):
-    pass
+log = logging.getLogger("auditor.receiver")
 
 
-class Received(Base):
-    __tablename__ = "received_reports"
+@dataclass(frozen=True)
+class Limits:
+    max_body: int = 32 * 1024 * 1024
+    concurrent_uploads: int = 4
+    body_timeout_s: float = 60.0
+    clock_skew: timedelta = timedelta(minutes=5)
 
-    report_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    organisation: Mapped[str] = mapped_column(String(300), index=True)
-    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    signer: Mapped[str] = mapped_column(String(500))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+class Refusal(Exception):
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.status, self.code = status, code
 
 
 def receipt(row: Received) -> dict[str, Any]:
@@ -60,96 +71,264 @@ def receipt(row: Received) -> dict[str, Any]:
 
 
 def _error(status: int, code: str) -> JSONResponse:
-    return JSONResponse({"error": code}, status_code=status)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": 'Basic realm="province"'}
+    return JSONResponse({"error": code}, status_code=status, headers=headers)
 
 
-def create_app(db_url: str, trust: list[x509.Certificate], overdue_days: int = 92) -> Starlette:
-    engine = create_engine(db_url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA journal_mode=WAL"))
-    Base.metadata.create_all(engine)
+def _who(request: Request, name: str) -> None:
+    request.scope.setdefault("state", {})["who"] = name
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Refusal(401, "receiver.auth_required")
+    return value.strip()
+
+
+async def _read_body(request: Request, limits: Limits) -> bytes:
+    """The body, refused by its declared length and by a running count while streaming."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limits.max_body):
+        raise Refusal(413, "receiver.too_large")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(limits.body_timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limits.max_body:
+                    raise Refusal(413, "receiver.too_large")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Refusal(408, "receiver.body_timeout") from None
+    except ClientDisconnect:
+        raise Refusal(400, "receiver.bad_request") from None
+    return b"".join(chunks)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key}")
+        out[key] = value
+    return out
+
+
+def _parse_upload(raw: bytes) -> tuple[str, bytes, bytes]:
+    try:
+        body = json.loads(raw, object_pairs_hook=_unique_keys)
+        if not isinstance(body, dict):
+            raise TypeError("object expected")
+        claimed, report, signature = body["report_id"], body["report"], body["signature"]
+        if not all(isinstance(v, str) for v in (claimed, report, signature)):
+            raise TypeError("strings expected")
+        content = base64.b64decode(report, validate=True)
+        sig = base64.b64decode(signature, validate=True)
+    except (ValueError, KeyError, TypeError, RecursionError, binascii.Error):
+        raise Refusal(400, "receiver.bad_request") from None
+    if len(claimed) != 36:
+        raise Refusal(422, "receiver.bad_report_id")
+    try:
+        if str(uuid.UUID(claimed)) != claimed:
+            raise ValueError(claimed)
+    except ValueError:
+        raise Refusal(422, "receiver.bad_report_id") from None
+    return claimed, content, sig
+
+
+def create_app(
+    db_url: str, trust: list[x509.Certificate], overdue_days: int = 92, limits: Limits | None = None
+) -> Starlette:
+    engine = open_store(db_url)
+    limits = limits or Limits()
+    uploads = asyncio.Semaphore(limits.concurrent_uploads)
 
     async def post_report(request: Request) -> JSONResponse:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _error(413, "receiver.too_large")
         try:
-            body = json.loads(raw)
-            content = base64.b64decode(body["report"], validate=True)
-            signature = base64.b64decode(body["signature"], validate=True)
-            claimed = str(body["report_id"])
-        except (ValueError, KeyError, TypeError, binascii.Error):
-            return _error(400, "receiver.bad_request")
-        check = verify_detached(content, signature, trust)
-        if not check.intact:
-            return _error(422, check.problems[0] if check.problems else "verify.bad_signature")
-        if not check.trusted:
-            return _error(403, "verify.untrusted_signer")
-        try:
-            report = parse_report(content)
-        except ValueError:
-            return _error(422, "verify.report_unreadable")
-        if report.report_id != claimed:
-            return _error(422, "receiver.id_mismatch")
-        digest = hashlib.sha256(content).hexdigest()
-        with Session(engine) as session:
-            existing = session.get(Received, claimed)
-            if existing is not None:
-                if existing.sha256 != digest:
-                    return _error(409, "receiver.replayed_id")
-                return JSONResponse(receipt(existing), status_code=200)
-            row = Received(
-                report_id=claimed,
-                sha256=digest,
-                organisation=report.organisation.name,
-                generated_at=report.generated_at,
-                received_at=datetime.now(UTC),
-                signer=check.signer_subject,
-                content=content,
-                signature=signature,
-            )
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:  # the same report raced in on another connection
-                session.rollback()
-                existing = session.get(Received, claimed)
-                if existing is None or existing.sha256 != digest:
-                    return _error(409, "receiver.replayed_id")
-                return JSONResponse(receipt(existing), status_code=200)
-            return JSONResponse(receipt(row), status_code=201)
+            token = _bearer(request)
+            commune = await run_in_threadpool(commune_by_token, engine, token)
+            if commune is None:
+                raise Refusal(401, "receiver.bad_token")
+            _who(request, commune.name)
+            if uploads.locked():
+                raise Refusal(503, "receiver.busy")
+            async with uploads:
+                raw = await _read_body(request, limits)
+                claimed, content, signature = _parse_upload(raw)
+                del raw
+                return await run_in_threadpool(
+                    _accept, engine, trust, limits, commune, claimed, content, signature
+                )
+        except Refusal as refusal:
+            return _error(refusal.status, refusal.code)
 
     async def get_report(request: Request) -> JSONResponse:
-        with Session(engine) as session:
-            row = session.get(Received, request.path_params["report_id"])
-            return JSONResponse(receipt(row)) if row else _error(404, "receiver.not_found")
+        try:
+            await _province_account(request)
+        except Refusal as refusal:
+            return _error(refusal.status, refusal.code)
+        report_id = request.path_params["report_id"]
+        row = await run_in_threadpool(_load_receipt, engine, report_id)
+        return JSONResponse(row) if row else _error(404, "receiver.not_found")
 
-    async def communes(_request: Request) -> JSONResponse:
-        now = datetime.now(UTC)
-        latest: dict[str, Received] = {}
-        with Session(engine) as session:
-            for row in session.scalars(select(Received)):
-                current = latest.get(row.organisation)
-                if current is None or row.generated_at > current.generated_at:
-                    latest[row.organisation] = row
-        out = [
-            {
-                "organisation": org,
-                "report_id": row.report_id,
-                "generated_at": row.generated_at.astimezone(UTC).isoformat(),
-                "overdue": row.generated_at.astimezone(UTC) < now - timedelta(days=overdue_days),
-            }
-            for org, row in sorted(latest.items())
-        ]
-        return JSONResponse(out)
+    async def communes(request: Request) -> JSONResponse:
+        try:
+            await _province_account(request)
+        except Refusal as refusal:
+            return _error(refusal.status, refusal.code)
+        return JSONResponse(await run_in_threadpool(_communes, engine, overdue_days))
 
-    return Starlette(
+    async def _province_account(request: Request) -> None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            raise Refusal(401, "receiver.auth_required")
+        try:
+            user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (ValueError, binascii.Error):
+            raise Refusal(401, "receiver.auth_required") from None
+        account = await run_in_threadpool(authenticate, engine, user, password)
+        if account is None:
+            raise Refusal(401, "receiver.bad_login")
+        _who(request, f"province:{account.username}")
+
+    app = Starlette(
         routes=[
             Route("/api/reports", post_report, methods=["POST"]),
             Route("/api/reports/{report_id}", get_report, methods=["GET"]),
             Route("/api/communes", communes, methods=["GET"]),
         ]
     )
+    app.state.engine = engine
+    return app
+
+
+def _accept(
+    engine: Engine,
+    trust: list[x509.Certificate],
+    limits: Limits,
+    commune: Commune,
+    claimed: str,
+    content: bytes,
+    signature: bytes,
+) -> JSONResponse:
+    """Verify (certificates valid now), bind to the commune, store once. In a worker thread."""
+    now = datetime.now(UTC)
+    check = verify_detached(content, signature, trust, at=now)
+    if not check.intact:
+        raise Refusal(422, check.problems[0] if check.problems else "verify.bad_signature")
+    if not check.trusted or check.signer_cert is None:
+        raise Refusal(403, check.problems[0] if check.problems else "verify.untrusted_signer")
+    signer_sha256 = fingerprint(check.signer_cert)
+    if signer_sha256 != commune.cert_sha256:
+        raise Refusal(403, "receiver.signer_not_bound")
+    try:
+        report = parse_report(content)
+    except (ValueError, RecursionError):
+        raise Refusal(422, "verify.report_unreadable") from None
+    if report.report_id != claimed:
+        raise Refusal(422, "receiver.id_mismatch")
+    if report.organisation.name != commune.name:
+        raise Refusal(422, "receiver.organisation_mismatch")
+    if report.generated_at > now + limits.clock_skew:
+        raise Refusal(422, "receiver.future_report")
+    digest = hashlib.sha256(content).hexdigest()
+    row = Received(
+        report_id=claimed,
+        sha256=digest,
+        organisation=commune.name,
+        generated_at=report.generated_at,
+        received_at=now,
+        signer=check.signer_subject[:500],
+        signer_sha256=signer_sha256,
+        content=content,
+        signature=signature,
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        existing = session.get(Received, claimed)
+        if existing is None:
+            session.add(row)
+            try:
+                session.commit()
+                return JSONResponse(receipt(row), status_code=201)
+            except IntegrityError:  # the same report raced in on another connection
+                session.rollback()
+                existing = session.get(Received, claimed)
+        if existing is None or existing.sha256 != digest:
+            raise Refusal(409, "receiver.replayed_id")
+        return JSONResponse(receipt(existing), status_code=200)
+
+
+def _load_receipt(engine: Engine, report_id: str) -> dict[str, Any] | None:
+    if len(report_id) > 36:
+        return None
+    with Session(engine) as session:
+        row = session.get(Received, report_id)
+        return receipt(row) if row else None
+
+
+def _communes(engine: Engine, overdue_days: int) -> list[dict[str, Any]]:
+    """The latest report per commune, reading only the three columns the list shows."""
+    now = datetime.now(UTC)
+    latest: dict[str, tuple[str, datetime]] = {}
+    query = select(Received.organisation, Received.report_id, Received.generated_at)
+    with Session(engine) as session:
+        for org, report_id, generated_at in session.execute(query):
+            when = generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=UTC)
+            if org not in latest or when > latest[org][1]:
+                latest[org] = (report_id, when)
+    return [
+        {
+            "organisation": org,
+            "report_id": report_id,
+            "generated_at": when.astimezone(UTC).isoformat(),
+            "overdue": when < now - timedelta(days=overdue_days),
+        }
+        for org, (report_id, when) in sorted(latest.items())
+    ]
+
+
+class AccessLog:
+    """One line per request: client, who, method, path, status, bytes sent, milliseconds.
+    Never a header value (tokens and passwords travel in headers)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status, sent = 0, 0
+
+        async def counting(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            who = scope.get("state", {}).get("who", "-")
+            path = scope["path"][:200].encode("unicode_escape").decode("ascii")
+            log.info(
+                "%s %s %s %s %d %d %.0fms",
+                client[0],
+                who,
+                scope["method"],
+                path,
+                status,
+                sent,
+                (time.perf_counter() - start) * 1000,
+            )
 
 
 def load_trust(paths: list[Path]) -> list[x509.Certificate]:

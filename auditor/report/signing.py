@@ -1,9 +1,10 @@
 """Keys, certificates and CMS (PKCS#7) detached signatures over report.json.
 
 Signing uses `cryptography`'s PKCS7 builder (ECDSA P-256 or RSA keys; Ed25519 is not
-usable in CMS). Verification is done here with asn1crypto + cryptography — the message
-digest attribute against the content, then the signature over the signed attributes —
-so that `openssl cms -verify` and `auditor verify` are two independent judges.
+usable in CMS). Verification: the message digest attribute against the content, then the
+signature over the signed attributes (asn1crypto + cryptography), so that `openssl cms -verify` and
+`auditor verify` are two independent judges; the certificate path is validated by
+`cryptography.x509.verification` (a maintained RFC 5280 validator), never by hand.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    Policy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
 
 from auditor.errors import CodedError
 from auditor.fileio import atomic_write
@@ -183,6 +192,7 @@ class SignatureCheck:
     intact: bool = False
     trusted: bool = False
     signer_subject: str = ""
+    signer_cert: x509.Certificate | None = None
     signing_time: datetime | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -191,36 +201,92 @@ _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashe
 
 
 def verify_detached(
-    content: bytes, signature: bytes, anchors: list[x509.Certificate]
+    content: bytes,
+    signature: bytes,
+    anchors: list[x509.Certificate],
+    *,
+    at: datetime | None = None,
 ) -> SignatureCheck:
-    """Check a detached CMS signature and whether its signer chains to one of `anchors`."""
+    """Check a detached CMS signature and whether its signer chains to one of `anchors`.
+
+    The digest and signature are checked here (an independent judge beside `openssl cms`);
+    the certificate path is validated by `cryptography.x509.verification`, never by hand.
+    `at` is the moment the certificates must be valid at: the receiver passes "now"; by
+    default it is the signing time the signature carries.
+    """
     result = SignatureCheck()
     try:
         info = acms.ContentInfo.load(signature)
         signed = info["content"]
-        signer_info = signed["signer_infos"][0]
-        certs = [x509.load_der_x509_certificate(c.chosen.dump()) for c in signed["certificates"]]
+        signer_infos = signed["signer_infos"]
+        if len(signer_infos) != 1:
+            raise ValueError("one signer expected")
+        signer_info = signer_infos[0]
+        certs = [
+            x509.load_der_x509_certificate(c.chosen.dump())
+            for c in signed["certificates"]
+            if c.name == "certificate"
+        ]
+        sid = signer_info["sid"]
+        cert = _find_signer(sid.name, sid.chosen, certs)
     except (ValueError, KeyError, IndexError, TypeError):
         result.problems.append("verify.signature_unreadable")
         return result
-    sid = signer_info["sid"].chosen
-    cert = next((c for c in certs if c.serial_number == sid["serial_number"].native), None)
     if cert is None:
         result.problems.append("verify.no_signer_cert")
         return result
     result.signer_subject = cert.subject.rfc4514_string()
+    result.signer_cert = cert
+    problem = _check_signature(content, signer_info, cert, result)
+    if problem:
+        result.problems.append(problem)
+        return result
+    result.intact = True
+    when = at or result.signing_time or datetime.now(UTC)
+    problem = validate_path(cert, certs, anchors, when)
+    result.trusted = problem is None
+    if problem:
+        result.problems.append(problem)
+    return result
+
+
+def _find_signer(
+    kind: str, sid: object, certs: list[x509.Certificate]
+) -> x509.Certificate | None:
+    """The certificate the SignerInfo names: by issuer + serial, or by subjectKeyIdentifier."""
+    for cert in certs:
+        if kind == "issuer_and_serial_number":
+            assert isinstance(sid, acms.IssuerAndSerialNumber)
+            if (
+                cert.serial_number == sid["serial_number"].native
+                and cert.issuer.public_bytes() == sid["issuer"].dump()
+            ):
+                return cert
+        elif kind == "subject_key_identifier":
+            assert isinstance(sid, acms.OctetString)
+            try:
+                ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+            except x509.ExtensionNotFound:
+                continue
+            if ski.digest == sid.native:
+                return cert
+    return None
+
+
+def _check_signature(
+    content: bytes, signer_info: acms.SignerInfo, cert: x509.Certificate, result: SignatureCheck
+) -> str | None:
+    """Message digest against the content, then the signature over the signed attributes."""
     algo = signer_info["digest_algorithm"]["algorithm"].native
     hasher = _HASHES.get(algo)
     attrs = signer_info["signed_attrs"]
     if hasher is None or not attrs:
-        result.problems.append("verify.unsupported_signature")
-        return result
+        return "verify.unsupported_signature"
     digest = hashes.Hash(hasher)
     digest.update(content)
     values = {a["type"].native: a["values"][0].native for a in attrs}
     if values.get("message_digest") != digest.finalize():
-        result.problems.append("verify.content_changed")
-        return result
+        return "verify.content_changed"
     signing_time = values.get("signing_time")
     result.signing_time = signing_time if isinstance(signing_time, datetime) else None
     signed_bytes = b"\x31" + attrs.dump()[1:]  # [0] IMPLICIT → SET OF, as signed
@@ -232,41 +298,47 @@ def verify_detached(
         elif isinstance(public, rsa.RSAPublicKey):
             public.verify(sig, signed_bytes, padding.PKCS1v15(), hasher)
         else:
-            result.problems.append("verify.unsupported_signature")
-            return result
+            return "verify.unsupported_signature"
     except InvalidSignature:
-        result.problems.append("verify.bad_signature")
-        return result
-    result.intact = True
-    when = result.signing_time or datetime.now(UTC)
-    if not (cert.not_valid_before_utc <= when <= cert.not_valid_after_utc):
-        result.problems.append("verify.cert_not_valid_at_signing")
-    result.trusted = _chains_to(cert, certs, anchors)
-    if not result.trusted:
-        result.problems.append("verify.untrusted_signer")
-    return result
+        return "verify.bad_signature"
+    return None
 
 
-def _chains_to(
+def _signing_key_usage(_policy: Policy, _cert: x509.Certificate, usage: x509.KeyUsage) -> None:
+    if not (usage.digital_signature or usage.content_commitment):
+        raise ValueError("key usage allows neither digitalSignature nor nonRepudiation")
+
+
+def validate_path(
     cert: x509.Certificate,
     pool: list[x509.Certificate],
     anchors: list[x509.Certificate],
-    depth: int = 0,
-) -> bool:
-    if any(cert == anchor for anchor in anchors):
-        return True
-    if depth > 5:
-        return False
-    for issuer in [*anchors, *pool]:
-        if issuer == cert or issuer.subject != cert.issuer:
-            continue
-        try:
-            cert.verify_directly_issued_by(issuer)
-        except (ValueError, TypeError, InvalidSignature):
-            continue
-        if issuer in anchors or _chains_to(issuer, pool, anchors, depth + 1):
-            return True
-    return False
+    when: datetime,
+) -> str | None:
+    """RFC 5280 path validation by `cryptography`: CA basic constraints, keyCertSign, path
+    length, every certificate valid at `when`, and a signer key usage that allows signing.
+    Returns a problem code, or None when the signer chains to an anchor."""
+    if when < cert.not_valid_before_utc:
+        return "verify.cert_not_yet_valid"
+    if when > cert.not_valid_after_utc:
+        return "verify.cert_expired"
+    if not anchors:
+        return "verify.untrusted_signer"
+    ee_policy = ExtensionPolicy.permit_all().require_present(
+        x509.KeyUsage, Criticality.AGNOSTIC, _signing_key_usage
+    )
+    verifier = (
+        PolicyBuilder()
+        .store(Store(anchors))
+        .time(when)
+        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy)
+        .build_client_verifier()
+    )
+    try:
+        verifier.verify(cert, [c for c in pool if c != cert])
+    except VerificationError:
+        return "verify.untrusted_signer"
+    return None
 
 
 def fingerprint(cert: x509.Certificate) -> str:

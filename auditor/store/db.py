@@ -3,6 +3,7 @@ Alembic migrations applied on open so an older database is brought up to date fi
 
 from __future__ import annotations
 
+import os
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -39,16 +40,26 @@ def alembic_config() -> Config:
     return config
 
 
-def open_engine(url: str | None = None) -> Engine:
-    """Create the engine, make the SQLite folder, and migrate the schema to the newest."""
-    url = url or default_url()
+def private_engine(url: str) -> Engine:
+    """An engine for `url` (postgresql:// means psycopg 3); a new SQLite file is created
+    0600 in a folder created 0700, never through a symlink."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            os.close(os.open(path, flags, 0o600))
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """Create the engine, make the SQLite folder, and migrate the schema to the newest."""
+    engine = private_engine(url or default_url())
     if current_revision(engine) == head_revision():
         return engine
     from alembic import command

@@ -1,0 +1,106 @@
+"""The province's receiving store: received reports, the registry of communes (which signing
+certificate and which upload token belong to which commune) and province staff accounts.
+
+SQLite for a demo, PostgreSQL for a province, through the same SQLAlchemy models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    String,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from auditor.errors import CodedError
+from auditor.store.db import private_engine
+
+
+class RegistryError(CodedError):
+    """A commune or account that cannot be registered as asked."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Received(Base):
+    __tablename__ = "received_reports"
+
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    organisation: Mapped[str] = mapped_column(String(300), index=True)  # bound to the signer
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signer: Mapped[str] = mapped_column(String(500))
+    signer_sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Commune(Base):
+    """A commune the province accepts reports from: its signing certificate and upload token."""
+
+    __tablename__ = "communes"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    cert_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Account(Base):
+    """A province staff account (argon2 password hash; locked after repeated failures)."""
+
+    __tablename__ = "accounts"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+def open_store(db_url: str) -> Engine:
+    """Create the tables (a new SQLite file is private to its owner)."""
+    engine = private_engine(db_url)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_commune(engine: Engine, name: str, cert_sha256: str) -> str:
+    """Register a commune's signing certificate; return its new upload token (shown once)."""
+    token = secrets.token_urlsafe(32)
+    with Session(engine) as session:
+        if session.get(Commune, name) is not None:
+            raise RegistryError("receiver.commune_exists", name)
+        clash = session.scalar(select(Commune).where(Commune.cert_sha256 == cert_sha256))
+        if clash is not None:
+            raise RegistryError("receiver.cert_registered", clash.name)
+        session.add(
+            Commune(
+                name=name,
+                cert_sha256=cert_sha256,
+                token_sha256=token_digest(token),
+                added_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    return token
+
+
+def commune_by_token(engine: Engine, token: str) -> Commune | None:
+    with Session(engine) as session:
+        return session.scalar(select(Commune).where(Commune.token_sha256 == token_digest(token)))

@@ -1,0 +1,329 @@
+"""The province receiver attacked as a stranger or a dishonest commune would: a real
+`auditor receiver serve` process on 127.0.0.1 with a real TLS certificate, on SQLite and on
+a real PostgreSQL server, communes registered and a province account made through the CLI."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from auditor.report.model import canonical_bytes, parse_report
+from auditor.report.signing import sign_detached
+from tests.https_server import make_certs
+from tests.pg import Cluster, why_not_available
+from tests.pki import Issued, issue
+from tests.reportkit import build
+from tests.sshd import free_port
+
+pytest.importorskip("uvicorn", reason="receiver extra not installed: pip install '.[receiver]'")
+
+PASSWORD = "mật-khẩu-của-sở-đủ-dài"
+COMMUNE_A, COMMUNE_B, COMMUNE_OLD = "UBND xã Thử", "UBND xã Bên", "UBND xã Cũ"
+
+
+@dataclass
+class Served:
+    url: str
+    ca: Path
+    tokens: dict[str, str]
+    leaves: dict[str, Issued]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca))
+
+    def post(self, body: bytes, token: str | None, **headers: str) -> httpx.Response:
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        headers.setdefault("Content-Type", "application/json")
+        return httpx.post(
+            f"{self.url}/api/reports", content=body, headers=headers, verify=self.context()
+        )
+
+    def upload(self, content: bytes, signature: bytes, token: str, rid: str = "") -> httpx.Response:
+        report_id = rid or parse_report(content).report_id
+        body = {
+            "report_id": report_id,
+            "report": base64.b64encode(content).decode(),
+            "signature": base64.b64encode(signature).decode(),
+        }
+        return self.post(json.dumps(body).encode(), token)
+
+    def read(
+        self, path: str, auth: tuple[str, str] | None = ("so-tttt", PASSWORD)
+    ) -> httpx.Response:
+        return httpx.get(self.url + path, auth=auth, verify=self.context())
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "--lang", "en", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("receiver")
+    cluster = None
+    if request.param == "sqlite":
+        db = f"sqlite:///{root}/state/received.db"
+    else:
+        reason = why_not_available()
+        if reason:
+            pytest.skip(reason)
+        cluster = Cluster.temporary()
+        db = cluster.start()
+    province = issue("Sở KH&CN tỉnh Thử", ca=True, days=3650)
+    (root / "province-ca.pem").write_bytes(province.cert.public_bytes(serialization.Encoding.PEM))
+    now = datetime.now(UTC)
+    leaves = {
+        COMMUNE_A: issue(COMMUNE_A, province),
+        COMMUNE_B: issue(COMMUNE_B, province),
+        COMMUNE_OLD: issue(COMMUNE_OLD, province, start=now - timedelta(days=40), days=30),
+    }
+    tokens = {}
+    for name, leaf in leaves.items():
+        cert_path, _ = leaf.write(root, name.replace(" ", "-"))
+        added = _cli("receiver", "commune", "add", name, "--cert", str(cert_path), "--db", db)
+        assert added.returncode == 0, added.stderr
+        tokens[name] = added.stdout.strip().splitlines()[-1]
+    password_file = root / "password"
+    password_file.write_text(PASSWORD)
+    password_file.chmod(0o600)
+    user = _cli(
+        "receiver",
+        "admin",
+        "add-user",
+        "so-tttt",
+        "--password-file",
+        str(password_file),
+        "--db",
+        db,
+    )
+    assert user.returncode == 0, user.stderr
+    ca, cert, key = make_certs(root, expired=False)
+    port = free_port()
+    log = root / "receiver.log"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "auditor.cli", "receiver", "serve", "--db", db),
+            *("--trust", str(root / "province-ca.pem"), "--cert", str(cert), "--key", str(key)),
+            *("--port", str(port), "--max-body-mb", "8", "--max-connections", "40"),
+            *("--header-timeout", "1", "--body-timeout", "2"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    served = Served(f"https://localhost:{port}", ca, tokens, leaves, process, log)
+    yield served
+    process.terminate()
+    process.wait(timeout=10)
+    if cluster is not None:
+        cluster.stop()
+
+
+def _report(tmp_path: Path, leaf: Issued, **changes: object) -> tuple[bytes, bytes]:
+    """A real signed report of commune A's inventory, changed as asked and signed by `leaf`."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    report, _signer, out = build(tmp_path, signer=leaf.signer())
+    if changes:
+        organisation = changes.pop("organisation", None)
+        if organisation:
+            changes["organisation"] = report.organisation.model_copy(update={"name": organisation})
+        content = canonical_bytes(report.model_copy(update=changes))
+    else:
+        content = (out / "report.json").read_bytes()
+    return content, sign_detached(content, leaf.signer())
+
+
+def test_accepted_from_the_commune_that_owns_the_certificate(
+    served: Served, tmp_path: Path
+) -> None:
+    content, signature = _report(tmp_path, served.leaves[COMMUNE_A])
+    answer = served.upload(content, signature, served.tokens[COMMUNE_A])
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["organisation"] == COMMUNE_A
+    report_id = parse_report(content).report_id
+    assert served.read(f"/api/reports/{report_id}").json()["sha256"] == answer.json()["sha256"]
+
+
+def test_uploads_need_the_commune_token_and_reads_a_province_account(
+    served: Served, tmp_path: Path
+) -> None:
+    content, signature = _report(tmp_path, served.leaves[COMMUNE_A])
+    no_token = served.post(b"{}", None)
+    assert no_token.status_code == 401 and no_token.json()["error"] == "receiver.auth_required"
+    refused = served.upload(content, signature, "not-a-token")
+    assert refused.status_code == 401 and refused.json()["error"] == "receiver.bad_token"
+    assert served.read("/api/communes", auth=None).status_code == 401
+    wrong = served.read("/api/communes", auth=("so-tttt", "wrong password"))
+    assert wrong.status_code == 401 and wrong.json()["error"] == "receiver.bad_login"
+    assert served.read("/api/communes").status_code == 200
+    assert (
+        served.read("/api/reports/00000000-0000-0000-0000-000000000000", auth=None).status_code
+        == 401
+    )
+
+
+def test_a_commune_cannot_file_as_another_or_from_the_future(
+    served: Served, tmp_path: Path
+) -> None:
+    leaf_a = served.leaves[COMMUNE_A]
+    as_b = _report(tmp_path / "b", leaf_a, organisation=COMMUNE_B)
+    mismatch = served.upload(*as_b, served.tokens[COMMUNE_A])
+    assert (
+        mismatch.status_code == 422 and mismatch.json()["error"] == "receiver.organisation_mismatch"
+    )
+    stolen_token = served.upload(*as_b, served.tokens[COMMUNE_B])
+    assert stolen_token.status_code == 403
+    assert stolen_token.json()["error"] == "receiver.signer_not_bound"
+    future = _report(tmp_path / "f", leaf_a, generated_at=datetime(2099, 1, 1, tzinfo=UTC))
+    refused = served.upload(*future, served.tokens[COMMUNE_A])
+    assert refused.status_code == 422 and refused.json()["error"] == "receiver.future_report"
+    listed = {c["organisation"] for c in served.read("/api/communes").json()}
+    assert COMMUNE_B not in listed
+
+
+def test_expired_signer_certificate_is_refused(served: Served, tmp_path: Path) -> None:
+    content, signature = _report(tmp_path, served.leaves[COMMUNE_OLD], organisation=COMMUNE_OLD)
+    refused = served.upload(content, signature, served.tokens[COMMUNE_OLD])
+    assert refused.status_code == 403 and refused.json()["error"] == "verify.cert_expired"
+
+
+@pytest.mark.parametrize("report_id", ["../../etc/passwd", "a\x00b", "x" * 1_000_000, "1" * 36])
+def test_hostile_report_ids_are_refused_before_storage(
+    served: Served, tmp_path: Path, report_id: str
+) -> None:
+    content, signature = _report(tmp_path, served.leaves[COMMUNE_A])
+    answer = served.upload(content, signature, served.tokens[COMMUNE_A], rid=report_id)
+    assert answer.status_code == 422 and answer.json()["error"] == "receiver.bad_report_id"
+
+
+def test_deep_json_and_garbage_are_4xx(served: Served) -> None:
+    token = served.tokens[COMMUNE_A]
+    for body in (b"[" * 200_000 + b"]" * 200_000, b"\xff\xfe", b'{"report_id": 1}', b"{}"):
+        answer = served.post(body, token)
+        assert 400 <= answer.status_code < 500, (body[:20], answer.status_code)
+    duplicate = b'{"report_id": "a", "report_id": "b", "report": "", "signature": ""}'
+    assert served.post(duplicate, token).status_code == 400
+
+
+def test_a_300_mb_body_is_refused_without_buffering(served: Served) -> None:
+    token = served.tokens[COMMUNE_A]
+    sock = _tls_socket(served)
+    sock.sendall(
+        b"POST /api/reports HTTP/1.1\r\nHost: localhost\r\nContent-Length: 314572800\r\n"
+        + f"Authorization: Bearer {token}\r\n\r\n".encode()
+    )
+    declared = _answer(sock)  # answered before a single body byte was sent
+    assert b" 413 " in declared and b"receiver.too_large" in declared
+
+    def chunks() -> Iterator[bytes]:
+        block = b"A" * (1024 * 1024)
+        for _ in range(300):
+            yield block
+
+    try:
+        streamed = httpx.post(
+            f"{served.url}/api/reports",
+            content=chunks(),
+            headers={"Authorization": f"Bearer {token}"},
+            verify=served.context(),
+            timeout=60,
+        )
+        assert streamed.status_code == 413
+    except httpx.TransportError:
+        pass  # the receiver refused and closed while we were still sending: also a refusal
+    rss = psutil.Process(served.process.pid).memory_info().rss
+    assert rss < 200 * 1024 * 1024, rss
+
+
+def _tls_socket(served: Served) -> ssl.SSLSocket:
+    port = int(served.url.rsplit(":", 1)[1])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return served.context().wrap_socket(raw, server_hostname="localhost")
+
+
+def _answer(sock: ssl.SSLSocket) -> bytes:
+    """Everything the server sends until it closes or stops for 3 s."""
+    sock.settimeout(3)
+    data = b""
+    try:
+        while chunk := sock.recv(4096):
+            data += chunk
+    except (TimeoutError, ssl.SSLError, OSError):
+        pass
+    sock.close()
+    return data
+
+
+def test_slow_clients_are_cut_and_others_still_served(served: Served) -> None:
+    slow = []
+    for _ in range(60):  # more than the cap of 40
+        sock = _tls_socket(served)
+        sock.sendall(b"GET /api/communes HTTP/1.1\r\nHost: localhost\r\n")  # never finished
+        slow.append(sock)
+    time.sleep(1.8)  # past the header deadline
+    assert served.read("/api/communes").status_code == 200
+    closed = 0
+    for sock in slow:
+        sock.settimeout(2)
+        try:
+            closed += sock.recv(1024) == b""
+        except (ssl.SSLError, OSError):
+            closed += 1
+        sock.close()
+    assert closed == len(slow)
+
+
+def test_a_slow_body_is_cut_by_its_deadline(served: Served) -> None:
+    sock = _tls_socket(served)
+    token = served.tokens[COMMUNE_A]
+    sock.sendall(
+        b"POST /api/reports HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n"
+        + f"Authorization: Bearer {token}\r\n\r\n".encode()
+        + b"{"
+    )
+    answer = _answer(sock)
+    assert b" 408 " in answer and b"receiver.body_timeout" in answer
+
+
+def test_access_log_names_who_and_never_a_secret(served: Served, tmp_path: Path) -> None:
+    content, signature = _report(tmp_path, served.leaves[COMMUNE_A])
+    served.upload(content, signature, served.tokens[COMMUNE_A])
+    served.read("/api/communes")
+    time.sleep(0.3)
+    text = served.log.read_text(encoding="utf-8")
+    assert "listening on https://127.0.0.1" in text
+    assert f"{COMMUNE_A} POST /api/reports 201" in text
+    assert "province:so-tttt GET /api/communes 200" in text
+    for secret in (*served.tokens.values(), PASSWORD):
+        assert secret not in text

@@ -1,0 +1,167 @@
+"""Signatures as an attacker would try them: a leaf posing as a CA, a signer named by its key
+identifier, expired certificates, a path too long, a key not meant for signing. Each verdict
+is checked by our code and by the `openssl` binary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from auditor.report.signing import sign_detached, verify_detached
+from tests.helpers import auditor_cli, openssl_verify
+from tests.pki import Issued, issue, openssl_sign
+from tests.reportkit import build
+
+CONTENT = b'{"report": "x"}\n'
+
+
+def _pem(directory: Path, cert: x509.Certificate, name: str = "ca.pem") -> Path:
+    path = directory / name
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+@pytest.fixture(scope="module")
+def province_ca() -> Issued:
+    return issue("Sở KH&CN tỉnh Thử (CA)", ca=True, days=3650)
+
+
+def test_leaf_of_the_ca_cannot_mint_a_certificate_for_another_commune(
+    tmp_path: Path, province_ca: Issued
+) -> None:
+    commune_a = issue("UBND xã A", province_ca)
+    forged_b = issue("UBND xã B", commune_a)  # A's CA:FALSE leaf used as an issuer
+    ca_pem = _pem(tmp_path, province_ca.cert)
+
+    honest = verify_detached(
+        CONTENT, sign_detached(CONTENT, commune_a.signer()), [province_ca.cert]
+    )
+    assert honest.intact and honest.trusted, honest.problems
+
+    forged = verify_detached(
+        CONTENT, sign_detached(CONTENT, forged_b.signer(commune_a)), [province_ca.cert]
+    )
+    assert forged.intact and not forged.trusted
+    assert forged.problems == ["verify.untrusted_signer"]
+
+    # the same forgery in a real report directory: `auditor verify` and openssl both refuse
+    _report, _signer, out = build(tmp_path, signer=forged_b.signer(commune_a))
+    run = auditor_cli(
+        "--lang", "en", "verify", str(out), "--ca", str(ca_pem), home=tmp_path / "home"
+    )
+    assert run.returncode == 1
+    assert "not trusted" in run.stderr
+    assert openssl_verify(out, ca_pem).returncode != 0
+
+
+def test_forged_chain_report_verifies_when_signed_by_the_real_leaf(
+    tmp_path: Path, province_ca: Issued
+) -> None:
+    """The near miss: the same chain shape signed by the CA's own leaf is accepted by both."""
+    commune_a = issue("UBND xã A", province_ca)
+    ca_pem = _pem(tmp_path, province_ca.cert)
+    _report, _signer, out = build(tmp_path, signer=commune_a.signer(province_ca))
+    run = auditor_cli("verify", str(out), "--ca", str(ca_pem), home=tmp_path / "home")
+    assert run.returncode == 0, run.stderr
+    assert openssl_verify(out, ca_pem).returncode == 0
+
+
+def test_path_length_of_the_ca_is_enforced(tmp_path: Path) -> None:
+    root = issue("Root", ca=True)
+    root = Issued(root.key, _with_path_length(root, 0))
+    sub = issue("Sub CA", root, ca=True)
+    leaf = issue("UBND xã C", sub)
+    check = verify_detached(CONTENT, sign_detached(CONTENT, leaf.signer(sub)), [root.cert])
+    assert not check.trusted and check.problems == ["verify.untrusted_signer"]
+    ok = verify_detached(CONTENT, sign_detached(CONTENT, leaf.signer(sub)), [sub.cert])
+    assert ok.trusted, ok.problems
+
+
+def _with_path_length(ca: Issued, length: int) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(ca.cert.subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(ca.key.public_key())
+        .serial_number(ca.cert.serial_number)
+        .not_valid_before(ca.cert.not_valid_before_utc)
+        .not_valid_after(ca.cert.not_valid_after_utc)
+    )
+    for ext in ca.cert.extensions:
+        value = ext.value
+        if isinstance(value, x509.BasicConstraints):
+            value = x509.BasicConstraints(ca=True, path_length=length)
+        builder = builder.add_extension(value, critical=ext.critical)
+    return builder.sign(ca.key, hashes.SHA256())
+
+
+def test_signer_key_must_allow_signing(province_ca: Issued) -> None:
+    encipher_only = x509.KeyUsage(
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=True,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    leaf = issue("UBND xã D", province_ca, usage=encipher_only)
+    check = verify_detached(CONTENT, sign_detached(CONTENT, leaf.signer()), [province_ca.cert])
+    assert check.intact and not check.trusted
+
+
+def test_expired_and_future_certificates_are_refused_at_the_time_asked(
+    province_ca: Issued,
+) -> None:
+    now = datetime.now(UTC)
+    expired = issue("UBND xã E", province_ca, start=now - timedelta(days=40), days=30)
+    future = issue("UBND xã F", province_ca, start=now + timedelta(days=5))
+    for leaf, code in ((expired, "verify.cert_expired"), (future, "verify.cert_not_yet_valid")):
+        check = verify_detached(
+            CONTENT, sign_detached(CONTENT, leaf.signer()), [province_ca.cert], at=now
+        )
+        assert check.intact and not check.trusted
+        assert check.problems == [code]
+
+
+def test_signer_identified_by_subject_key_identifier(tmp_path: Path, province_ca: Issued) -> None:
+    """`openssl cms -sign -keyid` names the signer by SKI: verified, not a traceback."""
+    commune = issue("UBND xã G", province_ca)
+    ca_pem = _pem(tmp_path, province_ca.cert)
+    _report, _signer, out = build(tmp_path, signer=commune.signer())
+    cert_path, key_path = commune.write(tmp_path, "leaf")
+    openssl_sign(out / "report.json", cert_path, key_path, out / "report.json.p7s", "-keyid")
+    assert openssl_verify(out, ca_pem).returncode == 0
+    check = verify_detached(
+        (out / "report.json").read_bytes(),
+        (out / "report.json.p7s").read_bytes(),
+        [province_ca.cert],
+    )
+    assert check.intact and check.trusted, check.problems
+    run = auditor_cli("verify", str(out), "--ca", str(ca_pem), home=tmp_path / "home")
+    assert run.returncode == 0, run.stderr
+    # near miss: a different leaf with the same subject is not the signer the SKI names
+    other = issue("UBND xã G", province_ca)
+    tampered = verify_detached(
+        (out / "report.json").read_bytes(),
+        _swap_certificate((out / "report.json.p7s").read_bytes(), other.cert),
+        [province_ca.cert],
+    )
+    assert not tampered.intact and tampered.problems == ["verify.no_signer_cert"]
+
+
+def _swap_certificate(signature: bytes, cert: x509.Certificate) -> bytes:
+    info = cms.ContentInfo.load(signature)
+    der = cert.public_bytes(serialization.Encoding.DER)
+    info["content"]["certificates"] = [
+        cms.CertificateChoices(name="certificate", value=asn1_x509.Certificate.load(der))
+    ]
+    return bytes(info.dump(force=True))
