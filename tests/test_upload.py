@@ -21,7 +21,7 @@ from cryptography import x509
 
 from auditor.report.model import canonical_bytes, parse_report
 from auditor.report.signing import init_keys, sign_detached
-from auditor.upload.outbox import Outbox
+from auditor.upload.outbox import Item, Outbox
 from auditor.upload.sender import upload_pending
 from auditor.upload.transport import HttpsTransport, SftpTransport
 from tests.receiver_server import Receiver
@@ -366,3 +366,112 @@ def test_full_spool_loses_nothing(tmp_path: Path) -> None:
     assert verify_dir(out, [anchor]).ok  # the report itself is intact
     Outbox(tmp_path / "outbox").enqueue(out, "r1")  # with space again, queuing works
     assert [i.report_id for i in Outbox(tmp_path / "outbox").pending()] == ["r1"]
+
+
+def _home_with_queued_report(tmp_path: Path) -> tuple[Path, str, x509.Certificate]:
+    """An auditor home whose outbox holds one signed report, its key beside it."""
+    home = tmp_path / "home"
+    report, signer, out = build(tmp_path)
+    (home / "keys").mkdir(parents=True)
+    for name in ("key.pem", "cert.pem"):
+        (home / "keys" / name).write_bytes((tmp_path / "keys" / name).read_bytes())
+    (home / "keys" / "key.pem").chmod(0o600)
+    Outbox(home / "outbox").enqueue(out, report.report_id)
+    return home, report.report_id, signer.cert
+
+
+def _upload_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUDITOR_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "--lang", "en", "upload", "--attempts", "1", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _token_file(tmp_path: Path, token: str) -> str:
+    path = tmp_path / "token"
+    path.write_text(token)
+    path.chmod(0o600)
+    return str(path)
+
+
+def test_plain_http_is_refused_unless_asked_for_a_lab(tmp_path: Path) -> None:
+    from tests.sshd import free_port
+
+    home, report_id, _cert = _home_with_queued_report(tmp_path)
+    url = f"http://127.0.0.1:{free_port()}"
+    refused = _upload_cli(home, "--to", url, "--token-file", _token_file(tmp_path, "secret-tok"))
+    assert refused.returncode == 2
+    assert "clear text" in refused.stderr and "secret-tok" not in refused.stderr
+    lab = _upload_cli(home, "--to", url, "--insecure-http")
+    assert "WARNING" in lab.stderr and "refused the connection" in lab.stderr
+    assert [i.report_id for i in Outbox(home / "outbox").pending()] == [report_id]
+
+
+def test_errors_say_what_happened(tmp_path: Path) -> None:
+    from tests.sshd import free_port
+
+    home, report_id, cert = _home_with_queued_report(tmp_path)
+    closed = _upload_cli(home, "--to", f"https://127.0.0.1:{free_port()}")
+    assert "refused the connection" in closed.stderr, closed.stderr
+    other = init_keys(tmp_path / "other", "UBND xã Thử").cert  # same name, another key
+    with Receiver(tmp_path / "rx", [cert], communes={"UBND xã Thử": other}) as rx:
+        untrusted = _upload_cli(home, "--to", rx.url)  # the test CA is not in the bundle
+        assert "TLS certificate is not trusted" in untrusted.stderr, untrusted.stderr
+        token = _token_file(tmp_path, rx.token)
+        bad_token = _upload_cli(home, "--to", rx.url, "--ca-bundle", str(rx.ca))
+        assert "authentication needed" in bad_token.stderr.lower(), bad_token.stderr
+        refused = _upload_cli(
+            home, "--to", rx.url, "--ca-bundle", str(rx.ca), "--token-file", token
+        )
+        assert refused.returncode == 1
+        assert "not the one the province registered" in refused.stderr, refused.stderr
+        assert "receiver.signer_not_bound" not in refused.stderr
+    assert not Outbox(home / "outbox").pending()  # refused for good: moved to rejected/
+    assert (home / "outbox" / "rejected" / report_id / "reason.json").exists()
+
+
+def test_a_receipt_for_something_else_keeps_the_report_queued(tmp_path: Path) -> None:
+    outbox, report_id, cert, _ = queued(tmp_path)
+
+    def lying(app: Any) -> Any:
+        async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["method"] == "POST":
+                body = json.dumps({"report_id": report_id, "sha256": "0" * 64}).encode()
+                await send({"type": "http.response.start", "status": 201, "headers": []})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with Receiver(tmp_path / "rx", [cert], wrap=lying) as rx:
+        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token)
+        result = upload_pending(outbox, transport, [cert], attempts=2, sleep=no_sleep)
+    assert result.sent == [] and result.waiting == {report_id: "upload.bad_receipt"}
+    assert [i.report_id for i in outbox.pending()] == [report_id]
+
+
+def test_same_report_pending_and_sent_does_not_crash(tmp_path: Path) -> None:
+    outbox, report_id, cert, _ = queued(tmp_path)
+    with Receiver(tmp_path / "rx", [cert]) as rx:
+        transport = HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token)
+        assert upload_pending(outbox, transport, [cert], sleep=no_sleep).sent == [report_id]
+        # a copy restored into pending/ (e.g. from a backup) next to the sent one
+        import shutil
+
+        shutil.copytree(outbox.root / "sent" / report_id, outbox.root / "pending" / report_id)
+        assert outbox.pending() == []  # same bytes as sent: dropped, not re-sent
+        # and when the sender meets both anyway, delivery replaces the older sent copy
+        pending = outbox.root / "pending" / report_id
+        shutil.copytree(outbox.root / "sent" / report_id, pending)
+        outbox.mark_sent(Item(report_id, pending), {"report_id": report_id})
+        assert not pending.exists()
+        assert json.loads((outbox.root / "sent" / report_id / "receipt.json").read_text()) == {
+            "report_id": report_id
+        }
+    assert outbox.root.stat().st_mode & 0o777 == 0o700

@@ -39,6 +39,7 @@ from auditor.schedule import (
     remove,
 )
 from auditor.store.models import AuditRow, FindingRow
+from auditor.textsafe import printable
 from auditor.upload.outbox import Outbox
 
 
@@ -50,6 +51,15 @@ def _secret_file(path: Path | None) -> str | None:
     if path.stat().st_mode & 0o077:
         _fail(_t()("keys.too_open", detail=str(path)))
     return path.read_text(encoding="utf-8").strip()
+
+
+def _reason(code: str, detail: str) -> str:
+    """A receiver's or the network's reason in the user's words; an unknown code (it comes
+    from the peer) is shown escaped, never obeyed by the terminal."""
+    t = _t()
+    if t.has(code):
+        return t(code, detail=printable(detail, 200))
+    return printable(code, 200) + (f" ({printable(detail, 200)})" if detail else "")
 
 
 @main.command("upload")
@@ -78,6 +88,11 @@ def _secret_file(path: Path | None) -> str | None:
     default=None,
     help="File (mode 0600) holding a bearer token, if the SOC uses one.",
 )
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Allow an http:// receiver (a lab only: the token and report travel in clear text).",
+)
 @click.option("--sftp", default=None, help="SFTP drop instead: user@host:port:/remote/dir")
 @click.option(
     "--sftp-key",
@@ -93,6 +108,7 @@ def upload_command(
     client_cert: Path | None,
     client_key: Path | None,
     token_file: Path | None,
+    insecure_http: bool,
     sftp: str | None,
     sftp_key: Path | None,
     attempts: int,
@@ -121,6 +137,13 @@ def upload_command(
             remote_dir=match.group(4),
         )
     elif url:
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme == "http" and not insecure_http:
+            _fail(t("upload.http_refused"))
+        if scheme not in ("http", "https"):
+            _fail(t("upload.bad_url", url=printable(url)))
+        if scheme == "http":
+            err.print(t("upload.http_warning"), markup=False)
         transport = HttpsTransport(
             url=url,
             ca_bundle=ca_bundle,
@@ -143,9 +166,11 @@ def upload_command(
         for report_id in result.sent:
             click.echo(t("upload.sent", id=report_id))
         for report_id, reason in result.rejected.items():
-            err.print(t("upload.rejected", id=report_id, reason=reason), markup=False)
+            why = _reason(reason, result.details.get(report_id, ""))
+            err.print(t("upload.rejected", id=report_id, reason=why), markup=False)
         for report_id, reason in result.waiting.items():
-            err.print(t("upload.waiting", id=report_id, reason=reason), markup=False)
+            why = _reason(reason, result.details.get(report_id, ""))
+            err.print(t("upload.waiting", id=report_id, reason=why), markup=False)
     sys.exit(0 if not result.rejected and not result.waiting else 1)
 
 

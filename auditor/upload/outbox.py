@@ -41,8 +41,10 @@ class Item:
 class Outbox:
     def __init__(self, root: Path) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        root.chmod(0o700)  # signed reports and receipts are the commune's own business
         for name in ("pending", "sent", "rejected"):
-            (root / name).mkdir(parents=True, exist_ok=True)
+            (root / name).mkdir(exist_ok=True, mode=0o700)
 
     def enqueue(self, report_dir: Path, report_id: str) -> Item:
         """Copy the signed report in; visible to the sender only once complete."""
@@ -53,16 +55,22 @@ class Outbox:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         for name in FILES:
-            atomic_write(staging / name, (report_dir / name).read_bytes())
+            atomic_write(staging / name, (report_dir / name).read_bytes(), mode=0o600)
         os.replace(staging, final)
         return Item(report_id, final)
 
     def pending(self) -> list[Item]:
-        return [
-            Item(p.name, p)
-            for p in sorted((self.root / "pending").iterdir())
-            if p.is_dir() and not p.name.startswith(".")
-        ]
+        """Reports waiting; a copy of one already sent with the same bytes is dropped."""
+        items = []
+        for path in sorted((self.root / "pending").iterdir()):
+            if not path.is_dir() or path.is_symlink() or path.name.startswith("."):
+                continue
+            done = self.root / "sent" / path.name
+            if done.is_dir() and _same_files(path, done):
+                shutil.rmtree(path)
+                continue
+            items.append(Item(path.name, path))
+        return items
 
     def sent(self) -> list[Item]:
         return [Item(p.name, p) for p in sorted((self.root / "sent").iterdir()) if p.is_dir()]
@@ -71,15 +79,30 @@ class Outbox:
         atomic_write(
             item.path / "attempts.json",
             json.dumps({"attempts": item.attempts() + 1, "last_error": error}).encode(),
+            mode=0o600,
         )
 
     def mark_sent(self, item: Item, receipt: dict[str, Any]) -> None:
         atomic_write(
             item.path / "receipt.json",
             json.dumps(receipt, ensure_ascii=False, sort_keys=True).encode(),
+            mode=0o600,
         )
-        os.replace(item.path, self.root / "sent" / item.report_id)
+        target = self.root / "sent" / item.report_id
+        if target.exists():  # an older copy: the receipt just checked is the one that counts
+            shutil.rmtree(target)
+        os.replace(item.path, target)
 
     def mark_rejected(self, item: Item, reason: str) -> None:
-        atomic_write(item.path / "reason.json", json.dumps({"reason": reason}).encode())
-        os.replace(item.path, self.root / "rejected" / item.report_id)
+        atomic_write(item.path / "reason.json", json.dumps({"reason": reason}).encode(), mode=0o600)
+        target = self.root / "rejected" / item.report_id
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(item.path, target)
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    return all(
+        (b / name).is_file() and (a / name).read_bytes() == (b / name).read_bytes()
+        for name in FILES
+    )

@@ -5,15 +5,17 @@ A report whose own signature no longer verifies is never sent: it goes to reject
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 
 from auditor.report.signing import verify_detached
-from auditor.upload.outbox import Outbox
+from auditor.upload.outbox import Item, Outbox
 from auditor.upload.transport import Refused, Retry, Transport
 
 
@@ -22,6 +24,16 @@ class UploadResult:
     sent: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
     waiting: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def check_receipt(receipt: dict[str, Any], item: Item) -> None:
+    """A receipt proves delivery only when it names this report and the hash of what was
+    sent; anything else keeps the report queued."""
+    if receipt.get("report_id") != item.report_id:
+        raise Retry("upload.bad_receipt", "report_id")
+    if receipt.get("sha256") != hashlib.sha256(item.content).hexdigest():
+        raise Retry("upload.bad_receipt", "sha256")
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -52,15 +64,18 @@ def upload_pending(
         for attempt in range(attempts):
             try:
                 receipt = transport.send(item)
+                check_receipt(receipt, item)
             except Retry as exc:
-                outbox.record_attempt(item, str(exc))
-                result.waiting[item.report_id] = str(exc)
+                outbox.record_attempt(item, exc.code)
+                result.waiting[item.report_id] = exc.code
+                result.details[item.report_id] = exc.detail
                 if attempt + 1 < attempts:
                     sleep(backoff(attempt, base_delay, max_delay, rng))
                 continue
             except Refused as exc:
-                outbox.mark_rejected(item, str(exc))
-                result.rejected[item.report_id] = str(exc)
+                outbox.mark_rejected(item, exc.code)
+                result.rejected[item.report_id] = exc.code
+                result.details[item.report_id] = exc.detail
                 result.waiting.pop(item.report_id, None)
                 break
             outbox.mark_sent(item, receipt)

@@ -15,15 +15,30 @@ import httpx
 import paramiko
 
 from auditor.collect.ssh import pinned_client
+from auditor.errors import CodedError
 from auditor.upload.outbox import Item
 
 
-class Retry(Exception):
+class Retry(CodedError):
     """A temporary failure (network, timeout, 5xx): try again later."""
 
 
-class Refused(Exception):
+class Refused(CodedError):
     """The receiver refused the report for good (bad signature, replayed id …)."""
+
+
+def _network_error(exc: httpx.HTTPError) -> Retry:
+    """Say which network failure it was: an untrusted certificate is not a refused port."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return Retry("upload.tls_untrusted", str(cause.verify_message or ""))
+        if isinstance(cause, ConnectionRefusedError):
+            return Retry("upload.connection_refused")
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.TimeoutException):
+        return Retry("upload.timeout")
+    return Retry("upload.network", type(exc).__name__)
 
 
 class Transport(Protocol):
@@ -57,16 +72,20 @@ class HttpsTransport:
                     self.url.rstrip("/") + "/api/reports", json=body, headers=headers
                 )
         except httpx.HTTPError as exc:  # connection refused, reset, timeout, TLS failure
-            raise Retry(type(exc).__name__) from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise Retry(f"HTTP {response.status_code}")
+            raise _network_error(exc) from None
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise Retry("upload.server_busy", f"HTTP {response.status_code}")
         try:
-            payload: dict[str, Any] = response.json()
+            payload = response.json()
         except ValueError:
-            raise Retry(f"HTTP {response.status_code} (no JSON)") from None
+            raise Retry("upload.not_json", f"HTTP {response.status_code}") from None
+        if not isinstance(payload, dict):
+            raise Retry("upload.not_json", f"HTTP {response.status_code}")
         if response.status_code in (200, 201):
             return payload
-        raise Refused(str(payload.get("error") or f"HTTP {response.status_code}"))
+        if response.status_code == 401:  # our token: fix it and send again, keep the report
+            raise Retry(str(payload.get("error") or "receiver.auth_required"))
+        raise Refused(str(payload.get("error") or "upload.refused"), f"HTTP {response.status_code}")
 
 
 @dataclass(frozen=True)
@@ -102,7 +121,7 @@ class SftpTransport:
         except paramiko.BadHostKeyException:
             raise Refused("ssh.host_key_changed") from None
         except (paramiko.SSHException, OSError) as exc:
-            raise Retry(type(exc).__name__) from None
+            raise Retry("upload.network", type(exc).__name__) from None
         finally:
             client.close()
         return {
