@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.errors import InputError, Problem
+from auditor.fileio import inside
 from auditor.yamlfile import dotted, load_yaml, validate
 
 
@@ -51,6 +52,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_EVIDENCE = 64 * 1024 * 1024  # a scanned decision is a few MB; a disk image is not evidence
+
+
 def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Recorded]:
     """Newest attestation per requirement; problems (unknown id, missing file) all at once."""
     loaded = load_yaml(path)
@@ -73,17 +77,21 @@ def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Rec
         evidence = None
         digest = None
         if entry.evidence is not None:
-            evidence = entry.evidence.expanduser()
-            evidence = evidence if evidence.is_absolute() else path.parent / evidence
+            evidence = inside(path.parent, entry.evidence)
+            where = (loaded.file, loaded.line_of((*loc, "evidence")), dotted((*loc, "evidence")))
+            if evidence is None:  # outside the folder, through a link: never into a report
+                problems.append(
+                    Problem(*where, "inventory.evidence_outside", {"path": str(entry.evidence)})
+                )
+                continue
             if not evidence.is_file():
                 problems.append(
-                    Problem(
-                        loaded.file,
-                        loaded.line_of((*loc, "evidence")),
-                        dotted((*loc, "evidence")),
-                        "inventory.file_not_found",
-                        {"path": str(evidence)},
-                    )
+                    Problem(*where, "inventory.file_not_found", {"path": str(evidence)})
+                )
+                continue
+            if evidence.stat().st_size > MAX_EVIDENCE:
+                problems.append(
+                    Problem(*where, "inventory.evidence_too_large", {"path": str(evidence)})
                 )
                 continue
             digest = sha256_file(evidence)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict
 
 from auditor import __version__
 from auditor.collect.windows import FACTS_FILE, RECORD_FILE, RECORD_SIG
-from auditor.collect.windows_parse import load_document, parse_windows
-from auditor.fileio import atomic_write
+from auditor.collect.windows_parse import MAX_BYTES, load_document, parse_windows
+from auditor.errors import CollectionError
+from auditor.fileio import TooLarge, atomic_write, read_regular, safe_dir
 from auditor.inventory import Asset
 from auditor.report.signing import Signer, sign_detached, verify_detached
 
@@ -38,8 +39,20 @@ class ImportRecord(BaseModel):
 
 def import_facts(source: Path, asset: Asset, imports_dir: Path, signer: Signer) -> ImportRecord:
     """Validate the file (raises CollectionError if unusable), store it and sign the record."""
-    data = source.read_bytes()
+    try:
+        data = read_regular(source, MAX_BYTES)
+    except TooLarge:
+        raise CollectionError("windows.too_large", f"> {MAX_BYTES} bytes") from None
+    except OSError as exc:
+        raise CollectionError("import.unreadable", type(exc).__name__) from None
     host = parse_windows(load_document(data))
+    now = datetime.now(UTC)
+    if host.collected_at > now + CLOCK_SKEW:
+        raise CollectionError("import.future", host.collected_at.isoformat())
+    directory = imports_dir / asset.id
+    previous = _previous_collected_at(directory)
+    if previous is not None and host.collected_at < previous:
+        raise CollectionError("import.rollback", previous.isoformat())
     record = ImportRecord(
         asset_id=asset.id,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -51,11 +64,24 @@ def import_facts(source: Path, asset: Asset, imports_dir: Path, signer: Signer) 
         tool_version=__version__,
     )
     body = (json.dumps(record.model_dump(mode="json"), sort_keys=True, indent=1) + "\n").encode()
-    directory = imports_dir / asset.id
-    atomic_write(directory / FACTS_FILE, data)
-    atomic_write(directory / RECORD_FILE, body)
-    atomic_write(directory / RECORD_SIG, sign_detached(body, signer))
+    safe_dir(imports_dir, 0o700)
+    safe_dir(directory, 0o700)
+    atomic_write(directory / FACTS_FILE, data, mode=0o600)
+    atomic_write(directory / RECORD_FILE, body, mode=0o600)
+    atomic_write(directory / RECORD_SIG, sign_detached(body, signer), mode=0o600)
     return record
+
+
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def _previous_collected_at(directory: Path) -> datetime | None:
+    """When the facts already imported for this asset were collected (None: no import yet)."""
+    try:
+        record = json.loads((directory / RECORD_FILE).read_bytes())
+        return datetime.fromisoformat(record["collected_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def check_import(directory: Path, anchors: list[x509.Certificate]) -> str | None:

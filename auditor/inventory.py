@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from auditor.errors import InputError, Problem
+from auditor.fileio import inside
 from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, validate
 
 SECRET_KEYS = frozenset(
@@ -268,6 +269,7 @@ def load_inventory(path: Path) -> Inventory:
         flagged = {p.field for p in problems}
         problems += [p for p in exc.problems if p.field not in flagged]
         raise InputError(problems) from None
+    problems += _unsafe_config_files(inventory, loaded, path.parent)
     inventory = _resolve_paths(inventory, path.parent)
     problems += _missing_files(inventory, loaded)
     if problems:
@@ -325,6 +327,30 @@ def _duplicate_ids(loaded: LoadedYaml) -> list[Problem]:
             )
         else:
             first_line[asset["id"]] = loaded.line_of(loc)
+    return found
+
+
+def _unsafe_config_files(inventory: Inventory, loaded: LoadedYaml, base: Path) -> list[Problem]:
+    """A device's saved configuration lies in the inventory's folder (no '..', no link on
+    the way); a file elsewhere must be named by an absolute path, on purpose, and not be a
+    link — so that /etc/shadow is never read as a "router config" and kept as evidence."""
+    found: list[Problem] = []
+    for index, asset in enumerate(inventory.assets):
+        raw = asset.config_file.expanduser() if asset.config_file else None
+        if raw is None:
+            continue
+        unsafe = raw.is_symlink() if raw.is_absolute() else inside(base, raw) is None
+        if unsafe:
+            loc = ("assets", index, "config_file")
+            found.append(
+                Problem(
+                    loaded.file,
+                    loaded.line_of(loc),
+                    dotted(loc),
+                    "inventory.config_outside",
+                    {"path": str(raw)},
+                )
+            )
     return found
 
 

@@ -274,3 +274,32 @@ def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certifica
         )
     assert caught.value.code == "keys.token_unavailable"
     assert "000000" not in str(caught.value)
+
+
+def test_verify_refuses_a_pdf_rendered_from_another_report(tmp_path: Path) -> None:
+    """Another commune's (or an older) signed PDF next to this report.json does not verify:
+    the PDF carries, inside its signed revision, the report id and sha256 it was made from."""
+    from tests.helpers import auditor_cli
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    report_a, signer, out_a = build(tmp_path / "a")
+    report_b, _signer, out_b = build(tmp_path / "b", signer=signer)
+    for report, out in ((report_a, out_a), (report_b, out_b)):
+        write_signed_pdf(
+            out,
+            report,
+            "vi",
+            KeyFileSigner(tmp_path / "a" / "keys", None),
+            number=None,
+            reason="r",
+            location="l",
+        )
+    ca = str(tmp_path / "a" / "keys" / "cert.pem")
+    home = tmp_path / "home"
+    good = auditor_cli("--lang", "en", "verify", str(out_a), "--ca", ca, home=home)
+    assert good.returncode == 0, good.stderr
+    shutil.copy(out_b / "report.pdf", out_a / "report.pdf")  # validly signed, other report
+    swapped = auditor_cli("--lang", "en", "verify", str(out_a), "--ca", ca, home=home)
+    assert swapped.returncode == 1
+    assert "report.pdf was not rendered from this report.json" in swapped.stderr

@@ -196,3 +196,27 @@ def test_previous_report_is_archived_and_chained(tmp_path: Path) -> None:
     assert (archived / "report.json").exists() and (archived / "evidence").is_dir()
     assert verify_dir(archived, anchor(tmp_path)).ok
     assert verify_dir(out, anchor(tmp_path)).ok
+
+
+def test_verify_proves_the_report_is_the_newest_link_of_its_chain(tmp_path: Path) -> None:
+    """Restoring an older signed report over the current one is detected by `verify`."""
+    import shutil
+
+    from tests.helpers import auditor_cli
+
+    first, signer, out = build(tmp_path)
+    second, _signer, out = build(tmp_path, signer=signer)
+    ca = str(tmp_path / "keys" / "cert.pem")
+    home = tmp_path / "home"
+    ok = auditor_cli("--lang", "en", "verify", str(out), "--ca", ca, home=home)
+    assert ok.returncode == 0, ok.stderr
+    assert "follows 1 reports kept in archive/" in ok.stdout
+    # the attacker puts the first (validly signed) report back in place of the second
+    for name in ("report.json", "report.json.p7s"):
+        shutil.copy(out / "archive" / first.report_id / name, out / name)
+    shutil.rmtree(out / "evidence")
+    shutil.copytree(out / "archive" / first.report_id / "evidence", out / "evidence")
+    restored = auditor_cli("--lang", "en", "verify", str(out), "--ca", ca, home=home)
+    assert restored.returncode == 1
+    assert "This is not the newest report" in restored.stderr
+    assert second.report_id  # the newest was made after the first

@@ -91,10 +91,18 @@ def _input_errors() -> Iterator[None]:
         _fail(_t()("store.db_failed", detail=str(detail)))
 
 
+def secret_file(path: Path) -> str:
+    """A passphrase, token, PIN or password from a file nobody else can read; never from the
+    command line."""
+    if path.stat().st_mode & 0o077:
+        _fail(_t()("keys.too_open", detail=f"{path} {oct(path.stat().st_mode & 0o777)}"))
+    return path.read_bytes().decode("utf-8").rstrip("\r\n")
+
+
 def _passphrase(passphrase_file: Path | None) -> bytes | None:
-    """From a file (never the command line) or $AUDITOR_KEY_PASSPHRASE."""
+    """From a 0600 file (never the command line) or $AUDITOR_KEY_PASSPHRASE."""
     if passphrase_file is not None:
-        return passphrase_file.read_bytes().rstrip(b"\r\n") or None
+        return secret_file(passphrase_file).encode() or None
     env = os.environ.get("AUDITOR_KEY_PASSPHRASE")
     return env.encode() if env else None
 
@@ -216,9 +224,7 @@ def _signer_spec(
     """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
     if module is not None:
         if pin_file is not None:
-            if pin_file.stat().st_mode & 0o077:
-                _fail(_t()("keys.too_open", detail=str(pin_file)))
-            pin = pin_file.read_text(encoding="utf-8").strip()
+            pin = secret_file(pin_file).strip()
         else:
             pin = click.prompt(_t()("pdf.pin_prompt"), hide_input=True)
         return TokenSigner(

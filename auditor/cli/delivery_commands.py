@@ -22,6 +22,7 @@ from auditor.cli.app import (
     _t,
     err,
     main,
+    secret_file,
 )
 from auditor.inventory import load_inventory
 from auditor.paths import (
@@ -44,15 +45,6 @@ from auditor.upload.outbox import Outbox
 
 
 # ------------------------------------------------------------------ delivery
-def _secret_file(path: Path | None) -> str | None:
-    """A token or password from a file nobody else can read; never from the command line."""
-    if path is None:
-        return None
-    if path.stat().st_mode & 0o077:
-        _fail(_t()("keys.too_open", detail=str(path)))
-    return path.read_text(encoding="utf-8").strip()
-
-
 def _reason(code: str, detail: str) -> str:
     """A receiver's or the network's reason in the user's words; an unknown code (it comes
     from the peer) is shown escaped, never obeyed by the terminal."""
@@ -149,7 +141,7 @@ def upload_command(
             ca_bundle=ca_bundle,
             client_cert=client_cert,
             client_key=client_key,
-            token=_secret_file(token_file),
+            token=secret_file(token_file).strip() if token_file else None,
         )
     else:
         raise click.UsageError("give --to URL or --sftp user@host:port:/dir")
@@ -340,7 +332,7 @@ def receiver_add_user(username: str, role: str, password_file: Path | None, db_u
     from auditor.receiver.store import RegistryError, open_store
 
     t = _t()
-    password = _secret_file(password_file)
+    password = secret_file(password_file) if password_file else None
     if password is None:
         password = click.prompt(
             t("receiver.password_prompt"), hide_input=True, confirmation_prompt=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -42,12 +43,14 @@ from auditor.paths import (
 from auditor.report.annual import annual_context, render_annual
 from auditor.report.pades import (
     KeyFileSigner,
+    bound_to,
     verify_pdf,
     write_signed_pdf,
 )
 from auditor.report.pdf import render_pdf
 from auditor.report.signing import CERT_FILE, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
+from auditor.textsafe import printable
 
 
 # ------------------------------------------------------------------ audit
@@ -226,20 +229,29 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     certs = _anchors(anchors)
     verdict = verify_dir(directory, certs)
     pdf_problems: list[str] = []
-    pdf = None
-    if (directory / "report.pdf").exists():
+    pdfs = []
+    content_path = directory / "report.json"
+    digest = hashlib.sha256(content_path.read_bytes()).hexdigest() if content_path.is_file() else ""
+    for name in ("report.pdf", "annual-report.pdf"):
+        if not (directory / name).exists():
+            continue
         try:
-            pdf = verify_pdf(directory / "report.pdf", certs)
+            pdf = verify_pdf(directory / name, certs)
         except ImportError:
             _fail(t("pdf.missing_dependency"))
-        pdf_problems = pdf.problems
-        verdict.problems += [(code, {}) for code in pdf.problems]
+        problems = [(code, {"file": name}) for code in pdf.problems]
+        if verdict.report is not None and not bound_to(pdf, verdict.report.report_id, digest):
+            problems.append(("pdf.other_report", {"file": name}))
+        pdf_problems += [code for code, _ in problems]
+        verdict.problems += problems
+        pdfs.append((name, pdf))
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "valid": verdict.ok,
                     "signer": verdict.signer,
+                    "archived_checked": verdict.archived_checked,
                     "evidence_checked": verdict.evidence_checked,
                     "problems": [code for code, _ in verdict.problems],
                     "pdf_problems": pdf_problems,
@@ -248,9 +260,16 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
             )
         )
     elif verdict.ok:
-        click.echo(t("verify.ok", subject=verdict.signer, count=verdict.evidence_checked))
-        if pdf is not None:
-            click.echo(t("pdf.valid", signer=pdf.signer, coverage=t("pdf.covered")))
+        click.echo(
+            t("verify.ok", subject=printable(verdict.signer), count=verdict.evidence_checked)
+        )
+        if verdict.archived_checked:
+            click.echo(t("verify.chain_ok", count=verdict.archived_checked))
+        for name, pdf in pdfs:
+            click.echo(
+                t("pdf.valid", signer=printable(pdf.signer), coverage=t("pdf.covered"))
+                + f" ({name})"
+            )
     else:
         err.print(t("verify.failed"), markup=False)
         for code, params in verdict.problems:

@@ -35,6 +35,7 @@ from auditor.facts import (
     ScreenLock,
     TimeSync,
 )
+from auditor.textsafe import printable
 
 SCHEMA = "commune-auditor/windows-facts/1"
 MAX_BYTES = 16 * 1024 * 1024
@@ -65,13 +66,33 @@ def _decode(data: bytes, codec: str) -> str:
         raise CollectionError("windows.encoding", codec) from None
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice is ambiguous (which value did the PC mean?): refused."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def load_document(data: bytes) -> dict[str, Any]:
     """The facts document, checked for being JSON of our schema."""
     text = decode(data).strip()
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise CollectionError("windows.not_json", f"line {exc.lineno} col {exc.colno}") from None
+    except _DuplicateKey as exc:
+        raise CollectionError("windows.duplicate_key", printable(str(exc), 80)) from None
+    except RecursionError:
+        raise CollectionError("windows.too_deep") from None
+    except ValueError:  # e.g. an integer of more than 4,300 digits
+        raise CollectionError("windows.not_json", "number too large") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise CollectionError(
             "windows.wrong_schema",
@@ -122,7 +143,9 @@ def _truthy(value: Any) -> bool | None:
 
 
 def parse_windows(doc: dict[str, Any]) -> HostFacts:
-    collected = when(doc.get("collected_at")) or datetime.now(UTC)
+    collected = when(doc.get("collected_at"))
+    if collected is None:  # never "fresh" by default: no time, no facts
+        raise CollectionError("windows.no_collected_at")
     os_info = _os(doc.get("os") or {})
     registry = doc.get("registry") if isinstance(doc.get("registry"), dict) else None
     processes = safe(lambda: _processes(doc))

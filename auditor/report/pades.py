@@ -8,6 +8,7 @@ logged or written anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -124,6 +125,14 @@ def _token_signer(spec: TokenSigner) -> Signer:
     )
 
 
+BINDING_PREFIX = "commune-auditor:"
+
+
+def binding_keywords(report_id: str, report_sha256: str) -> list[str]:
+    """What ties a PDF to the report.json it was rendered from, in the signed document info."""
+    return [f"{BINDING_PREFIX}report_id={report_id}", f"{BINDING_PREFIX}sha256={report_sha256}"]
+
+
 def sign_pdf(
     rendered: RenderedPdf,
     spec: SignerSpec,
@@ -131,8 +140,10 @@ def sign_pdf(
     reason: str,
     location: str,
     tsa_url: str | None = None,
+    keywords: list[str] | None = None,
 ) -> bytes:
-    """Add a visible PAdES signature in the signature block of the rendered report."""
+    """Add a visible PAdES signature in the signature block of the rendered report; the
+    `keywords` (the report binding) go into the document info inside the signed revision."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -141,6 +152,8 @@ def sign_pdf(
     _refresh_asn1_names()
     signer = _load_signer(spec)
     writer = IncrementalPdfFileWriter(BytesIO(rendered.data))
+    if keywords:
+        writer.document_meta.keywords = keywords
     x1, y1, x2, y2 = (round(v) for v in rendered.signature_box)
     fields.append_signature_field(
         writer,
@@ -182,7 +195,12 @@ def write_signed_pdf(
 ) -> Path:
     """Render `report` (unless already `rendered`) and write it signed with `spec`."""
     rendered = rendered or render_pdf(report, lang, number)
-    data = sign_pdf(rendered, spec, reason=reason, location=location, tsa_url=tsa_url)
+    source = out_dir / "report.json"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""
+    keywords = binding_keywords(report.report_id, digest)
+    data = sign_pdf(
+        rendered, spec, reason=reason, location=location, tsa_url=tsa_url, keywords=keywords
+    )
     target = out_dir / filename
     atomic_write(target, data)
     return target
@@ -195,11 +213,27 @@ class PdfVerdict:
     trusted: bool = False
     whole_file: bool = False
     signer: str = ""
+    keywords: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.signed and self.intact and self.trusted and self.whole_file
+
+
+def _keywords(reader: object) -> list[str]:
+    """The /Keywords of the document info (pyHanko writes them comma-separated)."""
+    try:
+        info = reader.trailer_view["/Info"]  # type: ignore[attr-defined]
+        raw = str(info.get("/Keywords", ""))
+    except (KeyError, AttributeError, TypeError):
+        return []
+    return [k.strip() for k in raw.split(",") if k.strip()]
+
+
+def bound_to(verdict: PdfVerdict, report_id: str, report_sha256: str) -> bool:
+    """True when the PDF names this report id and this report.json's sha256."""
+    return set(binding_keywords(report_id, report_sha256)) <= set(verdict.keywords)
 
 
 def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
@@ -222,6 +256,7 @@ def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
                 verdict.problems.append("pdf.unsigned")
                 return verdict
             verdict.signed = True
+            verdict.keywords = _keywords(reader)
             status = validate_pdf_signature(
                 signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False)
             )

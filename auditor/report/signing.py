@@ -10,6 +10,8 @@ signature over the signed attributes (asn1crypto + cryptography), so that `opens
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +52,25 @@ class Signer:
     chain: list[x509.Certificate] = field(default_factory=list)
 
 
+def _check_key_dir(key_dir: Path) -> None:
+    """The key folder (or what it links to) is ours alone: owned by us, writable by no one
+    else — otherwise another user could swap the key or the certificate."""
+    try:
+        info = os.stat(key_dir)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        raise SigningError("keys.dir_unsafe", str(key_dir))
+    if info.st_mode & 0o022 or info.st_uid != os.geteuid():
+        raise SigningError("keys.dir_unsafe", f"{key_dir} {oct(info.st_mode & 0o777)}")
+
+
+def _make_key_dir(key_dir: Path) -> None:
+    _check_key_dir(key_dir)
+    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key_dir.chmod(0o700)
+
+
 def _encryption(passphrase: bytes | None) -> serialization.KeySerializationEncryption:
     if passphrase:
         return serialization.BestAvailableEncryption(passphrase)
@@ -67,6 +88,7 @@ def init_keys(
     force: bool = False,
 ) -> Signer:
     """Create an ECDSA P-256 key (0600) and a self-signed certificate naming the organisation."""
+    _check_key_dir(key_dir)
     if (key_dir / KEY_FILE).exists() and not force:
         raise SigningError("keys.exists", str(key_dir / KEY_FILE))
     key = ec.generate_private_key(ec.SECP256R1())
@@ -107,7 +129,7 @@ def init_keys(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _make_key_dir(key_dir)
     _store(key_dir, key, cert, [], passphrase)
     return Signer(key, cert)
 
@@ -116,6 +138,7 @@ def import_p12(
     key_dir: Path, p12_bytes: bytes, passphrase: bytes | None, *, force: bool = False
 ) -> Signer:
     """Take key, certificate and chain from a PKCS#12 (.p12/.pfx) issued by a real CA."""
+    _check_key_dir(key_dir)
     if (key_dir / KEY_FILE).exists() and not force:
         raise SigningError("keys.exists", str(key_dir / KEY_FILE))
     try:
@@ -124,7 +147,7 @@ def import_p12(
         raise SigningError("keys.p12_unreadable") from None
     if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise SigningError("keys.p12_unsupported")
-    key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _make_key_dir(key_dir)
     _store(key_dir, key, cert, list(chain), passphrase)
     return Signer(key, cert, list(chain))
 
@@ -143,15 +166,17 @@ def _store(
         ),
         mode=0o600,
     )
-    (key_dir / CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    atomic_write(key_dir / CERT_FILE, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     chain_path = key_dir / CHAIN_FILE
     if chain:
-        chain_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+        pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
+        atomic_write(chain_path, pem, mode=0o644)
     elif chain_path.exists():
         chain_path.unlink()
 
 
 def load_signer(key_dir: Path, passphrase: bytes | None) -> Signer:
+    _check_key_dir(key_dir)
     key_path, cert_path = key_dir / KEY_FILE, key_dir / CERT_FILE
     if not key_path.exists() or not cert_path.exists():
         raise SigningError("keys.missing", str(key_dir))
@@ -250,9 +275,7 @@ def verify_detached(
     return result
 
 
-def _find_signer(
-    kind: str, sid: object, certs: list[x509.Certificate]
-) -> x509.Certificate | None:
+def _find_signer(kind: str, sid: object, certs: list[x509.Certificate]) -> x509.Certificate | None:
     """The certificate the SignerInfo names: by issuer + serial, or by subjectKeyIdentifier."""
     for cert in certs:
         if kind == "issuer_and_serial_number":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import socket
 import uuid
 from dataclasses import dataclass
@@ -19,10 +18,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from auditor import __version__
-from auditor.attest import Recorded
+from auditor.attest import MAX_EVIDENCE, Recorded
 from auditor.engine import Evaluation
 from auditor.facts import AssetFacts
-from auditor.fileio import atomic_write
+from auditor.fileio import UnsafePath, atomic_write, read_regular, refuse_link, safe_dir
 from auditor.inventory import Inventory
 from auditor.perf import gc_paused
 from auditor.policy import Pack
@@ -47,6 +46,7 @@ SIGNATURE = "report.json.p7s"
 HTML = "report.html"
 SIGNER_CERT = "signer-cert.pem"
 EVIDENCE_DIR = "evidence"
+ARCHIVE_DIR = "archive"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -67,22 +67,35 @@ def _safe_name(name: str) -> str:
     return _SAFE.sub("_", name).lstrip(".") or "_"
 
 
+# Everything an audit (and the commands run on its report afterwards) writes into out/.
+OUTPUTS = (REPORT, SIGNATURE, HTML, SIGNER_CERT, EVIDENCE_DIR)
+LATER_OUTPUTS = ("report.pdf", "annual-report.html", "annual-report.pdf")
+
+
 def archive_previous(out_dir: Path) -> str | None:
-    """Move an existing report set to archive/<report id>/; return its report.json digest."""
+    """Move an existing report set — report, signature, evidence, PDFs and annual report —
+    to archive/<report id>/; return its report.json digest."""
     old = out_dir / REPORT
     if not old.exists():
         return None
+    refuse_link(old)
     data = old.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     try:
         old_id = parse_report(data).report_id
     except ValueError:
         old_id = f"unreadable-{digest[:16]}"
-    target = out_dir / "archive" / _safe_name(old_id)
-    target.mkdir(parents=True, exist_ok=True)
-    for name in (REPORT, SIGNATURE, HTML, SIGNER_CERT, EVIDENCE_DIR):
-        if (out_dir / name).exists():
-            shutil.move(str(out_dir / name), str(target / name))
+    archive = safe_dir(out_dir / ARCHIVE_DIR)
+    target = archive / _safe_name(old_id)
+    if target.exists() or target.is_symlink():  # an earlier copy of the same report id
+        target = archive / f"{_safe_name(old_id)}-{digest[:12]}"
+    safe_dir(target)
+    for name in (*OUTPUTS, *LATER_OUTPUTS):
+        source = out_dir / name
+        if source.is_symlink():
+            raise UnsafePath(source)
+        if source.exists():
+            os.replace(source, target / name)
     return digest
 
 
@@ -103,7 +116,8 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
     for req_id, recorded in sorted(data.attestations.items()):
         if recorded.evidence_path is not None:
             name = f"{req_id}-{_safe_name(recorded.evidence_path.name)}"
-            put(f"{EVIDENCE_DIR}/attestations/{name}", recorded.evidence_path.read_bytes())
+            content = read_regular(recorded.evidence_path, MAX_EVIDENCE)
+            put(f"{EVIDENCE_DIR}/attestations/{name}", content)
     os.sync()  # one flush for every evidence file, before the report that names them
     return sorted(entries, key=lambda e: e.path)
 
@@ -193,8 +207,9 @@ def write_audit(
     readiness: Readiness | None = None,
 ) -> Report:
     """Archive any previous report, then write evidence, report, signature and HTML."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    safe_dir(out_dir)
     previous = archive_previous(out_dir)
+    safe_dir(out_dir / EVIDENCE_DIR)
     evidence = _write_evidence(out_dir, data)
     when = (now or datetime.now(UTC)).replace(microsecond=0)
     with gc_paused():

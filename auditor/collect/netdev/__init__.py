@@ -4,6 +4,7 @@ NetDeviceFacts; secrets are redacted before anything is kept as evidence."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from auditor.collect.netdev.drivers import DRIVERS, detect
 from auditor.collect.netdev.redact import redact
 from auditor.errors import CollectionError
 from auditor.facts import CollectionFailure
+from auditor.fileio import TooLarge, read_regular
 from auditor.inventory import Asset
 
 __all__ = ["collect_config_file", "collect_live", "detect", "redact"]
@@ -22,6 +24,17 @@ def _fail(source: str, code: str, detail: str = "", **evidence: bytes) -> HostRe
     return HostResult(
         failures=[CollectionFailure(source=source, code=code, detail=detail)], evidence=evidence
     )
+
+
+def _fingerprints(outputs: dict[str, str]) -> dict[str, bytes]:
+    """For text no driver understood: its size and sha256 only. Redaction knows device
+    formats; an unknown text (a wrong file, /etc/shadow) is never kept whole."""
+    return {
+        f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.sha256": (
+            f"{hashlib.sha256(text.encode()).hexdigest()}  {len(text.encode())} bytes\n".encode()
+        )
+        for name, text in outputs.items()
+    }
 
 
 def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostResult:
@@ -35,23 +48,22 @@ def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostRe
     found = detect(main)
     if found is None or (platform is not None and found != platform):
         detail = f"expected {platform}, looks like {found or 'nothing known'}"
-        return _fail(source, "collect.garbage", detail, **evidence)
+        return _fail(source, "collect.garbage", detail, **_fingerprints(outputs))
     if found == "cisco-ios" and not main.rstrip().endswith("end"):
         return _fail(source, "collect.truncated", "no final 'end' line", **evidence)
     try:
         facts = DRIVERS[found].parse(outputs)
     except Exception as exc:  # a malformed file must not stop the audit
-        return _fail(source, "collect.garbage", type(exc).__name__, **evidence)
+        return _fail(source, "collect.garbage", type(exc).__name__, **_fingerprints(outputs))
     return HostResult(netdev=facts, evidence=evidence)
 
 
 def collect_config_file(path: Path, platform: str | None = None) -> HostResult:
     """Facts from an exported configuration; the kept evidence is the redacted text."""
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG:
-            return _fail("import", "collect.too_much_output", f"{size} bytes")
-        text = path.read_bytes().decode("utf-8", "replace")
+        text = read_regular(path, MAX_CONFIG).decode("utf-8", "replace")
+    except TooLarge:
+        return _fail("import", "collect.too_much_output", f"> {MAX_CONFIG} bytes")
     except OSError as exc:
         return _fail("import", "collect.failed", type(exc).__name__)
     driver = DRIVERS.get(platform or detect(text) or "")
