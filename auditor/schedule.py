@@ -4,6 +4,7 @@ organisation's reporting calendar (quarterly and annual due dates)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shlex
 import shutil
 import sys
@@ -14,9 +15,23 @@ UNIT = "commune-auditor"
 PRESETS = {"daily": "daily", "weekly": "weekly", "monthly": "monthly"}
 
 
+class UnsafeValue(ValueError):
+    """A value that would change the meaning of a unit file or cron line: refused."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(name)
+        self.name, self.value = name, value
+
+
+_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}\$?")
+_CALENDAR = re.compile(r"[A-Za-z0-9 *:,./~+-]{1,100}")
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f%\u2028\u2029]")
+
+
 @dataclass(frozen=True)
 class Plan:
-    """What the scheduled job runs, and as whom."""
+    """What the scheduled job runs, and as whom. Checked on creation: a newline, '%' or a
+    control character in any value could add a directive (User=root) to the unit."""
 
     inventory: Path
     out_dir: Path
@@ -25,6 +40,33 @@ class Plan:
     every: str  # systemd OnCalendar expression
     upload_to: str | None = None
     ca_bundle: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not _USER.fullmatch(self.user):
+            raise UnsafeValue("--user", self.user)
+        if not _CALENDAR.fullmatch(self.every):
+            raise UnsafeValue("--every", self.every)
+        for name, value in (
+            ("-i", self.inventory),
+            ("-o", self.out_dir),
+            ("AUDITOR_HOME", self.home),
+            ("--upload-to", self.upload_to),
+            ("--ca-bundle", self.ca_bundle),
+            ("auditor", auditor_binary()),
+        ):
+            if value is not None and _FORBIDDEN.search(str(value)):
+                raise UnsafeValue(name, str(value))
+
+
+def systemd_quote(value: str) -> str:
+    """One argument for ExecStart=/Environment=: double-quoted, with backslash, quote and
+    '$' escaped (systemd would expand $VAR); '%' and control characters never get here."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
+    return f'"{escaped}"'
+
+
+def _exec(args: list[str]) -> str:
+    return " ".join(systemd_quote(a) for a in args)
 
 
 def on_calendar(every: str) -> str:
@@ -39,7 +81,7 @@ def auditor_binary() -> str:
 
 def service_unit(plan: Plan) -> str:
     binary = auditor_binary()
-    audit = shlex.join([binary, "audit", "-i", str(plan.inventory), "-o", str(plan.out_dir)])
+    audit = _exec([binary, "audit", "-i", str(plan.inventory), "-o", str(plan.out_dir)])
     lines = [
         "[Unit]",
         "Description=commune-auditor: scheduled level-2 security audit",
@@ -49,7 +91,7 @@ def service_unit(plan: Plan) -> str:
         "[Service]",
         "Type=oneshot",
         f"User={plan.user}",
-        f"Environment=AUDITOR_HOME={plan.home}",
+        f"Environment={systemd_quote(f'AUDITOR_HOME={plan.home}')}",
         # exit 1 means "findings", a normal outcome for a scheduled audit
         "SuccessExitStatus=1",
         f"ExecStart={audit}",
@@ -58,7 +100,7 @@ def service_unit(plan: Plan) -> str:
         upload = [binary, "upload", "--to", plan.upload_to]
         if plan.ca_bundle:
             upload += ["--ca-bundle", str(plan.ca_bundle)]
-        lines.append(f"ExecStartPost={shlex.join(upload)}")
+        lines.append(f"ExecStartPost={_exec(upload)}")
     return "\n".join(lines) + "\n"
 
 
@@ -99,7 +141,7 @@ def install(plan: Plan, unit_dir: Path) -> list[Path]:
     written = []
     for suffix, text in ((".service", service_unit(plan)), (".timer", timer_unit(plan))):
         path = unit_dir / f"{UNIT}{suffix}"
-        atomic_write(path, text.encode())
+        atomic_write(path, text.encode(), mode=0o644)
         written.append(path)
     return written
 

@@ -48,7 +48,8 @@ def test_units_verify_and_timer_is_what_was_asked(
     paths = install(plan(tmp_path, every), tmp_path / "units")
     service, timer = paths
     assert "SuccessExitStatus=1" in service.read_text()
-    assert "ExecStartPost=" in service.read_text() and " upload --to " in service.read_text()
+    assert "ExecStartPost=" in service.read_text()
+    assert ' "upload" "--to" "https://soc.example.invalid"' in service.read_text()
     verify = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", str(service), str(timer)],
         capture_output=True,
@@ -120,3 +121,61 @@ def test_cli_cron_line(tmp_path: Path) -> None:
     assert run.returncode == 0 and run.stdout.startswith("17 2 * * 1 ")
     bad = cron("Sat 02:30")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--user", "nobody\nUser=root"),
+        ("--user", "root nobody"),
+        ("--every", "weekly\nExecStartPre=/bin/sh -c id"),
+        ("--every", "%n"),
+        ("--upload-to", "https://soc\nExecStartPost=/bin/rm -rf /"),
+        ("--upload-to", "https://soc/%h"),
+        ("-o", "reports\x1b]0;pwned\x07"),
+    ],
+)
+def test_values_that_would_add_directives_are_refused(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    args = {"-o": str(tmp_path / "reports"), "--user": "nobody", "--every": "weekly"}
+    args[option] = value
+    flat = [x for pair in args.items() for x in pair]
+    run = auditor_cli(
+        "--lang",
+        "en",
+        "schedule",
+        "install",
+        "-i",
+        str(ROOT / "inventory.example.yaml"),
+        *flat,
+        "--unit-dir",
+        str(tmp_path / "units"),
+        home=tmp_path / "home",
+    )
+    assert run.returncode == 2, run.stderr
+    assert "is not allowed" in run.stderr and "\x1b]" not in run.stderr.replace("\\x1b", "")
+    assert not (tmp_path / "units").exists()
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd is not installed")
+def test_quotes_spaces_and_dollars_in_paths_stay_one_argument(tmp_path: Path) -> None:
+    """The near miss: an odd but harmless folder name is quoted, not refused."""
+    odd = tmp_path / 'Báo cáo "quý" $HOME'
+    made = Plan(
+        inventory=ROOT / "inventory.example.yaml",
+        out_dir=odd,
+        home=tmp_path / "home",
+        user="nobody",
+        every="weekly",
+    )
+    service, timer = install(made, tmp_path / "units")
+    text = service.read_text()
+    assert '/Báo cáo \\"quý\\" $$HOME"' in text and "User=nobody" in text
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(service), str(timer)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stderr

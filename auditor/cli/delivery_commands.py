@@ -33,6 +33,7 @@ from auditor.paths import (
 from auditor.schedule import (
     UNIT,
     Plan,
+    UnsafeValue,
     annual_due,
     cron_line,
     install,
@@ -389,15 +390,18 @@ def schedule_install(
 ) -> None:
     """Write commune-auditor.service and .timer (then: systemctl enable --now
     commune-auditor.timer). Paths are made absolute so the job runs from anywhere."""
-    plan = Plan(
-        inventory=inventory_path.resolve(),
-        out_dir=out_dir.resolve(),
-        home=auditor_home().resolve(),
-        user=user or default_actor(),
-        every=every,
-        upload_to=upload_to,
-        ca_bundle=ca_bundle.resolve() if ca_bundle else None,
-    )
+    try:
+        plan = Plan(
+            inventory=inventory_path.resolve(),
+            out_dir=out_dir.resolve(),
+            home=auditor_home().resolve(),
+            user=user or default_actor(),
+            every=every,
+            upload_to=upload_to,
+            ca_bundle=ca_bundle.resolve() if ca_bundle else None,
+        )
+    except UnsafeValue as exc:
+        _fail(_t()("schedule.unsafe_value", name=exc.name, value=printable(repr(exc.value), 200)))
     if cron:
         try:
             click.echo(cron_line(plan), nl=False)
