@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from auditor.errors import InputError, Problem
 from auditor.fileio import inside
+from auditor.textsafe import has_control
 from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, validate
 
 SECRET_KEYS = frozenset(
@@ -278,7 +279,8 @@ def load_inventory(path: Path) -> Inventory:
 
 
 def _secret_problems(loaded: LoadedYaml) -> list[Problem]:
-    """Refuse anything that looks like an inline secret, without echoing its value."""
+    """Refuse anything that looks like an inline secret, without echoing its value, and any
+    text holding NUL, terminal escapes or bidi overrides (they would travel into reports)."""
     found: list[Problem] = []
 
     def walk(node: Any, loc: tuple[str | int, ...]) -> None:
@@ -300,6 +302,12 @@ def _secret_problems(loaded: LoadedYaml) -> list[Problem]:
         elif isinstance(node, list):
             for index, item in enumerate(node):
                 walk(item, (*loc, index))
+        elif isinstance(node, str) and has_control(node.replace("\n", "").replace("\t", "")):
+            found.append(
+                Problem(
+                    loaded.file, loaded.line_of(loc), dotted(loc), "inventory.control_character", {}
+                )
+            )
 
     walk(loaded.data, ())
     return found

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -21,3 +25,19 @@ def printable(text: str, limit: int = 2000) -> str:
 def has_control(text: str) -> bool:
     """True when `text` holds a character a name must never contain (controls, bidi)."""
     return any(unicodedata.category(c) in ("Cc", "Cf") for c in text)
+
+
+class SafeConsole(Console):
+    """A rich Console for text that may come from hosts, devices, imports or peers: markup
+    off by default (an owner named "[/bold]" is text, not a tag) and control characters
+    shown escaped."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)
+        safe = tuple(printable(o, 100_000) if isinstance(o, str) else o for o in objects)
+        super().print(*safe, **kwargs)
+
+
+def cell(value: object) -> Text:
+    """A table cell from data: never parsed as markup, control characters escaped."""
+    return Text(printable(str(value), 1000))

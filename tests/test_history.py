@@ -4,6 +4,7 @@ against SQLite and a real PostgreSQL started for the test run."""
 from __future__ import annotations
 
 import csv
+import os
 import datetime as dt
 import subprocess
 import sys
@@ -230,6 +231,31 @@ def test_exports_with_vietnamese_headers(
     assert ["L2-CFG-FW-01", "Không đạt", "", "pc1"] in rows
 
 
+def test_exports_keep_formula_like_text_as_text(tmp_path: Path) -> None:
+    """An owner or waiver reason typed as a formula is written as text, never as a formula."""
+    rows = [
+        ["Số", "Người phụ trách"],
+        ["1", '=HYPERLINK("http://x.invalid","bấm")'],
+        ["2", "+84 900 000"],
+        ["3", "@SUM(A1)"],
+        ["4", "Nguyễn Văn An"],  # the near miss: ordinary text stays as it is
+    ]
+    write_table(rows, tmp_path / "f.xlsx", "Phát hiện")
+    write_table(rows, tmp_path / "f.csv", "Phát hiện")
+    sheet = load_workbook(tmp_path / "f.xlsx").active
+    assert sheet is not None
+    cells = [sheet.cell(row=r, column=2) for r in range(2, 6)]
+    assert [c.data_type for c in cells] == ["s", "s", "s", "s"]
+    assert cells[0].value == '=HYPERLINK("http://x.invalid","bấm")'
+    read = list(csv.reader((tmp_path / "f.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[1] for r in read[1:]] == [
+        '\'=HYPERLINK("http://x.invalid","bấm")',
+        "'+84 900 000",
+        "'@SUM(A1)",
+        "Nguyễn Văn An",
+    ]
+
+
 def test_head_revision_is_alembics_and_an_uptodate_db_skips_alembic(tmp_path: Path) -> None:
     from alembic.script import ScriptDirectory
 
@@ -245,3 +271,29 @@ def test_head_revision_is_alembics_and_an_uptodate_db_skips_alembic(tmp_path: Pa
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert first.stdout.strip() == "True", first.stderr  # a new database is migrated
     assert second.stdout.strip() == "False", second.stderr  # an up-to-date one is not touched
+
+
+def test_findings_list_reads_right_and_never_obeys_data(
+    pack: Pack, registry: Registry, tmp_path: Path
+) -> None:
+    """Columns sit under their headers; an owner named like rich markup or carrying a
+    terminal escape is printed as text (no crash, no escape reaching the terminal)."""
+    url = f"sqlite:///{tmp_path}/history.db"
+    store = Store(url)
+    audit(store, pack, registry, DAY0, firewall_on=False, report_id="m1")
+    fw = finding(store, "L2-CFG-FW-01")
+    store.assign(fw.id, "[/bold]An\x1b]0;pwned\x07", None, "it", DAY0)
+    run = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "--lang", "vi", "findings", "list", "--db", url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "\x1b" not in run.stdout and "[/bold]An\\x1b]0;pwned\\x07" in run.stdout
+    lines = run.stdout.splitlines()
+    header = next(line for line in lines if "Yêu cầu" in line)
+    row = next(line for line in lines if "L2-CFG-FW-01" in line)
+    assert header.index("Yêu cầu") == row.index("L2-CFG-FW-01")
+    assert header.index("Số") < header.index("Tài sản") < header.index("Yêu cầu")

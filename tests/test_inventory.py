@@ -205,3 +205,17 @@ scan:
     path.write_text(fixed, encoding="utf-8")
     inventory = load_inventory(path)
     assert [str(n) for n in inventory.scan.allowed_networks or []] == ["192.168.1.0/24"]
+
+
+@pytest.mark.parametrize("name", ["Máy\\x00kế toán", "Máy \\e]0;x\\a", "Máy \\u202egnp.exe"])
+def test_control_characters_in_names_are_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(
+        ORG + f'assets:\n  - {{id: pc1, name: "{name}", kind: linux, connection: local}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_inventory(path)
+    problem = caught.value.problems[0]
+    assert problem.code == "inventory.control_character"
+    assert problem.line == 8 and problem.field == "assets[0].name"

@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 
 import click
 from cryptography import x509
-from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from auditor import __version__
@@ -36,8 +35,9 @@ from auditor.report.pades import (
 from auditor.report.signing import CERT_FILE, SigningError
 from auditor.report.verify import verify_dir
 from auditor.store.history import Store, StoreError
+from auditor.textsafe import SafeConsole
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _lang() -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -27,6 +26,7 @@ from auditor.cli.app import (
 from auditor.store.export import findings_table, requirements_table, write_table
 from auditor.store.history import compare
 from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
+from auditor.textsafe import SafeConsole, cell
 
 
 @main.group()
@@ -75,21 +75,26 @@ def findings_list(
     if as_json:
         click.echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
         return
-    table = Table(t("export.findings_sheet"))
+    table = Table(title=t("export.findings_sheet"))
     for column in ("id", "asset", "requirement", "severity", "state", "owner", "due"):
         table.add_column(t(f"export.{column}"))
     for r in rows:
         late = r.due is not None and r.due < today and r.status != "waived"
         table.add_row(
-            str(r.id),
-            r.asset_id,
-            r.requirement,
-            t(f"severity.{r.severity}"),
-            t(f"finding.{r.status}"),
-            r.owner or "—",
-            f"{r.due or '—'}{' !' if late else ''}",
+            *map(
+                cell,
+                (
+                    r.id,
+                    r.asset_id,
+                    r.requirement,
+                    t(f"severity.{r.severity}"),
+                    t(f"finding.{r.status}"),
+                    r.owner or "—",
+                    f"{r.due or '—'}{' !' if late else ''}",
+                ),
+            )
         )
-    Console(highlight=False, soft_wrap=True).print(table)
+    SafeConsole(highlight=False, soft_wrap=True).print(table)
 
 
 def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:

@@ -74,7 +74,17 @@ def requirements_table(session: Session, t: Messages, audit_id: str | None) -> l
     return rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_formula_like(value: str) -> bool:
+    """Text a spreadsheet would run as a formula (CSV injection): an owner named
+    '=HYPERLINK(…)' must stay text."""
+    return value.startswith(FORMULA_START)
+
+
 def write_table(rows: list[list[str]], path: Path, sheet: str) -> None:
+    """XLSX keeps formula-like cells as text cells; CSV prefixes them with an apostrophe."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook  # a quarter second to import; only the XLSX path needs it
         from openpyxl.styles import Font
@@ -85,6 +95,9 @@ def write_table(rows: list[list[str]], path: Path, sheet: str) -> None:
         ws.title = sheet[:31]
         for row in rows:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and _is_formula_like(cell.value):
+                    cell.data_type = "s"  # openpyxl would store "=…" as a formula
         for cell in ws[1]:
             cell.font = Font(bold=True)
         buffer = io.BytesIO()
@@ -92,5 +105,7 @@ def write_table(rows: list[list[str]], path: Path, sheet: str) -> None:
         atomic_write(path, buffer.getvalue())
         return
     text = io.StringIO()
-    csv.writer(text).writerows(rows)
+    csv.writer(text).writerows(
+        [["'" + v if _is_formula_like(v) else v for v in row] for row in rows]
+    )
     atomic_write(path, text.getvalue().encode("utf-8-sig"))
