@@ -4,8 +4,8 @@ against SQLite and a real PostgreSQL started for the test run."""
 from __future__ import annotations
 
 import csv
-import os
 import datetime as dt
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
