@@ -149,6 +149,13 @@ def _validated(registry: Registry, ref: CheckRef) -> dict[str, Any] | BaseModel:
     return ref.params
 
 
+def _cut_short(af: AssetFacts, needs: str) -> bool:
+    return any(
+        f.code == "collect.truncated" and (f.source == "nmap") == (needs == "scan")
+        for f in af.failures
+    )
+
+
 def run_check(
     registry: Registry,
     check_id: str,
@@ -179,6 +186,9 @@ def run_check(
             outcome = spec.run(facts, params)
         except Exception as exc:  # a check bug must not stop the audit or pass silently
             outcome = Outcome.unknown("outcome.check_crashed", detail=type(exc).__name__)
+        if outcome.status is Status.passed and _cut_short(af, spec.needs):
+            # facts from output cut short may lack the very line that would fail: no pass
+            outcome = Outcome.unknown("outcome.truncated_no_pass")
     return CheckResult(
         check=check_id,
         status=outcome.status,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from auditor.collect.base import truncated
 from auditor.collect.linux_parse import parse_host, split_sections
-from tests.helpers import raw
+from tests.helpers import NOW, raw
 
 
 def hardened():
@@ -142,3 +142,40 @@ def test_firewall_unreadable_without_root_is_unknown() -> None:
         "(you must be root)\n@@AUDITOR-SECTION end@@\n"
     )
     assert parse_host(split_sections(text)).firewall is None
+
+
+def test_truncated_output_gives_no_pass_from_what_arrived() -> None:
+    """The complete output passes some checks; the same host cut short passes none of them
+    (a fail seen in what arrived still counts)."""
+    from auditor.checking import Status, discover
+    from auditor.engine import evaluate
+    from auditor.facts import AssetFacts, Declared
+    from auditor.inventory import Asset
+    from auditor.policy import load_policy
+
+    registry = discover()
+    pack = load_policy("nd85-level2", registry)
+    asset = Asset.model_validate(
+        {
+            "id": "fs1",
+            "name": "FS",
+            "kind": "linux",
+            "connection": "ssh",
+            "address": "10.0.0.5",
+            "credential": {"user": "an", "agent": True},
+        }
+    )
+
+    def statuses(name: str) -> set[Status]:
+        sections = split_sections(raw(name))
+        facts = AssetFacts(
+            asset_id="fs1",
+            declared=Declared(kind="linux"),
+            host=parse_host(sections),
+            failures=truncated(sections),
+        )
+        evaluation = evaluate(pack, [asset], {"fs1": facts}, {}, registry, NOW.date())
+        return {c.status for r in evaluation.asset_results for c in r.checks if c.check != "scan"}
+
+    assert Status.passed in statuses("ubuntu2204-hardened.txt")
+    assert Status.passed not in statuses("ubuntu2204-truncated.txt")
