@@ -62,16 +62,6 @@ class TokenSigner:
 SignerSpec = KeyFileSigner | Pkcs12Signer | TokenSigner
 
 
-def _refresh_asn1_names() -> None:
-    """pyHanko registers extra CMS attribute names in asn1crypto when imported; asn1crypto
-    caches its name→OID table on first use, so a table built earlier (by our own CMS code)
-    must be rebuilt or signing fails with "invalid literal … signing_certificate_v2"."""
-    from asn1crypto import cms
-
-    table = cms.CMSAttributeType
-    table._reverse_map = {name: oid for oid, name in table._map.items()}
-
-
 def _load_signer(spec: SignerSpec) -> Signer:
     from pyhanko.sign import signers
 
@@ -149,7 +139,6 @@ def sign_pdf(
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.stamp import StaticStampStyle
 
-    _refresh_asn1_names()
     signer = _load_signer(spec)
     writer = IncrementalPdfFileWriter(BytesIO(rendered.data))
     if keywords:
@@ -245,7 +234,6 @@ def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
     from pyhanko_certvalidator import ValidationContext
 
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # we report the verdict ourselves
-    _refresh_asn1_names()
     verdict = PdfVerdict()
     roots = [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in anchors]
     try:

@@ -20,6 +20,7 @@ from auditor.report.remediation import grouped_fixes
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 SIGNATURE_FIELD_ID = "sig-field"
+SIGNATURE_END_ID = "sig-field-end"  # a zero-size box at the field's bottom-right corner
 
 
 @dataclass(frozen=True)
@@ -98,19 +99,14 @@ def render_pdf(
 
 
 def _signature_box(document: Any) -> tuple[int, tuple[float, float, float, float]]:
-    """Page and rectangle of the empty signature area, for pyHanko's visible field."""
+    """Page and rectangle of the empty signature area, for pyHanko's visible field: the
+    corners are two anchors (public `Page.anchors`, CSS px from the page's top-left)."""
     for index, page in enumerate(document.pages):
-        stack = [page._page_box]
-        while stack:
-            box = stack.pop()
-            element = getattr(box, "element", None)
-            if element is not None and element.get("id") == SIGNATURE_FIELD_ID:
-                height_pt = page.height * PX_TO_PT
-                x1 = box.position_x * PX_TO_PT
-                top = box.position_y * PX_TO_PT
-                x2 = x1 + box.width * PX_TO_PT
-                bottom = top + box.height * PX_TO_PT
-                return index, (x1, height_pt - bottom, x2, height_pt - top)
-            stack.extend(getattr(box, "children", []))
+        start, end = page.anchors.get(SIGNATURE_FIELD_ID), page.anchors.get(SIGNATURE_END_ID)
+        if start is not None and end is not None:
+            height_pt = page.height * PX_TO_PT
+            x1, top = start[0] * PX_TO_PT, start[1] * PX_TO_PT
+            x2, bottom = end[0] * PX_TO_PT, end[1] * PX_TO_PT
+            return index, (x1, height_pt - bottom, x2, height_pt - top)
     last = len(document.pages) - 1
     return last, (330.0, 60.0, 530.0, 140.0)

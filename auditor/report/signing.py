@@ -15,8 +15,10 @@ import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 from asn1crypto import cms as acms
+from asn1crypto import core
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -222,6 +224,27 @@ class SignatureCheck:
     problems: list[str] = field(default_factory=list)
 
 
+MESSAGE_DIGEST, SIGNING_TIME = "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.5"
+
+
+class _AnyValues(core.SetOf):  # type: ignore[misc]
+    _child_spec = core.Any
+
+
+class _Attribute(core.Sequence):  # type: ignore[misc]
+    """A signed attribute read by its dotted OID: asn1crypto's named attribute table stays
+    untouched, so pyHanko can still register its own names after we have verified."""
+
+    _fields: ClassVar[list[tuple[str, type]]] = [
+        ("type", core.ObjectIdentifier),
+        ("values", _AnyValues),
+    ]
+
+
+class _Attributes(core.SetOf):  # type: ignore[misc]
+    _child_spec = _Attribute
+
+
 _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
 
 
@@ -307,12 +330,15 @@ def _check_signature(
         return "verify.unsupported_signature"
     digest = hashes.Hash(hasher)
     digest.update(content)
-    values = {a["type"].native: a["values"][0].native for a in attrs}
-    if values.get("message_digest") != digest.finalize():
-        return "verify.content_changed"
-    signing_time = values.get("signing_time")
-    result.signing_time = signing_time if isinstance(signing_time, datetime) else None
     signed_bytes = b"\x31" + attrs.dump()[1:]  # [0] IMPLICIT → SET OF, as signed
+    values = {a["type"].dotted: a["values"] for a in _Attributes.load(signed_bytes)}
+    if MESSAGE_DIGEST not in values:
+        return "verify.unsupported_signature"
+    if values[MESSAGE_DIGEST][0].parse(core.OctetString).native != digest.finalize():
+        return "verify.content_changed"
+    if SIGNING_TIME in values:
+        signing_time = values[SIGNING_TIME][0].parse(acms.Time).native
+        result.signing_time = signing_time if isinstance(signing_time, datetime) else None
     sig = signer_info["signature"].native
     try:
         public = cert.public_key()
