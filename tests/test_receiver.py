@@ -8,6 +8,7 @@ import base64
 import json
 import socket
 import ssl
+import stat
 import subprocess
 import sys
 import time
@@ -43,6 +44,7 @@ class Served:
     leaves: dict[str, Issued]
     process: subprocess.Popen[bytes]
     log: Path
+    db: str
 
     def context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca))
@@ -130,7 +132,7 @@ def served(
             *(sys.executable, "-m", "auditor.cli", "receiver", "serve", "--db", db),
             *("--trust", str(root / "province-ca.pem"), "--cert", str(cert), "--key", str(key)),
             *("--port", str(port), "--max-body-mb", "8", "--max-connections", "40"),
-            *("--header-timeout", "1", "--body-timeout", "2"),
+            *("--header-timeout", "1", "--body-timeout", "2", "--max-uploads", "1"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
@@ -142,7 +144,7 @@ def served(
             break
         except OSError:
             time.sleep(0.1)
-    served = Served(f"https://localhost:{port}", ca, tokens, leaves, process, log)
+    served = Served(f"https://localhost:{port}", ca, tokens, leaves, process, log, db)
     yield served
     process.terminate()
     process.wait(timeout=10)
@@ -173,6 +175,10 @@ def test_accepted_from_the_commune_that_owns_the_certificate(
     assert answer.json()["organisation"] == COMMUNE_A
     report_id = parse_report(content).report_id
     assert served.read(f"/api/reports/{report_id}").json()["sha256"] == answer.json()["sha256"]
+    if served.db.startswith("sqlite:///"):  # the store is private to the receiver's user
+        path = Path(served.db.removeprefix("sqlite:///"))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_uploads_need_the_commune_token_and_reads_a_province_account(
@@ -314,6 +320,24 @@ def test_a_slow_body_is_cut_by_its_deadline(served: Served) -> None:
     )
     answer = _answer(sock)
     assert b" 408 " in answer and b"receiver.body_timeout" in answer
+
+
+def test_uploads_over_the_concurrency_limit_are_told_to_wait(
+    served: Served, tmp_path: Path
+) -> None:
+    token = served.tokens[COMMUNE_A]
+    holder = _tls_socket(served)  # takes the one upload slot with a body that never ends
+    holder.sendall(
+        b"POST /api/reports HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n"
+        + f"Authorization: Bearer {token}\r\n\r\n{{".encode()
+    )
+    time.sleep(0.3)
+    content, signature = _report(tmp_path, served.leaves[COMMUNE_A])
+    busy = served.upload(content, signature, token)
+    assert busy.status_code == 503 and busy.json()["error"] == "receiver.busy"
+    assert busy.headers["retry-after"] == "5"
+    assert b" 408 " in _answer(holder)  # the holder is cut by the body deadline …
+    assert served.upload(content, signature, token).status_code == 201  # … and the slot frees
 
 
 def test_access_log_names_who_and_never_a_secret(served: Served, tmp_path: Path) -> None:
