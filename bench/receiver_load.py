@@ -25,14 +25,17 @@ from pathlib import Path
 
 import httpx
 import psutil
+from cryptography.hazmat.primitives import serialization
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditor.engine import Evaluation, Summary  # noqa: E402
 from auditor.inventory import Organisation, Person  # noqa: E402
+from auditor.receiver.accounts import add_account  # noqa: E402
+from auditor.receiver.store import add_commune, open_store  # noqa: E402
 from auditor.report.model import PolicyInfo, Report, ToolInfo, canonical_bytes  # noqa: E402
-from auditor.report.signing import init_keys, sign_detached  # noqa: E402
+from auditor.report.signing import fingerprint, init_keys, sign_detached  # noqa: E402
 from tests.https_server import make_certs  # noqa: E402
 from tests.sshd import free_port  # noqa: E402
 
@@ -86,7 +89,17 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        signer = init_keys(root / "keys", "Bench")
+        (root / "trust").mkdir()
+        engine = open_store(f"sqlite:///{root}/rx.db")
+        signers, tokens = {}, {}
+        for commune in range(args.communes):  # each commune its own key, registered once
+            name = f"UBND xã {commune:03d}"
+            signers[commune] = init_keys(root / "keys" / str(commune), name)
+            pem = signers[commune].cert.public_bytes(serialization.Encoding.PEM)
+            (root / "trust" / f"{commune}.pem").write_bytes(pem)
+            tokens[commune] = add_commune(engine, name, fingerprint(signers[commune].cert))
+        add_account(engine, "bench", "bench-password-long")
+        engine.dispose()
         ca, cert, key = make_certs(root, expired=False)
         port = free_port()
         server = subprocess.Popen(
@@ -99,7 +112,9 @@ def main() -> None:
                 "--db",
                 f"sqlite:///{root}/rx.db",
                 "--trust",
-                str(root / "keys" / "cert.pem"),
+                str(root / "trust"),
+                "--max-uploads",
+                "16",
                 "--port",
                 str(port),
                 "--cert",
@@ -127,27 +142,34 @@ def main() -> None:
         for commune in range(args.communes):
             for i in range(args.reports):
                 content = report(commune, now - dt.timedelta(days=90 * i))
-                bodies.append(
-                    {
-                        "report_id": content.split(b'"report_id": "')[1][:36].decode(),
-                        "report": base64.b64encode(content).decode(),
-                        "signature": base64.b64encode(sign_detached(content, signer)).decode(),
-                    }
-                )
+                signature = sign_detached(content, signers[commune])
+                body = {
+                    "report_id": content.split(b'"report_id": "')[1][:36].decode(),
+                    "report": base64.b64encode(content).decode(),
+                    "signature": base64.b64encode(signature).decode(),
+                }
+                bodies.append((tokens[commune], body))
         context = ssl.create_default_context(cafile=str(ca))
         url = f"https://localhost:{port}/api/reports"
         for _ in range(100):
             try:
-                httpx.get(f"https://localhost:{port}/api/communes", verify=context, timeout=1)
+                httpx.get(
+                    f"https://localhost:{port}/api/communes",
+                    verify=context,
+                    timeout=1,
+                    auth=("bench", "bench-password-long"),
+                )
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
         local = threading.local()
 
-        def send(body: dict[str, str]) -> int:
+        def send(item: tuple[str, dict[str, str]]) -> int:
+            token, body = item
             if not hasattr(local, "client"):
                 local.client = httpx.Client(verify=context, timeout=30)
-            return int(local.client.post(url, json=body).status_code)
+            headers = {"Authorization": f"Bearer {token}"}
+            return int(local.client.post(url, json=body, headers=headers).status_code)
 
         started = time.perf_counter()
         with ThreadPoolExecutor(16) as pool:
