@@ -17,9 +17,10 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2
 
 
 def printable(text: str, limit: int = 2000) -> str:
-    """`text` with control, format and bidi characters escaped, cut to `limit` characters."""
+    """`text` with control, format and bidi characters shown as \\uXXXX (also a valid escape
+    inside a JSON string), cut to `limit` characters."""
     cut = text if len(text) <= limit else text[:limit] + "…"
-    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), cut)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
 
 
 def has_control(text: str) -> bool:
@@ -41,3 +42,10 @@ class SafeConsole(Console):
 def cell(value: object) -> Text:
     """A table cell from data: never parsed as markup, control characters escaped."""
     return Text(printable(str(value), 1000))
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for anything that may carry data from outside: escapes control characters."""
+    import click
+
+    click.echo(printable(message, 10_000_000), err=err, nl=nl)

@@ -291,7 +291,7 @@ def test_findings_list_reads_right_and_never_obeys_data(
         env={**os.environ, "COLUMNS": "200"},
     )
     assert run.returncode == 0, run.stderr
-    assert "\x1b" not in run.stdout and "[/bold]An\\x1b]0;pwned\\x07" in run.stdout
+    assert "\x1b" not in run.stdout and "[/bold]An\\u001b]0;pwned\\u0007" in run.stdout
     lines = run.stdout.splitlines()
     header = next(line for line in lines if "Yêu cầu" in line)
     row = next(line for line in lines if "L2-CFG-FW-01" in line)

@@ -241,3 +241,31 @@ def test_undated_future_and_older_facts_are_refused(tmp_path: Path) -> None:
     kept = json.loads((tmp_path / "imports" / "pc1" / "record.json").read_text())
     assert kept["collected_at"].startswith("2026-11-01")
     assert stat.S_IMODE(os.stat(tmp_path / "imports" / "pc1").st_mode) == 0o700
+
+
+def test_history_store_and_outbox_are_private(tmp_path: Path) -> None:
+    from auditor.store.history import Store
+    from auditor.upload.outbox import Outbox
+
+    Store(f"sqlite:///{tmp_path}/state/history.db")
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "state" / "history.db").stat().st_mode) == 0o600
+    Outbox(tmp_path / "outbox")
+    assert stat.S_IMODE((tmp_path / "outbox").stat().st_mode) == 0o700
+
+
+def test_text_from_an_import_reaches_the_terminal_escaped(tmp_path: Path) -> None:
+    doc = _facts()
+    os_section = dict(doc["os"])  # type: ignore[call-overload]
+    os_section["CSName"] = "PC\x1b]0;owned\x07\u202eexe.txt"
+    doc["os"] = os_section
+    source = tmp_path / "facts.json"
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    inv = _windows_inventory(tmp_path)
+    run = cli(
+        "--lang", "en", "import", str(source), "--asset", "pc1", "-i", str(inv), home=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    both = run.stdout + run.stderr
+    assert "\x1b" not in both and "\u202e" not in both and "\x07" not in both
+    assert "PC\\u001b]0;owned\\u0007\\u202eexe.txt" in both

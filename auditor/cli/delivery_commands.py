@@ -41,7 +41,7 @@ from auditor.schedule import (
     remove,
 )
 from auditor.store.models import AuditRow, FindingRow
-from auditor.textsafe import printable
+from auditor.textsafe import echo, printable
 from auditor.upload.outbox import Outbox
 
 
@@ -149,7 +149,7 @@ def upload_command(
     outbox = Outbox(default_outbox())
     result = upload_pending(outbox, transport, _anchors(()), attempts=attempts)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {"sent": result.sent, "rejected": result.rejected, "waiting": result.waiting},
                 ensure_ascii=False,
@@ -157,7 +157,7 @@ def upload_command(
         )
     else:
         for report_id in result.sent:
-            click.echo(t("upload.sent", id=report_id))
+            echo(t("upload.sent", id=report_id))
         for report_id, reason in result.rejected.items():
             why = _reason(reason, result.details.get(report_id, ""))
             err.print(t("upload.rejected", id=report_id, reason=why), markup=False)
@@ -307,8 +307,8 @@ def receiver_commune_add(name: str, cert_path: Path, db_url: str) -> None:
         token = add_commune(open_store(db_url), name, fingerprint(cert))
     except RegistryError as exc:
         _fail(t(exc.code, detail=exc.detail))
-    click.echo(t("receiver.commune_added", name=name, fingerprint=fingerprint(cert)))
-    click.echo(token)
+    echo(t("receiver.commune_added", name=name, fingerprint=fingerprint(cert)))
+    echo(token)
 
 
 @receiver.group("admin")
@@ -342,7 +342,7 @@ def receiver_add_user(username: str, role: str, password_file: Path | None, db_u
         add_account(open_store(db_url), username, password, role)
     except RegistryError as exc:
         _fail(t(exc.code, detail=exc.detail))
-    click.echo(t("receiver.account_added", name=username, role=role))
+    echo(t("receiver.account_added", name=username, role=role))
 
 
 # ------------------------------------------------------------------ schedule / status
@@ -404,13 +404,13 @@ def schedule_install(
         _fail(_t()("schedule.unsafe_value", name=exc.name, value=printable(repr(exc.value), 200)))
     if cron:
         try:
-            click.echo(cron_line(plan), nl=False)
+            echo(cron_line(plan), nl=False)
         except ValueError:
             raise click.UsageError("--cron takes --every daily, weekly or monthly") from None
         return
     with _input_errors():
         for path in install(plan, unit_dir):
-            click.echo(str(path))
+            echo(str(path))
 
 
 @schedule.command("show")
@@ -424,7 +424,7 @@ def schedule_show(unit_dir: Path) -> None:
     """Print the installed units."""
     for suffix in (".service", ".timer"):
         path = unit_dir / f"{UNIT}{suffix}"
-        click.echo(f"# {path}\n{path.read_text() if path.exists() else '-'}")
+        echo(f"# {path}\n{path.read_text() if path.exists() else '-'}")
 
 
 @schedule.command("remove")
@@ -437,7 +437,7 @@ def schedule_show(unit_dir: Path) -> None:
 def schedule_remove(unit_dir: Path) -> None:
     """Delete the units (disable the timer first: systemctl disable --now …)."""
     for path in remove(unit_dir):
-        click.echo(str(path))
+        echo(str(path))
 
 
 @main.command("status")
@@ -488,9 +488,9 @@ def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> N
         "last_delivery": latest,
     }
     if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False))
+        echo(json.dumps(info, ensure_ascii=False))
         return
-    click.echo(
+    echo(
         t(
             "status_cmd.last_audit",
             at=info["last_audit"] or "—",
@@ -498,9 +498,9 @@ def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> N
             open=open_count,
         )
     )
-    click.echo(t("status_cmd.quarterly", date=quarterly.isoformat(), days=(quarterly - today).days))
-    click.echo(t("status_cmd.annual", date=annual.isoformat(), days=(annual - today).days))
-    click.echo(
+    echo(t("status_cmd.quarterly", date=quarterly.isoformat(), days=(quarterly - today).days))
+    echo(t("status_cmd.annual", date=annual.isoformat(), days=(annual - today).days))
+    echo(
         t(
             "status_cmd.delivery",
             pending=info["pending_uploads"],

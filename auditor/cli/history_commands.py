@@ -26,7 +26,7 @@ from auditor.cli.app import (
 from auditor.store.export import findings_table, requirements_table, write_table
 from auditor.store.history import compare
 from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
-from auditor.textsafe import SafeConsole, cell
+from auditor.textsafe import SafeConsole, cell, echo
 
 
 @main.group()
@@ -73,7 +73,7 @@ def findings_list(
     ]
     rows.sort(key=lambda r: (not (r.due is not None and r.due < today), r.due or dt.date.max))
     if as_json:
-        click.echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
+        echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
         return
     table = Table(title=t("export.findings_sheet"))
     for column in ("id", "asset", "requirement", "severity", "state", "owner", "due"):
@@ -130,11 +130,11 @@ def findings_show(finding_id: int, db_url: str | None) -> None:
             )
         )
         today = dt.datetime.now(dt.UTC).date()
-        click.echo(json.dumps(_finding_dict(row, today), ensure_ascii=False, indent=1))
+        echo(json.dumps(_finding_dict(row, today), ensure_ascii=False, indent=1))
         for e in events:
             kind = t("finding." + e.kind) if t.has("finding." + e.kind) else e.kind
             audit = f"  [{e.audit_id}]" if e.audit_id else ""
-            click.echo(f"{e.at.isoformat()}  {e.actor}  {kind}  {e.detail or ''}{audit}")
+            echo(f"{e.at.isoformat()}  {e.actor}  {kind}  {e.detail or ''}{audit}")
 
 
 @findings.command("assign")
@@ -155,7 +155,7 @@ def findings_assign(
             actor or default_actor(),
             dt.datetime.now(dt.UTC),
         )
-    click.echo(_t()("store.assigned", id=finding_id, owner=owner))
+    echo(_t()("store.assigned", id=finding_id, owner=owner))
 
 
 @findings.command("note")
@@ -167,7 +167,7 @@ def findings_note(finding_id: int, text: str, actor: str | None, db_url: str | N
     """Add a note to a finding's history."""
     with _store_errors():
         _store(db_url).note(finding_id, text, actor or default_actor(), dt.datetime.now(dt.UTC))
-    click.echo(_t()("store.noted", id=finding_id))
+    echo(_t()("store.noted", id=finding_id))
 
 
 @findings.command("accept")
@@ -195,7 +195,7 @@ def findings_accept(
             actor or default_actor(),
             dt.datetime.now(dt.UTC),
         )
-    click.echo(_t()("store.accepted", id=finding_id, until=until))
+    echo(_t()("store.accepted", id=finding_id, until=until))
 
 
 @findings.command("not-applicable")
@@ -211,7 +211,7 @@ def findings_not_applicable(
     _store(db_url).mark_not_applicable(
         asset_id, requirement, reason, actor or default_actor(), dt.datetime.now(dt.UTC)
     )
-    click.echo(_t()("store.marked_na", requirement=requirement, asset=asset_id))
+    echo(_t()("store.marked_na", requirement=requirement, asset=asset_id))
 
 
 @main.command("diff")
@@ -229,17 +229,17 @@ def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) 
                 _fail(t("store.unknown_audit", detail=audit_id))
         changes = compare(session, audit_a, audit_b)
     if as_json:
-        click.echo(changes.model_dump_json())
+        echo(changes.model_dump_json())
         return
     for key, items in (
         ("history.regressed", changes.regressed),
         ("history.new", changes.new),
         ("history.fixed", changes.fixed),
     ):
-        click.echo(f"{t(key)} ({len(items)}):")
+        echo(f"{t(key)} ({len(items)}):")
         for c in items:
-            click.echo(f"  {c.requirement}  {c.asset_id}")
-    click.echo(t("history.unchanged", count=changes.unchanged))
+            echo(f"  {c.requirement}  {c.asset_id}")
+    echo(t("history.unchanged", count=changes.unchanged))
 
 
 @main.command("history")
@@ -262,13 +262,13 @@ def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
     for audit_id, when, status, count in rows:
         audits.setdefault(audit_id, {"report_id": audit_id, "at": when.isoformat()})[status] = count
     if as_json:
-        click.echo(json.dumps(list(audits.values()), ensure_ascii=False))
+        echo(json.dumps(list(audits.values()), ensure_ascii=False))
         return
     for entry in audits.values():
         counts = ", ".join(
             f"{t('status.' + k)}: {v}" for k, v in entry.items() if k not in ("report_id", "at")
         )
-        click.echo(f"{entry['at']}  {entry['report_id']}  {counts}")
+        echo(f"{entry['at']}  {entry['report_id']}  {counts}")
 
 
 @main.command("export")
@@ -295,4 +295,4 @@ def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str 
         )
     with _input_errors():
         write_table(rows, out_file, t(f"export.{what}_sheet"))
-    click.echo(t("store.exported", count=len(rows) - 1, path=out_file))
+    echo(t("store.exported", count=len(rows) - 1, path=out_file))

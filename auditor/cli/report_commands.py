@@ -50,7 +50,7 @@ from auditor.report.pades import (
 from auditor.report.pdf import render_pdf
 from auditor.report.signing import CERT_FILE, fingerprint, import_p12, init_keys
 from auditor.report.verify import verify_dir
-from auditor.textsafe import printable
+from auditor.textsafe import echo, printable
 
 
 # ------------------------------------------------------------------ audit
@@ -146,7 +146,7 @@ def audit(
     if result.key_created:
         err.print(t("keys.auto_created", dir=keys), markup=False)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "report_id": report.report_id,
@@ -164,7 +164,7 @@ def audit(
         )
     else:
         c = summary.counts
-        click.echo(
+        echo(
             t(
                 "cli.result",
                 met=c["met"],
@@ -175,14 +175,14 @@ def audit(
             )
         )
         if failed_assets:
-            click.echo(
+            echo(
                 t(
                     "cli.collection_errors",
                     count=len(failed_assets),
                     assets=", ".join(failed_assets),
                 )
             )
-        click.echo(t("cli.written", path=out_dir / "report.html"))
+        echo(t("cli.written", path=out_dir / "report.html"))
     sys.exit(result.exit_code)
 
 
@@ -246,7 +246,7 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
         verdict.problems += problems
         pdfs.append((name, pdf))
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {
                     "valid": verdict.ok,
@@ -260,13 +260,11 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
             )
         )
     elif verdict.ok:
-        click.echo(
-            t("verify.ok", subject=printable(verdict.signer), count=verdict.evidence_checked)
-        )
+        echo(t("verify.ok", subject=printable(verdict.signer), count=verdict.evidence_checked))
         if verdict.archived_checked:
-            click.echo(t("verify.chain_ok", count=verdict.archived_checked))
+            echo(t("verify.chain_ok", count=verdict.archived_checked))
         for name, pdf in pdfs:
-            click.echo(
+            echo(
                 t("pdf.valid", signer=printable(pdf.signer), coverage=t("pdf.covered"))
                 + f" ({name})"
             )
@@ -326,7 +324,7 @@ def pdf_command(
             pin_file,
         )
         path = _write_pdf(directory, report, lang, spec, number, tsa)
-    click.echo(t("pdf.written", path=path))
+    echo(t("pdf.written", path=path))
 
 
 @main.command("annual")
@@ -364,7 +362,7 @@ def annual_command(
     target = out_file or directory / "annual-report.html"
     with _input_errors():
         atomic_write(target, render_annual(report, lang).encode())
-        click.echo(t("annual.written", path=target))
+        echo(t("annual.written", path=target))
         if make_pdf:
             spec = KeyFileSigner(
                 key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
@@ -386,7 +384,7 @@ def annual_command(
                 )
             except ImportError:
                 _fail(t("pdf.missing_dependency"))
-            click.echo(t("pdf.written", path=pdf))
+            echo(t("pdf.written", path=pdf))
 
 
 # ------------------------------------------------------------------ keys
@@ -424,8 +422,8 @@ def keys_init(
             days=days,
             force=force,
         )
-    click.echo(_t()("keys.created", dir=target))
-    click.echo(f"SHA256 {fingerprint(signer.cert)}")
+    echo(_t()("keys.created", dir=target))
+    echo(f"SHA256 {fingerprint(signer.cert)}")
 
 
 @keys.command("import")
@@ -438,8 +436,8 @@ def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None, f
     target = key_dir or default_key_dir()
     with _input_errors():
         signer = import_p12(target, p12.read_bytes(), _passphrase(passphrase_file), force=force)
-    click.echo(_t()("keys.imported", dir=target))
-    click.echo(f"{signer.cert.subject.rfc4514_string()}\nSHA256 {fingerprint(signer.cert)}")
+    echo(_t()("keys.imported", dir=target))
+    echo(f"{signer.cert.subject.rfc4514_string()}\nSHA256 {fingerprint(signer.cert)}")
 
 
 @keys.command("show")
@@ -450,7 +448,7 @@ def keys_show(key_dir: Path | None) -> None:
     if not cert_path.exists():
         _fail(_t()("keys.missing", detail=cert_path.parent))
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    click.echo(
+    echo(
         f"{cert.subject.rfc4514_string()}\n{cert.not_valid_before_utc} → "
         f"{cert.not_valid_after_utc}\nSHA256 {fingerprint(cert)}\n{cert_path}"
     )

@@ -34,6 +34,7 @@ from auditor.paths import (
     default_known_hosts,
 )
 from auditor.policy import builtin_packs, diff_packs, load_policy
+from auditor.textsafe import echo
 
 
 # ------------------------------------------------------------------ policy
@@ -54,9 +55,7 @@ def policy_validate(pack: str, overrides: Path | None) -> None:
     """Validate a pack (built-in name or YAML file) and optional overrides."""
     with _input_errors():
         loaded = load_policy(pack, discover(), overrides)
-    click.echo(
-        _t()("policy.valid", id=loaded.id, version=loaded.version, count=len(loaded.requirements))
-    )
+    echo(_t()("policy.valid", id=loaded.id, version=loaded.version, count=len(loaded.requirements)))
 
 
 @policy.command("diff")
@@ -71,7 +70,7 @@ def policy_diff(old: str, new: str, as_json: bool) -> None:
     with _input_errors():
         changes = diff_packs(load_policy(old, registry), load_policy(new, registry), _lang())
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 [{"requirement": r, "kind": k, "detail": d} for r, k, d in changes],
                 ensure_ascii=False,
@@ -79,15 +78,15 @@ def policy_diff(old: str, new: str, as_json: bool) -> None:
         )
         return
     for requirement, kind, detail in changes:
-        click.echo(f"{requirement:22} {t('policy.diff_' + kind):22} {detail}")
-    click.echo(t("policy.diff_total", count=len(changes)))
+        echo(f"{requirement:22} {t('policy.diff_' + kind):22} {detail}")
+    echo(t("policy.diff_total", count=len(changes)))
 
 
 @policy.command("list")
 def policy_list() -> None:
     """List the built-in policy packs."""
     for name in builtin_packs():
-        click.echo(name)
+        echo(name)
 
 
 @policy.command("show")
@@ -101,22 +100,22 @@ def policy_show(requirement: str, pack: str) -> None:
     if requirement not in loaded.ids():
         _fail(t("policy.unknown_requirement", id=requirement))
     req = loaded.requirement(requirement)
-    click.echo(f"{req.id} — {req.title(lang)}")
-    click.echo(
+    echo(f"{req.id} — {req.title(lang)}")
+    echo(
         f"  {t('report.group')}: {t('group.' + req.group)}; "
         f"{t('report.severity')}: {t('severity.' + req.severity.value)}"
     )
-    click.echo(f"  {t('report.legacy')}: {req.refs.legacy}")
-    click.echo(f"  {t('report.current')}: {req.refs.current}")
+    echo(f"  {t('report.legacy')}: {req.refs.legacy}")
+    echo(f"  {t('report.current')}: {req.refs.current}")
     if req.threshold:
-        click.echo(f"  {t('report.threshold')}: {req.threshold(lang)}")
+        echo(f"  {t('report.threshold')}: {req.threshold(lang)}")
     if req.applies_to:
-        click.echo(f"  {t('report.kind')}: {', '.join(k.value for k in req.applies_to)}")
+        echo(f"  {t('report.kind')}: {', '.join(k.value for k in req.applies_to)}")
     for ref in req.checks:
         params = json.dumps(ref.params, ensure_ascii=False, default=str) if ref.params else ""
-        click.echo(f"  {t('report.check')}: {ref.id} — {t('check.' + ref.id + '.title')} {params}")
+        echo(f"  {t('report.check')}: {ref.id} — {t('check.' + ref.id + '.title')} {params}")
     if req.attestation:
-        click.echo(f"  {t('report.attestation')}: review {req.attestation.review_months} months")
+        echo(f"  {t('report.attestation')}: review {req.attestation.review_months} months")
 
 
 # ------------------------------------------------------------------ inventory
@@ -131,7 +130,7 @@ def inventory_validate(path: Path) -> None:
     """Report every problem in the inventory at once, with file, line and field."""
     with _input_errors():
         inv = load_inventory(path)
-    click.echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
+    echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
 
 
 # ------------------------------------------------------------------ collect / import
@@ -160,7 +159,7 @@ def collect_windows_script(out_file: Path | None) -> None:
     """
     text = windows_script()
     if out_file is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         with _input_errors():
             atomic_write(out_file, text.encode("utf-8-sig"))
@@ -211,7 +210,7 @@ def import_command(
     host = record.hostname or "?"
     if host.lower() not in (asset.id.lower(), asset.name.lower()):
         err.print(t("import.host_mismatch", host=host, asset=asset.id), markup=False)
-    click.echo(t("import.done", host=host, asset=asset.id, sha256=record.sha256[:16]))
+    echo(t("import.done", host=host, asset=asset.id, sha256=record.sha256[:16]))
 
 
 # ------------------------------------------------------------------ hosts
@@ -257,14 +256,12 @@ def hosts_trust(
             if not yes and not click.confirm(
                 t("hosts.confirm", host=seen.host_id, fingerprint=seen.fingerprint)
             ):
-                click.echo(t("hosts.skipped", host=seen.host_id))
+                echo(t("hosts.skipped", host=seen.host_id))
                 continue
             result = pin_host_key(store, seen, replace=replace)
         except CollectionError as exc:
             err.print(f"{asset_id}: {t(exc.code, detail=exc.detail)}", markup=False)
             status = 3
             continue
-        click.echo(
-            t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint, result=result)
-        )
+        echo(t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint, result=result))
     sys.exit(status)
