@@ -54,10 +54,11 @@ def default_actor() -> str:
 
 
 def exit_code_for(report: Report) -> int:
+    """0 only when every applicable requirement is met: an accepted risk (waived) is not."""
     if any(a.failures for a in report.assets):
         return EXIT_COLLECTION
     statuses = {r.status for r in report.evaluation.requirements}
-    done = {ReqStatus.met, ReqStatus.not_applicable, ReqStatus.waived}
+    done = {ReqStatus.met, ReqStatus.not_applicable}
     return EXIT_MET if statuses <= done else EXIT_FINDINGS
 
 

@@ -6,6 +6,7 @@ is `error`, and an `error` never rolls up into `met`.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 from collections.abc import Iterable
@@ -87,11 +88,17 @@ class AttestationResult(Model):
 
 
 class RequirementResult(Model):
+    """`assets_met`/`assets_assessed` of `assets_total` (assets not out of scope) give the
+    ratio behind *partly met* and "n of N assessed"; None without per-asset checks."""
+
     requirement: str
     status: ReqStatus
     assets: dict[str, ReqStatus]
     attestation: AttestationResult | None = None
     note: str | None = None
+    assets_total: int | None = None
+    assets_met: int | None = None
+    assets_assessed: int | None = None
 
 
 class Summary(Model):
@@ -199,6 +206,14 @@ def run_check(
     )
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; only a day the target month lacks (31/01 + 1) becomes
+    that month's last day. A decision of 30/11 is valid on 30/11 a year later."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def judge_attestation(
     req: Requirement, recorded: Recorded | None, today: dt.date
 ) -> AttestationResult:
@@ -206,10 +221,11 @@ def judge_attestation(
     if recorded is None:
         return AttestationResult(status=Status.manual, note="outcome.awaiting_attestation")
     entry = recorded.entry
-    months = req.attestation.review_months
-    year, month = divmod(entry.date.month - 1 + months, 12)
-    day = min(entry.date.day, 28)
-    valid_until = dt.date(entry.date.year + year, month + 1, day)
+    valid_until = (
+        None
+        if req.attestation.kind == "decision"  # valid until a newer decision supersedes it
+        else add_months(entry.date, req.attestation.review_months)
+    )
     common: dict[str, Any] = {
         "decision_no": entry.decision_no,
         "date": entry.date,
@@ -222,7 +238,7 @@ def judge_attestation(
         return AttestationResult(
             status=Status.failed, note="outcome.attestation_no_evidence", **common
         )
-    if valid_until < today:
+    if valid_until is not None and valid_until < today:
         return AttestationResult(status=Status.failed, note="outcome.attestation_expired", **common)
     if entry.date > today:
         return AttestationResult(status=Status.failed, note="outcome.attestation_future", **common)
@@ -264,7 +280,7 @@ def evaluate(
         by_kind: dict[str, list[tuple[str, dict[str, Any] | BaseModel]]] = {}
         if req.checks:
             for asset in relevant:
-                exemption = _active(exemptions.get((asset.id, req.id)), today)
+                exemption = _allowed(req, _active(exemptions.get((asset.id, req.id)), today))
                 if exemption is not None and exemption.kind == "not_applicable":
                     per_asset[asset.id] = ReqStatus.not_applicable
                     asset_results.append(
@@ -305,14 +321,29 @@ def evaluate(
                 )
         attestation = None
         statuses = list(per_asset.values())
+        org_exemption = _allowed(req, _active(exemptions.get(("*", req.id)), today))
         if req.attestation is not None:
             attestation = judge_attestation(req, attestations.get(req.id), today)
-            org_exemption = _active(exemptions.get(("*", req.id)), today)
             if org_exemption is not None and attestation.status is not Status.passed:
-                attestation = attestation.model_copy(update={"status": Status.waived})
+                status_for = {"waived": Status.waived, "not_applicable": Status.not_applicable}
+                attestation = attestation.model_copy(
+                    update={"status": status_for[org_exemption.kind], "note": org_exemption.reason}
+                )
             statuses.append(_FROM_CHECK[attestation.status])
         note = None
-        if req.applies_to and not relevant:
+        if org_exemption is not None and org_exemption.kind == "not_applicable":
+            # the organisation decided (with a reason) that this does not apply: never waived
+            status, note = ReqStatus.not_applicable, org_exemption.reason
+        elif (
+            req.applies_to
+            and not relevant
+            and attestation is not None
+            and (attestation.status is not Status.manual)
+        ):
+            # an organisation-wide attestation counts without an asset of the kind (a router
+            # the ISP manages is still covered by the ISP's written commitment)
+            status = _FROM_CHECK[attestation.status]
+        elif req.applies_to and not relevant:
             statuses = []
             attestation = None
             note = "outcome.no_asset_of_kind"
@@ -323,6 +354,7 @@ def evaluate(
             )
         else:
             status = combine(statuses)
+        judged = [v for v in per_asset.values() if v is not ReqStatus.not_applicable]
         requirements.append(
             RequirementResult(
                 requirement=req.id,
@@ -330,6 +362,11 @@ def evaluate(
                 assets=per_asset,
                 attestation=attestation,
                 note=note,
+                assets_total=len(judged) if judged else None,
+                assets_met=sum(v is ReqStatus.met for v in judged) if judged else None,
+                assets_assessed=(
+                    sum(v is not ReqStatus.not_assessed for v in judged) if judged else None
+                ),
             )
         )
     return Evaluation(
@@ -344,6 +381,13 @@ def _active(exemption: Exemption | None, today: dt.date) -> Exemption | None:
     if exemption is None or exemption.kind == "not_applicable":
         return exemption
     return exemption if exemption.until is None or exemption.until >= today else None
+
+
+def _allowed(req: Requirement, exemption: Exemption | None) -> Exemption | None:
+    """A waiver of a requirement the pack marks `waivable: false` does not apply."""
+    if exemption is not None and exemption.kind == "waived" and not req.waivable:
+        return None
+    return exemption
 
 
 def _waive(result: CheckResult) -> CheckResult:

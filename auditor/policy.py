@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -57,8 +57,13 @@ class CheckRef(Model):
 
 
 class AttestationSpec(Model):
+    """`decision`: an act (assignment, level approval, policy issue) that stays valid until
+    a newer one supersedes it; `review`: a review, training or drill that expires after
+    `review_months`."""
+
     review_months: int = Field(ge=1, le=120)
     evidence_required: bool = True
+    kind: Literal["decision", "review"] = "review"
 
 
 class Requirement(Model):
@@ -73,6 +78,7 @@ class Requirement(Model):
     checks: list[CheckRef] = Field(default_factory=list)
     attestation: AttestationSpec | None = None
     not_applicable: Text | None = None
+    waivable: bool = True  # mandatory documents (policy, level decision, officer) are not
 
     @model_validator(mode="after")
     def _assessable(self) -> Requirement:

@@ -67,35 +67,55 @@ def ntp(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     return _some(facts.ntp_servers, "NTP")
 
 
+def _none_of(found: list[str] | None, what: str) -> Outcome:
+    """Pass on an empty list of problems, fail on any, unknown when the list is unknown."""
+    if found is None:
+        return Outcome.unknown("outcome.not_collected", what=what)
+    return (
+        Outcome.fail(observed=found, expected="[]")
+        if found
+        else Outcome.ok(observed=[], expected="[]")
+    )
+
+
 @check("net.snmp_default", needs="netdev")
 def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """No SNMP community is left at a default ("public", "private"); values never stored."""
-    if facts.snmp_default_community is None:
-        return Outcome.unknown("outcome.not_collected", what="SNMP")
-    if facts.snmp_default_community:
-        return Outcome.fail(observed="public/private", expected="none")
-    return Outcome.ok(observed="none", expected="none")
+    """Pass proves: no SNMP community may write (RW, whatever its name), every read-only
+    one is limited to listed addresses, none keeps a default name. Does not prove the
+    listed addresses are the right ones. Community values are never stored."""
+    if facts.snmp_issues is None:
+        if facts.snmp_default_community is None:
+            return Outcome.unknown("outcome.not_collected", what="SNMP")
+        return Outcome.unknown("outcome.not_collected", what="SNMP access")
+    return _none_of(facts.snmp_issues, "SNMP")
 
 
 @check("net.accounts", needs="netdev")
 def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """No vendor default account name (admin, cisco …) and no clear-text password."""
-    if facts.default_accounts is None:
+    """Pass proves: no account logs in with the vendor's default pair or without a password,
+    and no password is stored in clear text or reversibly (Cisco type 7). Does not prove
+    the passwords are strong. An account name alone ("admin") is not a finding."""
+    if facts.default_accounts is None or facts.password_issues is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
-    bad = list(facts.default_accounts)
-    if facts.plaintext_passwords:
-        bad.append("plain-text passwords")
-    return (
-        Outcome.fail(observed=bad, expected="[]") if bad else Outcome.ok(observed=[], expected="[]")
-    )
+    return _none_of([*facts.default_accounts, *facts.password_issues], "accounts")
+
+
+@check("net.weak_crypto", needs="netdev")
+def weak_crypto(facts: NetDeviceFacts, _: NoParams) -> Outcome:
+    """Pass proves: management SSH refuses version 1 and weak ciphers as configured, and no
+    legacy VPN (PPTP) server is on. Does not prove the ciphers a client is offered (no
+    handshake is made); a vendor default that allows weak crypto counts as weak."""
+    return _none_of(facts.weak_crypto, "SSH/VPN crypto")
 
 
 @check("net.wifi", needs="netdev")
 def wifi(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Every Wi-Fi security profile uses WPA2/WPA3 — no open network, no WEP."""
+    """Pass proves: every security profile an enabled radio uses is WPA2 with AES or WPA3 —
+    no open network, WEP, WPA1 (alone or mixed in) or TKIP-only. Does not prove the
+    passphrase is strong."""
     if facts.wifi_modes is None:
         return Outcome(status=Status.not_applicable, note="outcome.no_wifi")
-    weak = sorted(m for m in facts.wifi_modes if m in ("open", "wep"))
+    weak = sorted(m for m in facts.wifi_modes if m in ("open", "wep", "wpa", "tkip"))
     return (
         Outcome.fail(observed=weak, expected="wpa2/wpa3")
         if weak

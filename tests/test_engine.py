@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
+from auditor.attest import AttestationEntry, Recorded
 from auditor.checking import discover
-from auditor.engine import ReqStatus, combine, evaluate
-from auditor.facts import AssetFacts, CollectionFailure, Declared
+from auditor.engine import (
+    Evaluation,
+    Exemption,
+    ReqStatus,
+    RequirementResult,
+    add_months,
+    combine,
+    evaluate,
+)
+from auditor.facts import AssetFacts, CollectionFailure, Declared, Firewall
 from auditor.inventory import Asset
 from auditor.policy import load_policy
+from tests.helpers import host
 from tests.reportkit import TODAY
 
 M, P, N, U, X = (
@@ -61,3 +74,90 @@ def test_failed_collection_is_error_everywhere_and_coverage_drops() -> None:
     assert not any(r.status is ReqStatus.met for r in result.requirements)
     assert result.summary.assessed == 0 and result.summary.coverage == 0.0
     assert result.summary.collection_failures == 1
+
+
+# ---------------------------------------------------------------- roll-up, with near misses
+REGISTRY = discover()
+PACK = load_policy("nd85-level2", REGISTRY)
+
+
+def _attested(req: str, day: str) -> dict[str, Recorded]:
+    entry = AttestationEntry(
+        requirement=req, decision_no="1/QĐ-UBND", date=dt.date.fromisoformat(day), signer="CT"
+    )
+    return {req: Recorded(entry=entry, evidence_path=Path("qd.pdf"), evidence_sha256="0" * 64)}
+
+
+def _status(result: Evaluation, req: str) -> RequirementResult:
+    return next(r for r in result.requirements if r.requirement == req)
+
+
+def test_add_months_is_exact() -> None:
+    assert add_months(dt.date(2025, 11, 30), 12) == dt.date(2026, 11, 30)
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert add_months(dt.date(2028, 1, 31), 1) == dt.date(2028, 2, 29)
+
+
+def test_review_expires_exactly_and_decisions_do_not() -> None:
+    today = dt.date(2026, 11, 30)
+    fresh = evaluate(PACK, [], {}, _attested("L2-MGMT-HR-01", "2025-11-30"), REGISTRY, today)
+    assert _status(fresh, "L2-MGMT-HR-01").status is ReqStatus.met  # 30/11 → 30/11: still valid
+    stale = evaluate(PACK, [], {}, _attested("L2-MGMT-HR-01", "2025-11-29"), REGISTRY, today)
+    assert _status(stale, "L2-MGMT-HR-01").status is ReqStatus.not_met  # the near miss
+    old_decision = _attested("L2-MGMT-ORG-01", "2019-03-01")  # an assignment from 2019
+    result = evaluate(PACK, [], {}, old_decision, REGISTRY, today)
+    org = _status(result, "L2-MGMT-ORG-01")
+    assert org.status is ReqStatus.met and org.attestation and org.attestation.valid_until is None
+
+
+def test_organisation_not_applicable_is_never_waived_and_mandatory_cannot_be_waived() -> None:
+    na = {("*", "L2-MGMT-DEV-01"): Exemption(kind="not_applicable", reason="Không thuê ngoài")}
+    result = evaluate(PACK, [], {}, {}, REGISTRY, TODAY, na)
+    dev = _status(result, "L2-MGMT-DEV-01")
+    assert dev.status is ReqStatus.not_applicable and dev.note == "Không thuê ngoài"
+    waive = {
+        ("*", "L2-MGMT-ORG-01"): Exemption(kind="waived", reason="x", until=dt.date(2030, 1, 1)),
+        ("*", "L2-MGMT-HR-01"): Exemption(kind="waived", reason="x", until=dt.date(2030, 1, 1)),
+    }
+    result = evaluate(PACK, [], {}, {}, REGISTRY, TODAY, waive)
+    assert _status(result, "L2-MGMT-ORG-01").status is ReqStatus.not_assessed  # waivable: false
+    assert _status(result, "L2-MGMT-HR-01").status is ReqStatus.waived  # the near miss
+
+
+def test_organisation_attestation_counts_without_an_asset_of_the_kind() -> None:
+    """The ISP manages the router: its written firewall commitment still counts."""
+    pc = Asset(id="pc", name="PC", kind="linux", connection="local")  # type: ignore[arg-type]
+    facts = {"pc": AssetFacts(asset_id="pc", declared=Declared(kind="linux"))}
+    without = evaluate(PACK, [pc], facts, {}, REGISTRY, TODAY)
+    assert _status(without, "L2-NET-FW-01").status is ReqStatus.not_assessed
+    attested = _attested("L2-NET-FW-01", "2026-06-01")
+    result = evaluate(PACK, [pc], facts, attested, REGISTRY, TODAY)
+    assert _status(result, "L2-NET-FW-01").status is ReqStatus.met
+
+
+def test_partly_met_carries_its_ratio_and_assessed_count() -> None:
+    assets = [
+        Asset(id=f"pc{i}", name="PC", kind="linux", connection="local")  # type: ignore[arg-type]
+        for i in range(3)
+    ]
+    facts = {
+        "pc0": AssetFacts(
+            asset_id="pc0",
+            declared=Declared(kind="linux"),
+            host=host(firewall=Firewall(enabled=True)),
+        ),
+        "pc1": AssetFacts(
+            asset_id="pc1",
+            declared=Declared(kind="linux"),
+            host=host(firewall=Firewall(enabled=False)),
+        ),
+        "pc2": AssetFacts(
+            asset_id="pc2",
+            declared=Declared(kind="linux"),
+            failures=[CollectionFailure(source="ssh", code="collect.timeout")],
+        ),
+    }
+    result = evaluate(PACK, assets, facts, {}, REGISTRY, TODAY)
+    fw = _status(result, "L2-CFG-FW-01")
+    assert fw.status is ReqStatus.partly_met
+    assert (fw.assets_met, fw.assets_assessed, fw.assets_total) == (1, 2, 3)

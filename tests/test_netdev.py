@@ -5,6 +5,7 @@ report with the network requirements right."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.helpers import FIXTURES, ORG
 NETDEV = FIXTURES / "netdev"
 SECRETS = [
     "Xa-Wifi-Secret-2026",
+    "KeToan@2024",
     "Qx7-ReadOnly-2026",
     "0822455D0A16",
     "xa-monitor-ro",
@@ -59,7 +61,16 @@ def test_cisco_facts() -> None:
         True,
         True,
     )
-    assert bad.default_accounts == ["admin", "cisco"]
+    assert bad.default_accounts == ["cisco/cisco"]  # "admin" has a (type 7) password
+    assert bad.password_issues == [
+        "username cisco: clear text",
+        "username admin: type 7",
+        "enable password: clear text",
+        "enable password without enable secret",
+        "line vty 0 4: clear text",
+    ]
+    assert bad.snmp_issues == ["default community RO without ACL", "default community RW"]
+    assert (good.password_issues, good.default_accounts, good.snmp_issues) == ([], [], [])
 
 
 def test_mikrotik_facts() -> None:
@@ -72,7 +83,15 @@ def test_mikrotik_facts() -> None:
     assert good.wifi_modes == ["wpa2"] and good.snmp_default_community is False
     assert bad.wifi_modes == ["open"] and bad.snmp_default_community is True
     assert bad.mgmt_services["telnet"] and bad.mgmt_services["ftp"] and not bad.mgmt_restricted
-    assert bad.default_accounts == ["admin"]
+    assert bad.default_accounts is None  # "admin" is there; its password no export shows
+    assert good.default_accounts == []
+    assert bad.password_issues == ["ppp secret ketoan: clear text"]
+    assert bad.weak_crypto == ["ssh strong-crypto=no (default assumed)", "PPTP server enabled"]
+    assert good.weak_crypto == [] and good.zones == [
+        "bridge",
+        "vlan20-wifi-khach",
+        "vlan30-may-chu",
+    ]
 
 
 def test_garbage_and_huge_configs_are_collection_errors(tmp_path: Path) -> None:
@@ -237,3 +256,204 @@ def test_windows_line_endings_and_permit_any_acls(tmp_path: Path) -> None:
     facts = collect_config_file(path).netdev
     assert facts is not None and facts.mgmt_sources == ["any"]
     assert facts.mgmt_restricted is False  # an access-class that permits any is no limit
+
+
+# ---------------------------------------------------------------- near misses, per class
+CISCO_BASE = """hostname R1
+enable secret 9 $9$nD3rGv5n3kVbVq$abc
+username quantri privilege 15 secret 9 $9$kJq0nJ3ZlQ0bWq$xyz
+ip ssh version 2
+interface GigabitEthernet0/0
+ ip address dhcp
+ ip nat outside
+ ip access-group WAN-IN in
+interface GigabitEthernet0/1
+ ip address 192.168.10.1 255.255.255.0
+interface Loopback0
+ ip address 10.255.255.1 255.255.255.255
+interface GigabitEthernet0/2
+ ip address 192.168.30.1 255.255.255.0
+ shutdown
+ip access-list extended WAN-IN
+ 10 permit tcp any host 203.0.113.10 eq 443
+ 20 deny ip any any
+ip access-list standard VTY
+ 10 permit 192.168.10.20
+line vty 0 4
+ access-class VTY in
+ transport input ssh
+ exec-timeout 10 0
+end
+"""
+
+
+def cisco(text: str) -> Any:
+    from auditor.collect.netdev.cisco import parse_cisco
+
+    return parse_cisco(text)
+
+
+def test_cisco_near_misses() -> None:
+    from auditor.checking import Status, discover
+
+    registry = discover()
+    clean = cisco(CISCO_BASE)
+    assert clean.mgmt_restricted and clean.firewall_enabled
+    assert (clean.password_issues, clean.default_accounts, clean.weak_crypto) == ([], [], [])
+    assert clean.zones == ["GigabitEthernet0/1"]  # not the loopback, not a shut interface
+    assert registry["net.accounts"].run(clean, {}).status is Status.passed
+
+    # the vty ACL with a sequence-numbered "permit any" is an open vty, not a restricted one
+    open_vty = cisco(CISCO_BASE.replace(" 10 permit 192.168.10.20", " 10 permit any"))
+    assert open_vty.mgmt_restricted is False
+    # an inbound ACL that ends in "permit ip any any" filters nothing
+    permissive = cisco(CISCO_BASE.replace(" 20 deny ip any any", " 20 permit ip any any"))
+    assert permissive.firewall_enabled is False
+    # type 7 on a user, an enable password beside the secret, a clear line password
+    weak = cisco(
+        CISCO_BASE.replace("secret 9 $9$kJq0nJ3ZlQ0bWq$xyz", "password 7 0822455D0A16")
+        .replace(" exec-timeout 10 0", " exec-timeout 10 0\n password 0 letmein")
+        .replace("enable secret 9", "enable password 7 0822455D0A16\nenable secret 9")
+    )
+    assert weak.password_issues == [
+        "username quantri: type 7",
+        "enable password: type 7",
+        "line vty 0 4: clear text",
+    ]
+    assert registry["net.accounts"].run(weak, {}).status is Status.failed
+    # an account without any password, and SSH left at the IOS default version
+    loose = cisco(CISCO_BASE.replace("ip ssh version 2\n", "") + "username tamthoi privilege 15\n")
+    assert loose.default_accounts == ["tamthoi (no password)"]
+    assert loose.weak_crypto == ["ip ssh version not set (default assumed: 1.99, accepts SSH 1)"]
+    # SNMP: a well-named RW community, an RO one without ACL, an RO one with an ACL
+    snmp = cisco(
+        CISCO_BASE
+        + "snmp-server community Xa-Rw-2026 RW 10\n"
+        + "snmp-server community Xa-Ro-2026 RO\n"
+        + "snmp-server community Xa-Ro-Acl view V RO 10\n"
+    )
+    assert snmp.snmp_issues == ["community RW", "community RO without ACL"]
+
+
+MIKROTIK_BASE = """# by RouterOS 7.16.1
+/interface list
+add name=WAN
+add name=LAN
+/interface list member
+add interface=ether1 list=WAN
+add interface=bridge list=LAN
+/ip address
+add address=192.168.88.1/24 interface=bridge
+add address=10.255.255.1/32 interface=loopback
+add address=203.0.113.2/30 interface=ether1
+/ip firewall filter
+add action=accept chain=input connection-state=established,related
+add action=drop chain=input in-interface-list=!LAN
+/ip ssh
+set strong-crypto=yes
+/snmp
+set enabled=yes
+/snmp community
+set [ find default=yes ] addresses=192.168.88.20/32 name=xa-ro
+/user
+add group=full name=quantri
+"""
+
+
+def mikrotik(text: str) -> Any:
+    from auditor.collect.netdev.mikrotik import parse_mikrotik
+
+    return parse_mikrotik(text)
+
+
+def test_mikrotik_near_misses() -> None:
+    clean = mikrotik(MIKROTIK_BASE)
+    assert clean.firewall_enabled and clean.snmp_issues == [] and clean.weak_crypto == []
+    assert clean.zones == ["bridge"]  # not the loopback, not the WAN port
+    assert clean.default_accounts == [] and clean.password_issues == []
+    # the default drop is there but disabled: no filtering
+    disabled = mikrotik(
+        MIKROTIK_BASE.replace("in-interface-list=!LAN", "in-interface-list=!LAN disabled=yes")
+    )
+    assert disabled.firewall_enabled is False
+    # a drop for one port from the WAN is not filtering
+    one_port = mikrotik(
+        MIKROTIK_BASE.replace(
+            "add action=drop chain=input in-interface-list=!LAN",
+            "add action=drop chain=input dst-port=23 in-interface-list=WAN protocol=tcp",
+        )
+    )
+    assert one_port.firewall_enabled is False
+    # a disabled port forward is not a forward
+    forwards = mikrotik(
+        MIKROTIK_BASE
+        + "/ip firewall nat\nadd action=dst-nat chain=dstnat dst-port=3389 disabled=yes"
+        " protocol=tcp to-addresses=192.168.88.10 to-ports=3389\n"
+    )
+    assert forwards.port_forwards == []
+    # SNMP open to any address, IPv4 or IPv6, and a community that may write
+    for addresses in ("0.0.0.0/0", "::/0"):
+        snmp = mikrotik(MIKROTIK_BASE.replace("192.168.88.20/32", addresses))
+        assert snmp.snmp_issues == ["community RO from any address"], addresses
+    rw = mikrotik(MIKROTIK_BASE.replace("name=xa-ro", "name=xa-ro write-access=yes"))
+    assert rw.snmp_issues == ["community RW"]
+    # no crypto, PPTP, clear PPPoE password
+    weak = mikrotik(
+        MIKROTIK_BASE.replace(
+            "set strong-crypto=yes", "set allow-none-crypto=yes strong-crypto=yes"
+        )
+        + "/interface pptp-server server\nset enabled=yes\n"
+        + "/interface pppoe-client\nadd interface=ether1 name=pppoe-vnpt password=Vnpt123 user=x\n"
+    )
+    assert weak.weak_crypto == ["ssh allow-none-crypto=yes", "PPTP server enabled"]
+    assert weak.password_issues == ["pppoe-client pppoe-vnpt: clear text"]
+    assert "Vnpt123" not in redact(
+        MIKROTIK_BASE + "/interface pppoe-client\nadd password=Vnpt123\n"
+    )
+
+
+def test_mikrotik_wifi_wpa1_and_tkip_fail() -> None:
+    base = (
+        MIKROTIK_BASE
+        + "/interface wireless\nset [ find default-name=wlan1 ] disabled=no wps-mode=disabled\n"
+        + "/interface wireless security-profiles\n"
+        + "set [ find default=yes ] {auth} mode=dynamic-keys\n"
+    )
+    modes = {
+        "authentication-types=wpa2-psk": ["wpa2"],
+        "authentication-types=wpa-psk,wpa2-psk": ["wpa"],
+        "authentication-types=wpa2-psk unicast-ciphers=tkip": ["tkip"],
+        "authentication-types=wpa2-psk unicast-ciphers=tkip,aes-ccm": ["wpa2"],
+    }
+    for auth, expected in modes.items():
+        assert mikrotik(base.format(auth=auth)).wifi_modes == expected, auth
+
+
+def _pfsense_admin(stored: str) -> str:
+    text = (NETDEV / "pfsense-hardened.xml").read_text()
+    start, end = text.index("<bcrypt-hash>"), text.index("</bcrypt-hash>") + len("</bcrypt-hash>")
+    return text[:start] + stored + text[end:]
+
+
+def test_pfsense_factory_password_in_every_stored_form() -> None:
+    """bcrypt (2.4+), SHA-512 crypt (<sha512-hash>) and the older md5-crypt/sha512-crypt in
+    <password>: the factory password "pfsense" is caught in each; another password is not;
+    no hash at all is unknown, never "refused"."""
+    from passlib.hash import md5_crypt, sha512_crypt
+
+    from auditor.collect.netdev.pfsense import parse_pfsense
+
+    forms = {
+        f"<sha512-hash>{sha512_crypt.hash('pfsense')}</sha512-hash>": True,
+        f"<password>{md5_crypt.hash('pfsense')}</password>": True,
+        f"<password>{sha512_crypt.hash('pfsense')}</password>": True,
+        f"<sha512-hash>{sha512_crypt.hash('Xa-Admin-2026!')}</sha512-hash>": False,
+        f"<password>{md5_crypt.hash('Xa-Admin-2026!')}</password>": False,
+        "<descr>no hash stored</descr>": None,
+    }
+    for stored, works in forms.items():
+        facts = parse_pfsense(_pfsense_admin(stored))
+        assert facts.default_login_works is works, stored
+        assert facts.default_accounts == (
+            None if works is None else ["admin/pfsense"] if works else []
+        )

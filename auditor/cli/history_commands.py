@@ -170,6 +170,19 @@ def findings_note(finding_id: int, text: str, actor: str | None, db_url: str | N
     echo(_t()("store.noted", id=finding_id))
 
 
+def _not_waivable() -> set[str]:
+    from auditor.checking import discover
+    from auditor.policy import load_policy
+
+    registry = discover()
+    return {
+        r.id
+        for pack in ("nd85-level2", "nd331-level2")
+        for r in load_policy(pack, registry).requirements
+        if not r.waivable
+    }
+
+
 @findings.command("accept")
 @click.argument("finding_id", type=int)
 @click.option("--reason", required=True, help="Why the risk is accepted.")
@@ -185,9 +198,17 @@ def findings_accept(
     actor: str | None,
     db_url: str | None,
 ) -> None:
-    """Accept the risk until a date: reported as waived (never as passed), reopens after."""
+    """Accept the risk until a date: reported as waived (never as passed), reopens after.
+
+    Mandatory documents (the pack's `waivable: false` requirements: the level decision, the
+    named officer, the security policy) cannot be waived."""
+    store = _store(db_url)
+    with _store_errors(), store.transaction() as session:
+        requirement = store.finding(session, finding_id).requirement
+    if requirement in _not_waivable():
+        _fail(_t()("store.not_waivable", requirement=requirement))
     with _store_errors():
-        _store(db_url).accept(
+        store.accept(
             finding_id,
             reason,
             _date(until),

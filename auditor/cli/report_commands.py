@@ -143,6 +143,7 @@ def audit(
             )
     summary = report.evaluation.summary
     failed_assets = [a.id for a in report.assets if a.failures]
+    waived = [r.requirement for r in report.evaluation.requirements if r.status.value == "waived"]
     if result.key_created:
         err.print(t("keys.auto_created", dir=keys), markup=False)
     if as_json:
@@ -157,6 +158,7 @@ def audit(
                     "collection_failures": {
                         a.id: [f.code for f in a.failures] for a in report.assets if a.failures
                     },
+                    "waived": waived,
                 },
                 ensure_ascii=False,
                 sort_keys=True,
@@ -174,6 +176,8 @@ def audit(
                 coverage=f"{summary.coverage:.0%}",
             )
         )
+        if waived:
+            echo(t("cli.waived", count=len(waived), ids=", ".join(waived)))
         if failed_assets:
             echo(
                 t(

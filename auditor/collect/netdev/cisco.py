@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, DEFAULT_USERS
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
 from auditor.facts import NetDeviceFacts, PortForward
 
 _NOISE = re.compile(
@@ -74,10 +74,50 @@ def _acl_sources(text: str) -> list[str]:
     sources: list[str] = []
     for header, lines in blocks(text, "ip access-list ").items():
         if header.split()[-1] in names:
-            sources += [" ".join(ln.split()[1:]) for ln in lines if ln.startswith("permit")]
+            rules = [_without_sequence(ln) for ln in lines]
+            sources += [" ".join(r.split()[1:]) for r in rules if r.startswith("permit")]
     for name in names:  # numbered ACLs: access-list 10 permit 192.168.1.0 0.0.0.255
         sources += re.findall(rf"^access-list {re.escape(name)} permit (.+)$", text, re.M)
     return sources
+
+
+def _without_sequence(line: str) -> str:
+    """ "10 permit any" (IOS shows named ACL entries with sequence numbers) → "permit any"."""
+    parts = line.split(maxsplit=1)
+    return parts[1] if len(parts) == 2 and parts[0].isdigit() else line
+
+
+def _acl_rules(text: str, name: str) -> list[str]:
+    """Every rule of ACL `name`, named or numbered, without sequence numbers."""
+    rules = [
+        _without_sequence(ln)
+        for header, lines in blocks(text, "ip access-list ").items()
+        if header.split()[-1] == name
+        for ln in lines
+    ]
+    return rules + re.findall(rf"^access-list {re.escape(name)} ((?:permit|deny) .+)$", text, re.M)
+
+
+def _filters(text: str, rules: list[str]) -> bool:
+    """An inbound ACL filters only if no rule lets anything from anywhere to anywhere in."""
+    for rule in rules:
+        tokens = rule.split()
+        if not tokens or tokens[0] != "permit":
+            continue
+        rest = tokens[1:]
+        if rest[:1] == ["ip"]:
+            rest = rest[1:]
+        if rest in (["any"], ["any", "any"]):
+            return False
+    return bool(rules)
+
+
+def _filtered_inbound(text: str, lines: list[str]) -> bool:
+    """A zone-based firewall member, or an inbound ACL that does not let everything in."""
+    if any(ln.startswith("zone-member security") for ln in lines):
+        return True
+    group = next((ln.split()[2] for ln in lines if re.match(r"ip access-group \S+ in$", ln)), None)
+    return group is not None and _filters(text, _acl_rules(text, group))
 
 
 def _any_source(rule: str) -> bool:
@@ -96,6 +136,80 @@ def _forwards(text: str) -> list[PortForward]:
     ]
 
 
+def _password_issues(text: str) -> list[str]:
+    """Reversible (type 7) and clear-text (type 0 or no type) passwords on users, lines and
+    `enable password`; type 5/8/9 secrets are fine."""
+    issues = []
+    for user, kind in re.findall(r"^username (\S+)(?: .*?)? password (?:(\d) )?\S+", text, re.M):
+        issues.append(f"username {user}: " + ("type 7" if kind == "7" else "clear text"))
+    enable = re.search(r"^enable password (?:(\d) )?\S+", text, re.M)
+    if enable:
+        issues.append("enable password: " + ("type 7" if enable.group(1) == "7" else "clear text"))
+        if not re.search(r"^enable secret ", text, re.M):
+            issues.append("enable password without enable secret")
+    for header, lines in blocks(text, "line ").items():
+        for line in lines:
+            match = re.match(r"password (?:(\d) )?\S+", line)
+            if match:
+                kind = "type 7" if match.group(1) == "7" else "clear text"
+                issues.append(f"{header}: {kind}")
+    return issues
+
+
+def _accounts_without_secret(text: str) -> list[str]:
+    """Accounts anyone may log in to: no password/secret at all, or `nopassword`, or the
+    vendor's documented pair (cisco/cisco). A name alone ("admin") is not a finding."""
+    found = []
+    for line in re.findall(r"^username .*$", text, re.M):
+        tokens = line.split()
+        name = tokens[1] if len(tokens) > 1 else ""
+        if "nopassword" in tokens or not ({"password", "secret"} & set(tokens)):
+            found.append(f"{name} (no password)")
+        elif re.search(r" password (?:0 )?cisco$", line) and name.lower() == "cisco":
+            found.append("cisco/cisco")
+    return found
+
+
+def _snmp_issues(text: str) -> list[str]:
+    """RW communities (any name), RO communities without an ACL, default names."""
+    issues = []
+    for match in re.finditer(r"^snmp-server community (\S+)(.*)$", text, re.M):
+        name, rest = match.group(1), match.group(2).split()
+        if "view" in rest:
+            rest = rest[: rest.index("view")] + rest[rest.index("view") + 2 :]
+        mode = next((t for t in rest if t in ("RO", "RW", "ro", "rw")), "RO").upper()
+        acl = [t for t in rest if t.upper() not in ("RO", "RW")]
+        label = "default community" if name.lower() in DEFAULT_COMMUNITIES else "community"
+        if mode == "RW":
+            issues.append(f"{label} RW")
+        elif not acl:
+            issues.append(f"{label} RO without ACL")
+        elif label == "default community":
+            issues.append(label)
+    return issues
+
+
+def _weak_crypto(text: str, ssh_on: bool) -> list[str]:
+    version = re.search(r"^ip ssh version (\d)", text, re.M)
+    if version and version.group(1) == "1":
+        return ["ip ssh version 1"]
+    if ssh_on and version is None:
+        return ["ip ssh version not set (default assumed: 1.99, accepts SSH 1)"]
+    return []
+
+
+def _zone_interfaces(interfaces: dict[str, list[str]], outside: list[list[str]]) -> list[str]:
+    """Interfaces that carry an address, are up and are not the WAN, loopback or null."""
+    return [
+        name.split()[1]
+        for name, lines in interfaces.items()
+        if any(ln.startswith("ip address") and ln != "ip address dhcp" for ln in lines)
+        and "shutdown" not in lines
+        and lines not in outside
+        and not re.match(r"interface (Loopback|Null|Tunnel)", name, re.I)
+    ]
+
+
 def parse_cisco(
     text: str, version_output: str | None = None, startup: str | None = None
 ) -> NetDeviceFacts:
@@ -107,15 +221,8 @@ def parse_cisco(
         for lines in interfaces.values()
         if "ip nat outside" in lines or "ip address dhcp" in lines
     ]
-    inbound_acl = bool(outside) and all(
-        any(re.match(r"ip access-group \S+ in|zone-member security", ln) for ln in lines)
-        for lines in outside
-    )
-    zones = re.findall(r"^zone security (\S+)", text, re.M) or [
-        name.split()[1]
-        for name, lines in interfaces.items()
-        if any(ln.startswith("ip address") for ln in lines) and lines not in outside
-    ]
+    inbound_acl = bool(outside) and all(_filtered_inbound(text, lines) for lines in outside)
+    zones = re.findall(r"^zone security (\S+)", text, re.M) or _zone_interfaces(interfaces, outside)
     telnet = not transport or bool(transport & {"telnet", "all"})
     services = {
         "telnet": telnet,
@@ -130,14 +237,7 @@ def parse_cisco(
     ) and not inbound_acl
     communities = re.findall(r"^snmp-server community (\S+)", text, re.M)
     users = re.findall(r"^username (\S+)", text, re.M)
-    plaintext = bool(
-        re.search(
-            r"^(username \S+ .*password 0 |username \S+ password \S+$|"
-            r"enable password |\s+password (?!7 )\S+$)",
-            text,
-            re.M,
-        )
-    ) or bool(re.search(r"^no service password-encryption", text, re.M))
+    password_issues = _password_issues(text)
     version = show_version(version_output) if version_output else {}
     train = re.search(r"^version (\S+)", text, re.M)
     hostname = re.search(r"^hostname (\S+)", text, re.M)
@@ -156,8 +256,11 @@ def parse_cisco(
         syslog_targets=re.findall(r"^logging (?:host )?(\d+\.\d+\.\d+\.\d+|\S+\.\S+)$", text, re.M),
         ntp_servers=re.findall(r"^ntp server (\S+)", text, re.M),
         snmp_default_community=any(c.lower() in DEFAULT_COMMUNITIES for c in communities),
-        plaintext_passwords=plaintext,
-        default_accounts=sorted(u for u in users if u.lower() in DEFAULT_USERS),
+        snmp_issues=_snmp_issues(text),
+        plaintext_passwords=any("clear text" in issue for issue in password_issues),
+        password_issues=password_issues,
+        weak_crypto=_weak_crypto(text, services["ssh"]),
+        default_accounts=_accounts_without_secret(text),
         login_limit=bool(re.search(r"^login block-for ", text, re.M)),
         wifi_modes=None,
         wan_mgmt_exposed=exposed if outside else None,

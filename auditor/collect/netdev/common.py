@@ -4,4 +4,3 @@ from __future__ import annotations
 
 MAX_CONFIG = 4 * 1024 * 1024  # bytes of configuration/output accepted from one device
 DEFAULT_COMMUNITIES = {"public", "private"}
-DEFAULT_USERS = {"admin", "cisco", "root", "user", "ubnt", "support"}

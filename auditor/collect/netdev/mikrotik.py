@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, DEFAULT_USERS
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
 from auditor.facts import NetDeviceFacts, PortForward
 
 SERVICE_NAMES = {
@@ -39,6 +39,12 @@ def sections(text: str) -> dict[str, list[str]]:
 
 def kv(line: str) -> dict[str, str]:
     return {k: v.strip('"') for k, v in re.findall(r'([\w-]+)=("[^"]*"|\S+)', line)}
+
+
+def active(sec: dict[str, list[str]], path: str) -> list[dict[str, str]]:
+    """The key=value pairs of every line under `path` that is not `disabled=yes`."""
+    rows = [kv(line) for line in sec.get(path, [])]
+    return [r for r in rows if r.get("disabled") != "yes"]
 
 
 def system_resource(text: str) -> dict[str, str]:
@@ -94,10 +100,13 @@ def _wifi(sec: dict[str, list[str]]) -> tuple[list[str] | None, bool | None]:
         values = kv(line)
         name = "default" if "default=yes" in line else values.get("name", "")
         auth = values.get("authentication-types", "").split(",")
+        ciphers = set(values.get("unicast-ciphers", "aes-ccm").split(","))
         if values.get("mode", "none") == "none" or auth == [""]:
             profiles[name] = "open"
         elif "wpa-psk" in auth or "wpa-eap" in auth:
-            profiles[name] = "wpa"
+            profiles[name] = "wpa"  # WPA1 allowed (alone or beside WPA2)
+        elif "aes-ccm" not in ciphers:
+            profiles[name] = "tkip"  # WPA2 with TKIP only
         else:
             profiles[name] = "wpa2"
     modes = [profiles.get(r.get("security-profile", "default"), "open") for r in radios]
@@ -105,21 +114,97 @@ def _wifi(sec: dict[str, list[str]]) -> tuple[list[str] | None, bool | None]:
     return modes, wps
 
 
-def _input_dropped_from_wan(sec: dict[str, list[str]]) -> bool:
-    """An input-chain drop for traffic not from the LAN (the RouterOS default config)."""
-    for line in sec.get("/ip firewall filter", []):
-        values = kv(line)
-        if values.get("chain") == "input" and values.get("action") in ("drop", "reject"):
-            source = values.get("in-interface-list", "") + values.get("in-interface", "")
-            if source in ("!LAN", "WAN") or source.startswith("ether1") or not source:
-                return True
+NARROWING = ("dst-port", "protocol", "src-address", "src-address-list", "dst-address")
+
+
+def _input_dropped_from_wan(sec: dict[str, list[str]], wan: set[str]) -> bool:
+    """A default drop on the input chain that covers the WAN side: an enabled drop/reject
+    for everything not from the LAN (RouterOS' own default), from the WAN list or a WAN
+    interface, or from anywhere. A drop for one port or one protocol is not filtering."""
+    for values in active(sec, "/ip firewall filter"):
+        if values.get("chain") != "input" or values.get("action") not in ("drop", "reject"):
+            continue
+        if any(key in values for key in NARROWING) or "connection-state" in values:
+            continue
+        lists, interface = values.get("in-interface-list", ""), values.get("in-interface", "")
+        if lists in ("!LAN", "WAN", "all") or interface in wan or not (lists or interface):
+            return True
     return False
+
+
+def _wan_interfaces(sec: dict[str, list[str]]) -> set[str]:
+    members = {
+        r.get("interface", "")
+        for r in active(sec, "/interface list member")
+        if r.get("list") == "WAN"
+    }
+    members |= {r.get("interface", "") for r in active(sec, "/ip dhcp-client")}
+    members |= {r.get("name", "") for r in active(sec, "/interface pppoe-client")}
+    return {m for m in members if m} or {"ether1"}  # ether1 is the default WAN port
+
+
+def _zones(sec: dict[str, list[str]], wan: set[str]) -> list[str]:
+    """Interfaces that carry an address and are not the WAN or a loopback."""
+    seen: list[str] = []
+    for row in active(sec, "/ip address"):
+        name = row.get("interface", "")
+        if name and name not in wan and "loopback" not in name.lower() and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _snmp(sec: dict[str, list[str]]) -> tuple[bool, list[str]]:
+    """Whether SNMP is on and what is wrong with its communities. RouterOS' default
+    community is "public", read-only, from any address (::/0)."""
+    if not any(r.get("enabled") == "yes" for r in active(sec, "/snmp")):
+        return False, []
+    rows = active(sec, "/snmp community") or [{}]
+    issues = []
+    for row in rows:
+        name = row.get("name", "public")
+        label = "default community" if name in DEFAULT_COMMUNITIES else "community"
+        open_to_all = row.get("addresses", "::/0") in ("", "0.0.0.0/0", "::/0")
+        if row.get("write-access") == "yes":
+            issues.append(f"{label} RW")
+        elif open_to_all:
+            issues.append(f"{label} RO from any address")
+        elif label == "default community":
+            issues.append(label)
+    return True, issues
+
+
+def _weak_crypto(sec: dict[str, list[str]]) -> list[str]:
+    found = []
+    ssh = {k: v for row in active(sec, "/ip ssh") for k, v in row.items()}
+    if ssh.get("allow-none-crypto") == "yes":
+        found.append("ssh allow-none-crypto=yes")
+    if "strong-crypto" not in ssh:
+        found.append("ssh strong-crypto=no (default assumed)")
+    elif ssh["strong-crypto"] != "yes":
+        found.append("ssh strong-crypto=no")
+    if any(r.get("enabled") == "yes" for r in active(sec, "/interface pptp-server server")):
+        found.append("PPTP server enabled")
+    return found
+
+
+def _plaintext_secrets(sec: dict[str, list[str]]) -> list[str]:
+    """PPP secrets and PPPoE client passwords are exported in plain text."""
+    found = [
+        f"ppp secret {r.get('name', '?')}: clear text"
+        for r in active(sec, "/ppp secret")
+        if r.get("password")
+    ]
+    found += [
+        f"pppoe-client {r.get('name', '?')}: clear text"
+        for r in active(sec, "/interface pppoe-client")
+        if r.get("password")
+    ]
+    return found
 
 
 def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
     out = []
-    for line in sec.get("/ip firewall nat", []):
-        values = kv(line)
+    for values in active(sec, "/ip firewall nat"):
         if values.get("action") != "dst-nat" or "dst-port" not in values:
             continue
         for port in values["dst-port"].split(","):
@@ -139,8 +224,10 @@ def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
 def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
     sec = sections(text)
     services, restricted, sources = _services(sec)
-    snmp_on = any(kv(line).get("enabled") == "yes" for line in sec.get("/snmp", []))
-    communities = [kv(line).get("name", "public") for line in sec.get("/snmp community", [])]
+    snmp_on, snmp_issues = _snmp(sec)
+    communities = [r.get("name", "public") for r in active(sec, "/snmp community")]
+    wan = _wan_interfaces(sec)
+    secrets = _plaintext_secrets(sec)
     remote = any(kv(line).get("action") == "remote" for line in sec.get("/system logging", []))
     targets = [
         kv(line)["remote"] for line in sec.get("/system logging action", []) if "remote" in kv(line)
@@ -158,10 +245,8 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
     firmware = re.search(r"by RouterOS (\S+)", text)
     model = re.search(r"^# model = (\S+)", text, re.M)
     identity = [kv(line).get("name") for line in sec.get("/system identity", [])]
-    firewall = _input_dropped_from_wan(sec)
+    firewall = _input_dropped_from_wan(sec, wan)
     mgmt_on = any(services.values())
-    zones = [kv(line).get("name", "") for line in sec.get("/interface vlan", [])]
-    zones += [kv(line).get("name", "") for line in sec.get("/interface bridge", [])]
     return NetDeviceFacts(
         vendor="mikrotik",
         hostname=identity[0] if identity else None,
@@ -176,8 +261,13 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         ntp_servers=[n for n in ntp if n],
         snmp_default_community=snmp_on
         and any(c in DEFAULT_COMMUNITIES for c in communities or ["public"]),
-        plaintext_passwords=None,  # RouterOS never exports passwords
-        default_accounts=sorted(u for u in users if u in DEFAULT_USERS),
+        snmp_issues=snmp_issues,
+        plaintext_passwords=bool(secrets),
+        password_issues=secrets,
+        weak_crypto=_weak_crypto(sec),
+        # an export never shows user passwords: with the factory "admin" (empty password
+        # out of the box) present, whether it still logs in is unknown, not "fine"
+        default_accounts=None if "admin" in users else [],
         login_limit=None,
         wifi_modes=modes,
         wps_enabled=wps,
@@ -185,6 +275,6 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         port_forwards=_forwards(sec),
         firewall_enabled=firewall,
         ips_enabled=False,  # RouterOS has no intrusion prevention engine
-        zones=[z for z in zones if z],
+        zones=_zones(sec, wan),
         config_saved=True,  # RouterOS writes every change to flash at once
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-import bcrypt
 from defusedxml import ElementTree
+from passlib.context import CryptContext
 
 from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
 from auditor.facts import NetDeviceFacts, PortForward
@@ -20,16 +20,28 @@ def _text(node: Element | None, path: str) -> str | None:
     return (found.text or "").strip() if found is not None else None
 
 
-def _default_password(root: Element) -> bool:
-    """True when the admin account still verifies the factory password (one bcrypt check)."""
+# pfSense has stored the admin password as bcrypt (<bcrypt-hash>), SHA-512 crypt
+# (<sha512-hash>) and, on older releases, md5-crypt or sha512-crypt in <password>/<md5-hash>.
+HASH_ELEMENTS = ("bcrypt-hash", "sha512-hash", "password", "md5-hash")
+_HASHES = CryptContext(schemes=["bcrypt", "sha512_crypt", "md5_crypt"])
+
+
+def _default_password(root: Element) -> bool | None:
+    """Whether the admin account still verifies the factory password: True/False from the
+    stored hash in any of its historical forms, None when no hash in a known form is there
+    (unknown — never "refused")."""
     for user in root.iterfind("system/user"):
-        if _text(user, "name") == DEFAULT_LOGIN[0]:
-            stored = (_text(user, "bcrypt-hash") or "").encode()
-            try:
-                return bool(stored) and bcrypt.checkpw(DEFAULT_LOGIN[1].encode(), stored)
-            except ValueError:
-                return False
-    return False
+        if _text(user, "name") != DEFAULT_LOGIN[0]:
+            continue
+        for element in HASH_ELEMENTS:
+            stored = _text(user, element)
+            if stored and _HASHES.identify(stored) is not None:
+                try:
+                    return bool(_HASHES.verify(DEFAULT_LOGIN[1], stored))
+                except ValueError:  # a malformed hash of a known scheme
+                    return None
+        return None
+    return False  # no account named admin: the factory login cannot work
 
 
 def _forwards(root: Element) -> list[PortForward]:
@@ -66,8 +78,15 @@ def _wan_mgmt(root: Element) -> bool:
     return False
 
 
+def _default_accounts(works: bool | None) -> list[str] | None:
+    if works is None:
+        return None
+    return [f"{DEFAULT_LOGIN[0]}/{DEFAULT_LOGIN[1]}"] if works else []
+
+
 def parse_pfsense(text: str) -> NetDeviceFacts:
     root = ElementTree.fromstring(text)
+    default_login = _default_password(root)
     system = root.find("system")
     ssh_on = _text(system, "ssh/enable") == "enabled" or (
         system is not None and system.find("enablesshd") is not None
@@ -105,8 +124,12 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         syslog_targets=servers if remote_log else [],
         ntp_servers=(_text(system, "timeservers") or "").split(),
         snmp_default_community=bool(snmp_on and community in DEFAULT_COMMUNITIES),
-        plaintext_passwords=False,  # pfSense stores bcrypt hashes only
-        default_accounts=[DEFAULT_LOGIN[0]] if _default_password(root) else [],
+        # bsnmpd is read-only; who may query it is decided by the firewall rules
+        snmp_issues=["default community"] if snmp_on and community in DEFAULT_COMMUNITIES else [],
+        weak_crypto=[],
+        plaintext_passwords=False,  # pfSense stores one-way hashes only
+        password_issues=[],
+        default_accounts=_default_accounts(default_login),
         login_limit=True,  # pfSense always blocks repeated failed logins (sshguard)
         wifi_modes=None,
         wan_mgmt_exposed=_wan_mgmt(root),
@@ -115,5 +138,5 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         ips_enabled=ips,
         zones=[z for z in zones if z and z != "wan"],
         config_saved=True,  # config.xml is the saved configuration
-        default_login_works=_default_password(root),
+        default_login_works=default_login,
     )
