@@ -126,7 +126,8 @@ class Browser(Fact):
 
 class TimeSync(Fact):
     synchronized: bool | None = None
-    service: str | None = None
+    service: str | None = None  # a time service that runs (running is not synchronised)
+    offset_s: float | None = None  # |clock − NTP| as the daemon reports it
 
 
 class Backup(Fact):

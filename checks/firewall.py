@@ -8,7 +8,9 @@ from auditor.facts import HostFacts
 
 @check("fw.host_enabled", needs="host")
 def host_enabled(facts: HostFacts, _: NoParams) -> Outcome:
-    """A host firewall filters inbound traffic (ufw, firewalld, nftables or iptables)."""
+    """Pass proves: a host firewall is on (ufw, firewalld, nftables, iptables; on Windows all
+    three profiles, Domain, Private and Public, present and on). Does not prove its rules
+    block what they should; a missing profile is unknown, not on."""
     fw = facts.firewall
     if fw is None or fw.enabled is None:
         return Outcome.unknown("outcome.not_collected", what="firewall")

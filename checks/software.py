@@ -39,7 +39,7 @@ def os_supported(facts: HostFacts, p: EolTable) -> Outcome:
 @check("sw.unapproved", needs="host", params=SoftwareRules)
 def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
     """No installed package matches the deny list (or falls outside the allow list)."""
-    if facts.packages is None:
+    if not facts.packages:  # no list, or an empty one (no dpkg/rpm answered): unknown
         return Outcome.unknown("outcome.not_collected", what="installed software")
     names = list(facts.packages)
     deny = _matcher(tuple(p.deny))

@@ -431,7 +431,20 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ("log.retention", {"min_days": 30}, host(logging=Logging(retention_days=28)), Status.failed),
     ("log.retention", {"min_days": 30}, host(logging=Logging()), Status.error),
     ("time.sync", {}, host(time=TimeSync(synchronized=True)), Status.passed),
-    ("time.sync", {}, host(time=TimeSync(synchronized=None, service="chronyd")), Status.passed),
+    # near miss: a time service that runs is not a synchronised clock
+    ("time.sync", {}, host(time=TimeSync(synchronized=None, service="chronyd")), Status.error),
+    (
+        "time.sync",
+        {"max_offset_s": 5},
+        host(time=TimeSync(synchronized=True, offset_s=0.004)),
+        Status.passed,
+    ),
+    (
+        "time.sync",
+        {"max_offset_s": 5},
+        host(time=TimeSync(synchronized=True, offset_s=12.5)),
+        Status.failed,
+    ),
     ("time.sync", {}, host(time=TimeSync(synchronized=False, service="chronyd")), Status.failed),
     ("time.sync", {}, host(time=TimeSync()), Status.failed),
     ("time.sync", {}, host(), Status.error),
@@ -491,6 +504,7 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
         Status.failed,
     ),
     ("sw.unapproved", {"deny": []}, host(), Status.error),
+    ("sw.unapproved", {"deny": ["teamviewer*"]}, host(packages={}), Status.error),  # none listed
     (
         "enc.at_rest",
         {},

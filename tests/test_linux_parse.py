@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from auditor.collect.base import truncated
 from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.facts import TimeSync
 from tests.helpers import NOW, raw
 
 
@@ -179,3 +180,26 @@ def test_truncated_output_gives_no_pass_from_what_arrived() -> None:
 
     assert Status.passed in statuses("ubuntu2204-hardened.txt")
     assert Status.passed not in statuses("ubuntu2204-truncated.txt")
+
+
+def test_time_offset_from_chrony_and_timesyncd() -> None:
+    """`chronyc tracking` and `timedatectl timesync-status` as they print (offsets from the
+    chrony and systemd documentation's examples)."""
+    from auditor.collect.linux_parse import _time
+
+    chrony = (
+        "NTP=yes\nNTPSynchronized=yes\n@@chrony\nReference ID    : C0A80101 (192.168.1.1)\n"
+        "Stratum         : 3\nSystem time     : 0.000123456 seconds slow of NTP time\n"
+        "Leap status     : Normal\n"
+    )
+    t = _time(chrony, ["chronyd"])
+    assert t is not None and t.synchronized is True and t.offset_s == 0.000123456
+    timesyncd = (
+        "NTPSynchronized=yes\n@@timesyncd\n       Server: 10.0.0.1\n       Offset: -7.412s\n"
+    )
+    t = _time(timesyncd, ["systemd-timesyncd"])
+    assert t is not None and t.offset_s == 7.412
+    ms = "NTPSynchronized=yes\n@@timesyncd\n       Offset: +1.234ms\n"
+    assert (_time(ms, []) or TimeSync()).offset_s == 0.001234
+    unsynced = chrony.replace("Leap status     : Normal", "Leap status     : Not synchronised")
+    assert (_time(unsynced, []) or TimeSync()).synchronized is False

@@ -118,7 +118,8 @@ EXPECT = [
     ("win11-25h2-hardened", "browser.supported", Status.passed),
     ("win11-25h2-hardened", "enc.at_rest", Status.passed),
     ("win11-25h2-hardened", "fw.host_enabled", Status.passed),
-    ("win11-25h2-hardened", "time.sync", Status.passed),
+    # W32Time running (type NTP) is not a synchronised clock: unknown until proven
+    ("win11-25h2-hardened", "time.sync", Status.error),
     ("win11-25h2-hardened", "sw.unapproved", Status.passed),
     ("win10-22h2-vi", "sw.windows_supported", Status.failed),
     ("win10-22h2-vi", "pwd.min_length", Status.failed),
@@ -289,3 +290,24 @@ def test_every_fixture_parses_without_failures() -> None:
 def test_collection_error_type() -> None:
     with pytest.raises(CollectionError):
         load_document(b"{}")
+
+
+def _with_firewall(profiles: list[dict[str, Any]]) -> HostFacts:
+    doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
+    doc["firewall"] = profiles
+    return parse_windows(doc)
+
+
+def test_firewall_needs_all_three_profiles_present_and_on(
+    registry: Registry, params: dict[str, dict[str, Any]]
+) -> None:
+    on = [{"Name": n, "Enabled": 1} for n in ("Domain", "Private", "Public")]
+    assert run(registry, params, "fw.host_enabled", _with_firewall(on)).status is Status.passed
+    # near miss: the Public profile is not in the output (truncated, or another locale)
+    two = _with_firewall(on[:2])
+    assert two.firewall is not None and two.firewall.enabled is None
+    assert run(registry, params, "fw.host_enabled", two).status is Status.error
+    off = [*on[:2], {"Name": "Public", "Enabled": 0}]
+    assert run(registry, params, "fw.host_enabled", _with_firewall(off)).status is Status.failed
+    one_off = [{"Name": "Domain", "Enabled": 0}]  # a profile seen off is off, whatever is missing
+    assert run(registry, params, "fw.host_enabled", _with_firewall(one_off)).status is Status.failed

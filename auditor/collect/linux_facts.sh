@@ -59,6 +59,8 @@ nocomment /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf
 sec logrotate; nocomment /etc/logrotate.conf | cap
 sec timesync
 have timedatectl && timedatectl show 2>/dev/null | grep -E '^(NTP|NTPSynchronized|CanNTP)='
+have chronyc && { echo "@@chrony"; chronyc -n tracking 2>/dev/null | head -n 20; }
+have timedatectl && { echo "@@timesyncd"; timedatectl timesync-status 2>/dev/null | head -n 20; }
 sec lastlog; have lastlog && lastlog 2>/dev/null | cap
 sec lsblk; have lsblk && lsblk -J -o NAME,TYPE,FSTYPE,MOUNTPOINT 2>/dev/null | cap
 sec backup

@@ -456,13 +456,31 @@ def _logging(procs: list[str] | None, journald: str | None, logrotate: str | Non
     )
 
 
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0}
+
+
+def _offset(body: str) -> float | None:
+    """|offset| in seconds from `chronyc tracking` ("System time : 0.000012 seconds fast of
+    NTP time") or `timedatectl timesync-status` ("Offset: -1.234ms")."""
+    chrony = re.search(r"^System time\s*:\s*([\d.]+) seconds (?:fast|slow)", body, re.M)
+    if chrony:
+        return float(chrony.group(1))
+    timesyncd = re.search(r"^\s*Offset:\s*([+-]?[\d.]+)\s*(ns|us|µs|ms|s|min)\b", body, re.M)
+    if timesyncd:
+        return abs(float(timesyncd.group(1))) * _UNITS[timesyncd.group(2)]
+    return None
+
+
 def _time(body: str | None, procs: list[str] | None) -> TimeSync | None:
     if body is None and procs is None:
         return None
-    conf = _kv(body, "=")
+    text = body or ""
+    conf = _kv(text.split("@@", 1)[0], "=")
     synced = {"yes": True, "no": False}.get(conf.get("NTPSynchronized", ""))
+    if re.search(r"^Leap status\s*:\s*Not synchronised", text, re.M):
+        synced = False  # chrony says so, whatever systemd believes
     service = next((p for p in (procs or []) if p.startswith(TIME_SERVICES)), None)
-    return TimeSync(synchronized=synced, service=service)
+    return TimeSync(synchronized=synced, service=service, offset_s=_offset(text))
 
 
 def _backup(path: str | None, body: str | None) -> Backup | None:

@@ -303,6 +303,9 @@ def _lockout(sec: Any) -> LockoutPolicy | None:
     return LockoutPolicy(threshold=threshold, duration_s=duration, source="secedit")
 
 
+PROFILES = {"Domain", "Private", "Public"}
+
+
 def _firewall(profiles: list[dict[str, Any]] | None) -> Firewall | None:
     if not profiles:
         return None
@@ -311,6 +314,10 @@ def _firewall(profiles: list[dict[str, Any]] | None) -> Firewall | None:
         return None
     off = sorted(name for name, v in states.items() if v == 0)
     detail = ", ".join(f"{n}: {'on' if v else 'off'}" for n, v in sorted(states.items()))
+    missing = sorted(PROFILES - set(states))
+    if missing and not off:  # on for the profiles seen says nothing of the one not seen
+        detail += f"; missing: {', '.join(missing)}"
+        return Firewall(enabled=None, backend="Windows Firewall", detail=detail)
     return Firewall(enabled=not off, backend="Windows Firewall", detail=detail)
 
 
