@@ -203,3 +203,18 @@ def test_time_offset_from_chrony_and_timesyncd() -> None:
     assert (_time(ms, []) or TimeSync()).offset_s == 0.001234
     unsynced = chrony.replace("Leap status     : Normal", "Leap status     : Not synchronised")
     assert (_time(unsynced, []) or TimeSync()).synchronized is False
+
+
+def test_backup_on_a_second_partition_of_the_system_disk_is_not_separate() -> None:
+    from auditor.collect.linux_parse import _backup
+
+    base = "@@exists\nfiles 3\nnewest 1763500000\nfstype ext2/ext3\n"
+    same_disk = base + "dev 2050 2049\ndisks_backup sda,\ndisks_root sda,\nsource_fstype ext4\n"
+    other_disk = base + "dev 2065 2049\ndisks_backup sdb,\ndisks_root sda,\nsource_fstype ext4\n"
+    lvm_on_both = base + "dev 65025 65024\ndisks_backup sda,sdb,\ndisks_root sda,\n"
+    nas = base + "dev 52 2049\nsource_fstype nfs4\n"
+    no_lsblk = base + "dev 2065 2049\n"
+    cases = {same_disk: True, other_disk: False, lvm_on_both: True, nas: False, no_lsblk: False}
+    for body, same in cases.items():
+        backup = _backup("/mnt/backup", body)
+        assert backup is not None and backup.same_device_as_root is same, body

@@ -71,6 +71,14 @@ if [ -n "${AUDITOR_BACKUP_PATH:-}" ]; then
     echo "newest $(find "$AUDITOR_BACKUP_PATH" -maxdepth 4 -type f -name "${AUDITOR_BACKUP_PATTERN:-*}" -printf '%T@\n' 2>/dev/null | sort -n | tail -n 1)"
     echo "dev $(stat -c %d "$AUDITOR_BACKUP_PATH") $(stat -c %d /)"
     echo "fstype $(stat -f -c %T "$AUDITOR_BACKUP_PATH")"
+    # the physical disks under each filesystem (through partitions, LVM, LUKS): two
+    # partitions of one disk are not separate storage
+    disks() { lsblk -nslo NAME,TYPE "$1" 2>/dev/null | awk '$2=="disk"{print $1}' | sort -u | tr '\n' ','; }
+    if have findmnt && have lsblk; then
+      echo "disks_backup $(disks "$(findmnt -no SOURCE --target "$AUDITOR_BACKUP_PATH" | head -n 1)")"
+      echo "disks_root $(disks "$(findmnt -no SOURCE --target / | head -n 1)")"
+      echo "source_fstype $(findmnt -no FSTYPE --target "$AUDITOR_BACKUP_PATH" | head -n 1)"
+    fi
   else echo "@@missing"; fi
 fi
 sec end

@@ -490,15 +490,31 @@ def _backup(path: str | None, body: str | None) -> Backup | None:
         return Backup(path=path, exists=False)
     kv = _kv(body)
     newest = kv.get("newest", "").strip()
-    dev = kv.get("dev", "").split()
     return Backup(
         path=path,
         exists=True,
         files=_int(kv.get("files")) or 0,
         newest_file_time=datetime.fromtimestamp(float(newest), UTC) if newest else None,
-        same_device_as_root=(dev[0] == dev[1]) if len(dev) == 2 else None,
-        fstype=kv.get("fstype") or None,
+        same_device_as_root=_same_storage(kv),
+        fstype=kv.get("source_fstype") or kv.get("fstype") or None,
     )
+
+
+NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "sshfs", "glusterfs", "ceph")
+
+
+def _same_storage(kv: dict[str, str]) -> bool | None:
+    """Network storage is separate; otherwise two filesystems sharing a physical disk are
+    the same storage even when their device ids differ (two partitions of one disk)."""
+    if (kv.get("source_fstype") or kv.get("fstype") or "") in NETWORK_FS:
+        return False
+    dev = kv.get("dev", "").split()
+    same_fs = (dev[0] == dev[1]) if len(dev) == 2 else None
+    backup_disks = {d for d in kv.get("disks_backup", "").split(",") if d}
+    root_disks = {d for d in kv.get("disks_root", "").split(",") if d}
+    if same_fs or not (backup_disks and root_disks):
+        return same_fs  # without disk names, the filesystem id is all there is
+    return bool(backup_disks & root_disks)
 
 
 def _encryption(body: str | None) -> Encryption | None:
