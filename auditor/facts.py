@@ -35,6 +35,7 @@ class AvProduct(Fact):
     signature_time: datetime | None = None
     up_to_date: bool | None = None  # as reported by Windows Security Center
     passive: bool | None = None  # Defender in passive mode beside another product
+    update_problems: list[str] = Field(default_factory=list)  # failed/outdated, from its log
 
 
 class AntiMalware(Fact):

@@ -40,22 +40,29 @@ def av_running(facts: HostFacts, p: ProductNames) -> Outcome:
 
 @check("av.signature_age", needs="host", params=SignatureAge)
 def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
-    """The newest signature database of any product is at most `max_days` old."""
+    """Pass proves: the newest signature database of an active product is dated at most
+    `max_days` before collection, and its updater logs no failure. Does not prove the
+    engine scans; Security Center's "up to date" alone is not a date (unknown)."""
     if facts.antimalware is None:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
     products = facts.antimalware.products
-    times = [prod.signature_time for prod in products if prod.signature_time and not prod.passive]
+    active = [prod for prod in products if not prod.passive]
+    times = [prod.signature_time for prod in active if prod.signature_time]
     if not products:
         return Outcome.fail(
             observed=None, expected=f"≤ {p.max_days}", note="outcome.no_antimalware"
         )
+    problems = [line for prod in active for line in prod.update_problems]
+    if problems:
+        return Outcome.fail(
+            observed=problems, expected=f"≤ {p.max_days}", note="outcome.av_update_failed"
+        )
     if not times:
-        # Windows Security Center says only "up to date" or not for third-party products.
+        # Windows Security Center says only "up to date" or not for third-party products:
+        # "up to date" cannot prove a database of at most `max_days` days.
         flags = [prod.up_to_date for prod in products if prod.up_to_date is not None]
         if any(flags):
-            return Outcome.ok(
-                observed="up to date", expected=f"≤ {p.max_days}", note="outcome.sc_up_to_date"
-            )
+            return Outcome.unknown("outcome.sc_up_to_date", days=p.max_days)
         if flags:
             return Outcome.fail(
                 observed="out of date", expected=f"≤ {p.max_days}", note="outcome.sc_out_of_date"

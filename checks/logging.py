@@ -57,9 +57,7 @@ def time_sync(facts: HostFacts, p: TimeLimits) -> Outcome:
         return Outcome.fail(observed="not synchronized", expected="synchronized")
     if t.synchronized is True:
         if t.offset_s is not None and p.max_offset_s is not None and t.offset_s > p.max_offset_s:
-            return Outcome.fail(
-                observed=f"{t.offset_s:.3f} s", expected=f"≤ {p.max_offset_s:g} s"
-            )
+            return Outcome.fail(observed=f"{t.offset_s:.3f} s", expected=f"≤ {p.max_offset_s:g} s")
         seen = "synchronized" if t.offset_s is None else f"synchronized, {t.offset_s:.3f} s"
         return Outcome.ok(observed=seen, expected="synchronized")
     if t.service:

@@ -173,6 +173,16 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
         host(antimalware=clam(signature_time=NOW - 9 * DAY)),
         Status.failed,
     ),
+    (  # near miss: a fresh database, but the updater's log says an update failed
+        "av.signature_age",
+        {"max_days": 3},
+        host(
+            antimalware=clam(
+                signature_time=NOW - DAY, update_problems=["ERROR: Update failed for database"]
+            )
+        ),
+        Status.failed,
+    ),
     ("av.signature_age", {"max_days": 3}, host(antimalware=AntiMalware()), Status.failed),
     ("av.signature_age", {"max_days": 3}, host(antimalware=clam(running=True)), Status.error),
     ("av.signature_age", {"max_days": 3}, host(), Status.error),

@@ -218,3 +218,27 @@ def test_backup_on_a_second_partition_of_the_system_disk_is_not_separate() -> No
     for body, same in cases.items():
         backup = _backup("/mnt/backup", body)
         assert backup is not None and backup.same_device_as_root is same, body
+
+
+def test_freshclam_failures_are_findings_beside_up_to_date_lines() -> None:
+    """freshclam's log as it prints (ClamAV 1.x); a failure counts even when a later line
+    says another database is up to date."""
+    from auditor.checking import Status, discover
+
+    registry = discover()
+    clamav = "1763600000 /var/lib/clamav/daily.cld\n1763600000 /var/lib/clamav/main.cvd\n"
+    ok_log = (
+        "Fri Nov 20 09:00:01 2026 -> daily.cld database is up-to-date (version: 27830, "
+        "sigs: 2074590, f-level: 90, builder: raynman)\n"
+    )
+    bad_log = (
+        "Fri Nov 20 09:00:01 2026 -> ERROR: Update failed for database: daily\n"
+        "Fri Nov 20 09:00:01 2026 -> WARNING: Your ClamAV installation is OUTDATED!\n"
+        + ok_log
+    )
+    for log, expected in ((ok_log, Status.passed), (bad_log, Status.failed)):
+        sections = {"clamav": clamav, "freshclam": log, "processes": "clamd\nfreshclam\n"}
+        h = parse_host(sections)
+        h = h.model_copy(update={"collected_at": datetime(2025, 11, 20, 12, tzinfo=UTC)})
+        outcome = registry["av.signature_age"].run(h, {"max_days": 3})
+        assert outcome.status is expected, outcome

@@ -45,6 +45,10 @@ sec clamav
 for f in /var/lib/clamav/daily.cld /var/lib/clamav/daily.cvd /var/lib/clamav/main.cld /var/lib/clamav/main.cvd; do
   [ -e "$f" ] && stat -c '%Y %n' "$f"
 done
+sec freshclam
+for f in /var/log/clamav/freshclam.log /var/log/freshclam.log /var/log/clamav/clamav.log; do
+  [ -r "$f" ] && tail -n 400 "$f" | grep -E 'older than|OUTDATED|ERROR|[Uu]pdate failed|Can.t download|up.to.date|updated' | tail -n 40
+done
 sec processes
 cat /proc/[0-9]*/comm 2>/dev/null | sort -u | cap  # one cat, not one per process
 sec listeners; cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null | cap

@@ -67,7 +67,7 @@ def parse_host(
     return HostFacts(
         collected_at=now,
         os=_os(sections),
-        antimalware=safe(lambda: _clamav(sections.get("clamav"), procs)),
+        antimalware=safe(lambda: _clamav(sections.get("clamav"), procs, sections.get("freshclam"))),
         patching=safe(
             lambda: _patching(
                 sections.get("pkg_last_change"), sections.get("pending"), sections.get("clock")
@@ -145,7 +145,21 @@ def _os(sections: dict[str, str]) -> OsInfo:
     )
 
 
-def _clamav(body: str | None, procs: list[str] | None) -> AntiMalware | None:
+_FRESHCLAM_PROBLEM = re.compile(
+    r"older than \d+ days|OUTDATED|ERROR|[Uu]pdate failed|Can.t download", re.IGNORECASE
+)
+
+
+def _freshclam_problems(log: str | None) -> list[str]:
+    """Failed updates and "database is older than N days" lines of freshclam's log: each is a
+    finding even when other lines of the same log say "up to date"."""
+    found = [ln.strip()[:200] for ln in (log or "").splitlines() if _FRESHCLAM_PROBLEM.search(ln)]
+    return found[-5:]
+
+
+def _clamav(
+    body: str | None, procs: list[str] | None, log: str | None = None
+) -> AntiMalware | None:
     if body is None and procs is None:
         return None
     times = []
@@ -164,6 +178,7 @@ def _clamav(body: str | None, procs: list[str] | None) -> AntiMalware | None:
                 running=running,
                 realtime=None if procs is None else "clamonacc" in procs,
                 signature_time=datetime.fromtimestamp(newest, UTC) if newest else None,
+                update_problems=_freshclam_problems(log),
             )
         ]
     )
