@@ -98,6 +98,17 @@ class Logging(Fact):
     journald_persistent: bool | None = None
     syslog_daemon: bool | None = None
     retention_days: int | None = None
+    # login successes/failures and sudo lines found in the kept logs: the auth log file
+    # (syslog) and the journal; None = could not be read
+    auth_file_events: int | None = None
+    journal_auth_events: int | None = None
+
+
+class SshServer(Fact):
+    """The SSH server's effective settings (`sshd -T`, lower-case keys)."""
+
+    installed: bool
+    settings: dict[str, str] | None = None  # None: installed but `sshd -T` could not run
 
 
 class ScreenLock(Fact):
@@ -160,6 +171,7 @@ class HostFacts(Fact):
     accounts: list[Account] | None = None
     privileges: Privileges | None = None
     logging: Logging | None = None
+    ssh_server: SshServer | None = None
     time: TimeSync | None = None
     backup: Backup | None = None
     encryption: Encryption | None = None

@@ -34,6 +34,29 @@ def enabled(facts: HostFacts, _: NoParams) -> Outcome:
     )
 
 
+@check("log.auth_events", needs="host")
+def auth_events(facts: HostFacts, _: NoParams) -> Outcome:
+    """Pass proves: login successes and failures and privilege use are recorded where they
+    are kept — auditd runs (PAM, sshd and sudo report to it), or such events are found in
+    the syslog auth file or in a persistent journal. Does not prove anyone reads them."""
+    log = facts.logging
+    if log is None or log.audit_daemon is None:
+        return Outcome.unknown("outcome.not_collected", what="auth logging")
+    if log.audit_daemon:
+        return Outcome.ok(observed="auditd", expected="logins and sudo recorded")
+    found = []
+    if log.syslog_daemon and log.auth_file_events:
+        found.append(f"auth log: {log.auth_file_events}")
+    if log.journald_persistent and log.journal_auth_events:
+        found.append(f"journal: {log.journal_auth_events}")
+    if found:
+        return Outcome.ok(observed=found, expected="logins and sudo recorded")
+    if log.syslog_daemon or log.journald_persistent:
+        # a log is kept, but no login or sudo line was seen in it: not proven either way
+        return Outcome.unknown("outcome.auth_events_not_seen")
+    return Outcome.fail(observed="no kept log", expected="logins and sudo recorded")
+
+
 @check("log.retention", needs="host", params=MinDays)
 def retention(facts: HostFacts, p: MinDays) -> Outcome:
     """Rotated logs are kept at least `min_days` days (logrotate rotate × period)."""

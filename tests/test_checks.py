@@ -31,11 +31,12 @@ from auditor.facts import (
     PortForward,
     Privileges,
     ScreenLock,
+    SshServer,
     TimeSync,
     TlsCertificate,
     WebFacts,
 )
-from tests.helpers import NOW, asset_facts, host, scan
+from tests.helpers import NOW, asset_facts, host, raw, scan
 
 DAY = timedelta(days=1)
 AV = {"ESET": ["esets_daemon"]}
@@ -95,6 +96,20 @@ def dev(**kw: Any) -> NetDeviceFacts:
         "wifi_modes": ["wpa2"],
     }
     return NetDeviceFacts(**(base | kw))
+
+
+def sshd(**changes: str) -> Any:
+    """Real `sshd -T` of OpenSSH 9.2 (Debian 12) with the given settings changed."""
+    settings = dict(
+        line.split(" ", 1) for line in raw("sshd-T-debian12-openssh9.2.txt").splitlines()
+    )
+    return host(ssh_server=SshServer(installed=True, settings=settings | changes))
+
+
+WEAK_SSH = {
+    "ciphers": ["3des-cbc", "aes128-cbc", "aes256-cbc", "arcfour"],
+    "macs": ["hmac-md5", "hmac-sha1-96"],
+}
 
 
 def dev_asset(device: NetDeviceFacts | None, *ports: int, up: bool = True) -> Any:
@@ -685,6 +700,50 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ("net.wifi", {}, dev(wifi_modes=["wpa2", "wpa"]), Status.failed),  # WPA1 mixed in
     ("net.wifi", {}, dev(wifi_modes=["tkip"]), Status.failed),  # WPA2 with TKIP only
     ("net.wifi", {}, dev(wifi_modes=None), Status.not_applicable),
+    ("sshd.root_login", {}, sshd(permitrootlogin="prohibit-password"), Status.passed),
+    ("sshd.root_login", {}, sshd(permitrootlogin="yes"), Status.failed),
+    ("sshd.root_login", {}, host(ssh_server=SshServer(installed=True)), Status.error),  # not root
+    ("sshd.root_login", {}, host(ssh_server=SshServer(installed=False)), Status.not_applicable),
+    ("sshd.root_login", {}, host(), Status.error),
+    ("sshd.auth_tries", {"max_tries": 4}, sshd(maxauthtries="4"), Status.passed),
+    ("sshd.auth_tries", {"max_tries": 4}, sshd(), Status.failed),  # OpenSSH's default 6
+    ("sshd.auth_tries", {"max_tries": 4}, host(), Status.error),
+    (
+        "sshd.idle_timeout",
+        {"max_seconds": 300},
+        sshd(clientaliveinterval="300", clientalivecountmax="1"),
+        Status.passed,
+    ),
+    # near miss: 300 s × 3 probes is 15 minutes
+    ("sshd.idle_timeout", {"max_seconds": 300}, sshd(clientaliveinterval="300"), Status.failed),
+    ("sshd.idle_timeout", {"max_seconds": 300}, sshd(), Status.failed),  # 0: never
+    ("sshd.idle_timeout", {"max_seconds": 300}, host(), Status.error),
+    ("sshd.crypto", WEAK_SSH, sshd(), Status.passed),  # OpenSSH 9.2's own defaults
+    ("sshd.crypto", WEAK_SSH, sshd(ciphers="aes256-ctr,aes128-cbc"), Status.failed),
+    ("sshd.crypto", WEAK_SSH, sshd(macs="hmac-sha2-256,hmac-md5"), Status.failed),
+    ("sshd.crypto", WEAK_SSH, host(), Status.error),
+    ("log.auth_events", {}, host(logging=Logging(audit_daemon=True)), Status.passed),
+    (
+        "log.auth_events",
+        {},
+        host(logging=Logging(audit_daemon=False, syslog_daemon=True, auth_file_events=12)),
+        Status.passed,
+    ),
+    (  # near miss: a persistent journal, but no login or sudo line in it
+        "log.auth_events",
+        {},
+        host(logging=Logging(audit_daemon=False, journald_persistent=True, journal_auth_events=0)),
+        Status.error,
+    ),
+    (  # near miss: login lines, but in a journal lost at every reboot
+        "log.auth_events",
+        {},
+        host(
+            logging=Logging(audit_daemon=False, journald_persistent=False, journal_auth_events=40)
+        ),
+        Status.failed,
+    ),
+    ("log.auth_events", {}, host(), Status.error),
     ("net.telnet_crosscheck", {}, dev_asset(dev(), 22), Status.passed),
     ("net.telnet_crosscheck", {}, dev_asset(dev(), 22, 23), Status.failed),
     ("net.telnet_crosscheck", {}, dev_asset(dev(), up=False), Status.error),

@@ -233,8 +233,7 @@ def test_freshclam_failures_are_findings_beside_up_to_date_lines() -> None:
     )
     bad_log = (
         "Fri Nov 20 09:00:01 2026 -> ERROR: Update failed for database: daily\n"
-        "Fri Nov 20 09:00:01 2026 -> WARNING: Your ClamAV installation is OUTDATED!\n"
-        + ok_log
+        "Fri Nov 20 09:00:01 2026 -> WARNING: Your ClamAV installation is OUTDATED!\n" + ok_log
     )
     for log, expected in ((ok_log, Status.passed), (bad_log, Status.failed)):
         sections = {"clamav": clamav, "freshclam": log, "processes": "clamd\nfreshclam\n"}

@@ -61,6 +61,15 @@ sec journald
 nocomment /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf
 [ -d /var/log/journal ] && echo "@@var_log_journal"
 sec logrotate; nocomment /etc/logrotate.conf | cap
+sec authlog
+for f in /var/log/auth.log /var/log/secure; do
+  [ -r "$f" ] && echo "file $(tail -n 5000 "$f" | grep -cE 'Accepted |Failed password|authentication failure|sudo:')"
+done
+have journalctl && echo "journal $(journalctl -q -n 5000 SYSLOG_FACILITY=4 SYSLOG_FACILITY=10 -o cat 2>/dev/null | grep -cE 'Accepted |Failed password|authentication failure|sudo:')"
+sec sshd
+if have sshd; then
+  out=$(sshd -T 2>/dev/null) && printf '%s\n' "$out" | grep -iE '^(permitrootlogin|passwordauthentication|permitemptypasswords|maxauthtries|clientaliveinterval|clientalivecountmax|ciphers|macs|kexalgorithms|loglevel) ' || echo "@@unreadable"
+else echo "@@absent"; fi
 sec timesync
 have timedatectl && timedatectl show 2>/dev/null | grep -E '^(NTP|NTPSynchronized|CanNTP)='
 have chronyc && { echo "@@chrony"; chronyc -n tracking 2>/dev/null | head -n 20; }

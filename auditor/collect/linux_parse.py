@@ -28,6 +28,7 @@ from auditor.facts import (
     PasswordPolicy,
     Patching,
     Privileges,
+    SshServer,
     TimeSync,
 )
 
@@ -92,7 +93,12 @@ def parse_host(
                 sections.get("passwd"), sections.get("group"), sections.get("sudoers")
             )
         ),
-        logging=safe(lambda: _logging(procs, sections.get("journald"), sections.get("logrotate"))),
+        logging=safe(
+            lambda: _logging(
+                procs, sections.get("journald"), sections.get("logrotate"), sections.get("authlog")
+            )
+        ),
+        ssh_server=safe(lambda: _ssh_server(sections.get("sshd"))),
         time=safe(lambda: _time(sections.get("timesync"), procs)),
         backup=safe(lambda: _backup(backup_path, sections.get("backup"))),
         encryption=safe(lambda: _encryption(sections.get("lsblk"))),
@@ -453,7 +459,27 @@ def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> P
     return Privileges(uid0_accounts=uid0, sudo_users=sorted(users))
 
 
-def _logging(procs: list[str] | None, journald: str | None, logrotate: str | None) -> Logging:
+def _ssh_server(body: str | None) -> SshServer | None:
+    if body is None:
+        return None
+    if "@@absent" in body:
+        return SshServer(installed=False)
+    if "@@unreadable" in body:
+        return SshServer(installed=True)
+    return SshServer(installed=True, settings={k.lower(): v for k, v in _kv(body).items()})
+
+
+def _auth_events(body: str | None) -> tuple[int | None, int | None]:
+    if body is None:
+        return None, None
+    files = [int(n) for n in re.findall(r"^file (\d+)$", body, re.M)]
+    journal = re.search(r"^journal (\d+)$", body, re.M)
+    return (max(files) if files else None), (int(journal.group(1)) if journal else None)
+
+
+def _logging(
+    procs: list[str] | None, journald: str | None, logrotate: str | None, authlog: str | None
+) -> Logging:
     conf = _kv(journald, "=")
     storage = conf.get("Storage", "auto")
     has_dir = "@@var_log_journal" in (journald or "")
@@ -463,11 +489,14 @@ def _logging(procs: list[str] | None, journald: str | None, logrotate: str | Non
     period = re.search(r"^\s*(daily|weekly|monthly|yearly)\b", logrotate or "", re.M)
     if rotate:
         retention = int(rotate.group(1)) * PERIOD_DAYS[period.group(1) if period else "weekly"]
+    file_events, journal_events = _auth_events(authlog)
     return Logging(
         audit_daemon=None if procs is None else "auditd" in procs,
         journald_persistent=None if journald is None else persistent,
         syslog_daemon=None if procs is None else any(p in procs for p in ("rsyslogd", "syslog-ng")),
         retention_days=retention,
+        auth_file_events=file_events,
+        journal_auth_events=journal_events,
     )
 
 

@@ -1,0 +1,103 @@
+"""The SSH server of a Linux host, judged from its effective settings (`sshd -T`), for the
+account, session and service requirements they belong to."""
+
+from __future__ import annotations
+
+from auditor.checking import NoParams, Outcome, Status, check
+from auditor.facts import HostFacts
+
+from ._params import Params
+
+
+class MaxTries(Params):
+    max_tries: int
+
+
+class MaxSeconds(Params):
+    max_seconds: int
+
+
+class WeakAlgorithms(Params):
+    """Algorithm names (exact) a server must not offer, from the pack."""
+
+    ciphers: list[str]
+    macs: list[str]
+
+
+def _settings(facts: HostFacts) -> dict[str, str] | Outcome:
+    """The effective settings, or the outcome to give when there are none."""
+    server = facts.ssh_server
+    if server is None:
+        return Outcome.unknown("outcome.not_collected", what="sshd -T")
+    if not server.installed:
+        return Outcome(status=Status.not_applicable, note="outcome.no_ssh_server")
+    if server.settings is None:
+        return Outcome.unknown("outcome.not_collected", what="sshd -T (needs root)")
+    return server.settings
+
+
+@check("sshd.root_login", needs="host")
+def root_login(facts: HostFacts, _: NoParams) -> Outcome:
+    """Pass proves: the SSH server refuses root logins with a password (PermitRootLogin no or
+    prohibit-password). Does not prove who holds root's keys."""
+    settings = _settings(facts)
+    if isinstance(settings, Outcome):
+        return settings
+    value = settings.get("permitrootlogin")
+    if value is None:
+        return Outcome.unknown("outcome.not_collected", what="PermitRootLogin")
+    safe = value in ("no", "prohibit-password", "without-password", "forced-commands-only")
+    expected = "no | prohibit-password"
+    return (
+        Outcome.ok(observed=value, expected=expected)
+        if safe
+        else Outcome.fail(observed=value, expected=expected)
+    )
+
+
+@check("sshd.auth_tries", needs="host", params=MaxTries)
+def auth_tries(facts: HostFacts, p: MaxTries) -> Outcome:
+    """Pass proves: one SSH connection allows at most `max_tries` password attempts
+    (MaxAuthTries). Does not prove accounts lock after repeated failures (see lockout)."""
+    settings = _settings(facts)
+    if isinstance(settings, Outcome):
+        return settings
+    value = settings.get("maxauthtries", "")
+    return Outcome.at_most(
+        int(value) if value.isdigit() else None, p.max_tries, what="MaxAuthTries"
+    )
+
+
+@check("sshd.idle_timeout", needs="host", params=MaxSeconds)
+def idle_timeout(facts: HostFacts, p: MaxSeconds) -> Outcome:
+    """Pass proves: an idle SSH session is closed within `max_seconds` (ClientAliveInterval ×
+    ClientAliveCountMax, 0 = never). Does not prove a console or desktop session locks."""
+    settings = _settings(facts)
+    if isinstance(settings, Outcome):
+        return settings
+    interval, count = (
+        settings.get("clientaliveinterval", ""),
+        settings.get("clientalivecountmax", ""),
+    )
+    if not (interval.isdigit() and count.isdigit()):
+        return Outcome.unknown("outcome.not_collected", what="ClientAliveInterval")
+    seconds = int(interval) * max(int(count), 1)
+    return Outcome.at_most(
+        seconds, p.max_seconds, what="SSH idle timeout", zero_means_unlimited=True
+    )
+
+
+@check("sshd.crypto", needs="host", params=WeakAlgorithms)
+def crypto(facts: HostFacts, p: WeakAlgorithms) -> Outcome:
+    """Pass proves: the SSH server offers none of the pack's weak ciphers and MACs (CBC,
+    arcfour, 3DES, MD5 …). Does not prove the key-exchange or host-key choices."""
+    settings = _settings(facts)
+    if isinstance(settings, Outcome):
+        return settings
+    if "ciphers" not in settings or "macs" not in settings:
+        return Outcome.unknown("outcome.not_collected", what="Ciphers/MACs")
+    offered = settings["ciphers"].split(",") + settings["macs"].split(",")
+    weak = sorted(set(offered) & (set(p.ciphers) | set(p.macs)))
+    if weak:
+        return Outcome.fail(observed=weak, expected="[]")
+    return Outcome.ok(observed=[], expected="[]")
