@@ -247,6 +247,7 @@ class NetDeviceFacts(Fact):
     mgmt_sources: list[str] | None = None  # those addresses/networks, as configured
     local_users: list[str] | None = None  # local account names (never their passwords)
     idle_timeout_s: int | None = None  # 0 means never
+    idle_timeout_assumed: bool = False  # not configured: the vendor default was assumed
     syslog_targets: list[str] | None = None  # None: the configuration could not be read
     ntp_servers: list[str] | None = None
     snmp_default_community: bool | None = None  # "public"/"private" in use

@@ -16,6 +16,7 @@ class Insecure(Params):
 
 class MaxSeconds(Params):
     max_seconds: int
+    assumed_default_passes: bool = False  # may a vendor default nobody configured pass?
 
 
 @check("net.mgmt_protocols", needs="netdev", params=Insecure)
@@ -41,9 +42,19 @@ def mgmt_restricted(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.idle_timeout", needs="netdev", params=MaxSeconds)
 def idle_timeout(facts: NetDeviceFacts, p: MaxSeconds) -> Outcome:
-    """Idle management sessions are closed after at most `max_seconds` (0 = never = fail)."""
-    return Outcome.at_most(
+    """Pass proves: every management line closes an idle session within `max_seconds` by a
+    setting in the configuration (0 = never = fail). A vendor default that nobody set is
+    shown as assumed and passes only where the pack allows it."""
+    outcome = Outcome.at_most(
         facts.idle_timeout_s, p.max_seconds, what="idle timeout", zero_means_unlimited=True
+    )
+    if not facts.idle_timeout_assumed or outcome.status is not Status.passed:
+        return outcome
+    observed = f"default assumed: {(facts.idle_timeout_s or 0) // 60} min"
+    if p.assumed_default_passes:
+        return Outcome.ok(observed=observed, expected=outcome.expected or "")
+    return Outcome.fail(
+        observed=observed, expected=outcome.expected or "", note="outcome.default_not_set"
     )
 
 

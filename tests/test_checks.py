@@ -674,6 +674,19 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ("net.idle_timeout", {"max_seconds": 900}, dev(idle_timeout_s=0), Status.failed),
     ("net.idle_timeout", {"max_seconds": 900}, dev(idle_timeout_s=3600), Status.failed),
     ("net.idle_timeout", {"max_seconds": 900}, dev(idle_timeout_s=None), Status.error),
+    # near miss: no exec-timeout line — the IOS default of 10 minutes is only assumed
+    (
+        "net.idle_timeout",
+        {"max_seconds": 900},
+        dev(idle_timeout_s=600, idle_timeout_assumed=True),
+        Status.failed,
+    ),
+    (
+        "net.idle_timeout",
+        {"max_seconds": 900, "assumed_default_passes": True},
+        dev(idle_timeout_s=600, idle_timeout_assumed=True),
+        Status.passed,
+    ),
     ("net.syslog", {}, dev(), Status.passed),
     ("net.syslog", {}, dev(syslog_targets=[]), Status.failed),
     ("net.syslog", {}, dev(syslog_targets=None), Status.error),

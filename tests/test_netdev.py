@@ -301,6 +301,11 @@ def test_cisco_near_misses() -> None:
     assert clean.mgmt_restricted and clean.firewall_enabled
     assert (clean.password_issues, clean.default_accounts, clean.weak_crypto) == ([], [], [])
     assert clean.zones == ["GigabitEthernet0/1"]  # not the loopback, not a shut interface
+    assert (clean.idle_timeout_s, clean.idle_timeout_assumed) == (600, False)
+    no_timeout = cisco(CISCO_BASE.replace(" exec-timeout 10 0\n", ""))
+    assert (no_timeout.idle_timeout_s, no_timeout.idle_timeout_assumed) == (600, True)
+    outcome = registry["net.idle_timeout"].run(no_timeout, {"max_seconds": 900})
+    assert outcome.status is Status.failed and outcome.observed == "default assumed: 10 min"
     assert registry["net.accounts"].run(clean, {}).status is Status.passed
 
     # the vty ACL with a sequence-numbered "permit any" is an open vty, not a restricted one

@@ -51,21 +51,23 @@ def show_version(text: str) -> dict[str, str]:
     }
 
 
-def _vty(text: str) -> tuple[set[str], list[int], bool]:
+def _vty(text: str) -> tuple[set[str], list[int], bool, bool]:
     vty = [lines for header, lines in blocks(text, "line vty").items()]
     transport = {
         t for b in vty for line in b if line.startswith("transport input") for t in line.split()[2:]
     }
     timeouts = []
+    assumed = False
     for block in vty:
         timeout = next((line.split() for line in block if line.startswith("exec-timeout")), None)
         if timeout is None:
-            timeouts.append(600)  # IOS default: 10 minutes
+            timeouts.append(600)  # IOS default: 10 minutes — assumed, not configured
+            assumed = True
         else:
             minutes = int(timeout[1]) if len(timeout) > 1 else 10
             timeouts.append(minutes * 60 + (int(timeout[2]) if len(timeout) > 2 else 0))
     restricted = bool(vty) and all(any(ln.startswith("access-class") for ln in b) for b in vty)
-    return transport, timeouts, restricted
+    return transport, timeouts, restricted, assumed
 
 
 def _acl_sources(text: str) -> list[str]:
@@ -213,7 +215,7 @@ def _zone_interfaces(interfaces: dict[str, list[str]], outside: list[list[str]])
 def parse_cisco(
     text: str, version_output: str | None = None, startup: str | None = None
 ) -> NetDeviceFacts:
-    transport, timeouts, vty_acl = _vty(text)
+    transport, timeouts, vty_acl, timeout_assumed = _vty(text)
     sources = _acl_sources(text)
     interfaces = blocks(text, "interface ")
     outside = [
@@ -253,6 +255,7 @@ def parse_cisco(
         idle_timeout_s=max(timeouts)
         if timeouts and min(timeouts) > 0
         else (0 if timeouts else None),
+        idle_timeout_assumed=timeout_assumed,
         syslog_targets=re.findall(r"^logging (?:host )?(\d+\.\d+\.\d+\.\d+|\S+\.\S+)$", text, re.M),
         ntp_servers=re.findall(r"^ntp server (\S+)", text, re.M),
         snmp_default_community=any(c.lower() in DEFAULT_COMMUNITIES for c in communities),
