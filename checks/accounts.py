@@ -31,7 +31,8 @@ class HumanAccounts(Params):
 
 @check("pwd.min_length", needs="host", params=MinLength)
 def min_length(facts: HostFacts, p: MinLength) -> Outcome:
-    """Minimum password length enforced by the system is at least `min_length`."""
+    """Pass proves: the system enforces at least the pack's minimum password length. Does not
+    prove: that existing passwords, set before the rule, meet it."""
     policy = facts.password_policy
     return Outcome.at_least(
         policy.min_length if policy else None, p.min_length, what="password length"
@@ -40,7 +41,8 @@ def min_length(facts: HostFacts, p: MinLength) -> Outcome:
 
 @check("pwd.complexity", needs="host", params=MinClasses)
 def complexity(facts: HostFacts, p: MinClasses) -> Outcome:
-    """Passwords must mix at least `min_classes` character classes."""
+    """Pass proves: the system enforces at least the pack's number of character classes. Does not
+    prove: that existing passwords, set before the rule, meet it."""
     policy = facts.password_policy
     return Outcome.at_least(
         policy.min_classes if policy else None, p.min_classes, what="character classes"
@@ -49,7 +51,8 @@ def complexity(facts: HostFacts, p: MinClasses) -> Outcome:
 
 @check("pwd.max_age", needs="host", params=MaxDays)
 def max_age(facts: HostFacts, p: MaxDays) -> Outcome:
-    """Passwords expire after at most `max_days` days (0 or 99999 means never)."""
+    """Pass proves: passwords expire after at most the pack's number of days. Does not prove: that
+    they are changed to something new."""
     policy = facts.password_policy
     days = policy.max_age_days if policy else None
     if days is not None and days <= 0:
@@ -59,7 +62,8 @@ def max_age(facts: HostFacts, p: MaxDays) -> Outcome:
 
 @check("lockout.threshold", needs="host", params=MaxAttempts)
 def lockout_threshold(facts: HostFacts, p: MaxAttempts) -> Outcome:
-    """Accounts lock after at most `max_attempts` failed logins (0 = never locks = fail)."""
+    """Pass proves: accounts lock after at most the pack's number of failed logins. Does not prove:
+    that services outside PAM or Windows logon (web applications) lock too."""
     return Outcome.at_most(
         facts.lockout.threshold if facts.lockout else None,
         p.max_attempts,
@@ -70,7 +74,8 @@ def lockout_threshold(facts: HostFacts, p: MaxAttempts) -> Outcome:
 
 @check("lockout.duration", needs="host", params=MinSeconds)
 def lockout_duration(facts: HostFacts, p: MinSeconds) -> Outcome:
-    """A locked account stays locked ≥ `min_seconds` (0 = until an admin unlocks = pass)."""
+    """Pass proves: a locked account stays locked at least the pack's time (or until an
+    administrator unlocks it). Does not prove: that lockouts are noticed and investigated."""
     lock = facts.lockout
     if lock is not None and lock.threshold == 0:
         return Outcome.fail(observed=0, expected=f"≥ {p.min_seconds}", note="outcome.no_lockout")
@@ -82,7 +87,8 @@ def lockout_duration(facts: HostFacts, p: MinSeconds) -> Outcome:
 
 @check("acct.no_empty_password", needs="host")
 def no_empty_password(facts: HostFacts, _: NoParams) -> Outcome:
-    """No account may have an empty password (a default-account weakness)."""
+    """Pass proves: no account in /etc/shadow has an empty password. Does not prove: that the set
+    passwords are strong or not the vendor's default."""
     accounts = facts.accounts
     if accounts is None or all(a.password is None for a in accounts):
         return Outcome.unknown("outcome.not_collected", what="password states")
@@ -96,7 +102,8 @@ def no_empty_password(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("acct.inactive", needs="host", params=HumanAccounts)
 def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
-    """Enabled personal accounts unused for more than `max_days` days must be disabled."""
+    """Pass proves: no enabled personal account has gone unused for more than the pack's number of
+    days. Does not prove: that the remaining accounts belong to current staff."""
     if facts.accounts is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     people = [
@@ -121,8 +128,8 @@ def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
 
 @check("acct.leavers", needs="asset", params=HumanAccounts)
 def leavers(facts: AssetFacts, p: HumanAccounts) -> Outcome:
-    """Every enabled personal account belongs to current staff (`users`/`admins` of the asset);
-    any other is a leaver's or an unknown account and must be disabled."""
+    """Pass proves: every enabled personal account is one the inventory lists as current staff or
+    administrator. Does not prove: that the inventory's staff list itself is up to date."""
     accounts = facts.host.accounts if facts.host else None
     if accounts is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
@@ -142,7 +149,7 @@ def leavers(facts: AssetFacts, p: HumanAccounts) -> Outcome:
 
 @check("priv.single_uid0", needs="host")
 def single_uid0(facts: HostFacts, _: NoParams) -> Outcome:
-    """Only `root` has user id 0; a second uid-0 account is a hidden administrator."""
+    """Pass proves: only root has user id 0. Does not prove: who knows root's password."""
     if facts.privileges is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     others = sorted(n for n in facts.privileges.uid0_accounts if n != "root")
@@ -155,7 +162,8 @@ def single_uid0(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("priv.sudo_declared", needs="asset")
 def sudo_declared(facts: AssetFacts, _: NoParams) -> Outcome:
-    """Everyone with sudo rights is listed as an administrator of the asset in the inventory."""
+    """Pass proves: everyone with sudo rights is listed as an administrator of the asset. Does not
+    prove: that those people still need the rights."""
     priv = facts.host.privileges if facts.host else None
     if priv is None or priv.sudo_users is None:
         return Outcome.unknown("outcome.not_collected", what="sudoers")

@@ -29,7 +29,8 @@ def _running(facts: HostFacts, products: dict[str, list[str]]) -> list[str] | No
 
 @check("av.running", needs="host", params=ProductNames)
 def av_running(facts: HostFacts, p: ProductNames) -> Outcome:
-    """At least one anti-malware product is running on the host."""
+    """Pass proves: a known anti-malware product runs on the host. Does not prove: that its
+    signatures are current or that it scans in real time."""
     running = _running(facts, p.products)
     if running is None:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
@@ -40,9 +41,9 @@ def av_running(facts: HostFacts, p: ProductNames) -> Outcome:
 
 @check("av.signature_age", needs="host", params=SignatureAge)
 def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
-    """Pass proves: the newest signature database of an active product is dated at most
-    `max_days` before collection, and its updater logs no failure. Does not prove the
-    engine scans; Security Center's "up to date" alone is not a date (unknown)."""
+    """Pass proves: the newest signature database of an active product is at most the pack's number
+    of days old and its updater logs no failure. Does not prove: that the engine scans; Security
+    Center's "up to date" without a date stays unknown."""
     if facts.antimalware is None:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
     products = facts.antimalware.products
@@ -74,7 +75,8 @@ def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
 
 @check("av.central_agent", needs="host", params=ProductNames)
 def av_central_agent(facts: HostFacts, p: ProductNames) -> Outcome:
-    """A centrally managed anti-malware / provincial SOC agent runs on the host."""
+    """Pass proves: a process of a listed central anti-malware or provincial SOC agent runs. Does
+    not prove: that the agent reports to the console or the SOC."""
     if facts.processes is None:
         return Outcome.unknown("outcome.not_collected", what="processes")
     procs = set(facts.processes)

@@ -10,7 +10,8 @@ from ._params import MaxDays, days_between
 
 @check("backup.latest_age", needs="asset", params=MaxDays)
 def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
-    """The newest file in the declared backup location is at most `max_days` old."""
+    """Pass proves: the newest file in the declared backup folder is at most the pack's number of
+    days old. Does not prove: that the backup can be restored or is complete."""
     backup = facts.host.backup if facts.host else None
     if not facts.declared.backup_configured and backup is None:
         return Outcome.unknown("outcome.backup_not_declared")
@@ -30,7 +31,9 @@ def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
 
 @check("backup.separate_storage", needs="asset")
 def separate_storage(facts: AssetFacts, _: NoParams) -> Outcome:
-    """Backups live on another device than the system disk (a USB disk, NAS or share)."""
+    """Pass proves: the backup folder is on network storage or on another physical disk than the
+    system. Does not prove: that the other disk is kept apart from the office (offline,
+    off-site)."""
     backup = facts.host.backup if facts.host else None
     if not facts.declared.backup_configured and backup is None:
         return Outcome.unknown("outcome.backup_not_declared")

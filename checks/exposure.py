@@ -12,7 +12,8 @@ LOOPBACK = ("127.", "::1")
 
 @check("svc.insecure_listeners", needs="host", params=PortList)
 def insecure_listeners(facts: HostFacts, p: PortList) -> Outcome:
-    """No insecure protocol (telnet, FTP, TFTP, r-services…) listens beyond loopback."""
+    """Pass proves: no telnet, FTP, TFTP or r-service listens beyond loopback. Does not prove:
+    anything about services on other ports."""
     if facts.listeners is None:
         return Outcome.unknown("outcome.not_collected", what="listening sockets")
     bad = sorted(
@@ -29,7 +30,8 @@ def insecure_listeners(facts: HostFacts, p: PortList) -> Outcome:
 
 @check("scan.insecure_ports", needs="scan", params=PortList)
 def insecure_ports(facts: ScanFacts, p: PortList) -> Outcome:
-    """nmap finds none of the insecure ports open on the asset's address."""
+    """Pass proves: nmap found none of the listed insecure ports open on the asset's address in
+    this audit. Does not prove: anything about ports not listed or addresses not scanned."""
     if not facts.host_up:
         return Outcome.unknown("outcome.host_not_answering", address=facts.address)
     bad = sorted(
@@ -44,7 +46,8 @@ def insecure_ports(facts: ScanFacts, p: PortList) -> Outcome:
 
 @check("scan.performed", needs="scan")
 def performed(facts: ScanFacts, _: NoParams) -> Outcome:
-    """A port and service scan of the asset ran in this audit and reached it."""
+    """Pass proves: a port and service scan of the asset ran in this audit and reached it. Does not
+    prove: that the scan found everything (firewalled ports look closed)."""
     if not facts.host_up:
         return Outcome.unknown("outcome.host_not_answering", address=facts.address)
     return Outcome.ok(

@@ -8,9 +8,8 @@ from auditor.facts import HostFacts
 
 @check("fw.host_enabled", needs="host")
 def host_enabled(facts: HostFacts, _: NoParams) -> Outcome:
-    """Pass proves: a host firewall is on (ufw, firewalld, nftables, iptables; on Windows all
-    three profiles, Domain, Private and Public, present and on). Does not prove its rules
-    block what they should; a missing profile is unknown, not on."""
+    """Pass proves: a host firewall is on (on Windows: all three profiles present and on). Does not
+    prove: that its rules block what they should; a missing profile is unknown."""
     fw = facts.firewall
     if fw is None or fw.enabled is None:
         return Outcome.unknown("outcome.not_collected", what="firewall")

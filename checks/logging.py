@@ -14,7 +14,9 @@ class MinDays(Params):
 
 @check("log.enabled", needs="host")
 def enabled(facts: HostFacts, _: NoParams) -> Outcome:
-    """System events are recorded persistently: auditd, persistent journald or syslog."""
+    """Pass proves: system events are recorded persistently by auditd, a persistent journal or a
+    syslog daemon. Does not prove: which events are recorded (see the login and privilege
+    check)."""
     log = facts.logging
     if log is None or (log.audit_daemon is None and log.journald_persistent is None):
         return Outcome.unknown("outcome.not_collected", what="logging")
@@ -36,9 +38,8 @@ def enabled(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("log.auth_events", needs="host")
 def auth_events(facts: HostFacts, _: NoParams) -> Outcome:
-    """Pass proves: login successes and failures and privilege use are recorded where they
-    are kept — auditd runs (PAM, sshd and sudo report to it), or such events are found in
-    the syslog auth file or in a persistent journal. Does not prove anyone reads them."""
+    """Pass proves: logins, failed logins and sudo use are recorded where they are kept (auditd,
+    the auth log file, a persistent journal). Does not prove: that anyone reads them."""
     log = facts.logging
     if log is None or log.audit_daemon is None:
         return Outcome.unknown("outcome.not_collected", what="auth logging")
@@ -59,7 +60,8 @@ def auth_events(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("log.retention", needs="host", params=MinDays)
 def retention(facts: HostFacts, p: MinDays) -> Outcome:
-    """Rotated logs are kept at least `min_days` days (logrotate rotate × period)."""
+    """Pass proves: rotated logs are configured to be kept at least the pack's number of days. Does
+    not prove: that the disk has room for them or that they are backed up."""
     days = facts.logging.retention_days if facts.logging else None
     return Outcome.at_least(days, p.min_days, what="log retention")
 
@@ -70,9 +72,9 @@ class TimeLimits(Params):
 
 @check("time.sync", needs="host", params=TimeLimits)
 def time_sync(facts: HostFacts, p: TimeLimits) -> Outcome:
-    """Pass proves: the system says its clock is NTP-synchronised and, where the daemon
-    reports an offset, it is within `max_offset_s`. A time service that merely runs proves
-    nothing (unknown); a daemon that reports no offset is judged on synchronisation alone."""
+    """Pass proves: the system reports its clock NTP-synchronised and, where the daemon reports an
+    offset, within the pack's limit. Does not prove: anything when a time service merely runs
+    (unknown)."""
     t = facts.time
     if t is None:
         return Outcome.unknown("outcome.not_collected", what="time sync")

@@ -21,7 +21,8 @@ class MaxSeconds(Params):
 
 @check("net.mgmt_protocols", needs="netdev", params=Insecure)
 def mgmt_protocols(facts: NetDeviceFacts, p: Insecure) -> Outcome:
-    """No clear-text management service (telnet, http, ftp …) is enabled."""
+    """Pass proves: no clear-text management service (telnet, http, ftp) is enabled in the
+    configuration. Does not prove: what answers on the network (see the scan cross-check)."""
     if not facts.mgmt_services:
         return Outcome.unknown("outcome.not_collected", what="management services")
     on = sorted(name for name in p.services if facts.mgmt_services.get(name))
@@ -32,7 +33,8 @@ def mgmt_protocols(facts: NetDeviceFacts, p: Insecure) -> Outcome:
 
 @check("net.mgmt_restricted", needs="netdev")
 def mgmt_restricted(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Management is only accepted from listed source addresses (ACL / address lists)."""
+    """Pass proves: management is accepted only from listed source addresses. Does not prove: that
+    those addresses are the administrators'."""
     if facts.mgmt_restricted is None:
         return Outcome.unknown("outcome.not_collected", what="management sources")
     if facts.mgmt_restricted:
@@ -42,9 +44,9 @@ def mgmt_restricted(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.idle_timeout", needs="netdev", params=MaxSeconds)
 def idle_timeout(facts: NetDeviceFacts, p: MaxSeconds) -> Outcome:
-    """Pass proves: every management line closes an idle session within `max_seconds` by a
-    setting in the configuration (0 = never = fail). A vendor default that nobody set is
-    shown as assumed and passes only where the pack allows it."""
+    """Pass proves: every management line closes an idle session within the pack's time by a
+    configured setting. Does not prove: anything by an assumed vendor default, unless the pack
+    allows it."""
     outcome = Outcome.at_most(
         facts.idle_timeout_s, p.max_seconds, what="idle timeout", zero_means_unlimited=True
     )
@@ -68,13 +70,15 @@ def _some(values: list[str] | None, what: str) -> Outcome:
 
 @check("net.syslog", needs="netdev")
 def syslog(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Device logs are forwarded to a log server."""
+    """Pass proves: device logs are sent to at least one log server. Does not prove: that the
+    server receives and keeps them."""
     return _some(facts.syslog_targets, "logging")
 
 
 @check("net.ntp", needs="netdev")
 def ntp(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """The device takes its time from NTP, so its logs line up with the others."""
+    """Pass proves: the device is configured with at least one NTP server. Does not prove: that it
+    is synchronised now."""
     return _some(facts.ntp_servers, "NTP")
 
 
@@ -91,9 +95,9 @@ def _none_of(found: list[str] | None, what: str) -> Outcome:
 
 @check("net.snmp_default", needs="netdev")
 def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: no SNMP community may write (RW, whatever its name), every read-only
-    one is limited to listed addresses, none keeps a default name. Does not prove the
-    listed addresses are the right ones. Community values are never stored."""
+    """Pass proves: no SNMP community may write, every read-only one is limited to listed
+    addresses, none keeps a default name. Does not prove: that the listed addresses are the
+    right ones."""
     if facts.snmp_issues is None:
         if facts.snmp_default_community is None:
             return Outcome.unknown("outcome.not_collected", what="SNMP")
@@ -103,9 +107,9 @@ def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.accounts", needs="netdev")
 def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: no account logs in with the vendor's default pair or without a password,
-    and no password is stored in clear text or reversibly (Cisco type 7). Does not prove
-    the passwords are strong. An account name alone ("admin") is not a finding."""
+    """Pass proves: no device account logs in with the vendor's default pair or without a password,
+    and none is stored in clear text or reversibly (type 7). Does not prove: that the passwords
+    are strong; an account name alone is not a finding."""
     if facts.default_accounts is None or facts.password_issues is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     return _none_of([*facts.default_accounts, *facts.password_issues], "accounts")
@@ -113,17 +117,15 @@ def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.weak_crypto", needs="netdev")
 def weak_crypto(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: management SSH refuses version 1 and weak ciphers as configured, and no
-    legacy VPN (PPTP) server is on. Does not prove the ciphers a client is offered (no
-    handshake is made); a vendor default that allows weak crypto counts as weak."""
+    """Pass proves: management SSH refuses version 1 and weak ciphers as configured, and no PPTP
+    server is on. Does not prove: the ciphers actually offered (no handshake is made)."""
     return _none_of(facts.weak_crypto, "SSH/VPN crypto")
 
 
 @check("net.wifi", needs="netdev")
 def wifi(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: every security profile an enabled radio uses is WPA2 with AES or WPA3 —
-    no open network, WEP, WPA1 (alone or mixed in) or TKIP-only. Does not prove the
-    passphrase is strong."""
+    """Pass proves: every security profile an enabled radio uses is WPA2 with AES or WPA3. Does not
+    prove: that the passphrase is strong."""
     if facts.wifi_modes is None:
         return Outcome(status=Status.not_applicable, note="outcome.no_wifi")
     weak = sorted(m for m in facts.wifi_modes if m in ("open", "wep", "wpa", "tkip"))
@@ -136,8 +138,8 @@ def wifi(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.telnet_crosscheck", needs="asset")
 def telnet_crosscheck(facts: AssetFacts, _: NoParams) -> Outcome:
-    """What the configuration claims against what nmap sees: telnet off but port 23 open
-    means the configuration read is not the one running (or another service answers)."""
+    """Pass proves: the configuration and the scan agree about telnet. Does not prove: anything
+    about other services."""
     device, scan = facts.netdev, facts.scan
     if device is None or scan is None or not scan.host_up:
         return Outcome.unknown("outcome.not_collected", what="configuration and scan")
@@ -186,7 +188,8 @@ def _flag(value: bool | None, what: str, good: bool, observed: tuple[str, str]) 
 
 @check("net.firmware_supported", needs="netdev", params=FirmwareTable)
 def firmware_supported(facts: NetDeviceFacts, p: FirmwareTable) -> Outcome:
-    """The firmware (or the model) is still supported by the vendor on the audit date."""
+    """Pass proves: the model or firmware is still supported on the audit date according to the
+    pack's table. Does not prove: that the newest firmware is installed."""
     if not facts.firmware and not facts.model:
         return Outcome.unknown("outcome.not_collected", what="firmware version")
     table = p.support.get(facts.vendor, {})
@@ -201,8 +204,8 @@ def firmware_supported(facts: NetDeviceFacts, p: FirmwareTable) -> Outcome:
 
 @check("net.port_forwards", needs="netdev", params=RemotePorts)
 def port_forwards(facts: NetDeviceFacts, p: RemotePorts) -> Outcome:
-    """No port forward from the Internet to remote-administration services (RDP, SSH, VNC):
-    remote access goes through the VPN."""
+    """Pass proves: no port forward from the WAN leads to RDP, SSH, VNC or another listed
+    remote-administration port. Does not prove: that a forward to another port is safe."""
     if facts.port_forwards is None:
         return Outcome.unknown("outcome.not_collected", what="port forwards")
     bad = [
@@ -217,25 +220,32 @@ def port_forwards(facts: NetDeviceFacts, p: RemotePorts) -> Outcome:
 
 @check("net.wan_management", needs="netdev")
 def wan_management(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """The device's own management (web, SSH, telnet, Winbox) is not reachable from the WAN."""
+    """Pass proves: no management service of the device is reachable from the WAN according to its
+    services and rules. Does not prove: what an outside scan would see (no scan from outside is
+    made)."""
     return _flag(facts.wan_mgmt_exposed, "WAN management", False, ("exposed", "not exposed"))
 
 
 @check("net.firewall", needs="netdev")
 def firewall(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Inbound traffic from the WAN is filtered (ACL, zone firewall, input drop rule)."""
+    """Pass proves: a default drop on the input side covers the WAN (an inbound ACL without permit
+    any, a zone firewall, or an input drop for everything). Does not prove: that the allowed
+    exceptions are necessary."""
     return _flag(facts.firewall_enabled, "firewall", True, ("on", "off"))
 
 
 @check("net.ips", needs="netdev")
 def ips(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """An intrusion prevention engine inspects WAN traffic (IOS IPS, Suricata, Snort)."""
+    """Pass proves: an intrusion prevention engine is enabled on the device. Does not prove: that
+    its signatures are current."""
     return _flag(facts.ips_enabled, "IPS", True, ("on", "off"))
 
 
 @check("net.zones", needs="netdev", params=MinZones)
 def zones(facts: NetDeviceFacts, p: MinZones) -> Outcome:
-    """The inside is split into at least `min_zones` segments (VLANs, zones, interfaces)."""
+    """Pass proves: the inside has at least the pack's number of segments carrying addresses
+    (VLANs, zones, interfaces; not the WAN, a loopback or a shut interface). Does not prove:
+    that traffic between them is filtered."""
     if facts.zones is None:
         return Outcome.unknown("outcome.not_collected", what="zones")
     outcome = Outcome.at_least(len(facts.zones), p.min_zones, what="zones")
@@ -244,7 +254,8 @@ def zones(facts: NetDeviceFacts, p: MinZones) -> Outcome:
 
 @check("net.wps", needs="netdev")
 def wps(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Wi-Fi Protected Setup (push-button/PIN) is off."""
+    """Pass proves: Wi-Fi Protected Setup is off on every enabled radio. Does not prove: anything
+    on a device without Wi-Fi (not applicable)."""
     if facts.wps_enabled is None:
         return Outcome(status=Status.not_applicable, note="outcome.no_wifi")
     return _flag(facts.wps_enabled, "WPS", False, ("on", "off"))
@@ -252,20 +263,23 @@ def wps(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.login_limit", needs="netdev")
 def login_limit(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Repeated failed logins to the device are blocked (login block-for, sshguard)."""
+    """Pass proves: repeated failed logins to the device are blocked by configuration. Does not
+    prove: the length of the block."""
     return _flag(facts.login_limit, "login blocking", True, ("on", "off"))
 
 
 @check("net.config_saved", needs="netdev")
 def config_saved(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """The running configuration is saved: a reboot brings back what was audited."""
+    """Pass proves: the running configuration equals the saved one. Does not prove: that a backup
+    copy of it exists elsewhere."""
     return _flag(facts.config_saved, "saved configuration", True, ("saved", "unsaved changes"))
 
 
 @check("net.default_login", needs="netdev")
 def default_login(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """The vendor's documented default login does not work (checked only when opted in,
-    or offline from the stored hash)."""
+    """Pass proves: the vendor's documented default login does not work (probed once when allowed,
+    or checked offline against the stored hash). Does not prove: anything when the probe is not
+    enabled (not applicable)."""
     if facts.default_login_works is None:
         return Outcome(status=Status.not_applicable, note="outcome.default_login_not_probed")
     return _flag(facts.default_login_works, "default login", False, ("works", "refused"))

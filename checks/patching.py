@@ -14,7 +14,8 @@ class MaxPending(Params):
 
 @check("patch.last_update_age", needs="host", params=MaxDays)
 def last_update_age(facts: HostFacts, p: MaxDays) -> Outcome:
-    """The last successful package install/upgrade is at most `max_days` old."""
+    """Pass proves: the last successful package installation or upgrade is at most the pack's
+    number of days old. Does not prove: that every package is current."""
     if facts.patching is None or facts.patching.last_update is None:
         return Outcome.unknown("outcome.not_collected", what="last update")
     age = round(days_between(facts.patching.last_update, facts.collected_at), 1)
@@ -23,6 +24,7 @@ def last_update_age(facts: HostFacts, p: MaxDays) -> Outcome:
 
 @check("patch.pending_security", needs="host", params=MaxPending)
 def pending_security(facts: HostFacts, p: MaxPending) -> Outcome:
-    """No more than `max_pending` security updates are waiting to be installed."""
+    """Pass proves: no more than the pack's number of security updates wait to be installed. Does
+    not prove: anything about software outside the package manager."""
     pending = facts.patching.pending_security if facts.patching else None
     return Outcome.at_most(pending, p.max_pending, what="pending security updates")

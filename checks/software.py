@@ -26,7 +26,8 @@ class SoftwareRules(Params):
 
 @check("sw.os_supported", needs="host", params=EolTable)
 def os_supported(facts: HostFacts, p: EolTable) -> Outcome:
-    """The operating system release is still supported by its vendor on the audit date."""
+    """Pass proves: the operating system release is supported by its vendor on the audit date
+    according to the pack's table. Does not prove: that its updates are installed."""
     distro, version = facts.os.distro_id, facts.os.version_id
     if not distro or not version:
         return Outcome.unknown("outcome.not_collected", what="OS release")
@@ -38,7 +39,9 @@ def os_supported(facts: HostFacts, p: EolTable) -> Outcome:
 
 @check("sw.unapproved", needs="host", params=SoftwareRules)
 def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
-    """No installed package matches the deny list (or falls outside the allow list)."""
+    """Pass proves: no package in the list matches the pack's deny list (or falls outside its allow
+    list). Does not prove: anything about software installed outside the package list; an empty
+    list is unknown."""
     if not facts.packages:  # no list, or an empty one (no dpkg/rpm answered): unknown
         return Outcome.unknown("outcome.not_collected", what="installed software")
     names = list(facts.packages)
@@ -54,7 +57,8 @@ def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
 
 @check("enc.at_rest", needs="host")
 def at_rest(facts: HostFacts, _: NoParams) -> Outcome:
-    """The system volume is encrypted (LUKS), protecting citizen data if a disk walks away."""
+    """Pass proves: the system volume is encrypted (LUKS; BitLocker on the OS volume). Does not
+    prove: that the recovery key is stored safely."""
     enc = facts.encryption
     if enc is None or enc.root_encrypted is None:
         return Outcome.unknown("outcome.not_collected", what="disk encryption")

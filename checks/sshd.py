@@ -38,8 +38,8 @@ def _settings(facts: HostFacts) -> dict[str, str] | Outcome:
 
 @check("sshd.root_login", needs="host")
 def root_login(facts: HostFacts, _: NoParams) -> Outcome:
-    """Pass proves: the SSH server refuses root logins with a password (PermitRootLogin no or
-    prohibit-password). Does not prove who holds root's keys."""
+    """Pass proves: the SSH server refuses root logins with a password. Does not prove: who holds
+    root's keys."""
     settings = _settings(facts)
     if isinstance(settings, Outcome):
         return settings
@@ -57,8 +57,8 @@ def root_login(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("sshd.auth_tries", needs="host", params=MaxTries)
 def auth_tries(facts: HostFacts, p: MaxTries) -> Outcome:
-    """Pass proves: one SSH connection allows at most `max_tries` password attempts
-    (MaxAuthTries). Does not prove accounts lock after repeated failures (see lockout)."""
+    """Pass proves: one SSH connection allows at most the pack's number of password attempts. Does
+    not prove: that accounts lock after repeated failures."""
     settings = _settings(facts)
     if isinstance(settings, Outcome):
         return settings
@@ -70,8 +70,8 @@ def auth_tries(facts: HostFacts, p: MaxTries) -> Outcome:
 
 @check("sshd.idle_timeout", needs="host", params=MaxSeconds)
 def idle_timeout(facts: HostFacts, p: MaxSeconds) -> Outcome:
-    """Pass proves: an idle SSH session is closed within `max_seconds` (ClientAliveInterval ×
-    ClientAliveCountMax, 0 = never). Does not prove a console or desktop session locks."""
+    """Pass proves: an idle SSH session is closed within the pack's time (ClientAliveInterval ×
+    ClientAliveCountMax). Does not prove: that a console or desktop session locks."""
     settings = _settings(facts)
     if isinstance(settings, Outcome):
         return settings
@@ -89,8 +89,8 @@ def idle_timeout(facts: HostFacts, p: MaxSeconds) -> Outcome:
 
 @check("sshd.crypto", needs="host", params=WeakAlgorithms)
 def crypto(facts: HostFacts, p: WeakAlgorithms) -> Outcome:
-    """Pass proves: the SSH server offers none of the pack's weak ciphers and MACs (CBC,
-    arcfour, 3DES, MD5 …). Does not prove the key-exchange or host-key choices."""
+    """Pass proves: the SSH server offers none of the pack's weak ciphers and MACs. Does not prove:
+    the key-exchange and host-key choices."""
     settings = _settings(facts)
     if isinstance(settings, Outcome):
         return settings

@@ -28,7 +28,8 @@ class HeaderParams(Params):
 
 @check("web.tls_versions", needs="web", params=TlsParams)
 def tls_versions(facts: WebFacts, p: TlsParams) -> Outcome:
-    """The site is served over HTTPS and refuses the outdated TLS versions."""
+    """Pass proves: the site is served over HTTPS and refuses the outdated TLS versions. Does not
+    prove: the cipher suites offered."""
     if not facts.reachable:
         return Outcome.unknown("outcome.not_collected", what="TLS")
     if not facts.tls_versions:
@@ -41,7 +42,8 @@ def tls_versions(facts: WebFacts, p: TlsParams) -> Outcome:
 
 @check("web.certificate", needs="web", params=CertParams)
 def certificate(facts: WebFacts, p: CertParams) -> Outcome:
-    """The certificate is trusted, matches the name, and is valid ≥ `min_days_left` more days."""
+    """Pass proves: the certificate is trusted, matches the name and is valid at least the pack's
+    number of days more. Does not prove: that the private key is kept safely."""
     cert = facts.certificate
     if cert is None:
         return Outcome.unknown("outcome.not_collected", what="certificate")
@@ -58,7 +60,8 @@ def certificate(facts: WebFacts, p: CertParams) -> Outcome:
 
 @check("web.hsts", needs="web", params=HstsParams)
 def hsts(facts: WebFacts, p: HstsParams) -> Outcome:
-    """Browsers are told to use HTTPS only (Strict-Transport-Security max-age)."""
+    """Pass proves: the site sends Strict-Transport-Security with at least the pack's max-age. Does
+    not prove: that every page is served over HTTPS."""
     if facts.status is None:
         return Outcome.unknown("outcome.not_collected", what="HTTP headers")
     value = facts.headers.get("strict-transport-security", "")
@@ -68,7 +71,8 @@ def hsts(facts: WebFacts, p: HstsParams) -> Outcome:
 
 @check("web.security_headers", needs="web", params=HeaderParams)
 def security_headers(facts: WebFacts, p: HeaderParams) -> Outcome:
-    """Basic protective headers are sent (nosniff, framing control …)."""
+    """Pass proves: the site sends the protective headers the pack lists. Does not prove: that the
+    application has no vulnerability."""
     if facts.status is None:
         return Outcome.unknown("outcome.not_collected", what="HTTP headers")
     missing = [
@@ -83,7 +87,8 @@ def security_headers(facts: WebFacts, p: HeaderParams) -> Outcome:
 
 @check("web.admin_exposed", needs="web")
 def admin_exposed(facts: WebFacts, _: NoParams) -> Outcome:
-    """No CMS admin or login page answers to the public Internet."""
+    """Pass proves: none of the known CMS admin or login paths answers on the site. Does not prove:
+    that other admin paths are closed."""
     if facts.exposed_admin_paths is None:
         return Outcome.unknown("outcome.not_collected", what="admin pages")
     if facts.exposed_admin_paths:

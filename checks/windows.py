@@ -38,7 +38,8 @@ class BrowserMinimum(Params):
 
 @check("av.realtime", needs="host", params=ProductNames)
 def realtime(facts: HostFacts, p: ProductNames) -> Outcome:
-    """At least one anti-malware product scans in real time (Defender passive does not count)."""
+    """Pass proves: at least one active anti-malware product reports real-time protection on. Does
+    not prove: that it detects every threat."""
     if facts.antimalware is None:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
     on = sorted(prod.name for prod in facts.antimalware.products if prod.realtime)
@@ -55,7 +56,8 @@ def realtime(facts: HostFacts, p: ProductNames) -> Outcome:
 
 @check("lock.screen", needs="host", params=MaxSeconds)
 def screen_lock(facts: HostFacts, p: MaxSeconds) -> Outcome:
-    """The session locks after at most `max_seconds` idle (policy or secure screen saver)."""
+    """Pass proves: the session locks after at most the pack's idle time (policy or secure screen
+    saver). Does not prove: that users do not switch it off on purpose."""
     lock = facts.screen_lock
     if lock is None:
         return Outcome.unknown("outcome.not_collected", what="screen lock")
@@ -71,7 +73,8 @@ def screen_lock(facts: HostFacts, p: MaxSeconds) -> Outcome:
 
 @check("cfg.autorun_disabled", needs="host")
 def autorun_disabled(facts: HostFacts, _: NoParams) -> Outcome:
-    """AutoRun is off for every drive type (NoDriveTypeAutoRun = 0xFF or NoAutorun = 1)."""
+    """Pass proves: AutoRun is off for every drive type by policy. Does not prove: that users
+    cannot open files from USB drives."""
     hard = facts.hardening
     if hard is None or hard.autorun_disabled is None:
         return Outcome.unknown("outcome.not_collected", what="AutoRun")
@@ -82,7 +85,8 @@ def autorun_disabled(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("cfg.no_autologon", needs="host")
 def no_autologon(facts: HostFacts, _: NoParams) -> Outcome:
-    """Windows does not log on by itself and stores no DefaultPassword."""
+    """Pass proves: Windows does not log on by itself and keeps no DefaultPassword. Does not prove:
+    that the session locks when left."""
     hard = facts.hardening
     if hard is None or hard.autologon is None:
         return Outcome.unknown("outcome.not_collected", what="auto-logon")
@@ -101,7 +105,8 @@ def no_autologon(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("svc.windows_protocols", needs="host")
 def windows_protocols(facts: HostFacts, _: NoParams) -> Outcome:
-    """SMBv1 off, no Telnet/TFTP/FTP features, and Remote Desktop only with NLA."""
+    """Pass proves: SMBv1 is off, no Telnet/TFTP/FTP feature is installed and Remote Desktop
+    requires NLA. Does not prove: that Remote Desktop is needed or restricted by address."""
     hard = facts.hardening
     if hard is None or hard.smb1_enabled is None or hard.insecure_features is None:
         return Outcome.unknown("outcome.not_collected", what="protocols")
@@ -119,7 +124,8 @@ def windows_protocols(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("acct.builtin_disabled", needs="host")
 def builtin_disabled(facts: HostFacts, _: NoParams) -> Outcome:
-    """The built-in Administrator and Guest accounts are disabled."""
+    """Pass proves: the built-in Administrator and Guest accounts are disabled. Does not prove:
+    that no other local account has administrator rights."""
     if facts.accounts is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     builtins = [a for a in facts.accounts if a.builtin]
@@ -135,7 +141,8 @@ def builtin_disabled(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("acct.password_expires", needs="host")
 def password_expires(facts: HostFacts, _: NoParams) -> Outcome:
-    """No enabled personal account is set to "password never expires"."""
+    """Pass proves: no enabled personal account is set to "password never expires". Does not prove:
+    that passwords are actually changed on time."""
     if facts.accounts is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     people = [a for a in facts.accounts if a.can_login and a.builtin is None]
@@ -151,7 +158,8 @@ def password_expires(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("log.audit_policy", needs="host", params=AuditPolicyParams)
 def audit_policy(facts: HostFacts, p: AuditPolicyParams) -> Outcome:
-    """Each required audit subcategory records at least the required success/failure."""
+    """Pass proves: each audit subcategory the pack requires records the success and failure events
+    it asks for. Does not prove: that the Security log is kept long enough or read."""
     if facts.audit_policy is None:
         return Outcome.unknown("outcome.not_collected", what="audit policy")
     missing = sorted(
@@ -169,7 +177,8 @@ def audit_policy(facts: HostFacts, p: AuditPolicyParams) -> Outcome:
 
 @check("sw.windows_supported", needs="host", params=WindowsEol)
 def windows_supported(facts: HostFacts, p: WindowsEol) -> Outcome:
-    """The Windows release (build × edition) still gets security updates on the audit date."""
+    """Pass proves: the Windows build and edition still get security updates on the audit date
+    according to the pack's table. Does not prove: that they are installed."""
     build, edition = facts.os.build, facts.os.edition
     if build is None or not edition:
         return Outcome.unknown("outcome.not_collected", what="Windows build")
@@ -188,7 +197,8 @@ def windows_supported(facts: HostFacts, p: WindowsEol) -> Outcome:
 
 @check("browser.supported", needs="host", params=BrowserMinimum)
 def browsers_supported(facts: HostFacts, p: BrowserMinimum) -> Outcome:
-    """Every installed browser is at or above the policy's minimum supported major version."""
+    """Pass proves: every installed browser the version table knows is at or above its minimum
+    version. Does not prove: anything about a browser the table does not list (unknown)."""
     if facts.browsers is None:
         return Outcome.unknown("outcome.not_collected", what="browsers")
     old = []

@@ -39,3 +39,20 @@ def test_vietnamese_has_diacritics_and_formats() -> None:
     texts = [v for k, v in catalogue("vi").items() if not k.startswith("check.")]
     with_marks = sum(1 for v in texts if diacritic.search(v))
     assert with_marks / len(texts) > 0.9
+
+
+def test_every_check_says_what_a_pass_proves_and_does_not_in_both_languages() -> None:
+    """The methodology appendix's lines, and the docstring that states the same in English."""
+    from auditor.checking import discover
+
+    registry = discover()
+    for lang in ("vi", "en"):
+        strings = catalogue(lang)
+        for check_id in registry.ids():
+            for part in ("pass", "not"):
+                assert strings.get(f"proves.{check_id}.{part}"), (lang, check_id, part)
+    for check_id in registry.ids():
+        doc = " ".join((registry[check_id].func.__doc__ or "").split())
+        english = catalogue("en")[f"proves.{check_id}.pass"]
+        assert doc.startswith(f"Pass proves: {english}."), check_id
+        assert "Does not prove:" in doc, check_id

@@ -220,3 +220,12 @@ def test_verify_proves_the_report_is_the_newest_link_of_its_chain(tmp_path: Path
     assert restored.returncode == 1
     assert "This is not the newest report" in restored.stderr
     assert second.report_id  # the newest was made after the first
+
+
+def test_html_has_the_methodology_appendix_and_partly_met_ratios(tmp_path: Path) -> None:
+    _, _, out = build(tmp_path, lang="vi")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    appendix = html.split('id="methodology"', 1)[1]
+    assert "Kết quả đạt chứng minh" in appendix and "Không chứng minh" in appendix
+    assert "chỉ tài khoản root có mã người dùng 0" in appendix
+    assert "1/1 tài sản đạt" in html

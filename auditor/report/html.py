@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from auditor.checking import Status
 from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
+from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.remediation import remediation_items
 
@@ -63,6 +64,7 @@ def render_html(report: Report, lang: str) -> str:
             groups=groups,
             by_asset=by_asset,
             remediation=remediation_items(report),
+            methodology=methodology(report, t),
             trend_svg=trend_svg(report, t),
             ReqStatus=ReqStatus,
             Status=Status,

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.html import environment, load_resource
+from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.remediation import grouped_fixes
 
@@ -50,6 +51,7 @@ def _context(report: Report, lang: str, number: str | None) -> dict[str, Any]:
         "reqs": {r.id: r for r in report.requirements},
         "asset_counts": counts,
         "fixes": grouped_fixes(report),
+        "methodology": methodology(report, t),
         "number": number or "……/BC",
         "parent": t("pdf.parent", province=org.province),
         "org_upper": org.name.upper(),
