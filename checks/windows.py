@@ -42,14 +42,15 @@ def realtime(facts: HostFacts, p: ProductNames) -> Outcome:
     not prove: that it detects every threat."""
     if facts.antimalware is None:
         return Outcome.unknown("outcome.not_collected", what="anti-malware")
-    on = sorted(prod.name for prod in facts.antimalware.products if prod.realtime)
+    active = [prod for prod in facts.antimalware.products if not prod.passive]
+    on = sorted(prod.name for prod in active if prod.realtime)
     if on:
         return Outcome.ok(observed=on, expected="≥ 1")
     procs = set(facts.processes or [])
     silent = sorted(name for name, binaries in p.products.items() if procs.intersection(binaries))
     if silent:
         return Outcome.unknown("outcome.realtime_unreported", products=", ".join(silent))
-    if any(prod.realtime is None for prod in facts.antimalware.products):
+    if any(prod.realtime is None for prod in active):
         return Outcome.unknown("outcome.not_collected", what="real-time protection")
     return Outcome.fail(observed=[], expected="≥ 1", note="outcome.no_realtime")
 
@@ -201,15 +202,16 @@ def browsers_supported(facts: HostFacts, p: BrowserMinimum) -> Outcome:
     version. Does not prove: anything about a browser the table does not list (unknown)."""
     if facts.browsers is None:
         return Outcome.unknown("outcome.not_collected", what="browsers")
-    old = []
+    old, unlisted = [], []
     for browser in facts.browsers:
         minimum = p.min_major.get(browser.name)
         major = browser.version.split(".")[0]
-        if minimum is not None and (not major.isdigit() or int(major) < minimum):
+        if minimum is None:
+            unlisted.append(f"{browser.name} {browser.version}")
+        elif not major.isdigit() or int(major) < minimum:
             old.append(f"{browser.name} {browser.version} (< {minimum})")
-    seen = [f"{b.name} {b.version}" for b in facts.browsers]
-    return (
-        Outcome.fail(observed=sorted(old), expected="≥ min")
-        if old
-        else Outcome.ok(observed=seen, expected="≥ min")
-    )
+    if old:
+        return Outcome.fail(observed=sorted(old), expected="≥ min")
+    if unlisted:  # no minimum known for it: its support cannot be judged
+        return Outcome.unknown("outcome.browser_unlisted", browsers=", ".join(sorted(unlisted)))
+    return Outcome.ok(observed=[f"{b.name} {b.version}" for b in facts.browsers], expected="≥ min")

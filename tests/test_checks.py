@@ -845,3 +845,226 @@ def test_failures_carry_observed_and_expected(registry: Registry) -> None:
 def test_bad_params_are_rejected(registry: Registry) -> None:
     with pytest.raises(ValueError):
         registry["pwd.min_length"].run(host(), {"min_lenght": 8})
+
+
+# ---------------------------------------------------------------- near misses
+# For every check, the input that almost passes: one step past the threshold, the setting
+# that is there but disabled, the value that is only assumed, the list that is empty. None
+# of them may pass.
+NEAR_MISSES: dict[str, tuple[dict[str, Any], Any, Status]] = {
+    "acct.builtin_disabled": (
+        {},
+        win(accounts=[win_user("Guest", builtin="guest", can_login=True)]),
+        Status.failed,
+    ),
+    "acct.inactive": (
+        {"max_days": 45, "min_uid": 1000},
+        host(accounts=[person("a", last_login=NOW - 46 * DAY, never_logged_in=False)]),
+        Status.failed,
+    ),
+    "acct.leavers": (  # staff list declared, but empty: everyone is a leaver
+        {"max_days": 0, "min_uid": 1000},
+        asset_facts(host(accounts=[person("an")]), users=[]),
+        Status.failed,
+    ),
+    "acct.no_empty_password": (
+        {},
+        host(accounts=[person("a"), person("svc", password="empty", can_login=False)]),
+        Status.failed,
+    ),
+    "acct.password_expires": (
+        {},
+        win(accounts=[win_user("an"), win_user("ketoan", password_never_expires=True)]),
+        Status.failed,
+    ),
+    "av.central_agent": (  # the agent's service name, not its running process
+        {"products": {"Wazuh": ["wazuh-agentd"]}},
+        host(processes=["wazuh-modulesd"]),
+        Status.failed,
+    ),
+    "av.realtime": (  # Defender in passive mode beside another product does not count
+        {"products": AV},
+        host(
+            antimalware=AntiMalware(
+                products=[AvProduct(name="Defender", realtime=True, passive=True)]
+            )
+        ),
+        Status.failed,
+    ),
+    "av.running": (
+        {"products": AV},
+        host(antimalware=clam(running=False), processes=[]),
+        Status.failed,
+    ),
+    "av.signature_age": (
+        {"max_days": 3},
+        host(antimalware=clam(signature_time=NOW - 3 * DAY - timedelta(hours=3))),
+        Status.failed,
+    ),
+    "backup.latest_age": (
+        {"max_days": 7},
+        backed_up(newest_file_time=NOW - 8 * DAY, files=3),
+        Status.failed,
+    ),
+    "backup.separate_storage": ({}, backed_up(same_device_as_root=True), Status.failed),
+    "browser.supported": (  # a browser the table does not know is unknown, not supported
+        {"min_major": {"Google Chrome": 140}},
+        win(browsers=[Browser(name="Cốc Cốc", version="140.0.1")]),
+        Status.error,
+    ),
+    "cfg.autorun_disabled": ({}, win(hardening=hard(autorun_disabled=False)), Status.failed),
+    "cfg.no_autologon": ({}, win(hardening=hard(autologon=True)), Status.failed),
+    "enc.at_rest": (
+        {},
+        host(encryption=Encryption(root_encrypted=False, encrypted_volumes=["dm-1"])),
+        Status.failed,
+    ),
+    "fw.host_enabled": (
+        {},
+        host(firewall=Firewall(enabled=None, detail="missing: Public")),
+        Status.error,
+    ),
+    "lock.screen": (
+        {"max_seconds": 900},
+        win(screen_lock=ScreenLock(timeout_s=600, secure=False)),
+        Status.failed,
+    ),
+    "lockout.duration": (
+        {"min_seconds": 900},
+        host(lockout=LockoutPolicy(threshold=5, duration_s=899)),
+        Status.failed,
+    ),
+    "lockout.threshold": (
+        {"max_attempts": 10},
+        host(lockout=LockoutPolicy(threshold=11)),
+        Status.failed,
+    ),
+    "log.audit_policy": (AUDIT, win(audit_policy={LOGON: 2}), Status.failed),  # failure only
+    "log.auth_events": (
+        {},
+        host(
+            logging=Logging(audit_daemon=False, journald_persistent=False, journal_auth_events=40)
+        ),
+        Status.failed,
+    ),
+    "log.enabled": (
+        {},
+        host(logging=Logging(audit_daemon=False, journald_persistent=False, syslog_daemon=False)),
+        Status.failed,
+    ),
+    "log.retention": ({"min_days": 30}, host(logging=Logging(retention_days=29)), Status.failed),
+    "net.accounts": ({}, dev(password_issues=["username quantri: type 7"]), Status.failed),
+    "net.config_saved": ({}, dev(config_saved=False), Status.failed),
+    "net.default_login": ({}, dev(default_login_works=True), Status.failed),
+    "net.firewall": ({}, dev(firewall_enabled=False), Status.failed),  # e.g. a one-port drop
+    "net.firmware_supported": (FW, dev(model="C9300", firmware="17.9"), Status.error),
+    "net.idle_timeout": (
+        {"max_seconds": 900},
+        dev(idle_timeout_s=600, idle_timeout_assumed=True),
+        Status.failed,
+    ),
+    "net.ips": ({}, dev(ips_enabled=False), Status.failed),
+    "net.login_limit": ({}, dev(login_limit=False), Status.failed),
+    "net.mgmt_protocols": (INSECURE, dev(mgmt_services={"ssh": True, "http": True}), Status.failed),
+    "net.mgmt_restricted": ({}, dev(mgmt_restricted=False, mgmt_sources=["any"]), Status.failed),
+    "net.ntp": ({}, dev(ntp_servers=[]), Status.failed),
+    "net.port_forwards": (REMOTE, dev(port_forwards=[fwd(33890, 3389)]), Status.failed),
+    "net.snmp_default": ({}, dev(snmp_issues=["community RW"]), Status.failed),
+    "net.syslog": ({}, dev(syslog_targets=[]), Status.failed),
+    "net.telnet_crosscheck": ({}, dev_asset(dev(), 22, 23), Status.failed),
+    "net.wan_management": ({}, dev(wan_mgmt_exposed=True), Status.failed),
+    "net.weak_crypto": (
+        {},
+        dev(weak_crypto=["ip ssh version not set (default assumed)"]),
+        Status.failed,
+    ),
+    "net.wifi": ({}, dev(wifi_modes=["wpa2", "wpa"]), Status.failed),
+    "net.wps": ({}, dev(wps_enabled=True), Status.failed),
+    "net.zones": ({"min_zones": 2}, dev(zones=["bridge"]), Status.failed),
+    "patch.last_update_age": (
+        {"max_days": 35},
+        host(patching=Patching(last_update=NOW - 36 * DAY)),
+        Status.failed,
+    ),
+    "patch.pending_security": (
+        {"max_pending": 0},
+        host(patching=Patching(pending_security=1)),
+        Status.failed,
+    ),
+    "priv.single_uid0": (
+        {},
+        host(privileges=Privileges(uid0_accounts=["root", "backup"])),
+        Status.failed,
+    ),
+    "priv.sudo_declared": (
+        {},
+        asset_facts(
+            host(privileges=Privileges(uid0_accounts=["root"], sudo_users=["an", "An2"])),
+            admins=["an"],
+        ),
+        Status.failed,
+    ),
+    "pwd.complexity": (
+        {"min_classes": 3},
+        host(password_policy=PasswordPolicy(min_classes=2)),
+        Status.failed,
+    ),
+    "pwd.max_age": (
+        {"max_days": 90},
+        host(password_policy=PasswordPolicy(max_age_days=91)),
+        Status.failed,
+    ),
+    "pwd.min_length": (
+        {"min_length": 8},
+        host(password_policy=PasswordPolicy(min_length=7)),
+        Status.failed,
+    ),
+    "scan.insecure_ports": ({"ports": PORTS}, scan(open_ports=[OpenPort(port=21)]), Status.failed),
+    "scan.performed": ({}, scan(host_up=False), Status.error),  # no scan that reached it
+    "sshd.auth_tries": ({"max_tries": 4}, sshd(maxauthtries="5"), Status.failed),
+    "sshd.crypto": (WEAK_SSH, sshd(macs="hmac-sha2-512,hmac-sha1-96"), Status.failed),
+    "sshd.idle_timeout": ({"max_seconds": 300}, sshd(clientaliveinterval="300"), Status.failed),
+    "sshd.root_login": ({}, sshd(permitrootlogin="yes"), Status.failed),
+    "svc.insecure_listeners": (
+        {"ports": PORTS},
+        host(listeners=[Listener(proto="tcp", address="::", port=21)]),
+        Status.failed,
+    ),
+    "svc.windows_protocols": ({}, win(hardening=hard(insecure_features=["TFTP"])), Status.failed),
+    "sw.os_supported": (  # the day after the end of support
+        {"eol": {"debian": {"12": (NOW - DAY).date()}}},
+        host(),
+        Status.failed,
+    ),
+    "sw.unapproved": (
+        {"deny": ["teamviewer*"]},
+        host(packages={"TeamViewer": "15"}),
+        Status.failed,
+    ),
+    "sw.windows_supported": (WIN_EOL, win(build=19045), Status.failed),
+    "time.sync": (
+        {},
+        host(time=TimeSync(synchronized=None, service="W32Time (NTP)")),
+        Status.error,
+    ),
+    "web.admin_exposed": ({}, web(exposed_admin_paths=["/administrator/"]), Status.failed),
+    "web.certificate": ({"min_days_left": 14}, web(certificate=cert(13)), Status.failed),
+    "web.hsts": (
+        {"min_max_age": 15552000},
+        web(headers={"strict-transport-security": "max-age=15551999"}),
+        Status.failed,
+    ),
+    "web.security_headers": (HEADERS, web(headers={"x-frame-options": "DENY"}), Status.failed),
+    "web.tls_versions": (TLS, web(tls_versions=["TLSv1.1", "TLSv1.2", "TLSv1.3"]), Status.failed),
+}
+
+
+def test_every_check_has_a_near_miss(registry: Registry) -> None:
+    assert sorted(NEAR_MISSES) == registry.ids()
+
+
+@pytest.mark.parametrize("check_id", sorted(NEAR_MISSES))
+def test_near_miss_does_not_pass(registry: Registry, check_id: str) -> None:
+    params, facts, expected = NEAR_MISSES[check_id]
+    outcome = registry[check_id].run(facts, params)
+    assert outcome.status is expected, outcome
