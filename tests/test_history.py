@@ -297,3 +297,39 @@ def test_findings_list_reads_right_and_never_obeys_data(
     row = next(line for line in lines if "L2-CFG-FW-01" in line)
     assert header.index("Yêu cầu") == row.index("L2-CFG-FW-01")
     assert header.index("Số") < header.index("Tài sản") < header.index("Yêu cầu")
+
+
+def test_uncollected_assets_and_missing_documents_enter_the_plan(
+    store: Store, pack: Pack, registry: Registry
+) -> None:
+    """Not assessed is not fine: an asset that could not be collected and a document never
+    recorded each become a finding with a due date; collecting it later resolves it."""
+    from auditor.facts import CollectionFailure
+
+    unreachable = {
+        "pc1": AssetFacts(
+            asset_id="pc1",
+            declared=Declared(kind="linux"),
+            failures=[CollectionFailure(source="ssh", code="collect.timeout")],
+        )
+    }
+
+    def record(facts_: dict[str, AssetFacts], report_id: str, when: dt.datetime) -> None:
+        evaluation = evaluate(pack, [ASSET], facts_, {}, registry, when.date())
+        with store.transaction() as session:
+            store.record(
+                session,
+                AuditMeta(report_id, when, "UBND xã Thử", pack.id, pack.digest()),
+                evaluation,
+                {r.id: r.severity.value for r in pack.requirements},
+                {k.value: v for k, v in pack.sla_days.items()},
+                "can-bo-it",
+            )
+
+    record(unreachable, "u1", DAY0)
+    fw = finding(store, "L2-CFG-FW-01")
+    assert fw.status == "open" and fw.due is not None and fw.due > DAY0.date()
+    policy = finding(store, "L2-MGMT-POL-01", asset="*")  # the security policy never recorded
+    assert policy.status == "open" and policy.due is not None
+    record(facts(firewall_on=True), "u2", DAY0 + dt.timedelta(days=7))
+    assert finding(store, "L2-CFG-FW-01").status == "resolved"

@@ -21,7 +21,14 @@ from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
 from auditor.store.db import open_engine, session_factory
 from auditor.store.models import ORG, AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
 
-FAILING = {ReqStatus.not_met.value, ReqStatus.partly_met.value, ReqStatus.waived.value}
+# Everything that is not met enters the plan: failed, partly met, and not assessed (a missing
+# document, an asset that could not be collected) — each gets an owner and a due date.
+FAILING = {
+    ReqStatus.not_met.value,
+    ReqStatus.partly_met.value,
+    ReqStatus.not_assessed.value,
+    ReqStatus.waived.value,
+}
 ACTIVE = ("open", "reopened", "waived")
 
 
