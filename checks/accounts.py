@@ -16,6 +16,9 @@ class MinClasses(Params):
     min_classes: int
 
 
+WINDOWS_MAX_CLASSES = 3  # "Password must meet complexity requirements": 3 of the 4 classes
+
+
 class MaxAttempts(Params):
     max_attempts: int
 
@@ -44,8 +47,33 @@ def complexity(facts: HostFacts, p: MinClasses) -> Outcome:
     """Pass proves: the system enforces at least the pack's number of character classes. Does not
     prove: that existing passwords, set before the rule, meet it."""
     policy = facts.password_policy
+    if (
+        policy is not None
+        and policy.source == "secedit"
+        and policy.min_classes == WINDOWS_MAX_CLASSES
+        and p.min_classes > WINDOWS_MAX_CLASSES
+    ):
+        # Windows' complexity rule is "3 of 4 classes" and nothing stricter can be set:
+        # neither a pass nor a failure by construction — a procedural control must cover it
+        return Outcome.unknown(
+            "outcome.windows_max_classes", required=p.min_classes, enforced=WINDOWS_MAX_CLASSES
+        )
     return Outcome.at_least(
         policy.min_classes if policy else None, p.min_classes, what="character classes"
+    )
+
+
+class MinRemembered(Params):
+    min_remembered: int
+
+
+@check("pwd.history", needs="host", params=MinRemembered)
+def history(facts: HostFacts, p: MinRemembered) -> Outcome:
+    """Pass proves: the system refuses at least the pack's number of last passwords when one is
+    changed. Does not prove: that the new password differs by more than a character."""
+    policy = facts.password_policy
+    return Outcome.at_least(
+        policy.history if policy else None, p.min_remembered, what="password history"
     )
 
 

@@ -266,6 +266,31 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
         Status.failed,
     ),
     ("pwd.complexity", {"min_classes": 3}, host(password_policy=PasswordPolicy()), Status.error),
+    (  # Windows' rule is 3 of 4 classes: a 4-class requirement is not failed by construction
+        "pwd.complexity",
+        {"min_classes": 4},
+        win(password_policy=PasswordPolicy(min_classes=3, source="secedit")),
+        Status.error,
+    ),
+    (
+        "pwd.complexity",
+        {"min_classes": 3},
+        win(password_policy=PasswordPolicy(min_classes=3, source="secedit")),
+        Status.passed,
+    ),
+    (
+        "pwd.history",
+        {"min_remembered": 5},
+        host(password_policy=PasswordPolicy(history=24)),
+        Status.passed,
+    ),
+    (
+        "pwd.history",
+        {"min_remembered": 5},
+        host(password_policy=PasswordPolicy(history=0)),
+        Status.failed,
+    ),
+    ("pwd.history", {"min_remembered": 5}, host(password_policy=PasswordPolicy()), Status.error),
     (
         "pwd.max_age",
         {"max_days": 90},
@@ -1012,6 +1037,11 @@ NEAR_MISSES: dict[str, tuple[dict[str, Any], Any, Status]] = {
     "pwd.max_age": (
         {"max_days": 90},
         host(password_policy=PasswordPolicy(max_age_days=91)),
+        Status.failed,
+    ),
+    "pwd.history": (
+        {"min_remembered": 5},
+        host(password_policy=PasswordPolicy(history=4)),
         Status.failed,
     ),
     "pwd.min_length": (
