@@ -151,9 +151,16 @@ class Backup(Fact):
     fstype: str | None = None
 
 
+class EncryptedVolume(Fact):
+    name: str
+    kind: Literal["os", "fixed", "removable", "unknown"]
+    encrypted: bool
+
+
 class Encryption(Fact):
     encrypted_volumes: list[str] = Field(default_factory=list)
     root_encrypted: bool | None = None
+    volumes: list[EncryptedVolume] = Field(default_factory=list)  # every volume, where known
 
 
 class HostFacts(Fact):

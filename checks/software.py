@@ -7,7 +7,7 @@ from datetime import date
 from fnmatch import translate
 from functools import lru_cache
 
-from auditor.checking import NoParams, Outcome, check
+from auditor.checking import Outcome, Status, check
 from auditor.facts import HostFacts
 
 from ._params import Params, support_ends
@@ -55,16 +55,35 @@ def unapproved(facts: HostFacts, p: SoftwareRules) -> Outcome:
     return Outcome.ok(observed=[], expected="[]", count=len(names))
 
 
-@check("enc.at_rest", needs="host")
-def at_rest(facts: HostFacts, _: NoParams) -> Outcome:
+class DataVolumes(Params):
+    data_volumes: bool = True  # must fixed data volumes (D:, E: …) be encrypted too?
+
+
+@check("enc.at_rest", needs="host", params=DataVolumes)
+def at_rest(facts: HostFacts, p: DataVolumes) -> Outcome:
     """Pass proves: the system volume is encrypted (LUKS; BitLocker on the OS volume). Does not
     prove: that the recovery key is stored safely."""
     enc = facts.encryption
     if enc is None or enc.root_encrypted is None:
         return Outcome.unknown("outcome.not_collected", what="disk encryption")
-    if enc.root_encrypted:
-        return Outcome.ok(observed=enc.encrypted_volumes, expected="/ on LUKS")
-    return Outcome.fail(observed=enc.encrypted_volumes, expected="/ on LUKS")
+    if not enc.root_encrypted:
+        return Outcome.fail(observed=enc.encrypted_volumes, expected="system volume encrypted")
+    plain = [v.name for v in enc.volumes if not v.encrypted and v.kind in ("fixed", "unknown")]
+    if p.data_volumes and plain:
+        return Outcome.fail(
+            observed=plain,
+            expected="every fixed volume encrypted",
+            note="outcome.data_volume_plain",
+        )
+    removable = [v.name for v in enc.volumes if not v.encrypted and v.kind == "removable"]
+    note = "outcome.removable_unencrypted" if removable else None
+    return Outcome(
+        status=Status.passed,
+        observed=enc.encrypted_volumes,
+        expected="system volume encrypted",
+        note=note,
+        params={"volumes": ", ".join(removable)} if removable else {},
+    )
 
 
 @lru_cache(maxsize=64)

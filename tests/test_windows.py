@@ -312,3 +312,27 @@ def test_firewall_needs_all_three_profiles_present_and_on(
     assert run(registry, params, "fw.host_enabled", _with_firewall(off)).status is Status.failed
     one_off = [{"Name": "Domain", "Enabled": 0}]  # a profile seen off is off, whatever is missing
     assert run(registry, params, "fw.host_enabled", _with_firewall(one_off)).status is Status.failed
+
+
+def _with_bitlocker(volumes: list[dict[str, Any]]) -> HostFacts:
+    doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
+    doc["bitlocker"] = volumes
+    return parse_windows(doc)
+
+
+def test_bitlocker_judges_every_volume(registry: Registry) -> None:
+    """The OS volume decides; fixed data volumes by the pack; removable ones are a warning."""
+    os_on = {"DriveLetter": "C:", "ProtectionStatus": 1, "VolumeType": 0}
+    data_off = {"DriveLetter": "D:", "ProtectionStatus": 0, "VolumeType": 1}
+    usb_off = {"DriveLetter": "E:", "ProtectionStatus": 0, "VolumeType": 2}
+    check = registry["enc.at_rest"]
+    both = _with_bitlocker([os_on, data_off])
+    assert check.run(both, {"data_volumes": True}).status is Status.failed  # near miss: D: plain
+    assert check.run(both, {"data_volumes": False}).status is Status.passed
+    usb = check.run(_with_bitlocker([os_on, usb_off]), {"data_volumes": True})
+    assert usb.status is Status.passed and usb.note == "outcome.removable_unencrypted"
+    assert usb.params == {"volumes": "E:"}
+    os_off = _with_bitlocker(
+        [{**os_on, "ProtectionStatus": 0}, {**data_off, "ProtectionStatus": 1}]
+    )
+    assert check.run(os_off, {"data_volumes": True}).status is Status.failed

@@ -172,7 +172,7 @@ $facts.listeners = Section "listeners" {
 }
 $facts.bitlocker = Section "bitlocker" {
     @(Get-CimInstance -Namespace root/CIMV2/Security/MicrosoftVolumeEncryption -ClassName Win32_EncryptableVolume | ForEach-Object {
-        [ordered]@{ DriveLetter = $_.DriveLetter; ProtectionStatus = $_.ProtectionStatus; ConversionStatus = $_.ConversionStatus }
+        [ordered]@{ DriveLetter = $_.DriveLetter; ProtectionStatus = $_.ProtectionStatus; ConversionStatus = $_.ConversionStatus; VolumeType = $_.VolumeType }
     })
 }
 $facts.audit_policy = Section "audit_policy" {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from auditor.collect.base import safe
 from auditor.errors import CollectionError
@@ -21,6 +21,7 @@ from auditor.facts import (
     AvProduct,
     Backup,
     Browser,
+    EncryptedVolume,
     Encryption,
     Firewall,
     Hardening,
@@ -412,7 +413,28 @@ def _bitlocker(volumes: list[dict[str, Any]] | None, os_raw: dict[str, Any]) -> 
         str(v.get("DriveLetter")) for v in volumes if _int(v.get("ProtectionStatus")) == 1
     )
     system = str(os_raw.get("SystemDrive") or "C:").upper()
-    return Encryption(encrypted_volumes=encrypted, root_encrypted=system in encrypted)
+    listed = [
+        EncryptedVolume(
+            name=str(v.get("DriveLetter") or "?")[:20],
+            kind="os"
+            if str(v.get("DriveLetter") or "").upper() == system
+            else VOLUME_TYPES.get(_int(v.get("VolumeType")), "unknown"),
+            encrypted=_int(v.get("ProtectionStatus")) == 1,
+        )
+        for v in volumes
+    ]
+    return Encryption(
+        encrypted_volumes=encrypted, root_encrypted=system in encrypted, volumes=listed
+    )
+
+
+# Win32_EncryptableVolume.VolumeType: 0 OS, 1 fixed data, 2 portable (removable), 3 virtual
+VOLUME_TYPES: dict[int | None, Literal["os", "fixed", "removable", "unknown"]] = {
+    0: "os",
+    1: "fixed",
+    2: "removable",
+    3: "fixed",
+}
 
 
 def _software(rows: list[dict[str, Any]] | None) -> dict[str, str] | None:
