@@ -336,3 +336,13 @@ def test_bitlocker_judges_every_volume(registry: Registry) -> None:
         [{**os_on, "ProtectionStatus": 0}, {**data_off, "ProtectionStatus": 1}]
     )
     assert check.run(os_off, {"data_volumes": True}).status is Status.failed
+
+
+def test_process_creation_auditing_is_required_by_the_pack(
+    registry: Registry, params: dict[str, dict[str, Any]]
+) -> None:
+    doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
+    assert run(registry, params, "log.audit_policy", parse_windows(doc)).status is Status.passed
+    doc["audit_policy"] = [r for r in doc["audit_policy"] if "922B" not in r["Subcategory GUID"]]
+    outcome = run(registry, params, "log.audit_policy", parse_windows(doc))
+    assert outcome.status is Status.failed and "Process Creation" in str(outcome.observed)
