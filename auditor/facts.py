@@ -134,6 +134,7 @@ class Hardening(Fact):
 class Browser(Fact):
     name: str
     version: str
+    user: str | None = None  # a per-user copy (in that profile's %LOCALAPPDATA%)
 
 
 class TimeSync(Fact):

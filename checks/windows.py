@@ -209,7 +209,8 @@ def browsers_supported(facts: HostFacts, p: BrowserMinimum) -> Outcome:
         if minimum is None:
             unlisted.append(f"{browser.name} {browser.version}")
         elif not major.isdigit() or int(major) < minimum:
-            old.append(f"{browser.name} {browser.version} (< {minimum})")
+            where = f" [{browser.user}]" if browser.user else ""
+            old.append(f"{browser.name} {browser.version}{where} (< {minimum})")
     if old:
         return Outcome.fail(observed=sorted(old), expected="≥ min")
     if unlisted:  # no minimum known for it: its support cannot be judged

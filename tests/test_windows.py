@@ -346,3 +346,25 @@ def test_process_creation_auditing_is_required_by_the_pack(
     doc["audit_policy"] = [r for r in doc["audit_policy"] if "922B" not in r["Subcategory GUID"]]
     outcome = run(registry, params, "log.audit_policy", parse_windows(doc))
     assert outcome.status is Status.failed and "Process Creation" in str(outcome.observed)
+
+
+def test_per_user_software_and_browsers_are_judged(registry: Registry) -> None:
+    """A per-user Cốc Cốc in one profile's %LOCALAPPDATA% and a per-user UltraViewer in a
+    loaded user hive count like machine-wide ones (they used to be invisible)."""
+    doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
+    doc["browsers"] = [
+        *doc["browsers"],
+        {"Name": "Cốc Cốc", "ProductVersion": "118.0.5993.140", "User": "ketoan"},
+    ]
+    doc["software"] = [
+        *doc["software"],
+        {"DisplayName": "UltraViewer version 6.6", "DisplayVersion": "6.6", "Scope": "user"},
+    ]
+    facts = parse_windows(doc)
+    browsers = registry["browser.supported"].run(
+        facts, {"min_major": {"Google Chrome": 140, "Microsoft Edge": 140, "Cốc Cốc": 140}}
+    )
+    assert browsers.status is Status.failed
+    assert browsers.observed == ["Cốc Cốc 118.0.5993.140 [ketoan] (< 140)"]
+    unapproved = registry["sw.unapproved"].run(facts, {"deny": ["ultraviewer*"]})
+    assert unapproved.status is Status.failed

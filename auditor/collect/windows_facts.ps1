@@ -197,8 +197,13 @@ $facts.time_service = Section "time_service" {
 $facts.software = Section "software" {
     $keys = @("HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*",
               "HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*")
-    @(Get-ItemProperty -Path $keys | Where-Object { $_.DisplayName } | ForEach-Object {
-        [ordered]@{ DisplayName = $_.DisplayName; DisplayVersion = $_.DisplayVersion; Publisher = $_.Publisher }
+    # per-user installs (Zalo, UltraViewer, Chrome/Coc Coc "for this user only") live in each
+    # loaded user hive; a user who is not logged on has no loaded hive and is not seen
+    $users = @("Registry::HKEY_USERS\*\Software\Microsoft\Windows\CurrentVersion\Uninstall\*")
+    @(Get-ItemProperty -Path $keys -ErrorAction SilentlyContinue | Where-Object { $_.DisplayName } | ForEach-Object {
+        [ordered]@{ DisplayName = $_.DisplayName; DisplayVersion = $_.DisplayVersion; Publisher = $_.Publisher; Scope = "machine" }
+    }) + @(Get-ItemProperty -Path $users -ErrorAction SilentlyContinue | Where-Object { $_.DisplayName } | ForEach-Object {
+        [ordered]@{ DisplayName = $_.DisplayName; DisplayVersion = $_.DisplayVersion; Publisher = $_.Publisher; Scope = "user" }
     })
 }
 $facts.browsers = Section "browsers" {
@@ -208,11 +213,26 @@ $facts.browsers = Section "browsers" {
         "Mozilla Firefox" = @("$env:ProgramFiles\Mozilla Firefox\firefox.exe", "${env:ProgramFiles(x86)}\Mozilla Firefox\firefox.exe")
         ("C" + [char]0x1ED1 + "c C" + [char]0x1ED1 + "c") = @("$env:ProgramFiles\CocCoc\Browser\Application\browser.exe", "${env:ProgramFiles(x86)}\CocCoc\Browser\Application\browser.exe")
     }
+    # per-user copies under each profile's %LOCALAPPDATA% (Chrome and Coc Coc install there
+    # without administrator rights)
+    $perUser = [ordered]@{
+        "Google Chrome" = "AppData\Local\Google\Chrome\Application\chrome.exe"
+        ("C" + [char]0x1ED1 + "c C" + [char]0x1ED1 + "c") = "AppData\Local\CocCoc\Browser\Application\browser.exe"
+        "Mozilla Firefox" = "AppData\Local\Mozilla Firefox\firefox.exe"
+    }
+    $profiles = @(Get-ChildItem -LiteralPath "$env:SystemDrive\Users" -Directory -ErrorAction SilentlyContinue)
     @(foreach ($name in $candidates.Keys) {
         foreach ($path in $candidates[$name]) {
             if (Test-Path -LiteralPath $path) {
-                [ordered]@{ Name = $name; ProductVersion = (Get-Item -LiteralPath $path).VersionInfo.ProductVersion }
+                [ordered]@{ Name = $name; ProductVersion = (Get-Item -LiteralPath $path).VersionInfo.ProductVersion; User = $null }
                 break
+            }
+        }
+    }) + @(foreach ($profile in $profiles) {
+        foreach ($name in $perUser.Keys) {
+            $path = Join-Path $profile.FullName $perUser[$name]
+            if (Test-Path -LiteralPath $path) {
+                [ordered]@{ Name = $name; ProductVersion = (Get-Item -LiteralPath $path).VersionInfo.ProductVersion; User = $profile.Name }
             }
         }
     })

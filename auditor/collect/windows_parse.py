@@ -507,7 +507,11 @@ def _browsers(rows: list[dict[str, Any]] | None) -> list[Browser] | None:
     if rows is None:
         return None
     return [
-        Browser(name=str(r.get("Name")), version=str(r.get("ProductVersion") or ""))
+        Browser(
+            name=str(r.get("Name"))[:100],
+            version=str(r.get("ProductVersion") or "")[:50],
+            user=str(r["User"])[:100] if r.get("User") else None,
+        )
         for r in rows
         if r.get("Name")
     ]
