@@ -84,6 +84,7 @@ class Account(Fact):
     builtin: Literal["administrator", "guest"] | None = None
     password: Literal["set", "empty", "locked"] | None = None
     password_never_expires: bool | None = None
+    password_max_days: int | None = None  # Linux: this account's own maximum (shadow field 5)
     last_login: datetime | None = None
     never_logged_in: bool | None = None
 
@@ -141,6 +142,8 @@ class TimeSync(Fact):
     synchronized: bool | None = None
     service: str | None = None  # a time service that runs (running is not synchronised)
     offset_s: float | None = None  # |clock − NTP| as the daemon reports it
+    last_sync_age_s: float | None = None  # seconds since the last good sync, where reported
+    source: str | None = None  # the time source the daemon uses
 
 
 class Backup(Fact):

@@ -81,11 +81,44 @@ def history(facts: HostFacts, p: MinRemembered) -> Outcome:
 def max_age(facts: HostFacts, p: MaxDays) -> Outcome:
     """Pass proves: passwords expire after at most the pack's number of days. Does not prove: that
     they are changed to something new."""
+    return _policy_max_age(facts, p.max_days)
+
+
+def _policy_max_age(facts: HostFacts, limit: int) -> Outcome:
     policy = facts.password_policy
     days = policy.max_age_days if policy else None
     if days is not None and days <= 0:
-        return Outcome.fail(observed=days, expected=f"≤ {p.max_days}", note="outcome.never_expires")
-    return Outcome.at_most(days, p.max_days, what="password age")
+        return Outcome.fail(observed=days, expected=f"≤ {limit}", note="outcome.never_expires")
+    return Outcome.at_most(days, limit, what="password age")
+
+
+@check("pwd.admin_max_age", needs="asset", params=MaxDays)
+def admin_max_age(facts: AssetFacts, p: MaxDays) -> Outcome:
+    """Pass proves: every administrator's password expires after at most the pack's number of
+    days (Linux: each admin account's own maximum; Windows: the machine policy, which covers
+    every local account). Does not prove: that users' passwords follow the same."""
+    host = facts.host
+    if host is None:
+        return Outcome.unknown("outcome.not_collected", what="password policy")
+    if host.os.family == "windows":
+        return _policy_max_age(host, p.max_days)
+    admins = set(facts.declared.admins)
+    if host.privileges is not None:
+        admins |= set(host.privileges.sudo_users or []) | set(host.privileges.uid0_accounts)
+    accounts = [a for a in host.accounts or [] if a.name in admins and a.can_login]
+    if host.accounts is None or not accounts:
+        return Outcome.unknown("outcome.not_collected", what="administrator accounts")
+    unknown = [a.name for a in accounts if a.password_max_days is None]
+    if unknown:
+        return Outcome.unknown("outcome.not_collected", what="shadow (needs root)")
+    long = sorted(
+        f"{a.name}: {a.password_max_days}"
+        for a in accounts
+        if not 0 < (a.password_max_days or 0) <= p.max_days
+    )
+    if long:
+        return Outcome.fail(observed=long, expected=f"≤ {p.max_days}")
+    return Outcome.ok(observed=sorted(a.name for a in accounts), expected=f"≤ {p.max_days}")
 
 
 @check("lockout.threshold", needs="host", params=MaxAttempts)

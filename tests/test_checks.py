@@ -292,6 +292,38 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ),
     ("pwd.history", {"min_remembered": 5}, host(password_policy=PasswordPolicy()), Status.error),
     (
+        "pwd.admin_max_age",
+        {"max_days": 60},
+        asset_facts(host(accounts=[person("an", password_max_days=60)]), admins=["an"]),
+        Status.passed,
+    ),
+    (
+        "pwd.admin_max_age",
+        {"max_days": 60},
+        asset_facts(
+            host(
+                accounts=[
+                    person("an", password_max_days=60),
+                    person("binh", password_max_days=99999),
+                ]
+            ),
+            admins=["an", "binh"],
+        ),
+        Status.failed,
+    ),
+    (  # Windows: the machine policy covers every local account
+        "pwd.admin_max_age",
+        {"max_days": 60},
+        asset_facts(win(password_policy=PasswordPolicy(max_age_days=42)), kind="windows"),
+        Status.passed,
+    ),
+    (
+        "pwd.admin_max_age",
+        {"max_days": 60},
+        asset_facts(host(accounts=[person("an")]), admins=["an"]),
+        Status.error,
+    ),
+    (
         "pwd.max_age",
         {"max_days": 90},
         host(password_policy=PasswordPolicy(max_age_days=60)),
@@ -1042,6 +1074,19 @@ NEAR_MISSES: dict[str, tuple[dict[str, Any], Any, Status]] = {
     "pwd.history": (
         {"min_remembered": 5},
         host(password_policy=PasswordPolicy(history=4)),
+        Status.failed,
+    ),
+    "pwd.admin_max_age": (  # near miss: a user's 60 days are fine, the sudo admin's 61 are not
+        {"max_days": 60},
+        asset_facts(
+            host(
+                accounts=[
+                    person("an", password_max_days=60),
+                    person("quantri", password_max_days=61),
+                ],
+                privileges=Privileges(uid0_accounts=["root"], sudo_users=["quantri"]),
+            ),
+        ),
         Status.failed,
     ),
     "pwd.min_length": (

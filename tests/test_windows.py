@@ -118,8 +118,8 @@ EXPECT = [
     ("win11-25h2-hardened", "browser.supported", Status.passed),
     ("win11-25h2-hardened", "enc.at_rest", Status.passed),
     ("win11-25h2-hardened", "fw.host_enabled", Status.passed),
-    # W32Time running (type NTP) is not a synchronised clock: unknown until proven
-    ("win11-25h2-hardened", "time.sync", Status.error),
+    # w32tm's status says synchronised (W32Time merely running would be unknown)
+    ("win11-25h2-hardened", "time.sync", Status.passed),
     ("win11-25h2-hardened", "sw.unapproved", Status.passed),
     ("win10-22h2-vi", "sw.windows_supported", Status.failed),
     ("win10-22h2-vi", "pwd.min_length", Status.failed),
@@ -368,3 +368,40 @@ def test_per_user_software_and_browsers_are_judged(registry: Registry) -> None:
     assert browsers.observed == ["Cốc Cốc 118.0.5993.140 [ketoan] (< 140)"]
     unapproved = registry["sw.unapproved"].run(facts, {"deny": ["ultraviewer*"]})
     assert unapproved.status is Status.failed
+
+
+W32TM = WIN / "w32tm"
+
+
+@pytest.mark.parametrize(
+    ("capture", "synced", "source"),
+    [
+        ("en-synced.txt", True, "time.windows.com,0x8"),
+        ("en-local-cmos.txt", False, "Local CMOS Clock"),
+        ("de-synced.txt", True, "time.windows.com,0x8"),  # German labels, wrapped error line
+    ],
+)
+def test_w32tm_status_is_read_by_position_in_any_language(
+    capture: str, synced: bool, source: str
+) -> None:
+    from auditor.collect.windows_parse import w32tm_status
+
+    status = w32tm_status((W32TM / capture).read_text(encoding="utf-8").splitlines())
+    assert status is not None and status.synchronized is synced and status.source == source
+    if synced:
+        assert status.offset_s is not None and status.offset_s < 0.001
+        assert status.last_sync_age_s is not None and status.last_sync_age_s < 60
+
+
+def test_w32tm_near_misses(registry: Registry, params: dict[str, dict[str, Any]]) -> None:
+    from auditor.collect.windows_parse import w32tm_status
+
+    synced = (W32TM / "en-synced.txt").read_text(encoding="utf-8").splitlines()
+    assert w32tm_status(synced[:9]) is None  # plain /query /status, or a cut output: unknown
+    old = [*synced[:-1], "Time since Last Good Sync Time: 1209600.1234567s"]  # two weeks
+    doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
+    doc["w32tm"] = old
+    outcome = run(registry, params, "time.sync", parse_windows(doc))
+    assert outcome.status is Status.failed and outcome.note == "outcome.sync_too_old"
+    doc["w32tm"] = (W32TM / "en-local-cmos.txt").read_text(encoding="utf-8").splitlines()
+    assert run(registry, params, "time.sync", parse_windows(doc)).status is Status.failed

@@ -372,11 +372,14 @@ def _accounts(passwd: str | None, shadow: str | None, lastlog: str | None) -> li
     if passwd is None:
         return None
     states: dict[str, str] = {}
+    max_days: dict[str, int] = {}
     if shadow and not shadow.startswith("@@unreadable"):
         for line in shadow.splitlines():
             parts = line.split(":")
             if len(parts) >= 2 and parts[1] in ("set", "empty", "locked"):
                 states[parts[0]] = parts[1]
+            if len(parts) >= 4 and parts[3].isdigit():
+                max_days[parts[0]] = int(parts[3])
     logins = _lastlog(lastlog)
     out = []
     for line in passwd.splitlines():
@@ -393,6 +396,7 @@ def _accounts(passwd: str | None, shadow: str | None, lastlog: str | None) -> li
                 shell=shell,
                 can_login=not shell.endswith(NOLOGIN_SHELLS) and state != "locked",
                 password=state,
+                password_max_days=max_days.get(parts[0]),
                 last_login=login if isinstance(login, datetime) else None,
                 never_logged_in=None if login is None else login == "never",
             )

@@ -194,6 +194,13 @@ $facts.time_service = Section "time_service" {
     $svc = Get-CimInstance Win32_Service -Filter "Name='W32Time'"
     [ordered]@{ State = $svc.State; StartMode = $svc.StartMode }
 }
+$facts.w32tm = Section "w32tm" {
+    # the 16 lines of the verbose status, read by position and number (labels and dates are
+    # localised, the numbers are not)
+    if ((Get-Service -Name W32Time -ErrorAction SilentlyContinue).Status -eq "Running") {
+        @(w32tm /query /status /verbose 2>$null | Select-Object -First 40 | ForEach-Object { "$_" })
+    } else { @() }
+}
 $facts.software = Section "software" {
     $keys = @("HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*",
               "HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*")

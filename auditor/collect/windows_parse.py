@@ -163,7 +163,7 @@ def parse_windows(doc: dict[str, Any]) -> HostFacts:
         accounts=safe(lambda: _accounts(_list(doc, "local_users"))),
         privileges=safe(lambda: _privileges(_list(doc, "administrators"), os_info.hostname)),
         logging=safe(lambda: _logging(doc.get("security_log"), collected)),
-        time=safe(lambda: _time(doc.get("time_service"), registry)),
+        time=safe(lambda: _time(doc.get("time_service"), registry, doc.get("w32tm"))),
         backup=safe(lambda: _backup(doc.get("backup"), os_info)),
         encryption=safe(lambda: _bitlocker(_list(doc, "bitlocker"), doc.get("os") or {})),
         packages=safe(lambda: _software(_list(doc, "software"))),
@@ -377,14 +377,57 @@ def _logging(log: Any, now: datetime) -> Logging | None:
     return Logging(retention_days=days)
 
 
-def _time(service: Any, registry: dict[str, Any] | None) -> TimeSync | None:
+def _time(service: Any, registry: dict[str, Any] | None, w32tm: Any = None) -> TimeSync | None:
     if not isinstance(service, dict):
         return None
     kind = str((registry or {}).get("W32TimeType") or "")
     running = service.get("State") == "Running"
     if kind == "NoSync":
         return TimeSync(synchronized=False, service="W32Time (NoSync)")
-    return TimeSync(synchronized=None, service=f"W32Time ({kind or '?'})" if running else None)
+    label = f"W32Time ({kind or '?'})" if running else None
+    status = w32tm_status(w32tm) if running else None
+    if status is None:
+        return TimeSync(synchronized=None, service=label)
+    return status.model_copy(update={"service": label})
+
+
+UNSYNCED_SOURCES = ("local cmos clock", "free-running system clock")
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def w32tm_status(lines: Any) -> TimeSync | None:
+    """`w32tm /query /status /verbose`, read by position: its 16 lines keep their order in
+    every language while labels, dates and words in parentheses are translated. Leap
+    indicator 3, stratum 0 or the local CMOS clock as source means not synchronised."""
+    if not isinstance(lines, list):
+        return None
+    values: list[str] = []
+    for raw in lines:
+        line = str(raw).rstrip()
+        if not line.strip():
+            continue
+        _label, colon, rest = line.partition(":")
+        if not colon and values:  # a localised message wrapped onto a second line
+            values[-1] += " " + line.strip()
+        else:
+            values.append(rest.strip())
+    if len(values) != 16:
+        return None
+
+    def number(text: str) -> float | None:
+        found = _NUMBER.search(text)
+        return float(found.group().replace(",", ".")) if found else None
+
+    leap, stratum = number(values[0]), number(values[1])
+    source = values[7][:200]
+    offset, age = number(values[9]), number(values[15])
+    synced = not (leap == 3 or stratum == 0 or source.lower().startswith(UNSYNCED_SOURCES))
+    return TimeSync(
+        synchronized=synced,
+        source=source,
+        offset_s=abs(offset) if offset is not None else None,
+        last_sync_age_s=age if synced else None,
+    )
 
 
 def _backup(raw: Any, os_info: OsInfo) -> Backup | None:
