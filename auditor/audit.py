@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.attest import Recorded, load_attestations
-from auditor.checking import discover
+from auditor.checking import Registry, discover
 from auditor.collect.run import Context, Progress, collect_all
 from auditor.engine import ReqStatus, evaluate
+from auditor.errors import InputError
 from auditor.importing import check_import
 from auditor.inventory import load_inventory
 from auditor.paths import default_imports_dir, default_outbox
-from auditor.policy import load_policy
+from auditor.policy import Pack, load_policy
 from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
@@ -60,6 +61,17 @@ def exit_code_for(report: Report) -> int:
     statuses = {r.status for r in report.evaluation.requirements}
     done = {ReqStatus.met, ReqStatus.not_applicable}
     return EXIT_MET if statuses <= done else EXIT_FINDINGS
+
+
+def _successor(pack_id: str, registry: Registry, overrides: Path | None) -> tuple[Pack, bool]:
+    """The successor pack with the commune's tailoring applied, as the commune will run it;
+    without it (and said so) when the tailoring names something the successor lacks."""
+    if overrides is None:
+        return load_policy(pack_id, registry), False
+    try:
+        return load_policy(pack_id, registry, overrides), True
+    except InputError:
+        return load_policy(pack_id, registry), False
 
 
 def run_audit(
@@ -110,7 +122,7 @@ def run_audit(
     )
     ready = None
     if pack.successor:
-        successor = load_policy(pack.successor, registry)
+        successor, tailored = _successor(pack.successor, registry, inventory.overrides)
         later = evaluate(
             successor,
             inventory.assets,
@@ -120,7 +132,7 @@ def run_audit(
             now.date(),
             exemptions,
         )
-        ready = readiness(pack, evaluation, successor, later)
+        ready = readiness(pack, evaluation, successor, later, tailored=tailored)
     report_id = str(uuid.uuid4())
     if store is None:
         report = write_audit(

@@ -9,7 +9,9 @@ from auditor.report.model import Readiness, ReadinessItem
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
 
 
-def readiness(current: Pack, now: Evaluation, successor: Pack, then: Evaluation) -> Readiness:
+def readiness(
+    current: Pack, now: Evaluation, successor: Pack, then: Evaluation, *, tailored: bool = False
+) -> Readiness:
     """Requirements not met under `successor`, beside their status under `current`."""
     before = {r.requirement: r.status for r in now.requirements}
     ids = set(current.ids())
@@ -29,4 +31,5 @@ def readiness(current: Pack, now: Evaluation, successor: Pack, then: Evaluation)
         deadline=current.successor_deadline,
         failing=failing,
         new_requirements=sorted(set(successor.ids()) - ids),
+        tailoring_applied=tailored,
     )

@@ -164,3 +164,36 @@ def test_annual_cli_writes_html_and_signed_pdf(tmp_path: Path) -> None:
     assert "Kỳ báo cáo" in (out / "annual-report.html").read_text(encoding="utf-8")
     cert = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
     assert verify_pdf(out / "annual-report.pdf", [cert]).ok
+
+
+def test_readiness_applies_the_communes_tailoring_to_the_successor(
+    tmp_path: Path, registry: Registry
+) -> None:
+    """The "ready for 2027" view judges by the successor pack as the commune will run it —
+    with its tailoring file — and says when the tailoring could not be carried over."""
+    from auditor.audit import _successor
+
+    path = tmp_path / "overrides.yaml"
+    path.write_text(
+        "overrides:\n"
+        "  - requirement: L2-ACC-PWD-01\n"
+        "    check: pwd.min_length\n"
+        "    params: {min_length: 16}\n"
+        "    justification: Quyết định 15/QĐ-UBND yêu cầu mật khẩu dài hơn\n"
+        "    approved_by: Chủ tịch UBND xã\n",
+        encoding="utf-8",
+    )
+    successor, tailored = _successor("nd331-level2", registry, path)
+    ref = next(c for c in successor.requirement("L2-ACC-PWD-01").checks if c.id == "pwd.min_length")
+    assert tailored and ref.params == {"min_length": 16}
+    # near miss: a tailoring entry for a check the successor does not run there
+    path.write_text(
+        "overrides:\n"
+        "  - requirement: L2-ACC-PWD-02\n"
+        "    check: svc.insecure_listeners\n"
+        "    params: {ports: {}}\n"
+        "    justification: Quyết định 15/QĐ-UBND về cổng dịch vụ\n",
+        encoding="utf-8",
+    )
+    untailored, tailored = _successor("nd331-level2", registry, path)
+    assert not tailored and untailored.tailoring == []

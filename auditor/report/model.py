@@ -121,6 +121,7 @@ class Readiness(Model):
     deadline: date | None
     failing: list[ReadinessItem]
     new_requirements: list[str]
+    tailoring_applied: bool = False  # the commune's tailoring file was applied to it too
 
 
 class History(Model):
