@@ -462,3 +462,22 @@ def test_pfsense_factory_password_in_every_stored_form() -> None:
         assert facts.default_accounts == (
             None if works is None else ["admin/pfsense"] if works else []
         )
+
+
+def test_mikrotik_wan_management_is_computed_from_services_and_rule_order() -> None:
+    drop = "add action=drop chain=input in-interface-list=!LAN\n"
+    winbox_wan = "add action=accept chain=input dst-port=8291 protocol=tcp\n"
+    winbox_lan = "add action=accept chain=input dst-port=8291 in-interface-list=LAN protocol=tcp\n"
+    assert mikrotik(MIKROTIK_BASE).wan_mgmt_exposed is False  # the default drop covers it
+    before = mikrotik(MIKROTIK_BASE.replace(drop, winbox_wan + drop))
+    assert before.wan_mgmt_exposed is True  # near miss: an accept for Winbox above the drop
+    assert mikrotik(MIKROTIK_BASE.replace(drop, winbox_lan + drop)).wan_mgmt_exposed is False
+    assert mikrotik(MIKROTIK_BASE.replace(drop, drop + winbox_wan)).wan_mgmt_exposed is False
+    restricted = MIKROTIK_BASE.replace(drop, winbox_wan + drop) + (
+        "/ip service\nset winbox address=192.168.88.0/24\nset telnet disabled=yes\n"
+        "set ftp disabled=yes\nset www disabled=yes\nset ssh address=192.168.88.0/24\n"
+        "set api disabled=yes\nset api-ssl disabled=yes\n"
+    )
+    assert mikrotik(restricted).wan_mgmt_exposed is False  # the service itself is limited
+    no_drop = mikrotik(MIKROTIK_BASE.replace(drop, ""))
+    assert no_drop.wan_mgmt_exposed is True

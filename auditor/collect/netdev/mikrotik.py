@@ -69,19 +69,74 @@ def system_resource(text: str) -> dict[str, str]:
 DEFAULT_SERVICES = {name: name != "www-ssl" for name in SERVICE_NAMES}
 
 
-def _services(sec: dict[str, list[str]]) -> tuple[dict[str, bool], bool, list[str]]:
-    state = {name: (on, "") for name, on in DEFAULT_SERVICES.items()}
+DEFAULT_PORTS = {
+    "telnet": 23,
+    "ftp": 21,
+    "www": 80,
+    "www-ssl": 443,
+    "ssh": 22,
+    "winbox": 8291,
+    "api": 8728,
+    "api-ssl": 8729,
+}
+
+
+def _services(
+    sec: dict[str, list[str]],
+) -> tuple[dict[str, bool], bool, list[str], list[int]]:
+    """Services on, whether all are limited to addresses, those addresses, and the ports of
+    the services that answer any address."""
+    state = {name: (on, "", DEFAULT_PORTS[name]) for name, on in DEFAULT_SERVICES.items()}
     for line in sec.get("/ip service", []):
         match = re.match(r"set (\S+)", line)
         if match and match.group(1) in SERVICE_NAMES:
             values = kv(line)
-            old_on, old_address = state[match.group(1)]
+            old_on, old_address, old_port = state[match.group(1)]
             on = {"yes": False, "no": True}.get(values.get("disabled", ""), old_on)
-            state[match.group(1)] = (on, values.get("address", old_address))
-    services = {SERVICE_NAMES[name]: on for name, (on, _) in state.items()}
-    restricted = all(address for on, address in state.values() if on)
-    sources = sorted({a for on, address in state.values() if on for a in address.split(",") if a})
-    return services, restricted, sources
+            port = values.get("port", "")
+            state[match.group(1)] = (
+                on,
+                values.get("address", old_address),
+                int(port) if port.isdigit() else old_port,
+            )
+    services = {SERVICE_NAMES[name]: on for name, (on, _, _) in state.items()}
+    restricted = all(address for on, address, _ in state.values() if on)
+    sources = sorted(
+        {a for on, address, _ in state.values() if on for a in address.split(",") if a}
+    )
+    open_ports = sorted(port for on, address, port in state.values() if on and not address)
+    return services, restricted, sources, open_ports
+
+
+def _ports(spec: str) -> set[int]:
+    out: set[int] = set()
+    for part in spec.split(","):
+        low, _, high = part.partition("-")
+        if low.isdigit():
+            out |= set(range(int(low), int(high) + 1)) if high.isdigit() else {int(low)}
+    return out
+
+
+def _wan_exposed(sec: dict[str, list[str]], wan: set[str], open_ports: list[int]) -> bool:
+    """Whether a management service that answers any address is reachable from the WAN:
+    walking the input chain in order, an enabled accept for its port that is not limited to
+    the LAN comes before the default drop — or there is no default drop at all."""
+    if not open_ports:
+        return False
+    for values in active(sec, "/ip firewall filter"):
+        if values.get("chain") != "input":
+            continue
+        if _default_drop(values, wan):
+            return False
+        if values.get("action") != "accept" or "dst-port" not in values:
+            continue
+        lists, interface = values.get("in-interface-list", ""), values.get("in-interface", "")
+        lan_only = lists == "LAN" or (interface and interface not in wan)
+        if lan_only or "src-address" in values or "src-address-list" in values:
+            continue
+        if _ports(values["dst-port"]) & set(open_ports):
+            return True
+    return True  # no default drop: every open service answers the WAN
 
 
 def _wifi(sec: dict[str, list[str]]) -> tuple[list[str] | None, bool | None]:
@@ -121,15 +176,20 @@ def _input_dropped_from_wan(sec: dict[str, list[str]], wan: set[str]) -> bool:
     """A default drop on the input chain that covers the WAN side: an enabled drop/reject
     for everything not from the LAN (RouterOS' own default), from the WAN list or a WAN
     interface, or from anywhere. A drop for one port or one protocol is not filtering."""
-    for values in active(sec, "/ip firewall filter"):
-        if values.get("chain") != "input" or values.get("action") not in ("drop", "reject"):
-            continue
-        if any(key in values for key in NARROWING) or "connection-state" in values:
-            continue
-        lists, interface = values.get("in-interface-list", ""), values.get("in-interface", "")
-        if lists in ("!LAN", "WAN", "all") or interface in wan or not (lists or interface):
-            return True
-    return False
+    return any(
+        _default_drop(values, wan)
+        for values in active(sec, "/ip firewall filter")
+        if values.get("chain") == "input"
+    )
+
+
+def _default_drop(values: dict[str, str], wan: set[str]) -> bool:
+    if values.get("action") not in ("drop", "reject"):
+        return False
+    if any(key in values for key in NARROWING) or "connection-state" in values:
+        return False
+    lists, interface = values.get("in-interface-list", ""), values.get("in-interface", "")
+    return lists in ("!LAN", "WAN", "all") or interface in wan or not (lists or interface)
 
 
 def _wan_interfaces(sec: dict[str, list[str]]) -> set[str]:
@@ -223,7 +283,7 @@ def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
 
 def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
     sec = sections(text)
-    services, restricted, sources = _services(sec)
+    services, restricted, sources, open_ports = _services(sec)
     snmp_on, snmp_issues = _snmp(sec)
     communities = [r.get("name", "public") for r in active(sec, "/snmp community")]
     wan = _wan_interfaces(sec)
@@ -271,7 +331,7 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         login_limit=None,
         wifi_modes=modes,
         wps_enabled=wps,
-        wan_mgmt_exposed=mgmt_on and not restricted and not firewall,
+        wan_mgmt_exposed=mgmt_on and _wan_exposed(sec, wan, open_ports),
         port_forwards=_forwards(sec),
         firewall_enabled=firewall,
         ips_enabled=False,  # RouterOS has no intrusion prevention engine
