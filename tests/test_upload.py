@@ -475,3 +475,45 @@ def test_same_report_pending_and_sent_does_not_crash(tmp_path: Path) -> None:
             "report_id": report_id
         }
     assert outbox.root.stat().st_mode & 0o777 == 0o700
+
+
+def test_verification_runs_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one upload is being verified (made slow here), a province read is answered:
+    verification and database work run in worker threads, not on the event loop."""
+    import threading
+
+    import auditor.receiver.app as receiver_app
+
+    outbox, _, cert, _ = queued(tmp_path)
+    real = receiver_app.verify_detached
+    verifying, verified = threading.Event(), threading.Event()
+
+    def slow_verify(*args: Any, **kwargs: Any) -> Any:
+        verifying.set()
+        time.sleep(3)
+        verified.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(receiver_app, "verify_detached", slow_verify)
+    with Receiver(tmp_path / "rx", [cert]) as rx:
+        done: list[int] = []
+        sender = threading.Thread(
+            target=lambda: done.append(
+                len(
+                    upload_pending(
+                        outbox,
+                        HttpsTransport(url=rx.url, ca_bundle=rx.ca, token=rx.token),
+                        [cert],
+                        sleep=no_sleep,
+                    ).sent
+                )
+            )
+        )
+        sender.start()
+        assert verifying.wait(10)
+        assert rx.get("/api/communes").status_code == 200
+        assert not verified.is_set()  # answered while the upload was still being verified
+        sender.join(30)
+        assert done == [1]
