@@ -87,10 +87,11 @@ def test_mikrotik_facts() -> None:
     assert good.default_accounts == []
     assert bad.password_issues == ["ppp secret ketoan: clear text"]
     assert bad.weak_crypto == ["ssh strong-crypto=no (default assumed)", "PPTP server enabled"]
+    # the guest and server VLANs are separated by forward drops; the LAN bridge is a zone too
     assert good.weak_crypto == [] and good.zones == [
-        "bridge",
         "vlan20-wifi-khach",
         "vlan30-may-chu",
+        "bridge",
     ]
 
 
@@ -481,3 +482,24 @@ def test_mikrotik_wan_management_is_computed_from_services_and_rule_order() -> N
     assert mikrotik(restricted).wan_mgmt_exposed is False  # the service itself is limited
     no_drop = mikrotik(MIKROTIK_BASE.replace(drop, ""))
     assert no_drop.wan_mgmt_exposed is True
+
+
+def test_zones_count_only_what_filter_rules_separate() -> None:
+    """Two addressed inside interfaces with nothing filtering between them are one zone."""
+    flat = MIKROTIK_BASE.replace(
+        "add address=10.255.255.1/32 interface=loopback\n",
+        "add address=10.255.255.1/32 interface=loopback\n"
+        "add address=192.168.20.1/24 interface=vlan20\n",
+    )
+    assert mikrotik(flat).zones == ["bridge+vlan20"]
+    separated = flat.replace(
+        "add action=drop chain=input in-interface-list=!LAN\n",
+        "add action=drop chain=input in-interface-list=!LAN\n"
+        "add action=drop chain=forward in-interface=vlan20 out-interface=bridge\n",
+    )
+    assert mikrotik(separated).zones == ["bridge", "vlan20"]
+    # a drop for one port between them does not separate the zones
+    one_port = separated.replace(
+        "out-interface=bridge", "out-interface=bridge dst-port=445 protocol=tcp"
+    )
+    assert mikrotik(one_port).zones == ["bridge+vlan20"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones
 from auditor.facts import NetDeviceFacts, PortForward
 
 _NOISE = re.compile(
@@ -201,15 +201,22 @@ def _weak_crypto(text: str, ssh_on: bool) -> list[str]:
 
 
 def _zone_interfaces(interfaces: dict[str, list[str]], outside: list[list[str]]) -> list[str]:
-    """Interfaces that carry an address, are up and are not the WAN, loopback or null."""
-    return [
-        name.split()[1]
+    """Inside interfaces that carry an address and are up (not the WAN, a loopback or null),
+    grouped into zones by the ACLs applied on them."""
+    inside = {
+        name.split()[1]: lines
         for name, lines in interfaces.items()
         if any(ln.startswith("ip address") and ln != "ip address dhcp" for ln in lines)
         and "shutdown" not in lines
         and lines not in outside
         and not re.match(r"interface (Loopback|Null|Tunnel)", name, re.I)
-    ]
+    }
+    filtered = {
+        name
+        for name, lines in inside.items()
+        if any(re.match(r"ip access-group \S+ (in|out)$", ln) for ln in lines)
+    }
+    return separated_zones(list(inside), filtered)
 
 
 def parse_cisco(

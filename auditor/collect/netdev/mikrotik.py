@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones
 from auditor.facts import NetDeviceFacts, PortForward
 
 SERVICE_NAMES = {
@@ -204,13 +204,22 @@ def _wan_interfaces(sec: dict[str, list[str]]) -> set[str]:
 
 
 def _zones(sec: dict[str, list[str]], wan: set[str]) -> list[str]:
-    """Interfaces that carry an address and are not the WAN or a loopback."""
+    """Inside interfaces that carry an address (not the WAN or a loopback), grouped into
+    zones by the forward-chain drops that name them."""
     seen: list[str] = []
     for row in active(sec, "/ip address"):
         name = row.get("interface", "")
         if name and name not in wan and "loopback" not in name.lower() and name not in seen:
             seen.append(name)
-    return seen
+    filtered = set()
+    for rule in active(sec, "/ip firewall filter"):
+        if rule.get("chain") != "forward" or rule.get("action") not in ("drop", "reject"):
+            continue
+        if any(key in rule for key in ("dst-port", "protocol")):
+            continue
+        named = {rule.get("in-interface", ""), rule.get("out-interface", "")}
+        filtered |= {name.lstrip("!") for name in named} & set(seen)
+    return separated_zones(seen, filtered)
 
 
 def _snmp(sec: dict[str, list[str]]) -> tuple[bool, list[str]]:
