@@ -503,3 +503,14 @@ def test_zones_count_only_what_filter_rules_separate() -> None:
         "out-interface=bridge", "out-interface=bridge dst-port=445 protocol=tcp"
     )
     assert mikrotik(one_port).zones == ["bridge+vlan20"]
+
+
+def test_cisco_wan_management_from_services_and_the_inbound_acl() -> None:
+    assert cisco(CISCO_BASE).wan_mgmt_exposed is False  # vty limited to one address
+    open_vty = CISCO_BASE.replace(" access-class VTY in\n", "")
+    assert cisco(open_vty).wan_mgmt_exposed is False  # the inbound ACL lets no SSH in
+    ssh_in = open_vty.replace(
+        " 10 permit tcp any host 203.0.113.10 eq 443\n",
+        " 10 permit tcp any host 203.0.113.10 eq 443\n 15 permit tcp any any eq 22\n",
+    )
+    assert cisco(ssh_in).wan_mgmt_exposed is True  # near miss: one permit for SSH from any

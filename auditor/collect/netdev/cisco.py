@@ -122,6 +122,28 @@ def _filtered_inbound(text: str, lines: list[str]) -> bool:
     return group is not None and _filters(text, _acl_rules(text, group))
 
 
+_PORT_NAMES = {"telnet": 23, "ssh": 22, "www": 80, "http": 80, "https": 443}
+
+
+def _inbound_permits(text: str, outside: list[list[str]], ports: set[int]) -> bool:
+    """Whether an inbound ACL on a WAN interface permits one of `ports` from any source."""
+    for lines in outside:
+        group = next(
+            (ln.split()[2] for ln in lines if re.match(r"ip access-group \S+ in$", ln)), None
+        )
+        for rule in _acl_rules(text, group) if group else []:
+            tokens = rule.split()
+            if tokens[:1] != ["permit"] or "any" not in tokens[2:3]:
+                continue
+            port = tokens[tokens.index("eq") + 1] if "eq" in tokens[:-1] else None
+            if (
+                port is not None
+                and (int(port) if port.isdigit() else _PORT_NAMES.get(port)) in ports
+            ):
+                return True
+    return False
+
+
 def _any_source(rule: str) -> bool:
     """Whether an ACL permit rule ("permit any", "permit tcp any host …") admits any source."""
     tokens = rule.split()
@@ -240,10 +262,14 @@ def parse_cisco(
         "https": bool(re.search(r"^ip http secure-server", text, re.M)),
     }
     http_acl = bool(re.search(r"^ip http access-class", text, re.M))
-    exposed = (
-        ((services["telnet"] or services["ssh"]) and not vty_acl)
-        or ((services["http"] or services["https"]) and not http_acl)
-    ) and not inbound_acl
+    open_ports = set()  # management ports that answer any source address
+    if not vty_acl:
+        open_ports |= {23} if services["telnet"] else set()
+        open_ports |= {22} if services["ssh"] else set()
+    if not http_acl:
+        open_ports |= {80} if services["http"] else set()
+        open_ports |= {443} if services["https"] else set()
+    exposed = bool(open_ports) and (not inbound_acl or _inbound_permits(text, outside, open_ports))
     communities = re.findall(r"^snmp-server community (\S+)", text, re.M)
     users = re.findall(r"^username (\S+)", text, re.M)
     password_issues = _password_issues(text)
