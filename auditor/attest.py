@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.errors import InputError, Problem
 from auditor.fileio import inside
-from auditor.yamlfile import dotted, load_yaml, validate
+from auditor.yamlfile import load_yaml, validate
 
 
 class AttestationEntry(BaseModel):
@@ -65,12 +65,8 @@ def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Rec
         loc = ("attestations", index)
         if entry.requirement not in known_requirements:
             problems.append(
-                Problem(
-                    loaded.file,
-                    loaded.line_of((*loc, "requirement")),
-                    dotted((*loc, "requirement")),
-                    "policy.unknown_requirement",
-                    {"id": entry.requirement},
+                loaded.problem(
+                    (*loc, "requirement"), "policy.unknown_requirement", {"id": entry.requirement}
                 )
             )
             continue
@@ -78,20 +74,20 @@ def load_attestations(path: Path, known_requirements: set[str]) -> dict[str, Rec
         digest = None
         if entry.evidence is not None:
             evidence = inside(path.parent, entry.evidence)
-            where = (loaded.file, loaded.line_of((*loc, "evidence")), dotted((*loc, "evidence")))
+            at = (*loc, "evidence")
             if evidence is None:  # outside the folder, through a link: never into a report
                 problems.append(
-                    Problem(*where, "inventory.evidence_outside", {"path": str(entry.evidence)})
+                    loaded.problem(at, "inventory.evidence_outside", {"path": str(entry.evidence)})
                 )
                 continue
             if not evidence.is_file():
                 problems.append(
-                    Problem(*where, "inventory.file_not_found", {"path": str(evidence)})
+                    loaded.problem(at, "inventory.file_not_found", {"path": str(evidence)})
                 )
                 continue
             if evidence.stat().st_size > MAX_EVIDENCE:
                 problems.append(
-                    Problem(*where, "inventory.evidence_too_large", {"path": str(evidence)})
+                    loaded.problem(at, "inventory.evidence_too_large", {"path": str(evidence)})
                 )
                 continue
             digest = sha256_file(evidence)

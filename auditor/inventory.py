@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from auditor.errors import InputError, Problem
 from auditor.fileio import inside
 from auditor.textsafe import has_control
-from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, validate
+from auditor.yamlfile import CodedValueError, LoadedYaml, load_yaml, validate
 
 SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "pwd", "secret", "token", "passphrase", "private_key", "pin"}
@@ -289,13 +289,7 @@ def _secret_problems(loaded: LoadedYaml) -> list[Problem]:
                 child = (*loc, str(key))
                 if str(key).lower() in SECRET_KEYS and not isinstance(value, dict | list):
                     found.append(
-                        Problem(
-                            loaded.file,
-                            loaded.line_of(child),
-                            dotted(child),
-                            "inventory.inline_secret",
-                            {"key": str(key)},
-                        )
+                        loaded.problem(child, "inventory.inline_secret", {"key": str(key)})
                     )
                 else:
                     walk(value, child)
@@ -303,11 +297,7 @@ def _secret_problems(loaded: LoadedYaml) -> list[Problem]:
             for index, item in enumerate(node):
                 walk(item, (*loc, index))
         elif isinstance(node, str) and has_control(node.replace("\n", "").replace("\t", "")):
-            found.append(
-                Problem(
-                    loaded.file, loaded.line_of(loc), dotted(loc), "inventory.control_character", {}
-                )
-            )
+            found.append(loaded.problem(loc, "inventory.control_character"))
 
     walk(loaded.data, ())
     return found
@@ -325,10 +315,8 @@ def _duplicate_ids(loaded: LoadedYaml) -> list[Problem]:
         loc = ("assets", index, "id")
         if asset["id"] in first_line:
             found.append(
-                Problem(
-                    loaded.file,
-                    loaded.line_of(loc),
-                    dotted(loc),
+                loaded.problem(
+                    loc,
                     "inventory.duplicate_id",
                     {"id": asset["id"], "first_line": first_line[asset["id"]]},
                 )
@@ -350,15 +338,7 @@ def _unsafe_config_files(inventory: Inventory, loaded: LoadedYaml, base: Path) -
         unsafe = raw.is_symlink() if raw.is_absolute() else inside(base, raw) is None
         if unsafe:
             loc = ("assets", index, "config_file")
-            found.append(
-                Problem(
-                    loaded.file,
-                    loaded.line_of(loc),
-                    dotted(loc),
-                    "inventory.config_outside",
-                    {"path": str(raw)},
-                )
-            )
+            found.append(loaded.problem(loc, "inventory.config_outside", {"path": str(raw)}))
     return found
 
 
@@ -407,37 +387,17 @@ def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
         (("attestations",), inventory.attestations),
     ):
         if target is not None and not target.is_file():
-            found.append(
-                Problem(
-                    loaded.file,
-                    loaded.line_of(loc),
-                    dotted(loc),
-                    "inventory.file_not_found",
-                    {"path": str(target)},
-                )
-            )
+            found.append(loaded.problem(loc, "inventory.file_not_found", {"path": str(target)}))
     for index, asset in enumerate(inventory.assets):
         if asset.config_file is not None and not asset.config_file.is_file():
             cfg_loc = ("assets", index, "config_file")
             found.append(
-                Problem(
-                    loaded.file,
-                    loaded.line_of(cfg_loc),
-                    dotted(cfg_loc),
-                    "inventory.file_not_found",
-                    {"path": str(asset.config_file)},
+                loaded.problem(
+                    cfg_loc, "inventory.file_not_found", {"path": str(asset.config_file)}
                 )
             )
         key = asset.credential.key_file if asset.credential else None
         if key is not None and not key.is_file():
             key_loc = ("assets", index, "credential", "key_file")
-            found.append(
-                Problem(
-                    loaded.file,
-                    loaded.line_of(key_loc),
-                    dotted(key_loc),
-                    "inventory.file_not_found",
-                    {"path": str(key)},
-                )
-            )
+            found.append(loaded.problem(key_loc, "inventory.file_not_found", {"path": str(key)}))
     return found

@@ -322,15 +322,7 @@ def _check_pack(pack: Pack, registry: Registry, loaded: LoadedYaml) -> list[Prob
         for cindex, ref in enumerate(req.checks):
             cloc = (*loc, "checks", cindex)
             if ref.id not in registry:
-                problems.append(
-                    Problem(
-                        loaded.file,
-                        loaded.line_of(cloc),
-                        dotted(cloc),
-                        "policy.unknown_check",
-                        {"id": ref.id},
-                    )
-                )
+                problems.append(loaded.problem(cloc, "policy.unknown_check", {"id": ref.id}))
                 continue
             problems += _param_problems(
                 registry,

@@ -45,6 +45,12 @@ class LoadedYaml:
     data: Any
     lines: dict[KeyPath, int]
 
+    def problem(
+        self, loc: tuple[str | int, ...], code: str, params: dict[str, Any] | None = None
+    ) -> Problem:
+        """A problem at `loc` of this file: file, line and dotted field filled in."""
+        return Problem(self.file, self.line_of(loc), dotted(loc), code, params or {})
+
     def line_of(self, loc: Iterable[str | int]) -> int | None:
         """Line of the longest known prefix of `loc` (the closest thing the user wrote)."""
         path = tuple(loc)

@@ -84,8 +84,20 @@ def audit(
     firewall_on: bool,
     report_id: str,
 ) -> Evaluation:
+    return record_audit(store, pack, registry, when, facts(firewall_on), report_id)
+
+
+def record_audit(
+    store: Store,
+    pack: Pack,
+    registry: Registry,
+    when: dt.datetime,
+    asset_facts: dict[str, AssetFacts],
+    report_id: str,
+) -> Evaluation:
+    """Evaluate `asset_facts` for ASSET and record the audit in `store`, as the CLI does."""
     evaluation = evaluate(
-        pack, [ASSET], facts(firewall_on), {}, registry, when.date(), store.exemptions(when.date())
+        pack, [ASSET], asset_facts, {}, registry, when.date(), store.exemptions(when.date())
     )
     with store.transaction() as session:
         store.record(
@@ -314,22 +326,10 @@ def test_uncollected_assets_and_missing_documents_enter_the_plan(
         )
     }
 
-    def record(facts_: dict[str, AssetFacts], report_id: str, when: dt.datetime) -> None:
-        evaluation = evaluate(pack, [ASSET], facts_, {}, registry, when.date())
-        with store.transaction() as session:
-            store.record(
-                session,
-                AuditMeta(report_id, when, "UBND xã Thử", pack.id, pack.digest()),
-                evaluation,
-                {r.id: r.severity.value for r in pack.requirements},
-                {k.value: v for k, v in pack.sla_days.items()},
-                "can-bo-it",
-            )
-
-    record(unreachable, "u1", DAY0)
+    record_audit(store, pack, registry, DAY0, unreachable, "u1")
     fw = finding(store, "L2-CFG-FW-01")
     assert fw.status == "open" and fw.due is not None and fw.due > DAY0.date()
     policy = finding(store, "L2-MGMT-POL-01", asset="*")  # the security policy never recorded
     assert policy.status == "open" and policy.due is not None
-    record(facts(firewall_on=True), "u2", DAY0 + dt.timedelta(days=7))
+    record_audit(store, pack, registry, DAY0 + dt.timedelta(days=7), facts(firewall_on=True), "u2")
     assert finding(store, "L2-CFG-FW-01").status == "resolved"

@@ -19,6 +19,16 @@ from tests.helpers import auditor_cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def systemd_verify(service: Path, timer: Path) -> subprocess.CompletedProcess[str]:
+    """systemd's own judge of the unit files."""
+    return subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(service), str(timer)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def plan(tmp_path: Path, every: str) -> Plan:
     import getpass
 
@@ -50,12 +60,7 @@ def test_units_verify_and_timer_is_what_was_asked(
     assert "SuccessExitStatus=1" in service.read_text()
     assert "ExecStartPost=" in service.read_text()
     assert ' "upload" "--to" "https://soc.example.invalid"' in service.read_text()
-    verify = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", str(service), str(timer)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verify = systemd_verify(service, timer)
     assert verify.returncode == 0, verify.stderr
     spec = timer.read_text().split("OnCalendar=")[1].split("\n")[0]
     assert spec == on_calendar(every)
@@ -172,10 +177,5 @@ def test_quotes_spaces_and_dollars_in_paths_stay_one_argument(tmp_path: Path) ->
     service, timer = install(made, tmp_path / "units")
     text = service.read_text()
     assert '/Báo cáo \\"quý\\" $$HOME"' in text and "User=nobody" in text
-    verify = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", str(service), str(timer)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verify = systemd_verify(service, timer)
     assert verify.returncode == 0, verify.stderr

@@ -176,13 +176,7 @@ def test_tampered_foreign_and_replayed_reports_are_refused(tmp_path: Path) -> No
 
 
 def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    report, signer, out = build(tmp_path)
-    (home / "keys").mkdir(parents=True)
-    for name in ("key.pem", "cert.pem"):
-        (home / "keys" / name).write_bytes((tmp_path / "keys" / name).read_bytes())
-    (home / "keys" / "key.pem").chmod(0o600)
-    Outbox(home / "outbox").enqueue(out, report.report_id)
+    home, report_id, cert = _home_with_queued_report(tmp_path)
 
     def slow(app: Any) -> Any:
         async def delayed(scope: Any, receive: Any, send: Any) -> None:
@@ -194,7 +188,7 @@ def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> No
 
         return delayed
 
-    with Receiver(tmp_path / "rx", [signer.cert], wrap=slow) as rx:
+    with Receiver(tmp_path / "rx", [cert], wrap=slow) as rx:
         env = {**os.environ, "AUDITOR_HOME": str(home), "SSL_CERT_FILE": str(rx.ca)}
         token_file = tmp_path / "token"
         token_file.write_text(rx.token)
@@ -217,10 +211,10 @@ def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> No
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         time.sleep(2.5)  # the receiver finishes storing what it got
-        assert [p.name for p in (home / "outbox" / "pending").iterdir()] == [report.report_id]
+        assert [p.name for p in (home / "outbox" / "pending").iterdir()] == [report_id]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["sent"] == [report.report_id]
+        assert json.loads(done.stdout)["sent"] == [report_id]
         assert len(stored(rx)) == 1
 
 
