@@ -514,3 +514,15 @@ def test_cisco_wan_management_from_services_and_the_inbound_acl() -> None:
         " 10 permit tcp any host 203.0.113.10 eq 443\n 15 permit tcp any any eq 22\n",
     )
     assert cisco(ssh_in).wan_mgmt_exposed is True  # near miss: one permit for SSH from any
+
+
+def test_pfsense_idle_timeout_left_at_the_default_is_shown_as_assumed() -> None:
+    from auditor.collect.netdev.pfsense import parse_pfsense
+
+    text = (NETDEV / "pfsense-hardened.xml").read_text()
+    set_timeout = parse_pfsense(text)
+    assert set_timeout.idle_timeout_assumed is ("<session_timeout>" not in text)
+    without = parse_pfsense(
+        text.replace("<session_timeout>", "<x>").replace("</session_timeout>", "</x>")
+    )
+    assert (without.idle_timeout_s, without.idle_timeout_assumed) == (240 * 60, True)

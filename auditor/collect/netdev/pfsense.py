@@ -120,7 +120,9 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         mgmt_restricted=not _wan_mgmt(root),
         mgmt_sources=None,  # the GUI's allowed sources live in firewall rules, not one list
         local_users=[_text(u, "name") or "" for u in root.iterfind("system/user")],
+        # no <session_timeout>: the web GUI's default of 240 minutes, assumed, not configured
         idle_timeout_s=int(timeout) * 60 if timeout and timeout.isdigit() else 240 * 60,
+        idle_timeout_assumed=not (timeout and timeout.isdigit()),
         syslog_targets=servers if remote_log else [],
         ntp_servers=(_text(system, "timeservers") or "").split(),
         snmp_default_community=bool(snmp_on and community in DEFAULT_COMMUNITIES),
