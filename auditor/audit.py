@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -22,10 +21,9 @@ from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
 from auditor.report.writer import AuditInput, write_audit
+from auditor.runtime import EXIT_COLLECTION, EXIT_FINDINGS, EXIT_MET, default_actor
 from auditor.store.history import AuditMeta, Store, history_for
 from auditor.upload.outbox import Outbox
-
-EXIT_MET, EXIT_FINDINGS, EXIT_INPUT, EXIT_COLLECTION = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -44,14 +42,6 @@ def signer_for(
             key_dir, organisation, commune=commune, province=province, passphrase=passphrase
         ), True
     return load_signer(key_dir, passphrase), False
-
-
-def default_actor() -> str:
-    """Who did it, for the findings history: the login name of whoever runs the auditor."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def exit_code_for(report: Report) -> int:
@@ -164,5 +154,6 @@ def run_audit(
             )
             digest = hashlib.sha256((out_dir / "report.json").read_bytes()).hexdigest()
             store.set_report_digest(session, report_id, digest)
-    Outbox(default_outbox()).enqueue(out_dir, report.report_id)  # queued for the province
+    if store is not None:  # an experiment (--no-history) never reaches the province
+        Outbox(default_outbox()).enqueue(out_dir, report.report_id)
     return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

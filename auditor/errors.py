@@ -38,3 +38,11 @@ class CodedError(Exception):
 
 class CollectionError(CodedError):
     """A collector could not gather facts for one asset."""
+
+
+class SigningError(CodedError):
+    """A key or certificate problem."""
+
+
+class StoreError(CodedError):
+    """A finding or audit the history store cannot act on."""

@@ -173,3 +173,61 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_report(tmp_path: Path) -
     assert again.returncode == 2, again.stderr
     assert "Traceback" not in again.stderr
     assert "cơ sở dữ liệu lịch sử" in again.stderr or "Không ghi được" in again.stderr
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """`auditor --help` starts fast: the database, SSH, PDF and device libraries load only in
+    the commands that use them (measured with python -X importtime)."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "auditor.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    for heavy in ("sqlalchemy", "paramiko", "pyhanko", "weasyprint", "netmiko", "cryptography"):
+        assert heavy not in loaded, heavy
+    assert "Usage" in run.stdout or "Cách dùng" in run.stdout or "auditor" in run.stdout
+
+
+def test_pdf_without_the_extra_is_refused_before_collection(tmp_path: Path) -> None:
+    blocked = (
+        "import sys; sys.modules['weasyprint'] = None; from auditor.cli import main; "
+        "main(['--lang', 'en', 'audit', '-i', sys.argv[1], '-o', sys.argv[2], '--pdf'])"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            blocked,
+            str(ROOT / "inventory.example.yaml"),
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUDITOR_HOME": str(tmp_path / "home")},
+        check=False,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "PDF support is not installed" in run.stderr
+    assert not (tmp_path / "out").exists()  # nothing was collected or written
+
+
+def test_no_history_audit_is_not_queued_for_the_province(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.audit import run_audit
+    from auditor.upload.outbox import Outbox
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("AUDITOR_HOME", str(home))
+    run_audit(
+        ROOT / "inventory.example.yaml",
+        tmp_path / "out",
+        lang="en",
+        key_dir=home / "keys",
+        passphrase=None,
+        known_hosts=tmp_path / "kh",
+        record=False,
+    )
+    assert Outbox(home / "outbox").pending() == []

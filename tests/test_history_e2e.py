@@ -82,8 +82,12 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     again = next(f for f in active if f["id"] == fw["id"])
     assert again["status"] == "reopened" and again["owner"] == "Nguyễn Văn An"
 
-    diff = json.loads(cli("diff", second, third, "--json", home=home).stdout)
+    diff = json.loads(cli("diff", second[:8], third[:8], "--json", home=home).stdout)  # prefixes
     assert {"asset_id": "pc-chutich", "requirement": "L2-CFG-FW-01"} in diff["regressed"]
+    nobody = cli("--lang", "en", "history", "pc-khong-co", home=home)
+    assert nobody.returncode == 2 and "No audit has recorded an asset pc-khong-co" in nobody.stderr
+    nothing = cli("--lang", "en", "diff", "zzzz", third, home=home)
+    assert nothing.returncode == 2 and "No audit zzzz" in nothing.stderr
     fixed = json.loads(cli("diff", first, second, "--json", home=home).stdout)["fixed"]
     assert {"asset_id": "pc-chutich", "requirement": "L2-CFG-FW-01"} in fixed
 

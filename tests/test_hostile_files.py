@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from auditor.errors import SigningError
 from auditor.fileio import UnsafePath, atomic_write
-from auditor.report.signing import SigningError, init_keys, load_signer
+from auditor.report.signing import init_keys, load_signer
 from tests.helpers import FIXTURES, ORG
 from tests.helpers import auditor_cli as cli
 from tests.reportkit import build

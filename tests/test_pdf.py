@@ -260,7 +260,7 @@ def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certifica
     out.write_bytes(sign_pdf(render_pdf(report, "vi"), spec, reason="r", location="l"))
     assert verify_pdf(out, [cert]).ok
     assert "Signature is Valid." in pdfsig(out)
-    from auditor.report.signing import SigningError
+    from auditor.errors import SigningError
 
     with pytest.raises(SigningError) as caught:
         sign_pdf(

@@ -11,31 +11,25 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from cryptography import x509
-from sqlalchemy.exc import SQLAlchemyError
 
 from auditor import __version__
-from auditor.audit import EXIT_INPUT
-from auditor.errors import InputError
+from auditor.errors import InputError, SigningError, StoreError
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import (
     default_key_dir,
 )
-from auditor.report.model import Report
-from auditor.report.pades import (
-    KeyFileSigner,
-    Pkcs12Signer,
-    SignerSpec,
-    TokenSigner,
-    write_signed_pdf,
-)
-from auditor.report.signing import CERT_FILE, SigningError
-from auditor.report.verify import verify_dir
-from auditor.store.history import Store, StoreError
+from auditor.runtime import EXIT_INPUT
 from auditor.textsafe import SafeConsole
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from auditor.report.model import Report
+    from auditor.report.pades import SignerSpec
+    from auditor.store.history import Store
 
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
@@ -86,9 +80,19 @@ def _input_errors() -> Iterator[None]:
         _fail(_t()(exc.code, detail=exc.detail))
     except OSError as exc:
         _fail(_t()("cli.write_failed", path=exc.filename or "?", detail=exc.strerror or str(exc)))
-    except SQLAlchemyError as exc:  # the history database could not be written or reached
+    except Exception as exc:
+        if not _database_error(exc):
+            raise
+        # the history database could not be written or reached
         detail = getattr(exc, "orig", None) or type(exc).__name__
         _fail(_t()("store.db_failed", detail=str(detail)))
+
+
+def _database_error(exc: BaseException) -> bool:
+    """A SQLAlchemy error — judged without importing SQLAlchemy into commands that never
+    touched a database (it costs a tenth of a second at start-up)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return module is not None and isinstance(exc, module.SQLAlchemyError)
 
 
 def secret_file(path: Path) -> str:
@@ -169,6 +173,8 @@ def main(ctx: click.Context, lang: str) -> None:
 def _verified_report(directory: Path) -> Report:
     """The report of a directory whose signature and evidence verify; else exit 1 saying why.
     Nothing (PDF, annual view) is ever made from a changed report."""
+    from auditor.report.verify import verify_dir
+
     t = _t()
     verdict = verify_dir(directory, _anchors(()))
     if not verdict.ok or verdict.report is None:
@@ -181,12 +187,20 @@ def _verified_report(directory: Path) -> Report:
 
 def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     """Trusted certificates: those given, else this machine's own signing certificate."""
+    from cryptography import x509
+
+    from auditor.report.signing import CERT_FILE
+
     chosen = list(paths) or [p for p in [default_key_dir() / CERT_FILE] if p.exists()]
     return [c for p in chosen for c in x509.load_pem_x509_certificates(p.read_bytes())]
 
 
 # ------------------------------------------------------------------ history
 def _store(db_url: str | None) -> Store:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from auditor.store.history import Store
+
     try:
         return Store(db_url)
     except SQLAlchemyError as exc:
@@ -222,6 +236,8 @@ def _signer_spec(
     pin_file: Path | None,
 ) -> SignerSpec:
     """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
+    from auditor.report.pades import KeyFileSigner, Pkcs12Signer, TokenSigner
+
     if module is not None:
         if pin_file is not None:
             pin = secret_file(pin_file).strip()
@@ -246,6 +262,8 @@ def _signer_spec(
 def _write_pdf(
     out_dir: Path, report: Report, lang: str, spec: SignerSpec, number: str | None, tsa: str | None
 ) -> Path:
+    from auditor.report.pades import write_signed_pdf
+
     t = Messages(lang)
     location = f"{report.organisation.commune}, {report.organisation.province}"
     try:

@@ -7,11 +7,10 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import func, select
 
-from auditor.audit import default_actor
 from auditor.cli.app import (
     DB_OPTION,
     EXISTING_FILE,
@@ -24,25 +23,16 @@ from auditor.cli.app import (
     main,
     secret_file,
 )
-from auditor.inventory import load_inventory
 from auditor.paths import (
     auditor_home,
     default_known_hosts,
     default_outbox,
 )
-from auditor.schedule import (
-    UNIT,
-    Plan,
-    UnsafeValue,
-    annual_due,
-    cron_line,
-    install,
-    quarterly_due,
-    remove,
-)
-from auditor.store.models import AuditRow, FindingRow
+from auditor.runtime import default_actor
 from auditor.textsafe import echo, printable
-from auditor.upload.outbox import Outbox
+
+if TYPE_CHECKING:
+    pass
 
 
 # ------------------------------------------------------------------ delivery
@@ -111,6 +101,8 @@ def upload_command(
 
     Exit 0 when the outbox is empty afterwards, 1 when some reports still wait or were refused.
     """
+    from auditor.upload.outbox import Outbox
+
     # httpx and paramiko's SFTP are imported only by the command that sends
     from auditor.upload.sender import upload_pending
     from auditor.upload.transport import HttpsTransport, SftpTransport, Transport
@@ -390,6 +382,8 @@ def schedule_install(
 ) -> None:
     """Write commune-auditor.service and .timer (then: systemctl enable --now
     commune-auditor.timer). Paths are made absolute so the job runs from anywhere."""
+    from auditor.schedule import Plan, UnsafeValue, cron_line, install
+
     try:
         plan = Plan(
             inventory=inventory_path.resolve(),
@@ -422,6 +416,8 @@ def schedule_install(
 )
 def schedule_show(unit_dir: Path) -> None:
     """Print the installed units."""
+    from auditor.schedule import UNIT
+
     for suffix in (".service", ".timer"):
         path = unit_dir / f"{UNIT}{suffix}"
         echo(f"# {path}\n{path.read_text() if path.exists() else '-'}")
@@ -436,6 +432,8 @@ def schedule_show(unit_dir: Path) -> None:
 )
 def schedule_remove(unit_dir: Path) -> None:
     """Delete the units (disable the timer first: systemctl disable --now …)."""
+    from auditor.schedule import remove
+
     for path in remove(unit_dir):
         echo(str(path))
 
@@ -446,6 +444,13 @@ def schedule_remove(unit_dir: Path) -> None:
 @DB_OPTION
 def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> None:
     """Last audit, open findings, next report deadlines and days left, last delivery."""
+    from sqlalchemy import func, select
+
+    from auditor.inventory import load_inventory
+    from auditor.schedule import annual_due, quarterly_due
+    from auditor.store.models import AuditRow, FindingRow
+    from auditor.upload.outbox import Outbox
+
     t = _t()
     with _input_errors():
         inv = load_inventory(inventory_path)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
-from sqlalchemy import func, select
 
-from auditor.audit import default_actor
 from auditor.cli.app import (
     BY_OPTION,
     DB_OPTION,
@@ -23,10 +20,11 @@ from auditor.cli.app import (
     _t,
     main,
 )
-from auditor.store.export import findings_table, requirements_table, write_table
-from auditor.store.history import compare
-from auditor.store.models import AuditRow, EventRow, FindingRow, ResultRow
+from auditor.runtime import default_actor
 from auditor.textsafe import SafeConsole, cell, echo
+
+if TYPE_CHECKING:
+    from auditor.store.models import FindingRow
 
 
 @main.group()
@@ -56,6 +54,11 @@ def findings_list(
     db_url: str | None,
 ) -> None:
     """List findings (active ones by default), overdue first."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from auditor.store.models import FindingRow
+
     t = _t()
     store = _store(db_url)
     today = dt.datetime.now(dt.UTC).date()
@@ -118,6 +121,10 @@ def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:
 @DB_OPTION
 def findings_show(finding_id: int, db_url: str | None) -> None:
     """One finding with the history of every state change (who, when)."""
+    from sqlalchemy import select
+
+    from auditor.store.models import EventRow
+
     t = _t()
     store = _store(db_url)
     with _store_errors(), store.transaction() as session:
@@ -241,14 +248,26 @@ def findings_not_applicable(
 @click.option("--json", "as_json", is_flag=True)
 @DB_OPTION
 def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) -> None:
-    """What changed between two audits (report ids): new, fixed, regressed, unchanged."""
+    """What changed between two audits (report ids, or a unique start of one): new, fixed,
+    regressed, unchanged."""
+    from sqlalchemy import select
+
+    from auditor.store.history import compare
+    from auditor.store.models import AuditRow
+
     t = _t()
     store = _store(db_url)
     with store.transaction() as session:
-        for audit_id in (audit_a, audit_b):
-            if session.get(AuditRow, audit_id) is None:
-                _fail(t("store.unknown_audit", detail=audit_id))
-        changes = compare(session, audit_a, audit_b)
+        resolved = []
+        for prefix in (audit_a, audit_b):
+            found = session.scalars(
+                select(AuditRow.id).where(AuditRow.id.startswith(prefix, autoescape=True)).limit(2)
+            ).all()
+            if len(found) != 1:
+                code = "store.unknown_audit" if not found else "store.ambiguous_audit"
+                _fail(t(code, detail=prefix))
+            resolved.append(found[0])
+        changes = compare(session, resolved[0], resolved[1])
     if as_json:
         echo(changes.model_dump_json())
         return
@@ -269,6 +288,10 @@ def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) 
 @DB_OPTION
 def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
     """Each audit's result for one asset, oldest first."""
+    from sqlalchemy import func, select
+
+    from auditor.store.models import AuditRow, ResultRow
+
     t = _t()
     store = _store(db_url)
     with store.transaction() as session:
@@ -279,6 +302,8 @@ def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
             .group_by(AuditRow.id, AuditRow.generated_at, ResultRow.status)
             .order_by(AuditRow.generated_at)
         ).all()
+    if not rows:  # no audit ever judged it: a typo, or an asset not in any inventory
+        _fail(t("store.unknown_asset", detail=asset_id))
     audits: dict[str, dict[str, Any]] = {}
     for audit_id, when, status, count in rows:
         audits.setdefault(audit_id, {"report_id": audit_id, "at": when.isoformat()})[status] = count
@@ -306,6 +331,8 @@ def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
 @DB_OPTION
 def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str | None) -> None:
     """Export findings or the per-requirement status, with headers in your language."""
+    from auditor.store.export import findings_table, requirements_table, write_table
+
     t = _t()
     store = _store(db_url)
     with store.transaction() as session:

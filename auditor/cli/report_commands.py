@@ -8,12 +8,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from cryptography import x509
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from auditor.audit import run_audit
 from auditor.cli.app import (
     DB_OPTION,
     EXISTING_FILE,
@@ -34,23 +32,15 @@ from auditor.cli.app import (
     pdf_options,
 )
 from auditor.fileio import atomic_write
-from auditor.inventory import load_inventory
 from auditor.messages.catalogue import Messages
 from auditor.paths import (
     default_key_dir,
     default_known_hosts,
 )
-from auditor.report.annual import annual_context, render_annual
-from auditor.report.pades import (
-    KeyFileSigner,
-    bound_to,
-    verify_pdf,
-    write_signed_pdf,
-)
-from auditor.report.pdf import render_pdf
-from auditor.report.signing import CERT_FILE, fingerprint, import_p12, init_keys
-from auditor.report.verify import verify_dir
 from auditor.textsafe import echo, printable
+
+if TYPE_CHECKING:
+    pass
 
 
 # ------------------------------------------------------------------ audit
@@ -88,7 +78,11 @@ from auditor.textsafe import echo, printable
     help="Pinned SSH host keys [default: $AUDITOR_HOME/known_hosts].",
 )
 @DB_OPTION
-@click.option("--no-history", is_flag=True, help="Do not record this audit in the history store.")
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="An experiment: not recorded in the history store and not queued for the province.",
+)
 @click.option(
     "--pdf",
     "make_pdf",
@@ -113,7 +107,13 @@ def audit(
     Exit code 0 when every applicable requirement is met, 1 when there are findings,
     2 for bad input, 3 when some asset could not be collected.
     """
+    from auditor.audit import run_audit
+    from auditor.inventory import load_inventory
+    from auditor.report.pades import KeyFileSigner
+
     t = _t()
+    if make_pdf and not _pdf_extra_installed():  # say so now, not after the whole audit
+        _fail(t("pdf.missing_dependency"))
     lang = report_lang or _lang()
     keys = key_dir or default_key_dir()
     with _input_errors():
@@ -190,9 +190,20 @@ def audit(
     sys.exit(result.exit_code)
 
 
+def _pdf_extra_installed() -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return all(find_spec(name) is not None for name in ("weasyprint", "pyhanko"))
+    except ValueError:  # a module set to None in sys.modules: blocked, as good as absent
+        return False
+
+
 @contextmanager
 def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
     """A progress bar on stderr for multi-host work; silent for a single asset."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     if total < 2 or not err.is_terminal:
         yield lambda _asset, _event: None
         return
@@ -229,6 +240,9 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
 
     Exit code 0 when valid, 1 when anything was changed or the signer is not trusted.
     """
+    from auditor.report.pades import bound_to, verify_pdf
+    from auditor.report.verify import verify_dir
+
     t = _t()
     certs = _anchors(anchors)
     verdict = verify_dir(directory, certs)
@@ -360,6 +374,10 @@ def annual_command(
 ) -> None:
     """Render the annual self-assessment report (period 15/12–14/12, per criteria group)
     from a signed report.json; the JSON is verified first."""
+    from auditor.report.annual import annual_context, render_annual
+    from auditor.report.pades import KeyFileSigner, write_signed_pdf
+    from auditor.report.pdf import render_pdf
+
     t = _t()
     report = _verified_report(directory)
     lang = report_lang or _lang()
@@ -415,6 +433,8 @@ def keys_init(
     force: bool,
 ) -> None:
     """Create an ECDSA P-256 key (mode 0600) and a self-signed certificate."""
+    from auditor.report.signing import fingerprint, init_keys
+
     target = key_dir or default_key_dir()
     with _input_errors():
         signer = init_keys(
@@ -437,6 +457,8 @@ def keys_init(
 @click.option("--force", is_flag=True, help="Replace an existing key.")
 def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None, force: bool) -> None:
     """Import a key and certificate from a PKCS#12 (.p12/.pfx) file issued by a CA."""
+    from auditor.report.signing import fingerprint, import_p12
+
     target = key_dir or default_key_dir()
     with _input_errors():
         signer = import_p12(target, p12.read_bytes(), _passphrase(passphrase_file), force=force)
@@ -448,6 +470,10 @@ def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None, f
 @KEY_DIR
 def keys_show(key_dir: Path | None) -> None:
     """Show the signing certificate: subject, validity, fingerprint."""
+    from cryptography import x509
+
+    from auditor.report.signing import CERT_FILE, fingerprint
+
     cert_path = (key_dir or default_key_dir()) / CERT_FILE
     if not cert_path.exists():
         _fail(_t()("keys.missing", detail=cert_path.parent))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from auditor.audit import EXIT_INPUT, signer_for
-from auditor.checking import discover
 from auditor.cli.app import (
     EXISTING_FILE,
     KEY_DIR,
@@ -22,19 +21,18 @@ from auditor.cli.app import (
     err,
     main,
 )
-from auditor.collect.ssh import fetch_host_key, pin_host_key
-from auditor.collect.windows import windows_script
 from auditor.errors import CollectionError
 from auditor.fileio import atomic_write
-from auditor.importing import import_facts
-from auditor.inventory import Connection, load_inventory
 from auditor.paths import (
     default_imports_dir,
     default_key_dir,
     default_known_hosts,
 )
-from auditor.policy import builtin_packs, diff_packs, load_policy
+from auditor.runtime import EXIT_INPUT
 from auditor.textsafe import echo
+
+if TYPE_CHECKING:
+    pass
 
 
 # ------------------------------------------------------------------ policy
@@ -53,6 +51,9 @@ def policy() -> None:
 )
 def policy_validate(pack: str, overrides: Path | None) -> None:
     """Validate a pack (built-in name or YAML file) and optional overrides."""
+    from auditor.checking import discover
+    from auditor.policy import load_policy
+
     with _input_errors():
         loaded = load_policy(pack, discover(), overrides)
     echo(_t()("policy.valid", id=loaded.id, version=loaded.version, count=len(loaded.requirements)))
@@ -65,6 +66,9 @@ def policy_validate(pack: str, overrides: Path | None) -> None:
 def policy_diff(old: str, new: str, as_json: bool) -> None:
     """What changes for a commune moving from pack OLD to pack NEW (e.g. nd85-level2 to
     nd331-level2): requirements added or removed, thresholds, checks and parameters."""
+    from auditor.checking import discover
+    from auditor.policy import diff_packs, load_policy
+
     t = _t()
     registry = discover()
     with _input_errors():
@@ -85,6 +89,8 @@ def policy_diff(old: str, new: str, as_json: bool) -> None:
 @policy.command("list")
 def policy_list() -> None:
     """List the built-in policy packs."""
+    from auditor.policy import builtin_packs
+
     for name in builtin_packs():
         echo(name)
 
@@ -94,6 +100,9 @@ def policy_list() -> None:
 @click.option("--pack", default="nd85-level2", show_default=True)
 def policy_show(requirement: str, pack: str) -> None:
     """Show one requirement: titles, references, threshold and checks with parameters."""
+    from auditor.checking import discover
+    from auditor.policy import load_policy
+
     t, lang = _t(), _lang()
     with _input_errors():
         loaded = load_policy(pack, discover())
@@ -128,6 +137,8 @@ def inventory() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def inventory_validate(path: Path) -> None:
     """Report every problem in the inventory at once, with file, line and field."""
+    from auditor.inventory import load_inventory
+
     with _input_errors():
         inv = load_inventory(path)
     echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
@@ -157,6 +168,8 @@ def collect_windows_script(out_file: Path | None) -> None:
     Back at the auditing machine:
       auditor import facts.json --asset pc-van-thu -i inventory.yaml
     """
+    from auditor.collect.windows import windows_script
+
     text = windows_script()
     if out_file is None:
         echo(text, nl=False)
@@ -183,6 +196,10 @@ def import_command(
     The file is checked, stored with its sha256, import time and host name, and that record
     is signed with your key: a later edit of the stored file makes the audit refuse it.
     """
+    from auditor.audit import signer_for
+    from auditor.importing import import_facts
+    from auditor.inventory import Connection, load_inventory
+
     t = _t()
     with _input_errors():
         inv = load_inventory(inventory_path)
@@ -237,6 +254,9 @@ def hosts_trust(
     Compare the fingerprint with the host itself (ssh-keygen -lf /etc/ssh/ssh_host_*.pub)
     before accepting. Without ASSET_IDS, every ssh asset of the inventory is offered.
     """
+    from auditor.collect.ssh import fetch_host_key, pin_host_key
+    from auditor.inventory import Connection, load_inventory
+
     t = _t()
     with _input_errors():
         inv = load_inventory(inventory_path)

@@ -20,10 +20,11 @@ from asn1crypto import x509 as ax509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from auditor.errors import SigningError
 from auditor.fileio import atomic_write
 from auditor.report.model import Report
 from auditor.report.pdf import RenderedPdf, render_pdf
-from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE, SigningError
+from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import Signer

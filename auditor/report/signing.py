@@ -34,17 +34,13 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from auditor.errors import CodedError
+from auditor.errors import SigningError
 from auditor.fileio import atomic_write
 
 KEY_FILE = "key.pem"
 CERT_FILE = "cert.pem"
 CHAIN_FILE = "chain.pem"
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-
-
-class SigningError(CodedError):
-    """A key or certificate problem."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from auditor.engine import Evaluation, Exemption, ReqStatus
-from auditor.errors import CodedError
+from auditor.errors import StoreError
 from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
 from auditor.store.db import open_engine, session_factory
 from auditor.store.models import ORG, AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
@@ -30,10 +30,6 @@ FAILING = {
     ReqStatus.waived.value,
 }
 ACTIVE = ("open", "reopened", "waived")
-
-
-class StoreError(CodedError):
-    """A finding or audit the history store cannot act on."""
 
 
 @dataclass(frozen=True)
