@@ -10,13 +10,14 @@ from pathlib import Path
 
 from auditor.attest import Recorded, load_attestations
 from auditor.checking import Registry, discover
-from auditor.collect.run import Context, Progress, collect_all
+from auditor.collect.run import Context, collect_all
 from auditor.engine import ReqStatus, evaluate
 from auditor.errors import InputError
 from auditor.importing import check_import
 from auditor.inventory import load_inventory
 from auditor.paths import default_imports_dir, default_outbox
 from auditor.policy import Pack, load_policy
+from auditor.progress import Phase, Progress, Silent
 from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
@@ -79,6 +80,7 @@ def run_audit(
     actor: str | None = None,
 ) -> AuditResult:
     """Load and check every input first, then collect, judge, write and sign."""
+    progress = progress or Silent()
     inventory_bytes = inventory_path.read_bytes() if inventory_path.is_file() else b""
     inventory = load_inventory(inventory_path)
     registry = discover()
@@ -98,6 +100,7 @@ def run_audit(
     store = Store(db_url) if record else None
     exemptions = store.exemptions(now.date()) if store else {}
     collected = collect_all(inventory, ctx, progress)
+    progress.phase(Phase.evaluate)
     evaluation = evaluate(
         pack, inventory.assets, collected.facts, attestations, registry, now.date(), exemptions
     )
@@ -123,7 +126,9 @@ def run_audit(
             exemptions,
         )
         ready = readiness(pack, evaluation, successor, later, tailored=tailored)
+    progress.phase_done(Phase.evaluate)
     report_id = str(uuid.uuid4())
+    progress.phase(Phase.write)
     if store is None:
         report = write_audit(
             out_dir, data, signer, lang, now=now, report_id=report_id, readiness=ready
@@ -154,6 +159,7 @@ def run_audit(
             )
             digest = hashlib.sha256((out_dir / "report.json").read_bytes()).hexdigest()
             store.set_report_digest(session, report_id, digest)
+    progress.phase_done(Phase.write)
     if store is not None:  # an experiment (--no-history) never reaches the province
         Outbox(default_outbox()).enqueue(out_dir, report.report_id)
     return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

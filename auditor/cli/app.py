@@ -149,9 +149,27 @@ PASSFILE = click.option(
     show_default="vi, or $AUDITOR_LANG",
     help="Language of messages and reports.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and the result.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also print each phase and asset as plain log lines."
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Append a plain log line per event to this file (created 0600).",
+)
+@click.option("--no-color", is_flag=True, help="No colours or live display (also: NO_COLOR=1).")
 @click.version_option(__version__, prog_name="auditor")
 @click.pass_context
-def main(ctx: click.Context, lang: str) -> None:
+def main(
+    ctx: click.Context,
+    lang: str,
+    quiet: bool,
+    verbose: bool,
+    log_file: Path | None,
+    no_color: bool,
+) -> None:
     """Audit a commune's IT assets against level-2 security requirements (NĐ 85/2016,
     TCVN 11930; current refs NĐ 331/2026, TCVN 14423) and write a signed report.
 
@@ -161,7 +179,9 @@ def main(ctx: click.Context, lang: str) -> None:
       auditor audit -i inventory.yaml -o out/
       auditor verify out/
     """
-    ctx.obj = {"lang": lang}
+    ctx.obj = {"lang": lang, "quiet": quiet, "verbose": verbose, "log_file": log_file}
+    if no_color:
+        err.no_color = True
     # paramiko and netmiko log a device closing its side as "Socket exception" on stderr;
     # every failure that matters reaches the report as a coded collection failure instead.
     for library in ("paramiko", "netmiko"):

@@ -7,7 +7,6 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -30,9 +29,6 @@ from auditor.paths import (
 )
 from auditor.runtime import default_actor
 from auditor.textsafe import echo, printable
-
-if TYPE_CHECKING:
-    pass
 
 
 # ------------------------------------------------------------------ delivery

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -40,7 +42,7 @@ from auditor.paths import (
 from auditor.textsafe import echo, printable
 
 if TYPE_CHECKING:
-    pass
+    from auditor.progress import Progress
 
 
 # ------------------------------------------------------------------ audit
@@ -117,8 +119,8 @@ def audit(
     lang = report_lang or _lang()
     keys = key_dir or default_key_dir()
     with _input_errors():
-        inventory = load_inventory(inventory_path)
-        with _progress(len(inventory.assets), t) as tick:
+        load_inventory(inventory_path)  # every input problem is shown before anything runs
+        with _progress(t) as tick:
             result = run_audit(
                 inventory_path,
                 out_dir,
@@ -132,6 +134,8 @@ def audit(
             )
     report = result.report
     if make_pdf:
+        if not _t_quiet():
+            err.print(t("cli.phase_start", phase=t("cli.phase.sign")), markup=False)
         with _input_errors():
             _write_pdf(
                 out_dir,
@@ -186,8 +190,37 @@ def audit(
                     assets=", ".join(failed_assets),
                 )
             )
-        echo(t("cli.written", path=out_dir / "report.html"))
+            for asset in report.assets:  # each with its reason and what to do about it
+                for failure in asset.failures:
+                    reason = t(failure.code, detail=printable(failure.detail, 200))
+                    fix = f" → {t('fix.' + failure.code)}" if t.has("fix." + failure.code) else ""
+                    echo(f"  {printable(asset.id)}: {reason}{fix}")
+        _summary_of_files(t, out_dir, report, make_pdf)
     sys.exit(result.exit_code)
+
+
+def _summary_of_files(t: Messages, out_dir: Path, report: Any, made_pdf: bool) -> None:
+    """The files written, the archive made, and what changed since the last audit."""
+    names = ["report.json", "report.json.p7s", "report.html"] + (["report.pdf"] if made_pdf else [])
+    echo(t("cli.files", files=", ".join(names), dir=out_dir))
+    if report.previous_report_sha256 is not None:
+        archived = sorted((out_dir / "archive").glob("*"), key=lambda p: p.stat().st_mtime)
+        if archived:
+            echo(t("cli.archived", path=archived[-1]))
+    changes = report.history.changes if report.history else None
+    if changes is not None and changes.previous_report_id is not None:
+        echo(
+            t(
+                "cli.changes",
+                new=len(changes.new),
+                fixed=len(changes.fixed),
+                regressed=len(changes.regressed),
+            )
+        )
+
+
+def _t_quiet() -> bool:
+    return bool(click.get_current_context().obj.get("quiet"))
 
 
 def _pdf_extra_installed() -> bool:
@@ -200,29 +233,28 @@ def _pdf_extra_installed() -> bool:
 
 
 @contextmanager
-def _progress(total: int, t: Messages) -> Iterator[Callable[[str, str], None]]:
-    """A progress bar on stderr for multi-host work; silent for a single asset."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _progress(t: Messages) -> Iterator[Progress]:
+    """Live display on a terminal; plain log lines otherwise (and into --log-file); nothing
+    with --quiet."""
+    from auditor.cli.console import LiveProgress, LogProgress
+    from auditor.progress import Silent
 
-    if total < 2 or not err.is_terminal:
-        yield lambda _asset, _event: None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(t("cli.collecting"), total=total)
-
-        def tick(_asset: str, event: str) -> None:
-            if event == "scan":
-                bar.update(task, description=t("cli.scanning"))
-            else:
-                bar.advance(task)
-
-        yield tick
+    options = click.get_current_context().obj
+    streams: list[IO[str]] = []
+    log_path: Path | None = options.get("log_file")
+    with contextlib.ExitStack() as stack:
+        if log_path is not None:
+            fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+            streams.append(stack.enter_context(os.fdopen(fd, "a", encoding="utf-8")))
+        live = err.is_terminal and not err.no_color and not options.get("quiet")
+        if (not live and not options.get("quiet")) or (live and options.get("verbose")):
+            streams.append(sys.stderr)
+        plain = LogProgress(t, streams) if streams else None
+        if live:
+            with LiveProgress(t, err, also=plain if log_path else None) as shown:
+                yield shown
+        else:
+            yield plain or Silent()
 
 
 @main.command()

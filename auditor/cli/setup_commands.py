@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -30,9 +29,6 @@ from auditor.paths import (
 )
 from auditor.runtime import EXIT_INPUT
 from auditor.textsafe import echo
-
-if TYPE_CHECKING:
-    pass
 
 
 # ------------------------------------------------------------------ policy

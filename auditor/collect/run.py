@@ -5,7 +5,7 @@ Per-asset failures never stop the audit: each becomes a CollectionFailure on tha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +19,7 @@ from auditor.collect.ssh import collect_ssh
 from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
-
-Progress = Callable[[str, str], None]  # (asset id, event) — "done", "failed", "scan"
+from auditor.progress import AssetDone, Phase, Progress, Silent
 
 
 @dataclass
@@ -85,8 +84,14 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
     )
 
 
+def _timed(asset: Asset, inventory: Inventory, ctx: Context) -> tuple[HostResult, float]:
+    start = time.perf_counter()
+    return collect_host(asset, inventory, ctx), time.perf_counter() - start
+
+
 def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = None) -> Collected:
     """Hosts in parallel (bounded by settings.concurrency) while one nmap run scans them all."""
+    progress = progress or Silent()
     out = Collected()
     hosts: dict[str, HostResult] = {}
     targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
@@ -100,13 +105,16 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
             if targets
             else None
         )
-        if scanning and progress:
-            progress(",".join(targets), "scan")
-        futures = {pool.submit(collect_host, a, inventory, ctx): a for a in inventory.assets}
+        progress.phase(Phase.collect, len(inventory.assets))
+        if scanning:
+            progress.phase(Phase.scan, len(targets))
+            scanning.add_done_callback(lambda _f: progress.phase_done(Phase.scan))
+        futures = {pool.submit(_timed, a, inventory, ctx): a for a in inventory.assets}
         for future in as_completed(futures):
             asset = futures[future]
+            seconds = 0.0
             try:
-                hosts[asset.id] = future.result()
+                hosts[asset.id], seconds = future.result()
             except Exception as exc:  # a collector bug is this asset's error, not the audit's
                 hosts[asset.id] = HostResult(
                     failures=[
@@ -117,10 +125,11 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                         )
                     ]
                 )
-            if progress:
-                got = hosts[asset.id]
-                failed = got.host is None and got.web is None and got.netdev is None
-                progress(asset.id, "failed" if failed else "done")
+            got = hosts[asset.id]
+            failed = got.host is None and got.web is None and got.netdev is None
+            failure = got.failures[0] if failed and got.failures else None
+            progress.asset(AssetDone(asset.id, seconds, failure))
+        progress.phase_done(Phase.collect)
         scan = scanning.result() if scanning else nmap_scan.ScanResult()
     for asset in inventory.assets:
         result = hosts[asset.id]
