@@ -231,3 +231,25 @@ def test_no_history_audit_is_not_queued_for_the_province(
         record=False,
     )
     assert Outbox(home / "outbox").pending() == []
+
+
+def test_export_refuses_an_unknown_extension(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor.cli",
+            "--lang",
+            "en",
+            "export",
+            "findings",
+            "-o",
+            str(tmp_path / "phat-hien.pdf"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUDITOR_HOME": str(tmp_path / "home")},
+        check=False,
+    )
+    assert run.returncode == 2 and "use .xlsx or .csv" in run.stderr
+    assert not (tmp_path / "home" / "history.db").exists()  # refused before the store opened

@@ -223,10 +223,11 @@ def test_exports_with_vietnamese_headers(
     sheet = load_workbook(tmp_path / "f.xlsx").active
     assert sheet is not None and sheet.title == "Phát hiện"
     header = [c.value for c in sheet[1]]
-    assert header[:7] == [
+    assert header[:8] == [
         "Số",
         "Tài sản",
         "Yêu cầu",
+        "Tên yêu cầu",
         "Mức độ",
         "Trạng thái",
         "Người phụ trách",
@@ -234,13 +235,19 @@ def test_exports_with_vietnamese_headers(
     ]
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     fw_row = next(r for r in values if r[2] == "L2-CFG-FW-01")
-    assert fw_row[3:6] == ["Cao", "Đang mở", "Nguyễn Văn An"]
+    assert fw_row[3] == "Bật tường lửa trên máy"
+    assert fw_row[4:7] == ["Cao", "Đang mở", "Nguyễn Văn An"]
+    assert isinstance(fw_row[7], dt.datetime)  # a real date cell, shown dd/mm/yyyy
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet.column_dimensions["D"].width > 20
     assert len(values) == len(findings_rows) - 1
     raw = (tmp_path / "r.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert rows[0] == ["Yêu cầu", "Kết quả", "Tài sản đạt", "Tài sản chưa đạt"]
-    assert ["L2-CFG-FW-01", "Không đạt", "", "pc1"] in rows
+    assert rows[0] == ["Yêu cầu", "Tên yêu cầu", "Kết quả", "Tài sản đạt", "Tài sản chưa đạt"]
+    assert ["L2-CFG-FW-01", "Bật tường lửa trên máy", "Không đạt", "", "pc1"] in rows
+    with pytest.raises(ValueError):
+        write_table(requirement_rows, tmp_path / "r.ods", "x")
 
 
 def test_exports_keep_formula_like_text_as_text(tmp_path: Path) -> None:

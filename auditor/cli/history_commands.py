@@ -325,15 +325,17 @@ def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
     "out_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file: .xlsx (Excel) or .csv (UTF-8 with BOM).",
+    help="Output file: .xlsx (Excel) or .csv (UTF-8 with BOM); the extension decides.",
 )
 @click.option("--audit", "audit_id", default=None, help="Report id [default: the newest].")
 @DB_OPTION
 def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str | None) -> None:
     """Export findings or the per-requirement status, with headers in your language."""
-    from auditor.store.export import findings_table, requirements_table, write_table
+    from auditor.store.export import EXTENSIONS, findings_table, requirements_table, write_table
 
     t = _t()
+    if out_file.suffix.lower() not in EXTENSIONS:  # refused before anything is read
+        _fail(t("export.bad_extension", suffix=out_file.suffix or "—"))
     store = _store(db_url)
     with store.transaction() as session:
         rows = (

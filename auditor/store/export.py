@@ -6,6 +6,7 @@ CSV is written as UTF-8 with a BOM so Excel shows the diacritics; XLSX through o
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -21,6 +22,7 @@ FINDING_COLUMNS = (
     "id",
     "asset",
     "requirement",
+    "requirement_title",
     "severity",
     "state",
     "owner",
@@ -29,43 +31,62 @@ FINDING_COLUMNS = (
     "waiver_until",
     "approved_by",
 )
-REQUIREMENT_COLUMNS = ("requirement", "status", "met_assets", "failing_assets")
+REQUIREMENT_COLUMNS = ("requirement", "requirement_title", "status", "met_assets", "failing_assets")
+Cell = str | dt.date
+EXTENSIONS = (".xlsx", ".csv")
 
 
-def findings_table(session: Session, t: Messages) -> list[list[str]]:
-    rows = [[t(f"export.{c}") for c in FINDING_COLUMNS]]
+def requirement_titles(lang: str) -> dict[str, str]:
+    """Requirement id → title in `lang`, from the shipped packs (the store keeps ids only)."""
+    from auditor.checking import discover
+    from auditor.policy import load_policy
+
+    registry = discover()
+    titles: dict[str, str] = {}
+    for pack in ("nd85-level2", "nd331-level2"):
+        for requirement in load_policy(pack, registry).requirements:
+            titles.setdefault(requirement.id, requirement.title(lang))
+    return titles
+
+
+def findings_table(session: Session, t: Messages) -> list[list[Cell]]:
+    titles = requirement_titles(t.lang)
+    rows: list[list[Cell]] = [[t(f"export.{c}") for c in FINDING_COLUMNS]]
     for f in session.scalars(select(FindingRow).order_by(FindingRow.id)):
         rows.append(
             [
                 str(f.id),
                 f.asset_id,
                 f.requirement,
+                titles.get(f.requirement, ""),
                 t(f"severity.{f.severity}"),
                 t(f"finding.{f.status}"),
                 f.owner or "",
-                f.due.isoformat() if f.due else "",
+                f.due or "",
                 f.waiver_reason or "",
-                f.waiver_until.isoformat() if f.waiver_until else "",
+                f.waiver_until or "",
                 f.waiver_approved_by or "",
             ]
         )
     return rows
 
 
-def requirements_table(session: Session, t: Messages, audit_id: str | None) -> list[list[str]]:
+def requirements_table(session: Session, t: Messages, audit_id: str | None) -> list[list[Cell]]:
     """Per-requirement status of one audit (the newest by default), rolled up over assets."""
     if audit_id is None:
         audit_id = session.scalar(select(AuditRow.id).order_by(AuditRow.generated_at.desc()))
     by_req: dict[str, list[tuple[str, str]]] = {}
     for r in session.scalars(select(ResultRow).where(ResultRow.audit_id == audit_id)):
         by_req.setdefault(r.requirement, []).append((r.asset_id, r.status))
-    rows = [[t(f"export.{c}") for c in REQUIREMENT_COLUMNS]]
+    titles = requirement_titles(t.lang)
+    rows: list[list[Cell]] = [[t(f"export.{c}") for c in REQUIREMENT_COLUMNS]]
     for req, pairs in sorted(by_req.items()):
         assets = [(a, s) for a, s in pairs if a != "*"] or pairs
         status = combine(ReqStatus(s) for _, s in assets)
         rows.append(
             [
                 req,
+                titles.get(req, ""),
                 t(f"status.{status.value}"),
                 ", ".join(a for a, s in assets if s == "met"),
                 ", ".join(a for a, s in assets if s in ("not_met", "partly_met")),
@@ -83,11 +104,15 @@ def _is_formula_like(value: str) -> bool:
     return value.startswith(FORMULA_START)
 
 
-def write_table(rows: list[list[str]], path: Path, sheet: str) -> None:
-    """XLSX keeps formula-like cells as text cells; CSV prefixes them with an apostrophe."""
+def write_table(rows: list[list[Cell]], path: Path, sheet: str) -> None:
+    """XLSX: a frozen, filterable header, columns sized to their text, dates as dates;
+    formula-like text stays text (CSV prefixes it with an apostrophe)."""
+    if path.suffix.lower() not in EXTENSIONS:
+        raise ValueError(path.suffix)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook  # a quarter second to import; only the XLSX path needs it
         from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
 
         book = Workbook()
         ws = book.active
@@ -98,14 +123,29 @@ def write_table(rows: list[list[str]], path: Path, sheet: str) -> None:
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str) and _is_formula_like(cell.value):
                     cell.data_type = "s"  # openpyxl would store "=…" as a formula
+                elif isinstance(cell.value, dt.date):
+                    cell.number_format = "DD/MM/YYYY"
         for cell in ws[1]:
             cell.font = Font(bold=True)
+        for index, column in enumerate(zip(*rows, strict=False), start=1):
+            width = max(len(str(value)) for value in column)
+            ws.column_dimensions[get_column_letter(index)].width = min(max(width, 8) + 2, 60)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
         buffer = io.BytesIO()
         book.save(buffer)
         atomic_write(path, buffer.getvalue())
         return
     text = io.StringIO()
     csv.writer(text).writerows(
-        [["'" + v if _is_formula_like(v) else v for v in row] for row in rows]
+        [
+            [
+                "'" + v
+                if isinstance(v, str) and _is_formula_like(v)
+                else (v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else v)
+                for v in row
+            ]
+            for row in rows
+        ]
     )
     atomic_write(path, text.getvalue().encode("utf-8-sig"))
