@@ -376,7 +376,8 @@ def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, s
         if a.severity != b.severity:
             out.append((req_id, "severity", f"{a.severity.value} → {b.severity.value}"))
         if a.threshold != b.threshold and b.threshold is not None:
-            out.append((req_id, "threshold", b.threshold(lang)))
+            was = a.threshold(lang) if a.threshold else "—"
+            out.append((req_id, "threshold", f"{was} → {b.threshold(lang)}"))
         old_checks = {c.id: c.params for c in a.checks}
         new_checks = {c.id: c.params for c in b.checks}
         for check_id in sorted(set(old_checks) | set(new_checks)):
@@ -385,12 +386,14 @@ def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, s
             elif check_id not in new_checks:
                 out.append((req_id, "check_removed", check_id))
             elif old_checks[check_id] != new_checks[check_id]:
-                changed = {
-                    k: v
-                    for k, v in new_checks[check_id].items()
-                    if old_checks[check_id].get(k) != v
-                }
-                out.append((req_id, "params", f"{check_id} {json.dumps(changed, default=str)}"))
+                old_params, new_params = old_checks[check_id], new_checks[check_id]
+                changed = [
+                    f"{key}: {json.dumps(old_params.get(key), default=str, ensure_ascii=False)} → "
+                    f"{json.dumps(new_params.get(key), default=str, ensure_ascii=False)}"
+                    for key in sorted(set(old_params) | set(new_params))
+                    if old_params.get(key) != new_params.get(key)
+                ]
+                out.append((req_id, "params", f"{check_id} {'; '.join(changed)}"))
         if a.attestation != b.attestation:
             out.append(
                 (

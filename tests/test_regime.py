@@ -98,6 +98,10 @@ def test_policy_diff_lists_the_changes(registry: Registry) -> None:
     assert ("L2-AST-SWREG-01", "added") in kinds
     assert ("L2-ACC-PWD-01", "params") in kinds
     assert ("L2-ACC-LOCK-01", "threshold") in kinds
+    details = {(r, d) for r, _, d in changes}
+    assert ("L2-ACC-PWD-01", "pwd.min_length min_length: 8 → 14") in details  # old → new
+    lock = next(d for r, k, d in changes if (r, k) == ("L2-ACC-LOCK-01", "threshold"))
+    assert lock.startswith("Lock after ≤ 10 failures, for ≥ 15 min (practice) → ")
     run = subprocess.run(
         [
             sys.executable,
@@ -117,7 +121,7 @@ def test_policy_diff_lists_the_changes(registry: Registry) -> None:
     assert {
         "requirement": "L2-ACC-PWD-01",
         "kind": "params",
-        "detail": 'pwd.min_length {"min_length": 14}',
+        "detail": "pwd.min_length min_length: 8 → 14",
     } in listed
     assert len(listed) == len(changes)
 

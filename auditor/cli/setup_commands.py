@@ -83,12 +83,37 @@ def policy_diff(old: str, new: str, as_json: bool) -> None:
 
 
 @policy.command("list")
-def policy_list() -> None:
-    """List the built-in policy packs."""
-    from auditor.policy import builtin_packs
+@click.option("--json", "as_json", is_flag=True, help="Print the packs as JSON.")
+def policy_list(as_json: bool) -> None:
+    """List the built-in policy packs: id, version, title, requirements and legal basis."""
+    from auditor.checking import discover
+    from auditor.policy import builtin_packs, load_policy
 
-    for name in builtin_packs():
-        echo(name)
+    t, lang = _t(), _lang()
+    registry = discover()
+    packs = [load_policy(name, registry) for name in builtin_packs()]
+    if as_json:
+        echo(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "version": p.version,
+                        "title": p.title(lang),
+                        "requirements": len(p.requirements),
+                        "legal_basis": p.legal_basis,
+                    }
+                    for p in packs
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    for pack in packs:
+        echo(f"{pack.id}  {pack.version}  {pack.title(lang)}")
+        echo("  " + t("policy.requirements_count", count=len(pack.requirements)))
+        for basis in pack.legal_basis:
+            echo(f"  - {basis}")
 
 
 @policy.command("show")
