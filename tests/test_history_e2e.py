@@ -108,7 +108,7 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     assert cli("export", "findings", "-o", str(tmp_path / "f.xlsx"), home=home).returncode == 0
     sheet = load_workbook(tmp_path / "f.xlsx").active
     assert sheet is not None and [c.value for c in sheet[1]][:3] == ["Số", "Tài sản", "Yêu cầu"]
-    assert any(row[4].value == "Tái diễn" for row in sheet.iter_rows(min_row=2))
+    assert any(row[5].value == "Tái diễn" for row in sheet.iter_rows(min_row=2))  # after the title
 
     waiver = cli(
         "findings",
