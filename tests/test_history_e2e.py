@@ -94,6 +94,10 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     shown = cli("--lang", "en", "findings", "show", str(fw["id"]), home=home).stdout
     for word in ("Open", "Resolved", "Reopened", "assigned", "Đã báo nhà cung cấp"):
         assert word in shown, word
+    assert shown.startswith(f"#{fw['id']}  L2-CFG-FW-01") and "{" not in shown  # a card, not JSON
+    assert "Owner: Nguyễn Văn An" in shown
+    card = json.loads(cli("findings", "show", str(fw["id"]), "--json", home=home).stdout)
+    assert card["owner"] == "Nguyễn Văn An" and len(card["events"]) >= 3
     history = json.loads(cli("history", "pc-chutich", "--json", home=home).stdout)
     assert [h["report_id"] for h in history] == [first, second, third]
 

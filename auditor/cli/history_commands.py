@@ -118,9 +118,10 @@ def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:
 
 @findings.command("show")
 @click.argument("finding_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the finding and its events as JSON.")
 @DB_OPTION
-def findings_show(finding_id: int, db_url: str | None) -> None:
-    """One finding with the history of every state change (who, when)."""
+def findings_show(finding_id: int, as_json: bool, db_url: str | None) -> None:
+    """One finding as a card, with the history of every state change (who, when)."""
     from sqlalchemy import select
 
     from auditor.store.models import EventRow
@@ -137,11 +138,48 @@ def findings_show(finding_id: int, db_url: str | None) -> None:
             )
         )
         today = dt.datetime.now(dt.UTC).date()
-        echo(json.dumps(_finding_dict(row, today), ensure_ascii=False, indent=1))
-        for e in events:
-            kind = t("finding." + e.kind) if t.has("finding." + e.kind) else e.kind
-            audit = f"  [{e.audit_id}]" if e.audit_id else ""
-            echo(f"{e.at.isoformat()}  {e.actor}  {kind}  {e.detail or ''}{audit}")
+        card = _finding_dict(row, today)
+        history = [
+            {
+                "at": _when(e.at),
+                "actor": e.actor,
+                "event": t("finding." + e.kind) if t.has("finding." + e.kind) else e.kind,
+                "detail": e.detail or "",
+                "audit": e.audit_id,
+            }
+            for e in events
+        ]
+    if as_json:
+        echo(json.dumps({**card, "events": history}, ensure_ascii=False, indent=1))
+        return
+    echo(f"#{card['id']}  {card['requirement']}  —  {card['asset']}")
+    fields = (
+        ("export.severity", t(f"severity.{card['severity']}")),
+        ("export.state", t(f"finding.{card['status']}") + (" !" if card["overdue"] else "")),
+        ("export.owner", card["owner"] or "—"),
+        ("export.due", _day(card["due"])),
+        ("export.waiver_reason", card["waiver_reason"]),
+        ("export.waiver_until", _day(card["waiver_until"]) if card["waiver_until"] else None),
+        ("export.approved_by", card["approved_by"]),
+    )
+    for key, value in fields:
+        if value:
+            echo(f"  {t(key)}: {value}")
+    echo("")
+    for event in history:
+        audit = f"  [{event['audit'][:8]}]" if event["audit"] else ""
+        echo(f"  {event['at']}  {event['actor']}  {event['event']}  {event['detail']}{audit}")
+
+
+def _day(iso: str | None) -> str:
+    """An ISO date as dd/mm/yyyy, the one way dates are shown on the console."""
+    return dt.date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else "—"
+
+
+def _when(moment: dt.datetime) -> str:
+    """A time as dd/mm/yyyy HH:MM in the machine's local time zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone().strftime("%d/%m/%Y %H:%M")
 
 
 @findings.command("assign")
