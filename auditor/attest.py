@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditor.errors import InputError, Problem
 from auditor.fileio import inside
@@ -32,6 +32,12 @@ class AttestationFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     attestations: list[AttestationEntry] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("attestations", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        """`attestations:` with every entry still commented out (the `init` template)."""
+        return [] if value is None else value
 
 
 class Recorded(BaseModel):

@@ -253,3 +253,39 @@ def test_export_refuses_an_unknown_extension(tmp_path: Path) -> None:
     )
     assert run.returncode == 2 and "use .xlsx or .csv" in run.stderr
     assert not (tmp_path / "home" / "history.db").exists()  # refused before the store opened
+
+
+def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path: Path) -> None:
+    from auditor.attest import load_attestations
+    from auditor.checking import discover
+    from auditor.inventory import load_inventory
+    from auditor.policy import load_policy
+
+    env = {**os.environ, "AUDITOR_HOME": str(tmp_path / "home")}
+    command = [sys.executable, "-m", "auditor.cli", "--lang", "en", "init", str(tmp_path / "xa")]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert first.returncode == 0, first.stderr
+    inventory = load_inventory(tmp_path / "xa" / "inventory.yaml")  # the shipped example
+    assert inventory.organisation.name == "UBND xã Mẫu"
+    template = tmp_path / "xa" / "attestations.yaml"
+    ids = set(load_policy("nd85-level2", discover()).ids())
+    assert load_attestations(template, ids) == {}  # valid while every entry is commented out
+    text = template.read_text(encoding="utf-8")
+    assert "# L2-MGMT-ORG-01 — " in text
+    (tmp_path / "xa" / "qd.pdf").write_bytes(b"%PDF-1.4")
+    filled = text.replace(
+        "  # - {requirement: L2-MGMT-ORG-01",
+        "  - {requirement: L2-MGMT-ORG-01",
+    ).replace(
+        '  #    signer: "Chủ tịch UBND xã", evidence: scans/….pdf}\n  # L2-MGMT-LVL-01',
+        '     signer: "Chủ tịch UBND xã", evidence: qd.pdf}\n  # L2-MGMT-LVL-01',
+    )
+    template.write_text(filled, encoding="utf-8")
+    assert set(load_attestations(template, ids)) == {"L2-MGMT-ORG-01"}
+    again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_the_shipped_example_is_the_repository_example() -> None:
+    shipped = ROOT / "auditor" / "examples" / "inventory.example.yaml"
+    assert shipped.read_bytes() == (ROOT / "inventory.example.yaml").read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -149,6 +150,53 @@ def policy_show(requirement: str, pack: str) -> None:
 
 
 # ------------------------------------------------------------------ inventory
+@main.command("init")
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), required=False
+)
+@click.option("--force", is_flag=True, help="Overwrite inventory.yaml / attestations.yaml.")
+def init_command(directory: Path, force: bool) -> None:
+    """Write a commented example inventory.yaml and an attestations.yaml template (every
+    management requirement of the default pack, to fill in) into DIRECTORY (default: here)."""
+    from importlib.resources import files
+
+    from auditor.checking import discover
+    from auditor.policy import load_policy
+
+    t, lang = _t(), _lang()
+    targets = {
+        "inventory.yaml": files("auditor.examples").joinpath("inventory.example.yaml").read_bytes(),
+        "attestations.yaml": _attestations_template(
+            load_policy("nd85-level2", discover()), lang
+        ).encode("utf-8"),
+    }
+    existing = [name for name in targets if (directory / name).exists()]
+    if existing and not force:
+        _fail(t("init.exists", files=", ".join(existing)))
+    with _input_errors():
+        for name, data in targets.items():
+            atomic_write(directory / name, data)
+            echo(t("init.written", path=directory / name))
+    echo(t("init.next", inventory=directory / "inventory.yaml"))
+
+
+def _attestations_template(pack: Any, lang: str) -> str:
+    """Every requirement the pack proves by a document, as a commented entry to fill in."""
+    lines = [
+        "# " + _t()("init.attestations_header"),
+        "attestations:",
+    ]
+    for req in pack.requirements:
+        if req.attestation is None:
+            continue
+        lines += [
+            f"  # {req.id} — {req.title(lang)}",
+            f'  # - {{requirement: {req.id}, decision_no: "…/QĐ-UBND", date: 2026-01-15,',
+            '  #    signer: "Chủ tịch UBND xã", evidence: scans/….pdf}',
+        ]
+    return "\n".join(lines) + "\n"
+
+
 @main.group()
 def inventory() -> None:
     """Check the inventory file."""
