@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import openssl_verify
+from tests.helpers import auditor_cli, openssl_verify
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDITOR = shutil.which("auditor", path=str(Path(sys.executable).parent)) or "auditor"
@@ -234,25 +234,12 @@ def test_no_history_audit_is_not_queued_for_the_province(
 
 
 def test_export_refuses_an_unknown_extension(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "auditor.cli",
-            "--lang",
-            "en",
-            "export",
-            "findings",
-            "-o",
-            str(tmp_path / "phat-hien.pdf"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "AUDITOR_HOME": str(tmp_path / "home")},
-        check=False,
+    home = tmp_path / "home"
+    run = auditor_cli(
+        "--lang", "en", "export", "findings", "-o", str(tmp_path / "x.pdf"), home=home
     )
     assert run.returncode == 2 and "use .xlsx or .csv" in run.stderr
-    assert not (tmp_path / "home" / "history.db").exists()  # refused before the store opened
+    assert not (home / "history.db").exists()  # refused before the store opened
 
 
 def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path: Path) -> None:
@@ -261,9 +248,8 @@ def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path:
     from auditor.inventory import load_inventory
     from auditor.policy import load_policy
 
-    env = {**os.environ, "AUDITOR_HOME": str(tmp_path / "home")}
-    command = [sys.executable, "-m", "auditor.cli", "--lang", "en", "init", str(tmp_path / "xa")]
-    first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    home = tmp_path / "home"
+    first = auditor_cli("--lang", "en", "init", str(tmp_path / "xa"), home=home)
     assert first.returncode == 0, first.stderr
     inventory = load_inventory(tmp_path / "xa" / "inventory.yaml")  # the shipped example
     assert inventory.organisation.name == "UBND xã Mẫu"
@@ -282,7 +268,7 @@ def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path:
     )
     template.write_text(filled, encoding="utf-8")
     assert set(load_attestations(template, ids)) == {"L2-MGMT-ORG-01"}
-    again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    again = auditor_cli("--lang", "en", "init", str(tmp_path / "xa"), home=home)
     assert again.returncode == 2 and "--force" in again.stderr
 
 
