@@ -275,3 +275,23 @@ def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path:
 def test_the_shipped_example_is_the_repository_example() -> None:
     shipped = ROOT / "auditor" / "examples" / "inventory.example.yaml"
     assert shipped.read_bytes() == (ROOT / "inventory.example.yaml").read_bytes()
+
+
+def test_json_and_one_meaning_of_dash_i(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    example = str(ROOT / "inventory.example.yaml")
+    by_option = auditor_cli("inventory", "validate", "-i", example, "--json", home=home)
+    assert json.loads(by_option.stdout) == {
+        "valid": True,
+        "organisation": "UBND xã Mẫu",
+        "assets": 1,
+        "policy": "nd85-level2",
+    }
+    assert auditor_cli("inventory", "validate", example, home=home).returncode == 0
+    missing = auditor_cli("--lang", "en", "inventory", "validate", home=home)
+    assert missing.returncode == 2 and "Give the inventory file" in missing.stderr
+    assert auditor_cli("keys", "init", "--org", "UBND xã Thử", home=home).returncode == 0
+    shown = json.loads(auditor_cli("keys", "show", "--json", home=home).stdout)
+    assert len(shown["sha256"]) == 64 and "UBND xã Thử" in shown["subject"]
+    packs = json.loads(auditor_cli("policy", "list", "--json", home=home).stdout)
+    assert {p["id"] for p in packs} == {"nd85-level2", "nd331-level2"}

@@ -366,8 +366,11 @@ def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
     help="Output file: .xlsx (Excel) or .csv (UTF-8 with BOM); the extension decides.",
 )
 @click.option("--audit", "audit_id", default=None, help="Report id [default: the newest].")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @DB_OPTION
-def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str | None) -> None:
+def export_command(
+    what: str, out_file: Path, audit_id: str | None, as_json: bool, db_url: str | None
+) -> None:
     """Export findings or the per-requirement status, with headers in your language."""
     from auditor.store.export import EXTENSIONS, findings_table, requirements_table, write_table
 
@@ -383,4 +386,7 @@ def export_command(what: str, out_file: Path, audit_id: str | None, db_url: str 
         )
     with _input_errors():
         write_table(rows, out_file, t(f"export.{what}_sheet"))
+    if as_json:
+        echo(json.dumps({"path": str(out_file), "rows": len(rows) - 1}, ensure_ascii=False))
+        return
     echo(t("store.exported", count=len(rows) - 1, path=out_file))

@@ -500,7 +500,8 @@ def keys_import(p12: Path, key_dir: Path | None, passphrase_file: Path | None, f
 
 @keys.command("show")
 @KEY_DIR
-def keys_show(key_dir: Path | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the certificate's details as JSON.")
+def keys_show(key_dir: Path | None, as_json: bool) -> None:
     """Show the signing certificate: subject, validity, fingerprint."""
     from cryptography import x509
 
@@ -510,6 +511,16 @@ def keys_show(key_dir: Path | None) -> None:
     if not cert_path.exists():
         _fail(_t()("keys.missing", detail=cert_path.parent))
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    if as_json:
+        details = {
+            "subject": cert.subject.rfc4514_string(),
+            "not_before": cert.not_valid_before_utc.isoformat(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+            "sha256": fingerprint(cert),
+            "path": str(cert_path),
+        }
+        echo(json.dumps(details, ensure_ascii=False))
+        return
     echo(
         f"{cert.subject.rfc4514_string()}\n{cert.not_valid_before_utc} → "
         f"{cert.not_valid_after_utc}\nSHA256 {fingerprint(cert)}\n{cert_path}"

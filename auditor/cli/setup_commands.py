@@ -203,13 +203,34 @@ def inventory() -> None:
 
 
 @inventory.command("validate")
-@click.argument("path", type=click.Path(path_type=Path))
-def inventory_validate(path: Path) -> None:
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The inventory file (the same -i as every other command; or give it as PATH).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def inventory_validate(path: Path | None, inventory_path: Path | None, as_json: bool) -> None:
     """Report every problem in the inventory at once, with file, line and field."""
     from auditor.inventory import load_inventory
 
+    chosen = inventory_path or path
+    if chosen is None:
+        raise click.UsageError(_t()("inventory.path_needed"))
     with _input_errors():
-        inv = load_inventory(path)
+        inv = load_inventory(chosen)
+    if as_json:
+        summary = {
+            "valid": True,
+            "organisation": inv.organisation.name,
+            "assets": len(inv.assets),
+            "policy": inv.policy,
+        }
+        echo(json.dumps(summary, ensure_ascii=False))
+        return
     echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
 
 
