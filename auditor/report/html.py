@@ -64,6 +64,10 @@ def render_html(report: Report, lang: str) -> str:
             groups=groups,
             by_asset=by_asset,
             remediation=remediation_items(report),
+            finding_ids={
+                (p.asset_id, p.requirement): p.id
+                for p in (report.history.plan if report.history else [])
+            },
             methodology=methodology(report, t),
             trend_svg=trend_svg(report, t),
             ReqStatus=ReqStatus,
@@ -87,9 +91,18 @@ def trend_svg(report: Report, t: Messages) -> Markup:
 
     met = " ".join(xy(i, p.met) for i, p in enumerate(points))
     open_ = " ".join(xy(i, p.open_findings) for i, p in enumerate(points))
+    # the shortest date format that tells the audits apart (several may run on one day)
+    shape = next(
+        (
+            f
+            for f in ("%d/%m", "%d/%m %H:%M", "%d/%m %H:%M:%S")
+            if len({p.generated_at.strftime(f) for p in points}) == len(points)
+        ),
+        "%d/%m %H:%M:%S",
+    )
     labels = "".join(
         f'<text x="{pad + i * step:.1f}" y="{height - 12}" text-anchor="middle">'
-        f"{escape(p.generated_at.strftime('%d/%m'))}</text>"
+        f"{escape(p.generated_at.strftime(shape))}</text>"
         for i, p in enumerate(points)
     )
     return Markup(
