@@ -36,6 +36,7 @@ from auditor.facts import (
     ScreenLock,
     TimeSync,
 )
+from auditor.strictjson import DuplicateKey, unique_keys
 from auditor.textsafe import printable
 
 SCHEMA = "commune-auditor/windows-facts/1"
@@ -67,28 +68,14 @@ def _decode(data: bytes, codec: str) -> str:
         raise CollectionError("windows.encoding", codec) from None
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A key given twice is ambiguous (which value did the PC mean?): refused."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
-
-
 def load_document(data: bytes) -> dict[str, Any]:
     """The facts document, checked for being JSON of our schema."""
     text = decode(data).strip()
     try:
-        doc = json.loads(text, object_pairs_hook=_unique_keys)
+        doc = json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         raise CollectionError("windows.not_json", f"line {exc.lineno} col {exc.colno}") from None
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise CollectionError("windows.duplicate_key", printable(str(exc), 80)) from None
     except RecursionError:
         raise CollectionError("windows.too_deep") from None

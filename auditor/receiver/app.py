@@ -41,6 +41,7 @@ from auditor.receiver.accounts import authenticate
 from auditor.receiver.store import Commune, Received, commune_by_token, open_store
 from auditor.report.model import parse_report
 from auditor.report.signing import fingerprint, verify_detached
+from auditor.strictjson import unique_keys
 
 log = logging.getLogger("auditor.receiver")
 
@@ -109,18 +110,9 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key}")
-        out[key] = value
-    return out
-
-
 def _parse_upload(raw: bytes) -> tuple[str, bytes, bytes]:
     try:
-        body = json.loads(raw, object_pairs_hook=_unique_keys)
+        body = json.loads(raw, object_pairs_hook=unique_keys)
         if not isinstance(body, dict):
             raise TypeError("object expected")
         claimed, report, signature = body["report_id"], body["report"], body["signature"]
