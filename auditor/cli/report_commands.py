@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
@@ -280,8 +279,6 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     verdict = verify_dir(directory, certs)
     pdf_problems: list[str] = []
     pdfs = []
-    content_path = directory / "report.json"
-    digest = hashlib.sha256(content_path.read_bytes()).hexdigest() if content_path.is_file() else ""
     for name in ("report.pdf", "annual-report.pdf"):
         if not (directory / name).exists():
             continue
@@ -290,7 +287,8 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
         except ImportError:
             _fail(t("pdf.missing_dependency"))
         problems = [(code, {"file": name}) for code in pdf.problems]
-        if verdict.report is not None and not bound_to(pdf, verdict.report.report_id, digest):
+        report = verdict.report
+        if report is not None and not bound_to(pdf, report.report_id, verdict.report_sha256):
             problems.append(("pdf.other_report", {"file": name}))
         pdf_problems += [code for code, _ in problems]
         verdict.problems += problems

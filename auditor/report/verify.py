@@ -24,6 +24,7 @@ class Verdict:
     evidence_checked: int = 0
     archived_checked: int = 0
     report: Report | None = None
+    report_sha256: str = ""  # of report.json as read, for what must be bound to it (PDFs)
 
     @property
     def ok(self) -> bool:
@@ -40,6 +41,7 @@ def verify_dir(directory: Path, anchors: list[x509.Certificate]) -> Verdict:
     if verdict.problems:
         return verdict
     content = content_path.read_bytes()
+    verdict.report_sha256 = hashlib.sha256(content).hexdigest()
     check = verify_detached(content, sig_path.read_bytes(), anchors)
     verdict.signer = check.signer_subject
     verdict.problems += [(code, {}) for code in check.problems]
@@ -49,7 +51,7 @@ def verify_dir(directory: Path, anchors: list[x509.Certificate]) -> Verdict:
         verdict.problems.append(("verify.report_unreadable", {}))
         return verdict
     verdict.report = report
-    _check_chain(directory, content, report, verdict)
+    _check_chain(directory, report, verdict)
     listed = set()
     for entry in report.evidence:
         path = directory / entry.path
@@ -74,7 +76,7 @@ def verify_dir(directory: Path, anchors: list[x509.Certificate]) -> Verdict:
 MAX_REPORT = 256 * 1024 * 1024
 
 
-def _check_chain(directory: Path, content: bytes, report: Report, verdict: Verdict) -> None:
+def _check_chain(directory: Path, report: Report, verdict: Verdict) -> None:
     """The report names the newest archived report's digest, and none is newer than it."""
     archive = directory / ARCHIVE_DIR
     if not archive.is_dir() or archive.is_symlink():
@@ -92,7 +94,7 @@ def _check_chain(directory: Path, content: bytes, report: Report, verdict: Verdi
         archived.append((hashlib.sha256(data).hexdigest(), old.generated_at, old.report_id))
     if not archived:
         return
-    own = hashlib.sha256(content).hexdigest()
+    own = verdict.report_sha256
     newest = max(archived, key=lambda a: a[1])
     if own in {a[0] for a in archived} or newest[1] > report.generated_at:
         verdict.problems.append(("verify.not_newest", {"id": newest[2]}))
