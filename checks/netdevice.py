@@ -98,10 +98,6 @@ def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Pass proves: no SNMP community may write, every read-only one is limited to listed
     addresses, none keeps a default name. Does not prove: that the listed addresses are the
     right ones."""
-    if facts.snmp_issues is None:
-        if facts.snmp_default_community is None:
-            return Outcome.unknown("outcome.not_collected", what="SNMP")
-        return Outcome.unknown("outcome.not_collected", what="SNMP access")
     return _none_of(facts.snmp_issues, "SNMP")
 
 

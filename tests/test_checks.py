@@ -87,9 +87,7 @@ def dev(**kw: Any) -> NetDeviceFacts:
         "idle_timeout_s": 600,
         "syslog_targets": ["10.0.0.5"],
         "ntp_servers": ["10.0.0.1"],
-        "snmp_default_community": False,
         "snmp_issues": [],
-        "plaintext_passwords": False,
         "password_issues": [],
         "weak_crypto": [],
         "default_accounts": [],
@@ -754,7 +752,6 @@ CASES: list[tuple[str, dict[str, Any], Any, Status]] = [
     ("net.snmp_default", {}, dev(snmp_issues=["default community RO without ACL"]), Status.failed),
     # near miss: a well-named community that may write is still a finding
     ("net.snmp_default", {}, dev(snmp_issues=["community RW"]), Status.failed),
-    ("net.snmp_default", {}, dev(snmp_issues=None, snmp_default_community=None), Status.error),
     ("net.snmp_default", {}, dev(snmp_issues=None), Status.error),
     ("net.accounts", {}, dev(), Status.passed),
     ("net.accounts", {}, dev(default_accounts=["cisco/cisco"]), Status.failed),

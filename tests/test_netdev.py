@@ -56,11 +56,9 @@ def test_cisco_facts() -> None:
     assert (bad.mgmt_sources, bad.local_users) == ([], ["cisco", "admin"])
     assert good.syslog_targets == ["192.168.10.20"] and len(good.ntp_servers or []) == 2
     assert bad.mgmt_services["telnet"] and bad.mgmt_services["http"]
-    assert (bad.idle_timeout_s, bad.snmp_default_community, bad.plaintext_passwords) == (
-        0,
-        True,
-        True,
-    )
+    assert bad.idle_timeout_s == 0
+    assert any(i.startswith("default community") for i in bad.snmp_issues or [])
+    assert any("clear text" in i for i in bad.password_issues or [])
     assert bad.default_accounts == ["cisco/cisco"]  # "admin" has a (type 7) password
     assert bad.password_issues == [
         "username cisco: clear text",
@@ -80,8 +78,9 @@ def test_mikrotik_facts() -> None:
     assert (good.firmware, good.model, good.hostname) == ("7.16.1", "RB750Gr3", "R-XA-MIKROTIK")
     assert good.mgmt_restricted and not good.mgmt_services["telnet"]
     assert good.mgmt_sources == ["192.168.88.0/24"] and good.local_users == ["quantri"]
-    assert good.wifi_modes == ["wpa2"] and good.snmp_default_community is False
-    assert bad.wifi_modes == ["open"] and bad.snmp_default_community is True
+    assert good.wifi_modes == ["wpa2"] and good.snmp_issues == []
+    assert bad.wifi_modes == ["open"]
+    assert any(i.startswith("default community") for i in bad.snmp_issues or [])
     assert bad.mgmt_services["telnet"] and bad.mgmt_services["ftp"] and not bad.mgmt_restricted
     assert bad.default_accounts is None  # "admin" is there; its password no export shows
     assert good.default_accounts == []
@@ -160,11 +159,8 @@ def test_pfsense_facts() -> None:
     assert (good.wan_mgmt_exposed, good.firewall_enabled, good.ips_enabled) == (False, True, True)
     assert (good.default_login_works, good.idle_timeout_s, good.port_forwards) == (False, 900, [])
     assert good.syslog_targets == ["192.168.10.20:514"] and "opt1" in (good.zones or [])
-    assert (bad.wan_mgmt_exposed, bad.ips_enabled, bad.snmp_default_community) == (
-        True,
-        False,
-        True,
-    )
+    assert (bad.wan_mgmt_exposed, bad.ips_enabled) == (True, False)
+    assert bad.snmp_issues == ["default community"]
     assert bad.default_login_works is True  # admin still verifies "pfsense" (one bcrypt check)
     assert [(f.port, f.to_host) for f in bad.port_forwards or []] == [(3389, "192.168.1.10")]
     cleaned = redact((NETDEV / "pfsense-hardened.xml").read_text())
@@ -243,7 +239,7 @@ def test_plain_routeros_export_gets_the_defaults_it_leaves_out(tmp_path: Path) -
     assert not facts.mgmt_services["telnet"] and not facts.mgmt_services["https"]
     assert facts.mgmt_restricted is False and facts.wan_mgmt_exposed is True
     assert (facts.wifi_modes, facts.wps_enabled) == (["open"], True)
-    assert facts.snmp_default_community is False  # "public" exists, but SNMP is off
+    assert facts.snmp_issues == []  # "public" exists, but SNMP is off
 
 
 def test_windows_line_endings_and_permit_any_acls(tmp_path: Path) -> None:

@@ -270,7 +270,6 @@ def parse_cisco(
         open_ports |= {80} if services["http"] else set()
         open_ports |= {443} if services["https"] else set()
     exposed = bool(open_ports) and (not inbound_acl or _inbound_permits(text, outside, open_ports))
-    communities = re.findall(r"^snmp-server community (\S+)", text, re.M)
     users = re.findall(r"^username (\S+)", text, re.M)
     password_issues = _password_issues(text)
     version = show_version(version_output) if version_output else {}
@@ -291,9 +290,7 @@ def parse_cisco(
         idle_timeout_assumed=timeout_assumed,
         syslog_targets=re.findall(r"^logging (?:host )?(\d+\.\d+\.\d+\.\d+|\S+\.\S+)$", text, re.M),
         ntp_servers=re.findall(r"^ntp server (\S+)", text, re.M),
-        snmp_default_community=any(c.lower() in DEFAULT_COMMUNITIES for c in communities),
         snmp_issues=_snmp_issues(text),
-        plaintext_passwords=any("clear text" in issue for issue in password_issues),
         password_issues=password_issues,
         weak_crypto=_weak_crypto(text, services["ssh"]),
         default_accounts=_accounts_without_secret(text),

@@ -222,11 +222,11 @@ def _zones(sec: dict[str, list[str]], wan: set[str]) -> list[str]:
     return separated_zones(seen, filtered)
 
 
-def _snmp(sec: dict[str, list[str]]) -> tuple[bool, list[str]]:
-    """Whether SNMP is on and what is wrong with its communities. RouterOS' default
+def _snmp(sec: dict[str, list[str]]) -> list[str]:
+    """What is wrong with the communities of an SNMP that is on. RouterOS' default
     community is "public", read-only, from any address (::/0)."""
     if not any(r.get("enabled") == "yes" for r in active(sec, "/snmp")):
-        return False, []
+        return []
     rows = active(sec, "/snmp community") or [{}]
     issues = []
     for row in rows:
@@ -239,7 +239,7 @@ def _snmp(sec: dict[str, list[str]]) -> tuple[bool, list[str]]:
             issues.append(f"{label} RO from any address")
         elif label == "default community":
             issues.append(label)
-    return True, issues
+    return issues
 
 
 def _weak_crypto(sec: dict[str, list[str]]) -> list[str]:
@@ -293,8 +293,7 @@ def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
 def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
     sec = sections(text)
     services, restricted, sources, open_ports = _services(sec)
-    snmp_on, snmp_issues = _snmp(sec)
-    communities = [r.get("name", "public") for r in active(sec, "/snmp community")]
+    snmp_issues = _snmp(sec)
     wan = _wan_interfaces(sec)
     secrets = _plaintext_secrets(sec)
     remote = any(kv(line).get("action") == "remote" for line in sec.get("/system logging", []))
@@ -328,10 +327,7 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         idle_timeout_s=None,  # RouterOS exports have no console idle timeout
         syslog_targets=targets if remote else [],
         ntp_servers=[n for n in ntp if n],
-        snmp_default_community=snmp_on
-        and any(c in DEFAULT_COMMUNITIES for c in communities or ["public"]),
         snmp_issues=snmp_issues,
-        plaintext_passwords=bool(secrets),
         password_issues=secrets,
         weak_crypto=_weak_crypto(sec),
         # an export never shows user passwords: with the factory "admin" (empty password

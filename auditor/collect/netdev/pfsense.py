@@ -125,12 +125,10 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         idle_timeout_assumed=not (timeout and timeout.isdigit()),
         syslog_targets=servers if remote_log else [],
         ntp_servers=(_text(system, "timeservers") or "").split(),
-        snmp_default_community=bool(snmp_on and community in DEFAULT_COMMUNITIES),
         # bsnmpd is read-only; who may query it is decided by the firewall rules
         snmp_issues=["default community"] if snmp_on and community in DEFAULT_COMMUNITIES else [],
         weak_crypto=[],
-        plaintext_passwords=False,  # pfSense stores one-way hashes only
-        password_issues=[],
+        password_issues=[],  # pfSense stores one-way hashes only
         default_accounts=_default_accounts(default_login),
         login_limit=True,  # pfSense always blocks repeated failed logins (sshguard)
         wifi_modes=None,
