@@ -138,6 +138,12 @@ def builtin_packs() -> list[str]:
     )
 
 
+def builtin_requirements(registry: Registry) -> list[Requirement]:
+    """Every requirement of every shipped pack (a successor repeats its parent's ids), for
+    what knows a requirement id but not which pack it came from (history, exports)."""
+    return [r for name in builtin_packs() for r in load_policy(name, registry).requirements]
+
+
 def _load_raw(name_or_path: str, chain: tuple[str, ...] = ()) -> tuple[LoadedYaml, dict[str, Any]]:
     """Raw pack data with `extends:` merged (child requirements override parent ones by id).
 

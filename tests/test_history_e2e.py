@@ -146,6 +146,24 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
         home=home,
     )
     assert past.returncode == 2 and "Traceback" not in past.stderr
+    # the named officer is a mandatory document: its risk cannot be accepted
+    everything = json.loads(cli("findings", "list", "--json", home=home).stdout)
+    officer = next(f for f in everything if f["requirement"] == "L2-MGMT-ORG-01")
+    refused = cli(
+        "--lang",
+        "en",
+        "findings",
+        "accept",
+        str(officer["id"]),
+        "--reason",
+        "Chưa có người",
+        "--until",
+        "2099-01-01",
+        "--approved-by",
+        "Chủ tịch UBND xã",
+        home=home,
+    )
+    assert refused.returncode == 2 and "cannot be accepted" in refused.stderr
     audit_with_firewall(tmp_path, home, inv, public_on=False)
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     fw_req = next(

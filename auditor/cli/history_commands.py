@@ -217,15 +217,9 @@ def findings_note(finding_id: int, text: str, actor: str | None, db_url: str | N
 
 def _not_waivable() -> set[str]:
     from auditor.checking import discover
-    from auditor.policy import load_policy
+    from auditor.policy import builtin_requirements
 
-    registry = discover()
-    return {
-        r.id
-        for pack in ("nd85-level2", "nd331-level2")
-        for r in load_policy(pack, registry).requirements
-        if not r.waivable
-    }
+    return {r.id for r in builtin_requirements(discover()) if not r.waivable}
 
 
 @findings.command("accept")

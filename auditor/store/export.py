@@ -39,13 +39,11 @@ EXTENSIONS = (".xlsx", ".csv")
 def requirement_titles(lang: str) -> dict[str, str]:
     """Requirement id → title in `lang`, from the shipped packs (the store keeps ids only)."""
     from auditor.checking import discover
-    from auditor.policy import load_policy
+    from auditor.policy import builtin_requirements
 
-    registry = discover()
     titles: dict[str, str] = {}
-    for pack in ("nd85-level2", "nd331-level2"):
-        for requirement in load_policy(pack, registry).requirements:
-            titles.setdefault(requirement.id, requirement.title(lang))
+    for requirement in builtin_requirements(discover()):
+        titles.setdefault(requirement.id, requirement.title(lang))
     return titles
 
 
