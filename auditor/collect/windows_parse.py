@@ -439,9 +439,6 @@ def _backup(raw: Any, os_info: OsInfo) -> Backup | None:
 def _bitlocker(volumes: list[dict[str, Any]] | None, os_raw: dict[str, Any]) -> Encryption | None:
     if volumes is None:
         return None
-    encrypted = sorted(
-        str(v.get("DriveLetter")) for v in volumes if _int(v.get("ProtectionStatus")) == 1
-    )
     system = str(os_raw.get("SystemDrive") or "C:").upper()
     listed = [
         EncryptedVolume(
@@ -453,6 +450,7 @@ def _bitlocker(volumes: list[dict[str, Any]] | None, os_raw: dict[str, Any]) -> 
         )
         for v in volumes
     ]
+    encrypted = sorted(v.name for v in listed if v.encrypted)
     return Encryption(
         encrypted_volumes=encrypted, root_encrypted=system in encrypted, volumes=listed
     )
