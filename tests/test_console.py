@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -70,6 +71,15 @@ def test_terminal_shows_each_host_and_a_closing_summary(tmp_path: Path) -> None:
     assert "Thu thập 3/3" in seen and "✓ Đánh giá" in seen
     assert "Đã ghi report.json, report.json.p7s, report.html" in seen
     assert "\x1b[" in seen  # it really drew on a terminal
+    verbose = subprocess.run(
+        ["script", "-qec", shlex.join(_command(tmp_path, "--verbose")), "/dev/null"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert re.search(r"\d{4}-\d\d-\d\dT\S+ Thu thập…", verbose.stdout), verbose.stdout[-2000:]
 
 
 def test_pipe_gets_one_plain_line_per_event(tmp_path: Path) -> None:

@@ -250,7 +250,7 @@ def _progress(t: Messages) -> Iterator[Progress]:
             streams.append(sys.stderr)
         plain = LogProgress(t, streams) if streams else None
         if live:
-            with LiveProgress(t, err, also=plain if log_path else None) as shown:
+            with LiveProgress(t, err, also=plain) as shown:
                 yield shown
         else:
             yield plain or Silent()
