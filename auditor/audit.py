@@ -24,6 +24,7 @@ from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
 from auditor.report.writer import AuditInput, write_audit
 from auditor.runtime import EXIT_COLLECTION, EXIT_FINDINGS, EXIT_MET, default_actor
 from auditor.store.history import AuditMeta, Store, history_for
+from auditor.systems import systems_of
 from auditor.upload.outbox import Outbox
 
 
@@ -101,8 +102,16 @@ def run_audit(
     exemptions = store.exemptions(now.date()) if store else {}
     collected = collect_all(inventory, ctx, progress)
     progress.phase(Phase.evaluate)
+    systems = systems_of(inventory)
     evaluation = evaluate(
-        pack, inventory.assets, collected.facts, attestations, registry, now.date(), exemptions
+        pack,
+        inventory.assets,
+        collected.facts,
+        attestations,
+        registry,
+        now.date(),
+        exemptions,
+        systems,
     )
     data = AuditInput(
         inventory=inventory,
@@ -124,6 +133,7 @@ def run_audit(
             registry,
             now.date(),
             exemptions,
+            systems,
         )
         ready = readiness(pack, evaluation, successor, later, tailored=tailored)
     progress.phase_done(Phase.evaluate)

@@ -21,6 +21,7 @@ from auditor.facts import AssetFacts
 from auditor.inventory import Asset
 from auditor.perf import gc_paused
 from auditor.policy import CheckRef, Pack, Requirement
+from auditor.systems import SystemInfo
 
 
 class ReqStatus(StrEnum):
@@ -85,6 +86,7 @@ class AttestationResult(Model):
     valid_until: dt.date | None = None
     evidence: str | None = None
     evidence_sha256: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)  # for the catalogue text of `note`
 
 
 class RequirementResult(Model):
@@ -245,6 +247,38 @@ def judge_attestation(
     return AttestationResult(status=Status.passed, note="outcome.attested", **common)
 
 
+def judge_systems(req: Requirement, systems: list[SystemInfo], today: dt.date) -> AttestationResult:
+    """The level requirement against the declared systems: every system needs an approval
+    decision (number and date, not in the future) and, where evidence is required, the
+    scanned decision. One undecided system is enough for *not met*."""
+    assert req.attestation is not None
+    undecided = [s.name for s in systems if not s.decided]
+    if undecided:
+        return AttestationResult(
+            status=Status.failed,
+            note="outcome.systems_undecided",
+            params={"systems": "; ".join(undecided)},
+        )
+    unscanned = [s.name for s in systems if s.decision_sha256 is None]
+    if req.attestation.evidence_required and unscanned:
+        return AttestationResult(
+            status=Status.failed,
+            note="outcome.systems_no_evidence",
+            params={"systems": "; ".join(unscanned)},
+        )
+    dates = [s.decision_date for s in systems if s.decision_date is not None]
+    common: dict[str, Any] = {
+        "decision_no": "; ".join(s.decision_no or "" for s in systems),
+        "date": max(dates),
+        "signer": "; ".join(sorted({s.approved_by for s in systems if s.approved_by})) or None,
+        "evidence": "; ".join(s.decision_file or "" for s in systems) or None,
+        "evidence_sha256": "; ".join(s.decision_sha256 or "" for s in systems) or None,
+    }
+    if max(dates) > today:
+        return AttestationResult(status=Status.failed, note="outcome.attestation_future", **common)
+    return AttestationResult(status=Status.passed, note="outcome.systems_decided", **common)
+
+
 @gc_paused()
 def evaluate(
     pack: Pack,
@@ -254,12 +288,15 @@ def evaluate(
     registry: Registry,
     today: dt.date,
     exemptions: dict[tuple[str, str], Exemption] | None = None,
+    systems: list[SystemInfo] | None = None,
 ) -> Evaluation:
     """Judge every requirement of the pack against every asset it applies to.
 
     `exemptions` (asset id or "*" for the organisation, requirement id) turn failures into
-    *waived* while a waiver runs, or take the pair out as *not applicable*.
+    *waived* while a waiver runs, or take the pair out as *not applicable*. `systems` are
+    the declared information systems, for requirements judged from them.
     """
+    declared = [s for s in systems or [] if not s.implicit]
     exemptions = exemptions or {}
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []
@@ -323,7 +360,10 @@ def evaluate(
         statuses = list(per_asset.values())
         org_exemption = _allowed(req, _active(exemptions.get(("*", req.id)), today))
         if req.attestation is not None:
-            attestation = judge_attestation(req, attestations.get(req.id), today)
+            if req.attestation.source == "systems" and declared:
+                attestation = judge_systems(req, declared, today)
+            else:
+                attestation = judge_attestation(req, attestations.get(req.id), today)
             if org_exemption is not None and attestation.status is not Status.passed:
                 status_for = {"waived": Status.waived, "not_applicable": Status.not_applicable}
                 attestation = attestation.model_copy(

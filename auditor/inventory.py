@@ -21,6 +21,7 @@ from auditor.fileio import inside
 from auditor.textsafe import has_control
 from auditor.yamlfile import CodedValueError, LoadedYaml, load_yaml, validate
 
+PLACE_PREFIXES = ("xã ", "phường ", "thị trấn ", "đặc khu ")  # unit words before the name
 SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "pwd", "secret", "token", "passphrase", "private_key", "pin"}
 )
@@ -81,6 +82,36 @@ class Reporting(Model):
     annual_due: str = Field(default="12-20", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
+class Signatory(Model):
+    """Who signs official documents for the People's Committee (NĐ 30/2020, ô 7): the
+    chairman (TM. … / CHỦ TỊCH) or a vice-chairman signing for him (KT. CHỦ TỊCH)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    position: Literal["chairman", "vice_chairman"] = "chairman"
+
+
+class Documents(Model):
+    """How the commune's official documents are headed, signed and sent (NĐ 30/2020,
+    Phụ lục I). Every field has a default a commune can keep; `inventory validate` says
+    which ones are still missing."""
+
+    parent_body: str | None = Field(default=None, max_length=200)  # ô 2, only where it applies
+    issuer: str | None = Field(default=None, max_length=200)  # default "XÃ <COMMUNE>"
+    place: str | None = Field(default=None, max_length=100)  # địa danh; default from commune
+    symbol: str = Field(default="BC-UBND", pattern=r"^[A-ZĐ0-9]{1,10}(-[A-ZĐ0-9]{1,10}){0,3}$")
+    signatory: Signatory | None = None
+    recipients: list[str] = Field(default_factory=list, max_length=30)
+    archive: str = Field(default="VT", min_length=1, max_length=100)  # "Lưu: VT, …"
+    proposals: list[str] = Field(default_factory=list, max_length=30)
+
+    @field_validator("recipients", "proposals")
+    @classmethod
+    def _lines(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() or len(item) > 500 for item in value):
+            raise CodedValueError("inventory.bad_document_line")
+        return value
+
+
 class Organisation(Model):
     name: str = Field(min_length=1, max_length=300)
     commune: str = Field(min_length=1, max_length=200)
@@ -90,6 +121,39 @@ class Organisation(Model):
     incident_deputy: Person | None = None
     classification: Classification | None = None
     reporting: Reporting = Field(default_factory=Reporting)
+    documents: Documents = Field(default_factory=Documents)
+
+    @property
+    def place(self) -> str:
+        """The place name of the date line: the commune without its "xã"/"phường" prefix."""
+        if self.documents.place:
+            return self.documents.place
+        name = " ".join(self.commune.split())
+        for prefix in PLACE_PREFIXES:
+            if name.lower().startswith(prefix) and len(name) > len(prefix):
+                return name[len(prefix) :]
+        return name
+
+    @property
+    def issuer_lines(self) -> list[str]:
+        """The issuing body as printed (ô 2), upper case, without the governing body."""
+        return [(self.documents.issuer or self.commune).upper()]
+
+
+class InfoSystem(Model):
+    """An information system as the regulation classifies it (hệ thống thông tin): the
+    level is approved by a decision, and the system has an owner and an operator."""
+
+    id: str = Field(pattern=_ASSET_ID)
+    name: str = Field(min_length=1, max_length=300)
+    level: int = Field(ge=1, le=5)
+    decision_no: str | None = Field(default=None, max_length=200)
+    decision_date: date | None = None
+    decision_file: Path | None = None  # the scanned approval decision, hashed as evidence
+    approved_by: str | None = Field(default=None, max_length=300)
+    scope: str | None = Field(default=None, max_length=2000)
+    owner: str | None = Field(default=None, max_length=300)  # chủ quản
+    operator: str | None = Field(default=None, max_length=300)  # đơn vị vận hành
 
 
 class Credential(Model):
@@ -156,6 +220,7 @@ class Asset(Model):
     scan: bool = True
     admins: list[str] = Field(default_factory=list, max_length=100)
     users: list[str] | None = Field(default=None, max_length=1000)
+    systems: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("address")
     @classmethod
@@ -252,6 +317,7 @@ class Inventory(Model):
     policy: str = Field(default="nd85-level2", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
     overrides: Path | None = None
     attestations: Path | None = None
+    systems: list[InfoSystem] = Field(default_factory=list, max_length=50)
     assets: list[Asset] = Field(min_length=1, max_length=5000)
     scan: ScanSettings = Field(default_factory=ScanSettings)
     settings: Settings = Field(default_factory=Settings)
@@ -271,8 +337,10 @@ def load_inventory(path: Path) -> Inventory:
         problems += [p for p in exc.problems if p.field not in flagged]
         raise InputError(problems) from None
     problems += _unsafe_config_files(inventory, loaded, path.parent)
+    problems += _system_problems(inventory, loaded, path.parent)
     inventory = _resolve_paths(inventory, path.parent)
-    problems += _missing_files(inventory, loaded)
+    flagged = {p.field for p in problems}  # a file already refused is not also "missing"
+    problems += [p for p in _missing_files(inventory, loaded) if p.field not in flagged]
     if problems:
         raise InputError(problems)
     return inventory
@@ -342,6 +410,34 @@ def _unsafe_config_files(inventory: Inventory, loaded: LoadedYaml, base: Path) -
     return found
 
 
+def _system_problems(inventory: Inventory, loaded: LoadedYaml, base: Path) -> list[Problem]:
+    """Systems have unique ids, every asset names declared systems (and at least one once
+    systems are declared), and a scanned decision lies in the inventory's folder."""
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for index, system in enumerate(inventory.systems):
+        if system.id in seen:
+            loc: tuple[str | int, ...] = ("systems", index, "id")
+            found.append(loaded.problem(loc, "inventory.duplicate_system", {"id": system.id}))
+        seen.add(system.id)
+        raw = system.decision_file.expanduser() if system.decision_file else None
+        if raw is not None and (raw.is_absolute() or inside(base, raw) is None):
+            loc = ("systems", index, "decision_file")
+            found.append(loaded.problem(loc, "inventory.evidence_outside", {"path": str(raw)}))
+    for index, asset in enumerate(inventory.assets):
+        for position, name in enumerate(asset.systems):
+            if name not in seen:
+                loc = ("assets", index, "systems", position)
+                known = ", ".join(sorted(seen)) or "—"
+                found.append(
+                    loaded.problem(loc, "inventory.unknown_system", {"id": name, "known": known})
+                )
+        if seen and not asset.systems:
+            loc = ("assets", index, "id")
+            found.append(loaded.problem(loc, "inventory.asset_without_system", {"id": asset.id}))
+    return found
+
+
 def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
     """Make relative paths relative to the inventory file, not the working directory."""
 
@@ -364,6 +460,9 @@ def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
         )
         for a in inventory.assets
     ]
+    systems = [
+        s.model_copy(update={"decision_file": fix(s.decision_file)}) for s in inventory.systems
+    ]
     settings = inventory.settings.model_copy(
         update={
             "known_hosts": fix(inventory.settings.known_hosts),
@@ -373,6 +472,7 @@ def _resolve_paths(inventory: Inventory, base: Path) -> Inventory:
     return inventory.model_copy(
         update={
             "assets": assets,
+            "systems": systems,
             "settings": settings,
             "overrides": fix(inventory.overrides),
             "attestations": fix(inventory.attestations),
@@ -400,4 +500,9 @@ def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
         if key is not None and not key.is_file():
             key_loc = ("assets", index, "credential", "key_file")
             found.append(loaded.problem(key_loc, "inventory.file_not_found", {"path": str(key)}))
+    for index, system in enumerate(inventory.systems):
+        if system.decision_file is not None and not system.decision_file.is_file():
+            at = ("systems", index, "decision_file")
+            path = str(system.decision_file)
+            found.append(loaded.problem(at, "inventory.file_not_found", {"path": path}))
     return found

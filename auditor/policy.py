@@ -64,6 +64,8 @@ class AttestationSpec(Model):
     review_months: int = Field(ge=1, le=120)
     evidence_required: bool = True
     kind: Literal["decision", "review"] = "review"
+    # "systems": judged from the approval decisions of the systems the inventory declares
+    source: Literal["attestation", "systems"] = "attestation"
 
 
 class Requirement(Model):
@@ -109,6 +111,10 @@ class Pack(Model):
     version: str
     title: Text
     legal_basis: list[str]
+    # The legal bases written out for the "Căn cứ" lines of an official document
+    citations: list[Text] = Field(default_factory=list, max_length=20)
+    level: int = Field(default=2, ge=1, le=5)  # the highest system level this pack covers
+    refs_in_force: Literal["legacy", "current"] = "legacy"  # which refs cite this pack's law
     extends: str | None = None
     requirements: list[Requirement]
     sla_days: dict[Severity, int]  # days to fix a finding, by severity

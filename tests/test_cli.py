@@ -285,7 +285,9 @@ def test_json_and_one_meaning_of_dash_i(tmp_path: Path) -> None:
         "valid": True,
         "organisation": "UBND xã Mẫu",
         "assets": 1,
+        "systems": ["mang-noi-bo"],
         "policy": "nd85-level2",
+        "gaps": [{"code": "inventory.gap_decision", "name": "Hệ thống mạng nội bộ UBND xã Mẫu"}],
     }
     assert auditor_cli("inventory", "validate", example, home=home).returncode == 0
     missing = auditor_cli("--lang", "en", "inventory", "validate", home=home)

@@ -214,24 +214,35 @@ def inventory() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def inventory_validate(path: Path | None, inventory_path: Path | None, as_json: bool) -> None:
-    """Report every problem in the inventory at once, with file, line and field."""
+    """Report every problem in the inventory at once, with file, line and field, then
+    what is still missing for a complete official report (systems, decisions, signatory,
+    recipients): those gaps do not stop an audit."""
     from auditor.inventory import load_inventory
+    from auditor.systems import gaps
 
+    t = _t()
     chosen = inventory_path or path
     if chosen is None:
-        raise click.UsageError(_t()("inventory.path_needed"))
+        raise click.UsageError(t("inventory.path_needed"))
     with _input_errors():
         inv = load_inventory(chosen)
+    missing = gaps(inv)
     if as_json:
         summary = {
             "valid": True,
             "organisation": inv.organisation.name,
             "assets": len(inv.assets),
+            "systems": [s.id for s in inv.systems],
             "policy": inv.policy,
+            "gaps": [{"code": code, **params} for code, params in missing],
         }
         echo(json.dumps(summary, ensure_ascii=False))
         return
-    echo(_t()("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
+    echo(t("inventory.valid", assets=len(inv.assets), org=inv.organisation.name))
+    if missing:
+        echo(t("inventory.gaps"))
+        for code, params in missing:
+            echo(f"  - {t(code, **params)}")
 
 
 # ------------------------------------------------------------------ collect / import

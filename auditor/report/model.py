@@ -15,6 +15,7 @@ from auditor.engine import Evaluation
 from auditor.facts import CollectionFailure
 from auditor.inventory import Organisation
 from auditor.policy import Refs, Severity, Tailoring, Text
+from auditor.systems import SystemInfo
 
 SCHEMA_VERSION = "1.0"
 
@@ -34,6 +35,9 @@ class PolicyInfo(Model):
     digest: str
     title: Text
     legal_basis: list[str]
+    citations: list[Text] = []
+    level: int = 2
+    in_force: str = "legacy"  # which of a requirement's refs is the pack's own ("Căn cứ")
 
 
 class RequirementInfo(Model):
@@ -62,6 +66,7 @@ class AssetInfo(Model):
     collected_at: datetime | None = None
     failures: list[CollectionFailure]
     warnings: list[str] = []
+    systems: list[str] = []
 
 
 class EvidenceEntry(Model):
@@ -139,6 +144,7 @@ class Report(Model):
     tool: ToolInfo
     auditor_host: str
     organisation: Organisation
+    systems: list[SystemInfo] = []  # empty only in reports made before systems existed
     policy: PolicyInfo
     requirements: list[RequirementInfo]
     tailoring: list[Tailoring]

@@ -40,6 +40,7 @@ from auditor.report.model import (
     parse_report,
 )
 from auditor.report.signing import Signer, sign_detached
+from auditor.systems import systems_of
 
 REPORT = "report.json"
 SIGNATURE = "report.json.p7s"
@@ -118,6 +119,11 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
             name = f"{req_id}-{_safe_name(recorded.evidence_path.name)}"
             content = read_regular(recorded.evidence_path, MAX_EVIDENCE)
             put(f"{EVIDENCE_DIR}/attestations/{name}", content)
+    for system in data.inventory.systems:
+        if system.decision_file is not None and system.decision_file.is_file():
+            name = f"{_safe_name(system.id)}-{_safe_name(system.decision_file.name)}"
+            content = read_regular(system.decision_file, MAX_EVIDENCE)
+            put(f"{EVIDENCE_DIR}/systems/{name}", content)
     os.sync()  # one flush for every evidence file, before the report that names them
     return sorted(entries, key=lambda e: e.path)
 
@@ -156,6 +162,7 @@ def build_report(
                 else (device.collected_at if device else None),
                 failures=facts.failures,
                 warnings=asset.warnings,
+                systems=asset.systems,
             )
         )
     return Report(
@@ -165,12 +172,16 @@ def build_report(
         tool=ToolInfo(name="commune-auditor", version=__version__),
         auditor_host=socket.gethostname()[:253],
         organisation=data.inventory.organisation,
+        systems=systems_of(data.inventory),
         policy=PolicyInfo(
             id=pack.id,
             version=pack.version,
             digest=pack.digest(),
             title=pack.title,
             legal_basis=pack.legal_basis,
+            citations=pack.citations,
+            level=pack.level,
+            in_force=pack.refs_in_force,
         ),
         requirements=[
             RequirementInfo(

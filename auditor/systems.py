@@ -1,0 +1,117 @@
+"""The commune's information systems (hệ thống thông tin): the unit the regulation
+classifies and approves a level for. Assets belong to systems; the report judges each
+system and the organisation; the level requirement is judged against the declared
+approval decisions.
+
+An inventory without `systems:` keeps working: all its assets form one implicit system,
+and the report says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from auditor.attest import MAX_EVIDENCE, sha256_file
+from auditor.fileio import UnsafePath, refuse_link
+from auditor.inventory import Inventory
+
+IMPLICIT_ID = "*"
+
+
+class SystemInfo(BaseModel):
+    """A system as the report carries it: what the inventory declared, the sha256 of the
+    scanned decision, and the assets in it. `implicit` marks the stand-in system of an
+    inventory that declares none (its name is the organisation's)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    level: int | None = None
+    decision_no: str | None = None
+    decision_date: dt.date | None = None
+    decision_file: str | None = None  # file name only: the path is the commune's business
+    decision_sha256: str | None = None
+    approved_by: str | None = None
+    scope: str | None = None
+    owner: str | None = None
+    operator: str | None = None
+    assets: list[str]
+    implicit: bool = False
+
+    @property
+    def decided(self) -> bool:
+        return bool(self.decision_no and self.decision_date)
+
+
+def _digest(path: Path | None) -> str | None:
+    """sha256 of a scanned decision; a link, a missing or an oversized file has none."""
+    if path is None:
+        return None
+    try:
+        refuse_link(path)
+        if not path.is_file() or path.stat().st_size > MAX_EVIDENCE:
+            return None
+        return sha256_file(path)
+    except (OSError, UnsafePath):
+        return None
+
+
+def systems_of(inventory: Inventory) -> list[SystemInfo]:
+    """The declared systems with their assets, or the one implicit system."""
+    org = inventory.organisation
+    if not inventory.systems:
+        classification = org.classification
+        return [
+            SystemInfo(
+                id=IMPLICIT_ID,
+                name=org.name,
+                level=classification.level if classification else None,
+                decision_no=classification.decision_no if classification else None,
+                decision_date=classification.approved_on if classification else None,
+                owner=org.name,
+                assets=[a.id for a in inventory.assets],
+                implicit=True,
+            )
+        ]
+    return [
+        SystemInfo(
+            id=s.id,
+            name=s.name,
+            level=s.level,
+            decision_no=s.decision_no,
+            decision_date=s.decision_date,
+            decision_file=s.decision_file.name if s.decision_file else None,
+            decision_sha256=_digest(s.decision_file),
+            approved_by=s.approved_by,
+            scope=s.scope,
+            owner=s.owner or org.name,
+            operator=s.operator,
+            assets=[a.id for a in inventory.assets if s.id in a.systems],
+        )
+        for s in inventory.systems
+    ]
+
+
+def gaps(inventory: Inventory) -> list[tuple[str, dict[str, str]]]:
+    """What the inventory still lacks for a complete official report: catalogue codes and
+    their parameters, in the order the officer should fill them in."""
+    found: list[tuple[str, dict[str, str]]] = []
+    if not inventory.systems:
+        found.append(("inventory.gap_no_systems", {}))
+    for system in inventory.systems:
+        if not (system.decision_no and system.decision_date):
+            found.append(("inventory.gap_decision", {"name": system.name}))
+        elif system.decision_file is None:
+            found.append(("inventory.gap_decision_file", {"name": system.name}))
+        if not system.operator:
+            found.append(("inventory.gap_operator", {"name": system.name}))
+    documents = inventory.organisation.documents
+    if documents.signatory is None:
+        found.append(("inventory.gap_signatory", {}))
+    if not documents.recipients:
+        found.append(("inventory.gap_recipients", {}))
+    return found
