@@ -115,6 +115,8 @@ class Pack(Model):
     citations: list[Text] = Field(default_factory=list, max_length=20)
     level: int = Field(default=2, ge=1, le=5)  # the highest system level this pack covers
     refs_in_force: Literal["legacy", "current"] = "legacy"  # which refs cite this pack's law
+    abstract: Text | None = None  # trích yếu of the official report
+    annual_abstract: Text | None = None  # trích yếu of the annual report; {year} is filled in
     extends: str | None = None
     requirements: list[Requirement]
     sla_days: dict[Severity, int]  # days to fix a finding, by severity

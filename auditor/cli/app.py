@@ -5,11 +5,13 @@ PDF signing choices). Only the `auditor.cli` package knows click."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -243,83 +245,136 @@ def _date(value: str) -> dt.date:
 
 
 # ------------------------------------------------------------------ pdf
-def _signer_spec(
-    key_dir: Path | None,
-    passphrase_file: Path | None,
-    p12: Path | None,
-    module: Path | None,
-    slot: int | None,
-    token: str | None,
-    key_label: str | None,
-    cert_label: str | None,
-    cert_file: Path | None,
-    pin_file: Path | None,
-) -> SignerSpec:
-    """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
-    from auditor.report.pades import KeyFileSigner, Pkcs12Signer, TokenSigner
+@dataclass(frozen=True)
+class SignerArgs:
+    """The signer options as given (`signer_options`), turned into a key by `spec()`."""
 
-    if module is not None:
-        if pin_file is not None:
-            pin = secret_file(pin_file).strip()
-        else:
-            pin = click.prompt(_t()("pdf.pin_prompt"), hide_input=True)
-        return TokenSigner(
-            module=module,
-            pin=pin,
-            key_label=key_label or "",
-            slot=slot,
-            token_label=token,
-            cert_label=cert_label,
-            cert_file=cert_file,
+    key_dir: Path | None
+    passphrase_file: Path | None
+    tsa: str | None
+    p12: Path | None
+    module: Path | None
+    slot: int | None
+    token: str | None
+    key_label: str | None
+    cert_label: str | None
+    cert_file: Path | None
+    pin_file: Path | None
+
+    def spec(self) -> SignerSpec:
+        """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
+        from auditor.report.pades import KeyFileSigner, Pkcs12Signer, TokenSigner
+
+        if self.module is not None:
+            if self.pin_file is not None:
+                pin = secret_file(self.pin_file).strip()
+            else:
+                pin = click.prompt(_t()("pdf.pin_prompt"), hide_input=True)
+            return TokenSigner(
+                module=self.module,
+                pin=pin,
+                key_label=self.key_label or "",
+                slot=self.slot,
+                token_label=self.token,
+                cert_label=self.cert_label,
+                cert_file=self.cert_file,
+            )
+        if self.p12 is not None:
+            return Pkcs12Signer(path=self.p12, passphrase=_passphrase(self.passphrase_file))
+        return KeyFileSigner(
+            key_dir=self.key_dir or default_key_dir(),
+            passphrase=_passphrase(self.passphrase_file),
         )
-    if p12 is not None:
-        return Pkcs12Signer(path=p12, passphrase=_passphrase(passphrase_file))
-    return KeyFileSigner(
-        key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
-    )
+
+
+@dataclass(frozen=True)
+class DocumentArgs:
+    number: str | None
+    proposals: list[str]
 
 
 def _write_pdf(
-    out_dir: Path, report: Report, lang: str, spec: SignerSpec, number: str | None, tsa: str | None
+    out_dir: Path, report: Report, lang: str, signer: SignerArgs, document: DocumentArgs
 ) -> Path:
     from auditor.report.pades import write_signed_pdf
+    from auditor.report.pdf import render_pdf, report_context
 
     t = Messages(lang)
     location = f"{report.organisation.commune}, {report.organisation.province}"
     try:
+        context = report_context(report, lang, document.number, document.proposals)
         return write_signed_pdf(
             out_dir,
             report,
             lang,
-            spec,
-            number=number,
+            signer.spec(),
+            number=document.number,
             reason=t("pdf.signature_reason"),
             location=location,
-            tsa_url=tsa,
+            tsa_url=signer.tsa,
+            rendered=render_pdf(report, lang, context=context),
         )
     except ImportError:
         _fail(t("pdf.missing_dependency"))
 
 
-PDF_OPTIONS = [
-    click.option("--number", default=None, help="Document number, e.g. '12/BC-UBND'."),
+def _number(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a malformed document number before any work is done."""
+    from auditor.report.official import document_number
+
+    if value is None:
+        return None
+    try:
+        document_number(value, "BC-UBND")
+    except ValueError:
+        raise click.BadParameter(_t()("doc.bad_number", value=value)) from None
+    return value
+
+
+DOCUMENT_OPTIONS = [
+    click.option(
+        "--number",
+        default=None,
+        callback=_number,
+        help="Document number: '5' prints 'Số: 05/BC-UBND' (the symbol is the inventory's "
+        "documents.symbol), or give it whole, e.g. '12/BC-UBND'. Left blank for the clerk "
+        "when not given.",
+    ),
+    click.option(
+        "--proposal",
+        "proposals",
+        multiple=True,
+        help="A proposal to the province (repeatable); replaces documents.proposals.",
+    ),
+]
+
+SIGNER_OPTIONS = [
+    KEY_DIR,
+    PASSFILE,
     click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T)."),
     click.option(
         "--p12",
         type=EXISTING_FILE,
         default=None,
-        help="Sign the PDF with this PKCS#12 (.p12/.pfx).",
+        help="Sign with this PKCS#12 (.p12/.pfx) instead of the auditor's key.",
     ),
     click.option(
         "--pkcs11-module",
+        "module",
         type=EXISTING_FILE,
         default=None,
         help="PKCS#11 module of a USB token (e.g. the CA's .so/.dll).",
     ),
-    click.option("--pkcs11-slot", type=int, default=None, help="Token slot number."),
-    click.option("--pkcs11-token", default=None, help="Token label (instead of the slot)."),
-    click.option("--pkcs11-key", default=None, help="Label of the signing key on the token."),
-    click.option("--pkcs11-cert", default=None, help="Label of the certificate on the token."),
+    click.option("--pkcs11-slot", "slot", type=int, default=None, help="Token slot number."),
+    click.option(
+        "--pkcs11-token", "token", default=None, help="Token label (instead of the slot)."
+    ),
+    click.option(
+        "--pkcs11-key", "key_label", default=None, help="Label of the signing key on the token."
+    ),
+    click.option(
+        "--pkcs11-cert", "cert_label", default=None, help="Label of the certificate on the token."
+    ),
     click.option(
         "--cert-file",
         type=EXISTING_FILE,
@@ -335,7 +390,32 @@ PDF_OPTIONS = [
 ]
 
 
-def pdf_options(func: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(PDF_OPTIONS):
-        func = option(func)
-    return func
+def _gathering(
+    options: list[Any],
+    cls: type[Any],
+    name: str,
+    func: Callable[..., None],
+) -> Callable[..., None]:
+    """Add `options` to a command and hand them to it as one `cls` object named `name`."""
+    fields = list(cls.__dataclass_fields__)
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> None:
+        values = {f: kwargs.pop(f) for f in fields}
+        if "proposals" in values:
+            values["proposals"] = list(values["proposals"])
+        func(**kwargs, **{name: cls(**values)})
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def signer_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The key that signs a PDF, given to the command as `signer: SignerArgs`."""
+    return _gathering(SIGNER_OPTIONS, SignerArgs, "signer", func)
+
+
+def document_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Number and proposals of an official document, given as `document: DocumentArgs`."""
+    return _gathering(DOCUMENT_OPTIONS, DocumentArgs, "document", func)

@@ -21,7 +21,7 @@ from auditor.cli.app import (
     main,
 )
 from auditor.runtime import default_actor
-from auditor.textsafe import SafeConsole, cell, echo
+from auditor.textsafe import SafeConsole, cell, echo, printable
 
 if TYPE_CHECKING:
     from auditor.store.models import FindingRow
@@ -384,3 +384,195 @@ def export_command(
         echo(json.dumps({"path": str(out_file), "rows": len(rows) - 1}, ensure_ascii=False))
         return
     echo(t("store.exported", count=len(rows) - 1, path=out_file))
+
+
+# ------------------------------------------------------------------ incidents
+def _moment(value: str) -> dt.datetime:
+    """'2026-05-03 09:30' (Vietnam time unless an offset is given) → an aware datetime."""
+    from auditor.report.official import VIETNAM
+
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(_t()("incident.bad_time", value=value)) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VIETNAM)
+
+
+INCIDENT_KINDS = ["malware", "intrusion", "dos", "defacement", "phishing", "data_leak", "other"]
+
+
+@main.group()
+def incidents() -> None:
+    """The incident register: every incident handled, for the annual report and the
+    incident-response requirements."""
+
+
+@incidents.command("add")
+@click.option(
+    "--at",
+    "detected",
+    required=True,
+    help="When it was detected: 'YYYY-MM-DD HH:MM' (Vietnam time).",
+)
+@click.option(
+    "--type", "kind", type=click.Choice(INCIDENT_KINDS), required=True, help="What happened."
+)
+@click.option(
+    "--severity",
+    type=click.Choice(["low", "medium", "high", "serious"]),
+    required=True,
+    help="How bad ('serious': reported within 24 hours under NĐ 331).",
+)
+@click.option("--description", required=True, help="What was seen, in a sentence or two.")
+@click.option("--actions", default="", help="What was done about it.")
+@click.option("--system", default=None, help="Id of the information system concerned.")
+@click.option("--asset", "asset_id", default=None, help="Id of the asset concerned.")
+@click.option(
+    "--reported-to", default=None, help="To whom it was reported, e.g. 'Công an tỉnh (PA05)'."
+)
+@click.option("--reported-at", default=None, help="When it was reported: 'YYYY-MM-DD HH:MM'.")
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Check --system and --asset against this inventory.",
+)
+@BY_OPTION
+@DB_OPTION
+def incidents_add(
+    detected: str,
+    kind: str,
+    severity: str,
+    description: str,
+    actions: str,
+    system: str | None,
+    asset_id: str | None,
+    reported_to: str | None,
+    reported_at: str | None,
+    inventory_path: Path | None,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Record an incident in the history store (it appears in the annual report)."""
+    from pydantic import ValidationError
+
+    from auditor.store.incidents import Incident, add_incident
+
+    t = _t()
+    if inventory_path is not None:
+        from auditor.inventory import load_inventory
+
+        with _input_errors():
+            inv = load_inventory(inventory_path)
+        if system is not None and system not in {s.id for s in inv.systems}:
+            raise click.BadParameter(t("incident.unknown_system", id=system), param_hint="--system")
+        if asset_id is not None and asset_id not in {a.id for a in inv.assets}:
+            raise click.BadParameter(t("incident.unknown_asset", id=asset_id), param_hint="--asset")
+    try:
+        incident = Incident(
+            detected_at=_moment(detected),
+            system=system,
+            asset_id=asset_id,
+            kind=kind,
+            severity=severity,
+            description=description,
+            actions=actions,
+            reported_to=reported_to,
+            reported_at=_moment(reported_at) if reported_at else None,
+            recorded_by=actor or default_actor(),
+            recorded_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        )
+    except ValidationError as exc:
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        _fail(t("incident.invalid", field=field))
+    if incident.reported_at is not None and incident.reported_at < incident.detected_at:
+        _fail(t("incident.reported_before_detected"))
+    store = _store(db_url)
+    with _store_errors(), store.transaction() as session:
+        saved = add_incident(session, incident)
+    echo(t("incident.added", id=saved.id))
+
+
+def _incident_dict(incident: Any) -> dict[str, Any]:
+    return dict(incident.model_dump(mode="json"))
+
+
+@incidents.command("list")
+@click.option(
+    "--year", type=int, default=None, help="Only the reporting period ending 14/12 of YEAR."
+)
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def incidents_list(year: int | None, as_json: bool, db_url: str | None) -> None:
+    """List recorded incidents, oldest first."""
+    from rich.table import Table
+
+    from auditor.report.annual import period_bounds
+    from auditor.report.official import dmy, vn_time
+    from auditor.store.incidents import incidents_between
+
+    t = _t()
+    start, end = period_bounds(year) if year else (None, None)
+    store = _store(db_url)
+    with _store_errors(), store.transaction() as session:
+        found = incidents_between(session, start, end)
+    if as_json:
+        echo(json.dumps([_incident_dict(i) for i in found], ensure_ascii=False))
+        return
+    if not found:
+        echo(t("incident.none"))
+        return
+    table = Table(show_header=True, header_style="bold", box=None)
+    for key in ("id", "detected", "type", "severity", "where", "description"):
+        table.add_column(t("incident.col." + key))
+    for i in found:
+        table.add_row(
+            str(i.id),
+            f"{dmy(i.detected_at)} {vn_time(i.detected_at):%H:%M}",
+            t("incident.kind." + i.kind),
+            t("incident.severity." + i.severity),
+            cell(" / ".join(x for x in (i.system, i.asset_id) if x) or "—"),
+            cell(i.description if len(i.description) <= 60 else i.description[:59] + "…"),
+        )
+    SafeConsole().print(table)
+
+
+@incidents.command("show")
+@click.argument("incident_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@DB_OPTION
+def incidents_show(incident_id: int, as_json: bool, db_url: str | None) -> None:
+    """Show one incident in full."""
+    from auditor.report.official import dmy, vn_time
+    from auditor.store.incidents import get_incident
+
+    t = _t()
+    store = _store(db_url)
+    with _store_errors(), store.transaction() as session:
+        incident = get_incident(session, incident_id)
+    if incident is None:
+        _fail(t("incident.not_found", id=incident_id))
+    if as_json:
+        echo(json.dumps(_incident_dict(incident), ensure_ascii=False))
+        return
+
+    def when(moment: dt.datetime | None) -> str:
+        return f"{dmy(moment)} {vn_time(moment):%H:%M}" if moment else "—"
+
+    lines = [
+        (t("incident.col.id"), str(incident.id)),
+        (t("incident.col.detected"), when(incident.detected_at)),
+        (t("incident.col.type"), t("incident.kind." + incident.kind)),
+        (t("incident.col.severity"), t("incident.severity." + incident.severity)),
+        (t("incident.col.system"), incident.system or "—"),
+        (t("incident.col.asset"), incident.asset_id or "—"),
+        (t("incident.col.description"), incident.description),
+        (t("incident.col.actions"), incident.actions or "—"),
+        (t("incident.col.reported_to"), incident.reported_to or "—"),
+        (t("incident.col.reported_at"), when(incident.reported_at)),
+        (t("incident.col.recorded_by"), incident.recorded_by),
+    ]
+    for label, value in lines:
+        echo(f"{label}: {printable(value, 5000)}")

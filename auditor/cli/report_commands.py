@@ -19,18 +19,20 @@ from auditor.cli.app import (
     KEY_DIR,
     LANG_OPTION,
     PASSFILE,
+    DocumentArgs,
+    SignerArgs,
     _anchors,
     _fail,
     _input_errors,
     _lang,
     _passphrase,
-    _signer_spec,
     _t,
     _verified_report,
     _write_pdf,
+    document_options,
     err,
     main,
-    pdf_options,
+    signer_options,
 )
 from auditor.fileio import atomic_write
 from auditor.messages.catalogue import Messages
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Also write report.pdf signed with PAdES (needs the [pdf] extra).",
 )
+@document_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def audit(
     inventory_path: Path,
@@ -101,6 +104,7 @@ def audit(
     db_url: str | None,
     no_history: bool,
     make_pdf: bool,
+    document: DocumentArgs,
     as_json: bool,
 ) -> None:
     """Collect facts from every asset, judge them, write and sign the report.
@@ -110,7 +114,6 @@ def audit(
     """
     from auditor.audit import run_audit
     from auditor.inventory import load_inventory
-    from auditor.report.pades import KeyFileSigner
 
     t = _t()
     if make_pdf and not _pdf_extra_installed():  # say so now, not after the whole audit
@@ -136,14 +139,8 @@ def audit(
         if not _t_quiet():
             err.print(t("cli.phase_start", phase=t("cli.phase.sign")), markup=False)
         with _input_errors():
-            _write_pdf(
-                out_dir,
-                report,
-                lang,
-                KeyFileSigner(key_dir=keys, passphrase=_passphrase(passphrase_file)),
-                None,
-                None,
-            )
+            own_key = SignerArgs(keys, passphrase_file, *[None] * 9)
+            _write_pdf(out_dir, report, lang, own_key, document)
     summary = report.evaluation.summary
     failed_assets = [a.id for a in report.assets if a.failures]
     waived = [r.requirement for r in report.evaluation.requirements if r.status.value == "waived"]
@@ -332,47 +329,82 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     default=None,
     help="PDF language [default: the global --lang].",
 )
-@KEY_DIR
-@PASSFILE
-@pdf_options
+@document_options
+@signer_options
 def pdf_command(
-    directory: Path,
-    report_lang: str | None,
-    key_dir: Path | None,
-    passphrase_file: Path | None,
-    number: str | None,
-    tsa: str | None,
-    p12: Path | None,
-    pkcs11_module: Path | None,
-    pkcs11_slot: int | None,
-    pkcs11_token: str | None,
-    pkcs11_key: str | None,
-    pkcs11_cert: str | None,
-    cert_file: Path | None,
-    pin_file: Path | None,
+    directory: Path, report_lang: str | None, document: DocumentArgs, signer: SignerArgs
 ) -> None:
-    """Render report.pdf from a signed report.json and sign it (PAdES).
+    """Render report.pdf, the official document, from a signed report.json and sign it
+    (PAdES) as the officer who prepared it.
 
-    The JSON report is verified first: a PDF is never made from a changed report.
+    The JSON report is verified first: a PDF is never made from a changed report. The
+    head's signature is added afterwards with `auditor cosign`.
     """
     t = _t()
     lang = report_lang or _lang()
     report = _verified_report(directory)
     with _input_errors():
-        spec = _signer_spec(
-            key_dir,
-            passphrase_file,
-            p12,
-            pkcs11_module,
-            pkcs11_slot,
-            pkcs11_token,
-            pkcs11_key,
-            pkcs11_cert,
-            cert_file,
-            pin_file,
-        )
-        path = _write_pdf(directory, report, lang, spec, number, tsa)
+        path = _write_pdf(directory, report, lang, signer, document)
     echo(t("pdf.written", path=path))
+
+
+@main.command("cosign")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--file",
+    "file_name",
+    type=click.Choice(["report.pdf", "annual-report.pdf"]),
+    default="report.pdf",
+    show_default=True,
+    help="Which PDF of DIRECTORY to sign.",
+)
+@click.option(
+    "--name",
+    default=None,
+    help="Signer's name in the signature box [default: documents.signatory of the report].",
+)
+@click.option("--lang", "report_lang", type=LANG_OPTION, default=None)
+@signer_options
+def cosign_command(
+    directory: Path,
+    file_name: str,
+    name: str | None,
+    report_lang: str | None,
+    signer: SignerArgs,
+) -> None:
+    """Add the head's signature (chairman or vice-chairman, usually from the USB token) in
+    the signature block of a PDF the officer has already signed.
+
+    \b
+    Example, with the chairman's token:
+      auditor cosign out/ --pkcs11-module /usr/lib/ca-token.so --pkcs11-key "Le Van Cuong"
+    The officer's signature stays valid; `auditor verify` and `pdfsig` show both.
+    """
+    from auditor.report.pades import cosign_pdf
+
+    t = _t()
+    lang = report_lang or _lang()
+    report = _verified_report(directory)
+    signatory = report.organisation.documents.signatory
+    location = f"{report.organisation.commune}, {report.organisation.province}"
+    path = directory / file_name
+    if not path.is_file():
+        _fail(t("pdf.no_pdf", file=file_name))
+    with _input_errors():
+        try:
+            cosign_pdf(
+                path,
+                signer.spec(),
+                lang=lang,
+                signer_name=name or (signatory.name if signatory else ""),
+                organisation=report.organisation.name,
+                reason=t("pdf.cosign_reason"),
+                location=location,
+                tsa_url=signer.tsa,
+            )
+        except ImportError:
+            _fail(t("pdf.missing_dependency"))
+    echo(t("pdf.cosigned", path=path))
 
 
 @main.command("annual")
@@ -387,52 +419,76 @@ def pdf_command(
 )
 @click.option("--lang", "report_lang", type=LANG_OPTION, default=None)
 @click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="Reporting year: the period 15/12 of YEAR-1 to 14/12 of YEAR [default: the year "
+    "of the report, so a run on 20/12 reports the period that has just ended].",
+)
+@click.option(
     "--pdf",
     "make_pdf",
     is_flag=True,
-    help="Also write annual-report.pdf, signed (PAdES) with the auditor's key.",
+    help="Also write annual-report.pdf, signed (PAdES).",
 )
-@KEY_DIR
-@PASSFILE
+@DB_OPTION
+@document_options
+@signer_options
 def annual_command(
     directory: Path,
     out_file: Path | None,
     report_lang: str | None,
+    year: int | None,
     make_pdf: bool,
-    key_dir: Path | None,
-    passphrase_file: Path | None,
+    db_url: str | None,
+    document: DocumentArgs,
+    signer: SignerArgs,
 ) -> None:
-    """Render the annual self-assessment report (period 15/12–14/12, per criteria group)
-    from a signed report.json; the JSON is verified first."""
-    from auditor.report.annual import annual_context, render_annual
-    from auditor.report.pades import KeyFileSigner, write_signed_pdf
+    """Render the annual report of the period (15/12–14/12) from the history store (audits,
+    gaps fixed and open, incidents) and the signed report.json of the latest audit, which is
+    verified first."""
+    from auditor.cli.app import _store, _store_errors
+    from auditor.report.annual import (
+        annual_context,
+        period_history,
+        render_annual,
+        reporting_year,
+    )
+    from auditor.report.official import vn_date
+    from auditor.report.pades import write_signed_pdf
     from auditor.report.pdf import render_pdf
 
     t = _t()
     report = _verified_report(directory)
     lang = report_lang or _lang()
+    year = year or reporting_year(vn_date(report.generated_at))
+    store = _store(db_url)
+    with _store_errors(), store.transaction() as session:
+        history = period_history(session, year)
+    options: dict[str, Any] = {
+        "year": year,
+        "number": document.number,
+        "proposals": document.proposals,
+    }
     target = out_file or directory / "annual-report.html"
     with _input_errors():
-        atomic_write(target, render_annual(report, lang).encode())
+        atomic_write(target, render_annual(report, lang, history, **options).encode())
         echo(t("annual.written", path=target))
         if make_pdf:
-            spec = KeyFileSigner(
-                key_dir=key_dir or default_key_dir(), passphrase=_passphrase(passphrase_file)
-            )
             try:
-                rendered = render_pdf(
-                    report, lang, template="annual.html.j2", context=annual_context(report, lang)
-                )
+                context = annual_context(report, lang, history, **options)
+                rendered = render_pdf(report, lang, template="annual.html.j2", context=context)
                 pdf = write_signed_pdf(
                     directory,
                     report,
                     lang,
-                    spec,
-                    number=None,
-                    reason=t("annual.title", year=report.generated_at.year),
+                    signer.spec(),
+                    number=document.number,
+                    reason=t("annual.title", year=year),
                     location=report.organisation.commune,
                     rendered=rendered,
                     filename="annual-report.pdf",
+                    tsa_url=signer.tsa,
                 )
             except ImportError:
                 _fail(t("pdf.missing_dependency"))

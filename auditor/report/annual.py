@@ -1,26 +1,114 @@
-"""The annual self-assessment report view (NĐ 331 Đ35–36, Form 08 as reported): the same
-signed report.json rendered per criteria group as met / partly met / not met, with the
-evidence count, the remediation plan and a signature block."""
+"""The annual report of the system owner (TT 12/2022 Đ13–14; under the 2026 pack NĐ 331
+Đ35–36, Mẫu 08), as an administrative document. It covers the reporting period (15/12 of
+the previous year to 14/12) from the history store — audits run, verdicts at the start and
+the end, gaps fixed, gaps still open with their plan, incidents — and the signed report of
+the latest audit for the per-group verdicts."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-
-from markupsafe import Markup
 
 from auditor.engine import ReqStatus, combine
 from auditor.messages.catalogue import Messages
-from auditor.report.html import environment, load_resource
+from auditor.report.by_system import system_verdicts
+from auditor.report.html import environment
 from auditor.report.model import Report
-from auditor.report.remediation import grouped_fixes
+from auditor.report.official import VIETNAM, vn_date
+from auditor.report.pdf import document_context
+from auditor.report.remediation import plan_rows
+from auditor.store.incidents import Incident
 
 
-def reporting_period(when: dt.date) -> tuple[dt.date, dt.date]:
-    """Data period 15/12 of one year to 14/12 of the next, containing `when`."""
-    end_year = when.year if when <= dt.date(when.year, 12, 14) else when.year + 1
-    return dt.date(end_year - 1, 12, 15), dt.date(end_year, 12, 14)
+def reporting_year(day: dt.date) -> int:
+    """The year whose report is due around `day`: the period always ends on 14/12 of the
+    run's year, so a run between 15/12 and 31/12 prepares the report of the period that
+    has just ended (due 20/12 and 25/12), not next year's."""
+    return day.year
+
+
+def reporting_period(year: int) -> tuple[dt.date, dt.date]:
+    """Data period 15/12 of the previous year to 14/12 of `year`, both included."""
+    return dt.date(year - 1, 12, 15), dt.date(year, 12, 14)
+
+
+def period_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The period as [start, end) instants on Vietnamese clocks, for store queries."""
+    start, end = reporting_period(year)
+    return (
+        dt.datetime.combine(start, dt.time(), VIETNAM),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), VIETNAM),
+    )
+
+
+@dataclass(frozen=True)
+class AuditPoint:
+    """One audit of the period, as the history store recorded it."""
+
+    generated_at: dt.datetime
+    met: int
+    partly_met: int
+    not_met: int
+    not_assessed: int
+    coverage: float
+    open_findings: int
+
+
+@dataclass(frozen=True)
+class PeriodHistory:
+    """What the history store knows of the period."""
+
+    audits: list[AuditPoint] = field(default_factory=list)
+    fixed: int = 0  # findings resolved during the period
+    opened: int = 0  # findings opened or reopened during the period
+    incidents: list[Incident] = field(default_factory=list)
+
+
+def period_history(session: Any, year: int) -> PeriodHistory:
+    """Read the period's audits, finding events and incidents from the history store."""
+    from sqlalchemy import func, select
+
+    from auditor.store.incidents import incidents_between
+    from auditor.store.models import AuditRow, EventRow
+
+    start, end = period_bounds(year)
+    rows = session.scalars(
+        select(AuditRow)
+        .where(AuditRow.generated_at >= start, AuditRow.generated_at < end)
+        .order_by(AuditRow.generated_at)
+    )
+    audits = [
+        AuditPoint(
+            generated_at=r.generated_at
+            if r.generated_at.tzinfo
+            else r.generated_at.replace(tzinfo=dt.UTC),
+            met=r.met,
+            partly_met=r.partly_met,
+            not_met=r.not_met,
+            not_assessed=r.not_assessed,
+            coverage=r.coverage,
+            open_findings=r.open_findings,
+        )
+        for r in rows
+    ]
+
+    def events(*kinds: str) -> int:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(EventRow)
+                .where(EventRow.kind.in_(kinds), EventRow.at >= start, EventRow.at < end)
+            )
+            or 0
+        )
+
+    return PeriodHistory(
+        audits=audits,
+        fixed=events("resolved"),
+        opened=events("open", "reopened"),
+        incidents=incidents_between(session, start, end),
+    )
 
 
 @dataclass(frozen=True)
@@ -28,7 +116,32 @@ class GroupRow:
     group: str
     status: ReqStatus
     counts: dict[str, int]
-    evidence: int
+    evidence: int  # evidence files behind the group's verdicts
+
+
+def _evidence_by_requirement(report: Report) -> dict[str, set[str]]:
+    """The evidence files each requirement's verdict rests on: the facts files of the
+    assets it judged (pass or fail) and its recorded document or the systems' decisions."""
+    by_asset: dict[str, set[str]] = {}
+    for entry in report.evidence:
+        parts = entry.path.split("/")
+        if len(parts) >= 3:
+            by_asset.setdefault(parts[1], set()).add(entry.path)
+    found: dict[str, set[str]] = {}
+    for ar in report.evaluation.asset_results:
+        if any(c.status.value in ("pass", "fail", "waived") for c in ar.checks):
+            found.setdefault(ar.requirement, set()).update(by_asset.get(ar.asset_id, set()))
+    for result in report.evaluation.requirements:
+        attestation = result.attestation
+        if attestation is None or not attestation.evidence_sha256:
+            continue
+        if attestation.note.startswith("outcome.systems"):
+            files = by_asset.get("systems", set())
+        else:
+            prefix = f"evidence/attestations/{result.requirement}-"
+            files = {p for p in by_asset.get("attestations", set()) if p.startswith(prefix)}
+        found.setdefault(result.requirement, set()).update(files)
+    return found
 
 
 def group_rows(report: Report) -> list[GroupRow]:
@@ -36,51 +149,53 @@ def group_rows(report: Report) -> list[GroupRow]:
     for info in report.requirements:
         groups.setdefault(info.group, []).append(info.id)
     results = {r.requirement: r for r in report.evaluation.requirements}
-    per_asset: dict[str, int] = {}
-    for ar in report.evaluation.asset_results:
-        assessed = [c for c in ar.checks if c.status.value in ("pass", "fail", "waived")]
-        per_asset[ar.requirement] = per_asset.get(ar.requirement, 0) + len(assessed)
+    evidence = _evidence_by_requirement(report)
     rows = []
     for group, ids in groups.items():
         statuses = [results[i].status for i in ids if i in results]
         counts = {s.value: sum(1 for x in statuses if x is s) for s in ReqStatus}
-        attested = 0
-        for req_id in ids:
-            attestation = results[req_id].attestation if req_id in results else None
-            if attestation is not None and attestation.evidence_sha256:
-                attested += 1
-        evidence = sum(per_asset.get(req_id, 0) for req_id in ids) + attested
-        rows.append(GroupRow(group, combine(statuses), counts, evidence))
+        files: set[str] = set().union(*(evidence.get(i, set()) for i in ids))
+        rows.append(GroupRow(group, combine(statuses), counts, len(files)))
     return rows
 
 
-def render_annual(report: Report, lang: str) -> str:
-    return environment().get_template("annual.html.j2").render(**annual_context(report, lang))
-
-
-def annual_context(report: Report, lang: str) -> dict[str, Any]:
+def annual_context(
+    report: Report,
+    lang: str,
+    history: PeriodHistory,
+    *,
+    year: int | None = None,
+    number: str | None = None,
+    proposals: list[str] | None = None,
+) -> dict[str, Any]:
     t = Messages(lang)
-    start, end = reporting_period(report.generated_at.date())
-    org = report.organisation
-    when = report.generated_at
-    return dict(
-        report=report,
-        t=t,
-        lang=lang,
-        ReqStatus=ReqStatus,
-        start=start,
-        end=end,
-        groups=group_rows(report),
-        reqs={r.id: r for r in report.requirements},
-        fixes=grouped_fixes(report),
-        parent=t("pdf.parent", province=org.province),
-        org_upper=org.name.upper(),
-        place_date=t(
-            "pdf.place_date",
-            place=org.commune[:1].upper() + org.commune[1:],
-            day=when.day,
-            month=when.month,
-            year=when.year,
-        ),
-        css=Markup(load_resource("report-pdf.css") or ""),
+    year = year or reporting_year(vn_date(report.generated_at))
+    start, end = reporting_period(year)
+    abstract = (
+        report.policy.annual_abstract(lang).format(year=year)
+        if report.policy.annual_abstract
+        else t("annual.title", year=year)
     )
+    documents = [
+        (info, next(r for r in report.evaluation.requirements if r.requirement == info.id))
+        for info in report.requirements
+        if info.has_attestation
+    ]
+    return {
+        **document_context(report, lang, number, abstract, proposals or []),
+        "year": year,
+        "start": start,
+        "end": end,
+        "period": history,
+        "first": history.audits[0] if history.audits else None,
+        "last": history.audits[-1] if history.audits else None,
+        "groups": group_rows(report),
+        "systems": system_verdicts(report),
+        "documents": documents,
+        "plan": plan_rows(report, t),
+    }
+
+
+def render_annual(report: Report, lang: str, history: PeriodHistory, **options: Any) -> str:
+    context = annual_context(report, lang, history, **options)
+    return environment().get_template("annual.html.j2").render(**context)

@@ -38,6 +38,9 @@ class PolicyInfo(Model):
     citations: list[Text] = []
     level: int = 2
     in_force: str = "legacy"  # which of a requirement's refs is the pack's own ("Căn cứ")
+    abstract: Text | None = None  # trích yếu of the report made under this pack
+    annual_abstract: Text | None = None  # trích yếu of its annual report ({year})
+    sla_days: dict[str, int] = {}  # days to fix a finding, by severity
 
 
 class RequirementInfo(Model):

@@ -21,15 +21,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from auditor.errors import SigningError
-from auditor.fileio import atomic_write
+from auditor.fileio import atomic_write, read_regular
 from auditor.report.model import Report
 from auditor.report.pdf import RenderedPdf, render_pdf
 from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE
 
 if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign.signers import Signer
 
-FIELD_NAME = "ChuKySo"
+MAX_PDF = 200 * 1024 * 1024  # a report PDF is a few MB
+
+FIELD_NAME = "ChuKySo"  # the preparer's signature, made with the report
+HEAD_FIELD_NAME = "ChuKyLanhDao"  # the head's, added later by `auditor cosign`
 PDF_FILE = "report.pdf"
 
 
@@ -136,9 +140,7 @@ def sign_pdf(
     """Add a visible PAdES signature in the signature block of the rendered report; the
     `keywords` (the report binding) go into the document info inside the signed revision."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko.stamp import StaticStampStyle
+    from pyhanko.sign import fields
 
     signer = _load_signer(spec)
     writer = IncrementalPdfFileWriter(BytesIO(rendered.data))
@@ -149,8 +151,34 @@ def sign_pdf(
         writer,
         fields.SigFieldSpec(FIELD_NAME, on_page=rendered.signature_page, box=(x1, y1, x2, y2)),
     )
+    if rendered.head_box is not None and rendered.head_page is not None:
+        # the head's empty field is part of what the preparer signs; filling it later is
+        # a permitted change that leaves the first signature valid
+        hx1, hy1, hx2, hy2 = (round(v) for v in rendered.head_box)
+        fields.append_signature_field(
+            writer,
+            fields.SigFieldSpec(
+                HEAD_FIELD_NAME, on_page=rendered.head_page, box=(hx1, hy1, hx2, hy2)
+            ),
+        )
+    return _sign_field(writer, signer, FIELD_NAME, rendered.stamp, reason, location, tsa_url)
+
+
+def _sign_field(
+    writer: IncrementalPdfFileWriter,
+    signer: Signer,
+    field_name: str,
+    stamp_pdf: bytes,
+    reason: str,
+    location: str,
+    tsa_url: str | None,
+) -> bytes:
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.stamp import StaticStampStyle
+
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME,
+        field_name=field_name,
         md_algorithm="sha256",
         reason=reason,
         location=location,
@@ -162,12 +190,54 @@ def sign_pdf(
     # fonts (pyHanko's built-in font is a non-embedded Courier without Vietnamese glyphs).
     # pyHanko reads the stamp file while signing, so it lives until the signature is done.
     with tempfile.NamedTemporaryFile(suffix=".pdf") as stamp:
-        stamp.write(rendered.stamp)
+        stamp.write(stamp_pdf)
         stamp.flush()
         style = StaticStampStyle.from_pdf_file(stamp.name, border_width=0)
         pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=stamper, stamp_style=style)
         pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
+
+
+def head_field_box(data: bytes) -> tuple[float, float, float, float] | None:
+    """The rectangle of the head's still empty signature field, or None when the PDF has
+    no such field or it is already signed."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    for name, value, ref in enumerate_sig_fields(reader, filled_status=False):
+        if name == HEAD_FIELD_NAME and value is None:
+            rect = [float(v) for v in ref.get_object()["/Rect"]]
+            return (rect[0], rect[1], rect[2], rect[3])
+    return None
+
+
+def cosign_pdf(
+    path: Path,
+    spec: SignerSpec,
+    *,
+    lang: str,
+    signer_name: str,
+    organisation: str,
+    reason: str,
+    location: str,
+    tsa_url: str | None = None,
+) -> None:
+    """Add the head's signature in its block, as a new revision: the preparer's signature
+    stays valid and `verify` checks both."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from auditor.report.pdf import render_stamp
+
+    data = read_regular(path, MAX_PDF)
+    box = head_field_box(data)
+    if box is None:
+        raise SigningError("pdf.no_head_field", path.name)
+    signer = _load_signer(spec)
+    writer = IncrementalPdfFileWriter(BytesIO(data))
+    stamp = render_stamp(lang, box, signer_name, organisation)
+    signed = _sign_field(writer, signer, HEAD_FIELD_NAME, stamp, reason, location, tsa_url)
+    atomic_write(path, signed)
 
 
 def write_signed_pdf(
@@ -202,7 +272,8 @@ class PdfVerdict:
     intact: bool = False
     trusted: bool = False
     whole_file: bool = False
-    signer: str = ""
+    signer: str = ""  # every signer, in signing order, joined
+    signers: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -229,6 +300,7 @@ def bound_to(verdict: PdfVerdict, report_id: str, report_sha256: str) -> bool:
 def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
     """Integrity, trust (against `anchors`) and whether anything was added after signing."""
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -246,19 +318,25 @@ def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
                 return verdict
             verdict.signed = True
             verdict.keywords = _keywords(reader)
-            status = validate_pdf_signature(
-                signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False)
-            )
+            context = ValidationContext(trust_roots=roots, allow_fetching=False)
+            statuses = [validate_pdf_signature(sig, context) for sig in signatures]
     except (SignatureValidationError, ValueError, OSError, KeyError):
         verdict.problems.append("pdf.changed_after_signing")
         return verdict
     except Exception:  # pyHanko's reader raises many kinds on a mangled file
         verdict.problems.append("pdf.changed_after_signing")
         return verdict
-    verdict.intact = bool(status.intact and status.valid)
-    verdict.trusted = bool(status.trusted)
-    verdict.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    verdict.signer = status.signing_cert.subject.human_friendly
+    # Every signature intact and trusted; the last covers the whole file; an earlier one
+    # may only be followed by form filling (the next signer's field), never by new content.
+    verdict.intact = all(bool(s.intact and s.valid) for s in statuses)
+    verdict.trusted = all(bool(s.trusted) for s in statuses)
+    last = statuses[-1]
+    verdict.whole_file = last.coverage == SignatureCoverageLevel.ENTIRE_FILE and all(
+        s.modification_level is not None and s.modification_level <= ModificationLevel.FORM_FILLING
+        for s in statuses[:-1]
+    )
+    verdict.signers = [s.signing_cert.subject.human_friendly for s in statuses]
+    verdict.signer = "; ".join(verdict.signers)
     if not verdict.intact or not verdict.whole_file:
         verdict.problems.append("pdf.changed_after_signing")
     if not verdict.trusted:

@@ -182,6 +182,9 @@ def build_report(
             citations=pack.citations,
             level=pack.level,
             in_force=pack.refs_in_force,
+            abstract=pack.abstract,
+            annual_abstract=pack.annual_abstract,
+            sla_days={k.value: v for k, v in pack.sla_days.items()},
         ),
         requirements=[
             RequirementInfo(

@@ -1,0 +1,83 @@
+"""The incident register kept in the history store: what the annual report lists and
+what the incident-response requirements are judged against."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auditor.store.models import IncidentRow
+
+Kind = Literal["malware", "intrusion", "dos", "defacement", "phishing", "data_leak", "other"]
+Severity = Literal["low", "medium", "high", "serious"]
+
+
+class Incident(BaseModel):
+    """One incident, validated before it reaches the store; times carry their zone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int | None = None
+    detected_at: dt.datetime
+    system: str | None = Field(default=None, max_length=64)
+    asset_id: str | None = Field(default=None, max_length=64)
+    kind: Kind
+    severity: Severity
+    description: str = Field(min_length=1, max_length=5000)
+    actions: str = Field(default="", max_length=5000)
+    reported_to: str | None = Field(default=None, max_length=300)
+    reported_at: dt.datetime | None = None
+    recorded_by: str = Field(min_length=1, max_length=200)
+    recorded_at: dt.datetime
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives back naive datetimes; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _model(row: IncidentRow) -> Incident:
+    return Incident(
+        id=row.id,
+        detected_at=_aware(row.detected_at) or row.detected_at,
+        system=row.system,
+        asset_id=row.asset_id,
+        kind=row.kind,  # validated when written
+        severity=row.severity,
+        description=row.description,
+        actions=row.actions,
+        reported_to=row.reported_to,
+        reported_at=_aware(row.reported_at),
+        recorded_by=row.recorded_by,
+        recorded_at=_aware(row.recorded_at) or row.recorded_at,
+    )
+
+
+def add_incident(session: Session, incident: Incident) -> Incident:
+    row = IncidentRow(**incident.model_dump(exclude={"id"}))
+    session.add(row)
+    session.flush()
+    return _model(row)
+
+
+def incidents_between(
+    session: Session, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> list[Incident]:
+    """Incidents detected in [start, end), oldest first."""
+    query = select(IncidentRow).order_by(IncidentRow.detected_at, IncidentRow.id)
+    if start is not None:
+        query = query.where(IncidentRow.detected_at >= start)
+    if end is not None:
+        query = query.where(IncidentRow.detected_at < end)
+    return [_model(row) for row in session.scalars(query)]
+
+
+def get_incident(session: Session, incident_id: int) -> Incident | None:
+    row = session.get(IncidentRow, incident_id)
+    return _model(row) if row is not None else None
