@@ -37,4 +37,5 @@ def support_ends(observed: str, end: date | None, today: date) -> Outcome:
         return Outcome.unknown("outcome.eol_unknown", os=observed)
     note = "outcome.eol_passed" if today > end else "outcome.eol_until"
     make = Outcome.fail if today > end else Outcome.ok
-    return make(observed=observed, expected=f"≥ {end.isoformat()}", note=note, end=end.isoformat())
+    shown = end.strftime("%d/%m/%Y")  # the date as the report prints dates
+    return make(observed=observed, expected=f"≥ {shown}", note=note, end=shown)

@@ -69,10 +69,10 @@ def period_history(session: Any, year: int) -> PeriodHistory:
     """Read the period's audits, finding events and incidents from the history store."""
     from sqlalchemy import func, select
 
-    from auditor.store.incidents import incidents_between
+    from auditor.store.incidents import incidents_between, utc
     from auditor.store.models import AuditRow, EventRow
 
-    start, end = period_bounds(year)
+    start, end = (utc(moment) for moment in period_bounds(year))
     rows = session.scalars(
         select(AuditRow)
         .where(AuditRow.generated_at >= start, AuditRow.generated_at < end)
@@ -133,10 +133,12 @@ def _evidence_by_requirement(report: Report) -> dict[str, set[str]]:
             found.setdefault(ar.requirement, set()).update(by_asset.get(ar.asset_id, set()))
     for result in report.evaluation.requirements:
         attestation = result.attestation
-        if attestation is None or not attestation.evidence_sha256:
+        if attestation is None:
             continue
-        if attestation.note.startswith("outcome.systems"):
+        if attestation.note.startswith("outcome.systems"):  # the scanned level decisions
             files = by_asset.get("systems", set())
+        elif not attestation.evidence_sha256:
+            continue
         else:
             prefix = f"evidence/attestations/{result.requirement}-"
             files = {p for p in by_asset.get("attestations", set()) if p.startswith(prefix)}

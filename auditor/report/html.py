@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from auditor.checking import Status
@@ -13,6 +14,7 @@ from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
+from auditor.report.official import dmy, vn_time
 from auditor.report.remediation import remediation_items
 
 
@@ -30,18 +32,41 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["show"] = show_value
+    env.filters["words"] = words
+    env.globals["dmy"] = dmy
+    env.globals["hm"] = hm
     return env
 
 
-def show_value(value: Any) -> str:
-    """Observed/expected values as the officer reads them."""
+def word(t: Messages, value: Any) -> str:
+    """A value in the reader's language: the catalogue's `value.*` words for the tool's own
+    tokens ("on", "[]", "any source"), yes/no for booleans, anything else as it was read."""
+    if isinstance(value, bool):
+        return t("value.yes" if value else "value.no")
+    text = str(value)
+    return t("value." + text) if t.has("value." + text) else text
+
+
+@pass_context
+def show_value(context: Any, value: Any) -> str:
+    """Observed/expected values as the officer reads them, in the report's language."""
+    t: Messages = context["t"]
     if value is None:
         return "—"
     if isinstance(value, list):
-        return ", ".join(map(str, value)) if value else "∅"
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    return str(value)
+        return ", ".join(word(t, v) for v in value) if value else t("value.empty")
+    return word(t, value)
+
+
+@pass_context
+def words(context: Any, params: dict[str, Any]) -> dict[str, str]:
+    """A note's parameters in the report's language (`what="port forwards"` and the like)."""
+    return {key: word(context["t"], value) for key, value in params.items()}
+
+
+def hm(moment: datetime) -> str:
+    """dd/mm/yyyy hh:mm in Vietnam time."""
+    return vn_time(moment).strftime("%d/%m/%Y %H:%M")
 
 
 def render_html(report: Report, lang: str) -> str:
@@ -96,13 +121,13 @@ def trend_svg(report: Report, t: Messages) -> Markup:
         (
             f
             for f in ("%d/%m", "%d/%m %H:%M", "%d/%m %H:%M:%S")
-            if len({p.generated_at.strftime(f) for p in points}) == len(points)
+            if len({vn_time(p.generated_at).strftime(f) for p in points}) == len(points)
         ),
         "%d/%m %H:%M:%S",
     )
     labels = "".join(
         f'<text x="{pad + i * step:.1f}" y="{height - 12}" text-anchor="middle">'
-        f"{escape(p.generated_at.strftime(shape))}</text>"
+        f"{escape(vn_time(p.generated_at).strftime(shape))}</text>"
         for i, p in enumerate(points)
     )
     return Markup(

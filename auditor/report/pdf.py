@@ -21,7 +21,7 @@ from auditor.report.fonts import document_font
 from auditor.report.html import environment, load_resource
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
-from auditor.report.official import dmy, letterhead, vn_date, vn_time
+from auditor.report.official import letterhead, vn_date, vn_time
 from auditor.report.remediation import plan_rows
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
@@ -39,11 +39,6 @@ class RenderedPdf:
     stamp: bytes  # a one-page PDF drawn in the same fonts, used as the signature's appearance
     head_page: int | None = None  # the head's field, left empty for `auditor cosign`
     head_box: Box | None = None
-
-
-def hm(moment: datetime) -> str:
-    """dd/mm/yyyy hh:mm in Vietnam time."""
-    return vn_time(moment).strftime("%d/%m/%Y %H:%M")
 
 
 def document_context(
@@ -66,8 +61,6 @@ def document_context(
         ),
         "abstract": abstract,
         "proposals": proposals or report.organisation.documents.proposals,
-        "dmy": dmy,
-        "hm": hm,
         "reqs": {r.id: r for r in report.requirements},
         "fonts": Markup(document_font().css()),  # file URIs we chose, not input
         "css": Markup(load_resource("report-pdf.css") or ""),  # package data, not input

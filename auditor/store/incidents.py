@@ -35,6 +35,11 @@ class Incident(BaseModel):
     recorded_at: dt.datetime
 
 
+def utc(moment: dt.datetime) -> dt.datetime:
+    """Store and compare in UTC: SQLite keeps the wall-clock digits and drops the zone."""
+    return moment.astimezone(dt.UTC)
+
+
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     """SQLite gives back naive datetimes; everything stored is UTC."""
     if moment is None or moment.tzinfo is not None:
@@ -60,7 +65,11 @@ def _model(row: IncidentRow) -> Incident:
 
 
 def add_incident(session: Session, incident: Incident) -> Incident:
-    row = IncidentRow(**incident.model_dump(exclude={"id"}))
+    values = incident.model_dump(exclude={"id"})
+    for key in ("detected_at", "reported_at", "recorded_at"):
+        if values[key] is not None:
+            values[key] = utc(values[key])
+    row = IncidentRow(**values)
     session.add(row)
     session.flush()
     return _model(row)
@@ -72,9 +81,9 @@ def incidents_between(
     """Incidents detected in [start, end), oldest first."""
     query = select(IncidentRow).order_by(IncidentRow.detected_at, IncidentRow.id)
     if start is not None:
-        query = query.where(IncidentRow.detected_at >= start)
+        query = query.where(IncidentRow.detected_at >= utc(start))
     if end is not None:
-        query = query.where(IncidentRow.detected_at < end)
+        query = query.where(IncidentRow.detected_at < utc(end))
     return [_model(row) for row in session.scalars(query)]
 
 

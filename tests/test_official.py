@@ -1,0 +1,354 @@
+"""Reports as administrative documents (NĐ 30/2020, Phụ lục I) for a two-system commune:
+letterhead, number, padded date line, signer blocks, recipients, Vietnam time, the
+Times-metric font embedded, no English or raw tokens in Vietnamese; two PAdES signatures
+(preparer, then head) checked by our code and by pdfsig; the annual report built from three
+audits in the history store and an incident recorded with `auditor incidents add`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from auditor.engine import ReqStatus
+from auditor.errors import SigningError
+from auditor.messages.catalogue import Messages, catalogue
+from auditor.report.annual import reporting_period, reporting_year
+from auditor.report.html import render_html
+from auditor.report.model import Report
+from auditor.report.official import document_number, place_date, vn_date, vn_time
+from auditor.report.pades import KeyFileSigner, Pkcs12Signer, cosign_pdf, verify_pdf
+from auditor.report.pdf import render_pdf, report_context
+from auditor.store.history import AuditMeta, Store
+from tests.helpers import auditor_cli
+from tests.pki import issue
+from tests.reportkit import build
+
+pytest.importorskip("weasyprint", reason="PDF extra not installed: pip install '.[pdf]'")
+POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfsig"))
+pytestmark = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
+
+# Words and symbols that must never reach a Vietnamese reader (issue #16), as whole tokens.
+FORBIDDEN = ["on/off", "on", "off", "exposed", "any source", "[]", "∅", "≥ min", "(attestation)"]
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def pdf_text(path: Path, *mode: str) -> str:
+    """The text in reading order (table cells kept together), or as laid out (`-layout`)."""
+    return subprocess.run(
+        ["pdftotext", *mode, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def flat(text: str) -> str:
+    """Layout text with runs of spaces and line breaks folded, for phrase checks."""
+    return re.sub(r"\s+", " ", text)
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Forbidden words, ISO dates and message keys found in `text`."""
+    found = [
+        token
+        for token in FORBIDDEN
+        if re.search(r"(?<![\w./-])" + re.escape(token) + r"(?![\w./-])", text)
+    ]
+    found += ISO_DATE.findall(text)
+    keys = [k for k in catalogue("vi") if "." in k]
+    found += [k for k in keys if re.search(r"(?<![\w.])" + re.escape(k) + r"(?![\w.])", text)]
+    return found
+
+
+def visible(html: str) -> str:
+    """What a browser shows of an HTML page: no style sheet, no tags."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", html, flags=re.S))
+
+
+def head_p12(tmp_path: Path) -> tuple[Path, Path]:
+    """The chairman's PKCS#12, issued by a province CA; returns it and the CA's PEM."""
+    ca = issue("CA tỉnh Sơn La", ca=True)
+    head = issue("Lê Văn Cường", ca)
+    p12 = tmp_path / "chu-tich.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"head", head.key, head.cert, [ca.cert], serialization.BestAvailableEncryption(b"pw")
+        )
+    )
+    ca_pem = tmp_path / "ca.pem"
+    ca_pem.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+    return p12, ca_pem
+
+
+def test_number_and_date_line_follow_the_decree() -> None:
+    t = Messages("vi")
+    assert document_number("5", "BC-UBND") == "05/BC-UBND"
+    assert document_number("12/BC-UBND", "BC-UBND") == "12/BC-UBND"
+    assert document_number("3", "BC-UBND") == "03/BC-UBND"
+    with pytest.raises(ValueError):
+        document_number("5 /BC-UBND", "BC-UBND")
+    assert place_date(t, "Mường La", dt.date(2026, 2, 5)) == "Mường La, ngày 05 tháng 02 năm 2026"
+    assert place_date(t, "Mường La", dt.date(2026, 3, 15)) == "Mường La, ngày 15 tháng 3 năm 2026"
+    # 23:30 UTC on 31/12 is already 1 January in Vietnam: the document date is the local one
+    late = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    assert vn_date(late) == dt.date(2026, 1, 1) and vn_time(late).hour == 6
+
+
+def test_period_label_between_15_and_31_december_is_the_period_just_ended() -> None:
+    assert reporting_year(dt.date(2026, 12, 20)) == 2026
+    assert reporting_period(2026) == (dt.date(2025, 12, 15), dt.date(2026, 12, 14))
+    assert reporting_year(dt.date(2027, 1, 10)) == 2027
+
+
+@pytest.fixture()
+def commune(tmp_path: Path) -> tuple[Report, Path, Path]:
+    report, _, out = build(tmp_path, commune=True)
+    return report, out, tmp_path
+
+
+def test_official_pdf_of_a_two_system_commune(commune: tuple[Report, Path, Path]) -> None:
+    report, out, tmp_path = commune
+    made = auditor_cli("pdf", str(out), "--number", "5", home=tmp_path)
+    assert made.returncode == 0, made.stderr
+    text = pdf_text(out / "report.pdf")
+    lines = [line.strip() for line in pdf_text(out / "report.pdf", "-layout").splitlines()]
+    assert lines[0].startswith("ỦY BAN NHÂN DÂN") and lines[1].startswith("XÃ THỬ")
+    assert "UBND SƠN LA" not in text and "TỈNH SƠN LA" not in text  # no invented parent line
+    local = vn_date(report.generated_at)
+    month = f"{local.month:02d}" if local.month <= 2 else str(local.month)
+    words = flat(text)
+    for phrase in (
+        "Số: 05/BC-UBND",
+        f"Thử, ngày {local.day:02d} tháng {month} năm {local.year}",
+        "BÁO CÁO",
+        "Kết quả tự kiểm tra, đánh giá bảo đảm an toàn hệ thống thông tin theo cấp độ",
+        "Căn cứ Nghị định số 85/2016/NĐ-CP ngày 01 tháng 7 năm 2016",
+        "Hệ thống mạng nội bộ UBND xã Thử",
+        "Hệ thống một cửa điện tử",
+        "Số 12/QĐ-UBND ngày 10/03/2025",
+        "được phê duyệt cấp độ 3; báo cáo này chỉ đánh giá theo yêu cầu cấp độ 2",
+        f"Thời gian đánh giá: {vn_time(report.generated_at):%d/%m/%Y %H:%M} (giờ Việt Nam)",
+        "TM. ỦY BAN NHÂN DÂN",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Lê Văn Cường",
+        "NGƯỜI LẬP BÁO CÁO",
+        "Nơi nhận:",
+        "- Công an tỉnh Sơn La (Phòng PA05);",
+        "- Lưu: VT, VHXH.",
+        "Đề nghị Sở Khoa học và Công nghệ hỗ trợ kinh phí",
+        "TỒN TẠI VÀ KẾ HOẠCH KHẮC PHỤC",
+    ):
+        assert phrase in words, phrase
+    # the officer prepared it: named under the preparer's title, not as the head
+    assert words.index("NGƯỜI LẬP BÁO CÁO") < words.rindex("Nguyễn Văn An")
+    assert "Báo cáo Báo cáo" not in words and "BÁO CÁO BÁO CÁO" not in words
+    assert raw_tokens(text.split("Phụ lục: Phương pháp đánh giá")[0]) == []
+    fonts = subprocess.run(
+        ["pdffonts", str(out / "report.pdf")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert fonts and all(re.search(r"\+(Liberation-Serif|TeX-Gyre-Termes)", f) for f in fonts), (
+        fonts
+    )
+    assert all(line.split()[-5] == "yes" for line in fonts)  # every font embedded
+
+
+def test_remediation_plan_names_person_due_date_and_action(
+    commune: tuple[Report, Path, Path],
+) -> None:
+    report, _, _ = commune
+    plan = report_context(report, "vi", None)["plan"]
+    undecided = next(row for row in plan if "Hồ sơ đề xuất cấp độ" in row.gap)
+    assert undecided.responsible == "Nguyễn Văn An"  # the officer, by default
+    assert undecided.due == vn_date(report.generated_at) + dt.timedelta(days=7)  # high: 7 days
+    assert "Xây dựng, trình ký ban hành" in undecided.action
+    assert all("auditor " not in row.action and ".yaml" not in row.action for row in plan)
+
+
+def test_every_vietnamese_view_is_free_of_raw_tokens(commune: tuple[Report, Path, Path]) -> None:
+    report, out, tmp_path = commune
+    html = visible(render_html(report, "vi"))
+    assert raw_tokens(html) == []
+    made = auditor_cli("annual", str(out), "--db", f"sqlite:///{tmp_path}/h.db", home=tmp_path)
+    assert made.returncode == 0, made.stderr
+    annual = visible((out / "annual-report.html").read_text(encoding="utf-8"))
+    assert raw_tokens(annual) == []
+    rendered = render_pdf(report, "vi", "5")
+    (tmp_path / "plain.pdf").write_bytes(rendered.data)
+    body = pdf_text(tmp_path / "plain.pdf").split("Phụ lục: Phương pháp đánh giá")[0]
+    assert raw_tokens(body) == []
+
+
+def test_near_miss_the_token_check_sees_a_raw_value(commune: tuple[Report, Path, Path]) -> None:
+    """The raw-token test would fail if a view printed the tool's own words."""
+    assert raw_tokens("Tường lửa: on; dịch vụ quản trị mở cho any source; ngày 2026-03-01") == [
+        "on",
+        "any source",
+        "2026-03-01",
+    ]
+    assert raw_tokens("Chưa có xác nhận (outcome.awaiting_attestation)") == [
+        "outcome.awaiting_attestation"
+    ]
+
+
+def test_two_signatures_preparer_then_head(commune: tuple[Report, Path, Path]) -> None:
+    _, out, tmp_path = commune
+    assert auditor_cli("pdf", str(out), "--number", "5", home=tmp_path).returncode == 0
+    p12, ca_pem = head_p12(tmp_path)
+    passfile = tmp_path / "pw"
+    passfile.write_text("pw")
+    passfile.chmod(0o600)
+    signed = auditor_cli(
+        "cosign", str(out), "--p12", str(p12), "--passphrase-file", str(passfile), home=tmp_path
+    )
+    assert signed.returncode == 0, signed.stderr
+    pdf = out / "report.pdf"
+    info = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
+    assert info.count("Signature Validation: Signature is Valid.") == 2, info
+    own = tmp_path / "keys" / "cert.pem"
+    verdict = verify_pdf(pdf, [*load(own), *load(ca_pem)])
+    assert verdict.ok, verdict.problems
+    assert len(verdict.signers) == 2 and "Lê Văn Cường" in verdict.signers[1]
+    checked = auditor_cli("verify", str(out), "--ca", str(own), "--ca", str(ca_pem), home=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    # near misses: the head's certificate not trusted; a third signature has no field left
+    assert verify_pdf(pdf, load(own)).problems == ["pdf.untrusted"]
+    with pytest.raises(SigningError):
+        cosign_pdf(
+            pdf,
+            Pkcs12Signer(p12, b"pw"),
+            lang="vi",
+            signer_name="x",
+            organisation="y",
+            reason="r",
+            location="l",
+        )
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(pdf.read_bytes() + b"\n% added after both signatures\n%%EOF\n")
+    assert not verify_pdf(tampered, [*load(own), *load(ca_pem)]).ok
+
+
+def load(path: Path) -> list[object]:
+    from cryptography import x509
+
+    return list(x509.load_pem_x509_certificates(path.read_bytes()))
+
+
+def record(store: Store, report: Report, when: dt.datetime, evaluation: object) -> None:
+    meta = AuditMeta(
+        report_id=f"audit-{when:%Y%m%d}",
+        generated_at=when.astimezone(dt.UTC),  # as an audit records it
+        organisation=report.organisation.name,
+        policy_id=report.policy.id,
+        policy_digest=report.policy.digest,
+    )
+    severity = {r.id: r.severity.value for r in report.requirements}
+    with store.transaction() as session:
+        store.record(session, meta, evaluation, severity, {"high": 7}, "test")  # type: ignore[arg-type]
+
+
+def fixed(report: Report) -> object:
+    """The same audit with every failing requirement fixed on every asset."""
+    requirements = [
+        r.model_copy(update={"assets": {a: ReqStatus.met for a in r.assets}})
+        if r.status is ReqStatus.not_met and r.assets
+        else r
+        for r in report.evaluation.requirements
+    ]
+    return report.evaluation.model_copy(update={"requirements": requirements})
+
+
+def test_annual_report_covers_three_audits_and_an_incident(
+    commune: tuple[Report, Path, Path],
+) -> None:
+    report, out, tmp_path = commune
+    db = f"sqlite:///{tmp_path}/history.db"
+    store = Store(db)
+    vn = dt.timezone(dt.timedelta(hours=7))
+    record(store, report, dt.datetime(2025, 12, 1, 9, tzinfo=vn), report.evaluation)  # before
+    record(store, report, dt.datetime(2026, 1, 12, 9, tzinfo=vn), report.evaluation)
+    record(store, report, dt.datetime(2026, 6, 3, 9, tzinfo=vn), fixed(report))
+    record(store, report, dt.datetime(2026, 11, 20, 9, tzinfo=vn), report.evaluation)
+    added = auditor_cli(
+        "incidents", "add", "--db", db,
+        "--at", "2026-05-03 09:30", "--type", "malware", "--severity", "medium",
+        "--system", "lan", "--asset", "fs1",
+        "--description", "Máy chủ tệp nhiễm mã độc tống tiền qua USB",
+        "--actions", "Cô lập máy, khôi phục từ bản sao lưu",
+        "--reported-to", "Công an tỉnh Sơn La (PA05)", "--reported-at", "2026-05-03 15:00",
+        "-i", str(tmp_path / "inventory.yaml"),
+        home=tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    wrong = auditor_cli(
+        "incidents", "add", "--db", db, "--at", "2026-05-03 09:30", "--type", "malware",
+        "--severity", "medium", "--description", "x", "--system", "khong-co",
+        "-i", str(tmp_path / "inventory.yaml"), home=tmp_path,
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "khong-co" in wrong.stderr
+    listed = auditor_cli(
+        "incidents", "list", "--db", db, "--year", "2026", "--json", home=tmp_path
+    )  # fmt: skip
+    (entry,) = json.loads(listed.stdout)
+    detected = dt.datetime.fromisoformat(entry["detected_at"])
+    assert entry["kind"] == "malware"
+    assert vn_time(detected).strftime("%d/%m %H:%M") == "03/05 09:30"
+    shown = auditor_cli("incidents", "show", str(entry["id"]), "--db", db, home=tmp_path)
+    assert "Phát hiện lúc: 03/05/2026 09:30" in shown.stdout and "Loại: Mã độc" in shown.stdout
+    before = auditor_cli("incidents", "list", "--db", db, "--year", "2025", "--json", home=tmp_path)
+    assert json.loads(before.stdout) == []
+    made = auditor_cli(
+        "annual", str(out), "--db", db, "--year", "2026", "--pdf", "--number", "7",
+        home=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    words = flat(pdf_text(out / "annual-report.pdf"))
+    for phrase in (
+        "Số: 07/BC-UBND",
+        "Tình hình bảo đảm an toàn hệ thống thông tin theo cấp độ năm 2026",
+        "từ ngày 15/12/2025 đến ngày 14/12/2026",
+        "đã tổ chức 3 lần tự kiểm tra, đánh giá (lần đầu ngày 12/01/2026, lần cuối ngày "
+        "20/11/2026)",
+        "Máy chủ tệp nhiễm mã độc tống tiền qua USB",
+        "Công an tỉnh Sơn La (PA05), 03/05/2026 15:00",
+        "Hệ thống một cửa điện tử",
+        "Chưa được phê duyệt",
+        "TM. ỦY BAN NHÂN DÂN",
+    ):
+        assert phrase in words, phrase
+    assert "01/12/2025" not in words  # the audit before the period is not counted
+    fixed_count = re.search(r"đã khắc phục (\d+) tồn tại", words)
+    assert fixed_count is not None and int(fixed_count.group(1)) > 0
+    assert raw_tokens(pdf_text(out / "annual-report.pdf")) == []
+    assert verify_pdf(out / "annual-report.pdf", load(tmp_path / "keys" / "cert.pem")).ok
+
+
+def test_evidence_count_counts_files_not_failed_checks(commune: tuple[Report, Path, Path]) -> None:
+    from auditor.report.annual import group_rows
+
+    report, _, _ = commune
+    rows = {row.group: row for row in group_rows(report)}
+    files = {e.path for e in report.evidence}
+    # management rests on the recorded documents and the scanned level decision
+    attested = {p for p in files if p.startswith(("evidence/attestations/", "evidence/systems/"))}
+    assert rows["management"].evidence == len(attested) > 0
+    assert all(row.evidence <= len(files) for row in rows.values())
+
+
+def test_key_file_signer_alone_leaves_the_head_field_empty(
+    commune: tuple[Report, Path, Path],
+) -> None:
+    from auditor.report.pades import head_field_box, write_signed_pdf
+
+    report, out, tmp_path = commune
+    pdf = write_signed_pdf(
+        out, report, "vi", KeyFileSigner(tmp_path / "keys", None), number=None,
+        reason="r", location="l",
+    )  # fmt: skip
+    assert head_field_box(pdf.read_bytes()) is not None
+    assert re.search(r"Số:\s+/BC-UBND", pdf_text(pdf, "-layout"))  # blank for the clerk
