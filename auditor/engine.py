@@ -247,6 +247,11 @@ def judge_attestation(
     return AttestationResult(status=Status.passed, note="outcome.attested", **common)
 
 
+SYSTEM_NOTES = frozenset(
+    {"outcome.systems_undecided", "outcome.systems_no_evidence", "outcome.systems_decided"}
+)  # the notes of a requirement judged from the declared systems
+
+
 def judge_systems(req: Requirement, systems: list[SystemInfo], today: dt.date) -> AttestationResult:
     """The level requirement against the declared systems: every system needs an approval
     decision (number and date, not in the future) and, where evidence is required, the

@@ -17,7 +17,13 @@ from auditor.errors import InputError
 from auditor.facts import AssetFacts, Declared
 from auditor.inventory import Asset
 from auditor.policy import diff_packs, load_policy
-from auditor.report.annual import group_rows, render_annual, reporting_period
+from auditor.report.annual import (
+    PeriodHistory,
+    group_rows,
+    render_annual,
+    reporting_period,
+    reporting_year,
+)
 from tests.helpers import raw
 from tests.reportkit import build
 
@@ -137,14 +143,17 @@ def test_report_has_readiness_section_and_annual_view(tmp_path: Path) -> None:
     ready = readiness(old, report.evaluation, new, later)
     assert ready.pack_id == "nd331-level2" and ready.deadline == dt.date(2027, 7, 1)
     assert "L2-AST-SWREG-01" in ready.new_requirements
-    html = render_annual(report, "vi")
-    assert "BÁO CÁO TÌNH HÌNH BẢO ĐẢM AN NINH MẠNG HỆ THỐNG THÔNG TIN NĂM" in html
+    html = render_annual(report, "vi", PeriodHistory(), year=2026)
+    assert "Tình hình bảo đảm an toàn hệ thống thông tin theo cấp độ năm 2026" in html
     assert "từ ngày 15/12/2025 đến ngày 14/12/2026" in html
     rows = {g.group: g for g in group_rows(report)}
     assert rows["management"].counts["met"] >= 1  # the attested security policy
     assert rows["management"].evidence >= 1
-    assert reporting_period(dt.date(2026, 12, 20)) == (dt.date(2026, 12, 15), dt.date(2027, 12, 14))
-    assert reporting_period(dt.date(2026, 12, 14)) == (dt.date(2025, 12, 15), dt.date(2026, 12, 14))
+    # a run on 20/12 prepares the report of the period that has just ended
+    assert reporting_period(reporting_year(dt.date(2026, 12, 20))) == (
+        dt.date(2025, 12, 15),
+        dt.date(2026, 12, 14),
+    )
 
 
 def test_annual_cli_writes_html_and_signed_pdf(tmp_path: Path) -> None:
@@ -165,7 +174,7 @@ def test_annual_cli_writes_html_and_signed_pdf(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert "Kỳ báo cáo" in (out / "annual-report.html").read_text(encoding="utf-8")
+    assert "trong kỳ báo cáo từ ngày" in (out / "annual-report.html").read_text(encoding="utf-8")
     cert = x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
     assert verify_pdf(out / "annual-report.pdf", [cert]).ok
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.engine import ReqStatus, combine
+from auditor.engine import SYSTEM_NOTES, ReqStatus, combine
 from auditor.messages.catalogue import Messages
 from auditor.report.by_system import system_verdicts
 from auditor.report.html import environment
@@ -135,7 +135,7 @@ def _evidence_by_requirement(report: Report) -> dict[str, set[str]]:
         attestation = result.attestation
         if attestation is None:
             continue
-        if attestation.note.startswith("outcome.systems"):  # the scanned level decisions
+        if attestation.note in SYSTEM_NOTES:  # judged from the scanned level decisions
             files = by_asset.get("systems", set())
         elif not attestation.evidence_sha256:
             continue
