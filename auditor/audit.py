@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from auditor.attest import Recorded, load_attestations
@@ -24,6 +24,7 @@ from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
 from auditor.report.writer import AuditInput, write_audit
 from auditor.runtime import EXIT_COLLECTION, EXIT_FINDINGS, EXIT_MET, default_actor
 from auditor.store.history import AuditMeta, Store, history_for
+from auditor.store.incidents import incidents_between
 from auditor.systems import systems_of
 from auditor.upload.outbox import Outbox
 
@@ -100,6 +101,10 @@ def run_audit(
     )
     store = Store(db_url) if record else None
     exemptions = store.exemptions(now.date()) if store else {}
+    incidents = []
+    if store is not None:
+        with store.transaction() as session:
+            incidents = incidents_between(session, now - timedelta(days=400))
     collected = collect_all(inventory, ctx, progress)
     progress.phase(Phase.evaluate)
     systems = systems_of(inventory)
@@ -112,6 +117,7 @@ def run_audit(
         now.date(),
         exemptions,
         systems,
+        incidents,
     )
     data = AuditInput(
         inventory=inventory,
@@ -134,6 +140,7 @@ def run_audit(
             now.date(),
             exemptions,
             systems,
+            incidents,
         )
         ready = readiness(pack, evaluation, successor, later, tailored=tailored)
     progress.phase_done(Phase.evaluate)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationErr
 from auditor.attest import Recorded
 from auditor.checking import Observed, Outcome, Registry, Status
 from auditor.facts import AssetFacts
+from auditor.incidents import Incident
 from auditor.inventory import Asset
 from auditor.perf import gc_paused
 from auditor.policy import CheckRef, Pack, Requirement
@@ -247,6 +248,35 @@ def judge_attestation(
     return AttestationResult(status=Status.passed, note="outcome.attested", **common)
 
 
+def judge_incidents(
+    req: Requirement, incidents: list[Incident], today: dt.date
+) -> AttestationResult | None:
+    """Incident reporting judged from the register: every incident detected in the review
+    period was reported within the hours the pack allows for its severity. None when the
+    register holds no incident of the period (the written attestation then decides)."""
+    assert req.attestation is not None
+    since = add_months(today, -req.attestation.review_months)
+    window = [i for i in incidents if since <= i.detected_at.date() <= today]
+    if not window:
+        return None
+    limits = req.attestation.report_within_hours
+
+    def on_time(incident: Incident) -> bool:
+        hours = limits.get(incident.severity, limits.get("default"))
+        if incident.reported_at is None or hours is None:
+            return False
+        return incident.reported_at - incident.detected_at <= dt.timedelta(hours=hours)
+
+    late = [f"#{i.id}" for i in window if not on_time(i)]
+    if late:
+        return AttestationResult(
+            status=Status.failed, note="outcome.incidents_late", params={"ids": ", ".join(late)}
+        )
+    return AttestationResult(
+        status=Status.passed, note="outcome.incidents_on_time", params={"count": str(len(window))}
+    )
+
+
 SYSTEM_NOTES = frozenset(
     {"outcome.systems_undecided", "outcome.systems_no_evidence", "outcome.systems_decided"}
 )  # the notes of a requirement judged from the declared systems
@@ -294,12 +324,14 @@ def evaluate(
     today: dt.date,
     exemptions: dict[tuple[str, str], Exemption] | None = None,
     systems: list[SystemInfo] | None = None,
+    incidents: list[Incident] | None = None,
 ) -> Evaluation:
     """Judge every requirement of the pack against every asset it applies to.
 
     `exemptions` (asset id or "*" for the organisation, requirement id) turn failures into
     *waived* while a waiver runs, or take the pair out as *not applicable*. `systems` are
-    the declared information systems, for requirements judged from them.
+    the declared information systems and `incidents` the register, for requirements judged
+    from them.
     """
     declared = [s for s in systems or [] if not s.implicit]
     exemptions = exemptions or {}
@@ -365,9 +397,12 @@ def evaluate(
         statuses = list(per_asset.values())
         org_exemption = _allowed(req, _active(exemptions.get(("*", req.id)), today))
         if req.attestation is not None:
+            attestation = None
             if req.attestation.source == "systems" and declared:
                 attestation = judge_systems(req, declared, today)
-            else:
+            elif req.attestation.source == "incidents" and incidents:
+                attestation = judge_incidents(req, incidents, today)
+            if attestation is None:
                 attestation = judge_attestation(req, attestations.get(req.id), today)
             if org_exemption is not None and attestation.status is not Status.passed:
                 status_for = {"waived": Status.waived, "not_applicable": Status.not_applicable}

@@ -64,8 +64,11 @@ class AttestationSpec(Model):
     review_months: int = Field(ge=1, le=120)
     evidence_required: bool = True
     kind: Literal["decision", "review"] = "review"
-    # "systems": judged from the approval decisions of the systems the inventory declares
-    source: Literal["attestation", "systems"] = "attestation"
+    # "systems": judged from the approval decisions of the systems the inventory declares;
+    # "incidents": from the incident register, when it holds incidents of the review period
+    source: Literal["attestation", "systems", "incidents"] = "attestation"
+    # for "incidents": hours allowed from detection to report, by incident severity
+    report_within_hours: dict[str, int] = Field(default_factory=dict)
 
 
 class Requirement(Model):

@@ -17,9 +17,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from auditor.engine import ReqStatus
+from auditor.checking import Status, discover
+from auditor.engine import ReqStatus, judge_incidents
 from auditor.errors import SigningError
+from auditor.incidents import Incident
 from auditor.messages.catalogue import Messages, catalogue
+from auditor.policy import load_policy
 from auditor.report.annual import reporting_period, reporting_year
 from auditor.report.html import render_html
 from auditor.report.model import Report
@@ -352,3 +355,56 @@ def test_key_file_signer_alone_leaves_the_head_field_empty(
     )  # fmt: skip
     assert head_field_box(pdf.read_bytes()) is not None
     assert re.search(r"Số:\s+/BC-UBND", pdf_text(pdf, "-layout"))  # blank for the clerk
+
+
+def incident(hours_to_report: float | None, severity: str = "medium") -> Incident:
+    detected = dt.datetime(2026, 5, 3, 9, 30, tzinfo=dt.UTC)
+    reported = None if hours_to_report is None else detected + dt.timedelta(hours=hours_to_report)
+    return Incident(
+        id=1,
+        detected_at=detected,
+        kind="malware",
+        severity=severity,  # type: ignore[arg-type]
+        description="x",
+        reported_at=reported,
+        recorded_by="an",
+        recorded_at=detected,
+    )
+
+
+def test_incident_reporting_is_judged_from_the_register() -> None:
+    registry = discover()
+    old = load_policy("nd85-level2", registry).requirement("L2-MGMT-IR-03")
+    new = load_policy("nd331-level2", registry).requirement("L2-MGMT-IR-03")
+    today = dt.date(2026, 11, 30)
+    on_time = judge_incidents(old, [incident(5.5)], today)
+    assert on_time is not None and on_time.status is Status.passed
+    # near miss: a serious incident reported after 30 hours is on time under TT 20 (5 days)
+    # but late under NĐ 331 (24 hours)
+    serious = [incident(30, "serious")]
+    assert judge_incidents(old, serious, today).status is Status.passed  # type: ignore[union-attr]
+    late = judge_incidents(new, serious, today)
+    assert late is not None and late.status is Status.failed and late.params == {"ids": "#1"}
+    never = judge_incidents(old, [incident(None)], today)
+    assert never is not None and never.status is Status.failed
+    # nothing in the last 12 months: the register proves nothing, the attestation decides
+    assert judge_incidents(old, [incident(1)], dt.date(2027, 6, 1)) is None
+
+
+def test_an_audit_judges_incident_reporting_from_the_register(tmp_path: Path) -> None:
+    from tests.test_history_e2e import audit_with_firewall, setup
+
+    home, inv = setup(tmp_path)
+    late = auditor_cli(
+        "incidents", "add", "--at", "2026-05-03 09:30", "--type", "intrusion",
+        "--severity", "high", "--description", "Đăng nhập trái phép vào máy Chủ tịch",
+        "--reported-to", "Công an tỉnh", "--reported-at", "2026-05-10 09:30", home=home,
+    )  # fmt: skip
+    assert late.returncode == 0, late.stderr
+    audit_with_firewall(tmp_path, home, inv, public_on=True)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    result = next(
+        r for r in report["evaluation"]["requirements"] if r["requirement"] == "L2-MGMT-IR-03"
+    )
+    assert result["status"] == "not_met"  # 7 days after detection: later than TT 20's 5 days
+    assert result["attestation"]["note"] == "outcome.incidents_late"

@@ -458,7 +458,8 @@ def incidents_add(
     """Record an incident in the history store (it appears in the annual report)."""
     from pydantic import ValidationError
 
-    from auditor.store.incidents import Incident, add_incident
+    from auditor.incidents import Incident
+    from auditor.store.incidents import add_incident
 
     t = _t()
     if inventory_path is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.engine import SYSTEM_NOTES, ReqStatus, combine
+from auditor.incidents import Incident
 from auditor.messages.catalogue import Messages
 from auditor.report.by_system import system_verdicts
 from auditor.report.html import environment
@@ -18,7 +19,6 @@ from auditor.report.model import Report
 from auditor.report.official import VIETNAM, vn_date
 from auditor.report.pdf import document_context
 from auditor.report.remediation import plan_rows
-from auditor.store.incidents import Incident
 
 
 def reporting_year(day: dt.date) -> int:

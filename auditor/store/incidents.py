@@ -4,35 +4,12 @@ what the incident-response requirements are judged against."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditor.incidents import Incident
 from auditor.store.models import IncidentRow
-
-Kind = Literal["malware", "intrusion", "dos", "defacement", "phishing", "data_leak", "other"]
-Severity = Literal["low", "medium", "high", "serious"]
-
-
-class Incident(BaseModel):
-    """One incident, validated before it reaches the store; times carry their zone."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: int | None = None
-    detected_at: dt.datetime
-    system: str | None = Field(default=None, max_length=64)
-    asset_id: str | None = Field(default=None, max_length=64)
-    kind: Kind
-    severity: Severity
-    description: str = Field(min_length=1, max_length=5000)
-    actions: str = Field(default="", max_length=5000)
-    reported_to: str | None = Field(default=None, max_length=300)
-    reported_at: dt.datetime | None = None
-    recorded_by: str = Field(min_length=1, max_length=200)
-    recorded_at: dt.datetime
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
