@@ -207,7 +207,45 @@ def _to_problem(err: Any, loaded: LoadedYaml, known: set[str]) -> Problem:
         inner = ctx.get("error")
         if isinstance(inner, CodedValueError):
             return Problem(loaded.file, line, dotted(loc), inner.code, inner.params)
+    if kind in PYDANTIC_CODES:
+        params = {k: str(v).replace(" or ", ", ") for k, v in err.get("ctx", {}).items()}
+        return Problem(loaded.file, line, dotted(loc), f"input.{PYDANTIC_CODES[kind]}", params)
     return Problem(loaded.file, line, dotted(loc), "input.invalid", {"detail": err["msg"]})
+
+
+# pydantic error types → catalogue codes (`input.*`), so the reason reads in vi or en; the
+# parameters are pydantic's context (limits, allowed values), never the input value
+PYDANTIC_CODES = {
+    "bool_parsing": "need_bool",
+    "bool_type": "need_bool",
+    "int_parsing": "need_int",
+    "int_type": "need_int",
+    "int_from_float": "need_int",
+    "float_parsing": "need_number",
+    "float_type": "need_number",
+    "string_type": "need_text",
+    "string_too_short": "text_too_short",
+    "string_too_long": "text_too_long",
+    "string_pattern_mismatch": "bad_format",
+    "literal_error": "one_of",
+    "enum": "one_of",
+    "greater_than_equal": "at_least",
+    "less_than_equal": "at_most",
+    "greater_than": "above",
+    "less_than": "below",
+    "too_short": "list_too_short",
+    "too_long": "list_too_long",
+    "list_type": "need_list",
+    "dict_type": "need_mapping",
+    "model_type": "need_mapping",
+    "model_attributes_type": "need_mapping",
+    "date_parsing": "need_date",
+    "date_from_datetime_parsing": "need_date",
+    "date_from_datetime_inexact": "need_date",
+    "date_type": "need_date",
+    "datetime_parsing": "need_datetime",
+    "datetime_type": "need_datetime",
+}
 
 
 class CodedValueError(ValueError):

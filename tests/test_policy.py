@@ -146,3 +146,47 @@ def test_unknown_pack_name() -> None:
     with pytest.raises(InputError) as caught:
         load_policy("nd99", discover())
     assert caught.value.problems[0].code == "policy.unknown_pack"
+
+
+def test_overrides_errors_are_translated_with_line_and_suggestion(tmp_path: Path) -> None:
+    """pydantic's English ("Input should be a valid boolean") never reaches the officer."""
+    from tests.helpers import auditor_cli
+
+    path = tmp_path / "overrides.yaml"
+    path.write_text(
+        "overrides:\n"
+        "  - requirement: L2-ACC-PWD-01\n"
+        "    justificaton: Theo kế hoạch của tỉnh năm 2026\n"
+        "  - requirement: L2-ACC-PWD-02\n"
+        "    not_applicable: maybe\n"
+        "    justification: ngắn\n",
+        encoding="utf-8",
+    )
+    result = auditor_cli(
+        "policy", "validate", "nd85-level2", "--overrides", str(path), home=tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    suggestion = (
+        ":3: overrides[0].justificaton: Khóa không hợp lệ — có phải ý bạn là 'justification'?"
+    )
+    assert any(x.endswith(suggestion) for x in lines)
+    assert any(":5: overrides[1].not_applicable: Cần giá trị true hoặc false." in x for x in lines)
+    assert any(":6: overrides[1].justification: Cần ít nhất 10 ký tự." in x for x in lines)
+    assert "Input should" not in result.stderr and "String should" not in result.stderr
+
+
+def test_inventory_choice_errors_name_the_allowed_values(tmp_path: Path) -> None:
+    from tests.helpers import ORG, auditor_cli
+
+    path = tmp_path / "inventory.yaml"
+    path.write_text(
+        ORG + "assets:\n  - {id: pc1, name: PC, kind: linux, connection: local,"
+        " criticality: critical}\n",
+        encoding="utf-8",
+    )
+    result = auditor_cli("inventory", "validate", str(path), home=tmp_path)
+    assert result.returncode == 2
+    assert "Chỉ nhận một trong các giá trị: 'low', 'medium', 'high'." in result.stderr
+    english = auditor_cli("--lang", "en", "inventory", "validate", str(path), home=tmp_path)
+    assert "Only one of: 'low', 'medium', 'high'." in english.stderr

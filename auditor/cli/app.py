@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from auditor import __version__
+from auditor.cli.i18n import TranslatedGroup
 from auditor.errors import InputError, SigningError, StoreError
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import (
@@ -143,7 +144,7 @@ PASSFILE = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TranslatedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--lang",
     type=LANG_OPTION,

@@ -1,0 +1,113 @@
+"""`--help` and click's own messages in the officer's language.
+
+The English texts stay in the code (decorators and docstrings); the Vietnamese ones live in
+two catalogues beside the message catalogue: `help.vi.yaml` (command path → docstring and
+option help) and `click.vi.yaml` (click's msgids: "Usage:", "Missing option", …). click
+looks its strings up through `gettext` names bound in its modules; `install()` points those
+names at the catalogue for the chosen language.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import click
+import yaml
+
+LANG_ENV = "AUDITOR_LANG"
+_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "utils")
+
+
+def chosen_language(args: list[str] | None = None) -> str:
+    """The language of this run as the root group will parse it: `--lang X` or
+    `--lang=X` before the command, else $AUDITOR_LANG, else Vietnamese."""
+    argv = sys.argv[1:] if args is None else args
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1] if argv[index + 1] in ("vi", "en") else "vi"
+        if arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+            return value if value in ("vi", "en") else "vi"
+        if not arg.startswith("-"):
+            break  # the command: later options are the command's own
+    value = os.environ.get(LANG_ENV, "vi")
+    return value if value in ("vi", "en") else "vi"
+
+
+@cache
+def _catalogue(name: str) -> dict[str, Any]:
+    text = files("auditor.messages").joinpath(name).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return data if isinstance(data, dict) else {}
+
+
+def install(lang: str) -> None:
+    """Make click print its own strings (usage, errors) in `lang`."""
+    import importlib
+
+    table: dict[str, str] = _catalogue("click.vi.yaml") if lang == "vi" else {}
+
+    def gettext(message: str) -> str:
+        return table.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    for name in _CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+def _path(ctx: click.Context) -> str:
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names)) or "auditor"
+
+
+def translate_tree(command: click.Command, path: str, lang: str) -> None:
+    """Put the `lang` help texts on `command`, its options and every subcommand."""
+    if lang != "vi":
+        return
+    entry = _catalogue("help.vi.yaml").get(path) or {}
+    if entry.get("_"):
+        command.help = entry["_"]
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name in entry:
+            param.help = entry[param.name]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            prefix = "" if path == "auditor" else path + " "
+            translate_tree(sub, prefix + name, lang)
+
+
+class TranslatedCommand(click.Command):
+    """A command whose help is shown in the run's language."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        translate_tree(self, _path(ctx), chosen_language())
+        super().format_help(ctx, formatter)
+
+
+class TranslatedGroup(click.Group):
+    """A group whose help (and its subcommands' one-line summaries) follow the run's
+    language, and whose `main` installs click's own strings in that language first."""
+
+    command_class = TranslatedCommand
+    group_class = type  # subgroups are TranslatedGroup too
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        translate_tree(self, _path(ctx), chosen_language())
+        super().format_help(ctx, formatter)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        install(chosen_language(list(args[0]) if args and args[0] is not None else None))
+        return super().main(*args, **kwargs)
