@@ -3,6 +3,7 @@ over SSH from a real sshd that replays a recorded Windows output, in one signed 
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -222,8 +223,12 @@ settings:
     inv = load_inventory(inv_path)
     refused = collect_windows_ssh(inv.assets[0], tmp_path / "known_hosts", 20)
     assert [f.code for f in refused.failures] == ["ssh.host_key_unknown"]
-    trust = cli("hosts", "trust", "-i", str(inv_path), "--yes", home=tmp_path)
+    trust = cli("hosts", "trust", "-i", str(inv_path), "--yes", "--json", home=tmp_path)
     assert trust.returncode == 0, trust.stderr
+    (pinned,) = json.loads(trust.stdout)
+    assert pinned["result"] == "added" and pinned["fingerprint"].startswith("SHA256:")
+    asked = cli("hosts", "trust", "-i", str(inv_path), "--json", home=tmp_path)
+    assert asked.returncode == 2 and "--yes" in asked.stderr
     result = collect_windows_ssh(inv.assets[0], tmp_path / "known_hosts", 20)
     assert result.failures == [] and result.host is not None
     assert result.host.os.edition == "ServerStandard" and result.host.os.build == 17763

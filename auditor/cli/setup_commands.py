@@ -343,12 +343,19 @@ def hosts() -> None:
 @click.option("--known-hosts", type=click.Path(path_type=Path), default=None)
 @click.option("--yes", is_flag=True, help="Do not ask; pin what the host presents.")
 @click.option("--replace", is_flag=True, help="Replace a key that changed (after checking!).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per asset (asset, host, fingerprint, result); needs --yes.",
+)
 def hosts_trust(
     inventory_path: Path,
     asset_ids: tuple[str, ...],
     known_hosts: Path | None,
     yes: bool,
     replace: bool,
+    as_json: bool,
 ) -> None:
     """Fetch each SSH asset's host key, show its fingerprint and pin it.
 
@@ -359,17 +366,21 @@ def hosts_trust(
     from auditor.inventory import Connection, load_inventory
 
     t = _t()
+    if as_json and not yes:
+        raise click.UsageError(t("hosts.json_needs_yes"))
     with _input_errors():
         inv = load_inventory(inventory_path)
     store = known_hosts or inv.settings.known_hosts or default_known_hosts()
     ids = list(asset_ids) or [a.id for a in inv.assets if a.connection is Connection.ssh]
     status = 0
+    results: list[dict[str, str]] = []
     for asset_id in ids:
         asset = next((a for a in inv.assets if a.id == asset_id), None)
         if asset is None:
             _fail(t("cli.unknown_asset", id=asset_id))
         if asset.connection is not Connection.ssh:
             err.print(t("hosts.not_ssh", id=asset_id), markup=False)
+            results.append({"asset": asset_id, "result": "error", "code": "hosts.not_ssh"})
             status = EXIT_INPUT
             continue
         try:
@@ -382,7 +393,19 @@ def hosts_trust(
             result = pin_host_key(store, seen, replace=replace)
         except CollectionError as exc:
             err.print(f"{asset_id}: {t(exc.code, detail=exc.detail)}", markup=False)
+            results.append({"asset": asset_id, "result": "error", "code": exc.code})
             status = 3
             continue
-        echo(t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint, result=result))
+        results.append(
+            {
+                "asset": asset_id,
+                "host": seen.host_id,
+                "fingerprint": seen.fingerprint,
+                "result": result,
+            }
+        )
+        if not as_json:
+            echo(t("hosts.trusted", host=seen.host_id, fingerprint=seen.fingerprint, result=result))
+    if as_json:
+        echo(json.dumps(results, ensure_ascii=False))
     sys.exit(status)
