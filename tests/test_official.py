@@ -408,3 +408,26 @@ def test_an_audit_judges_incident_reporting_from_the_register(tmp_path: Path) ->
     )
     assert result["status"] == "not_met"  # 7 days after detection: later than TT 20's 5 days
     assert result["attestation"]["note"] == "outcome.incidents_late"
+
+
+def test_accepted_risk_count_is_explained_beside_the_waived_findings(tmp_path: Path) -> None:
+    from auditor.report.model import Changes, History, PlanItem
+
+    report, _, _ = build(tmp_path)
+    waived = [
+        PlanItem(
+            id=n, asset_id=a, requirement="L2-CFG-FW-01", severity="high", status="waived",
+            waiver_reason="Máy sắp thanh lý", waiver_until=dt.date(2027, 1, 1),
+            approved_by="Chủ tịch",
+        )
+        for n, a in ((1, "fs1"), (2, "fs2"))
+    ]  # fmt: skip
+    history = History(
+        plan=waived,
+        changes=Changes(previous_report_id=None, new=[], fixed=[], regressed=[], unchanged=0),
+        trend=[],
+    )
+    html = visible(render_html(report.model_copy(update={"history": history}), "vi"))
+    assert "2 phát hiện đang được chấp nhận rủi ro" in flat(html)
+    counted = report.evaluation.summary.counts["waived"]
+    assert f"{counted} yêu cầu có kết quả chung “Chấp nhận rủi ro”" in flat(html)
