@@ -149,7 +149,7 @@ PASSFILE = click.option(
     "--lang",
     type=LANG_OPTION,
     default=lambda: os.environ.get("AUDITOR_LANG", "vi"),
-    show_default="vi, or $AUDITOR_LANG",
+    show_default="vi | $AUDITOR_LANG",
     help="Language of messages and reports.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the result.")

@@ -73,27 +73,38 @@ def _path(ctx: click.Context) -> str:
     return " ".join(reversed(names)) or "auditor"
 
 
+_ENGLISH: dict[int, str | None] = {}  # id of a command or option → its help in the code
+
+
+def _set(target: click.Command | click.Option, text: str | None) -> None:
+    _ENGLISH.setdefault(id(target), target.help)
+    target.help = text if text else _ENGLISH[id(target)]
+
+
 def translate_tree(command: click.Command, path: str, lang: str) -> None:
-    """Put the `lang` help texts on `command`, its options and every subcommand."""
-    if lang != "vi":
-        return
-    entry = _catalogue("help.vi.yaml").get(path) or {}
-    if entry.get("_"):
-        command.help = entry["_"]
+    """Put the `lang` help texts on `command`, its options and every subcommand (English:
+    the texts in the code)."""
+    entry = (_catalogue("help.vi.yaml").get(path) or {}) if lang == "vi" else {}
+    _set(command, entry.get("_"))
+    if getattr(command, "_help_option", None) is not None:
+        command._help_option = None  # click caches its --help option, text and all
     for param in command.params:
-        if isinstance(param, click.Option) and param.name in entry:
-            param.help = entry[param.name]
+        if isinstance(param, click.Option):
+            _set(param, entry.get(param.name or ""))
     if isinstance(command, click.Group):
         for name, sub in command.commands.items():
             prefix = "" if path == "auditor" else path + " "
             translate_tree(sub, prefix + name, lang)
 
 
+_RUN = {"lang": "vi"}  # the language `TranslatedGroup.main` chose for this run
+
+
 class TranslatedCommand(click.Command):
     """A command whose help is shown in the run's language."""
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        translate_tree(self, _path(ctx), chosen_language())
+        translate_tree(self, _path(ctx), _RUN["lang"])
         super().format_help(ctx, formatter)
 
 
@@ -105,9 +116,11 @@ class TranslatedGroup(click.Group):
     group_class = type  # subgroups are TranslatedGroup too
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        translate_tree(self, _path(ctx), chosen_language())
+        translate_tree(self, _path(ctx), _RUN["lang"])
         super().format_help(ctx, formatter)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        install(chosen_language(list(args[0]) if args and args[0] is not None else None))
+        given = kwargs.get("args", args[0] if args else None)
+        _RUN["lang"] = chosen_language(list(given) if given is not None else None)
+        install(_RUN["lang"])
         return super().main(*args, **kwargs)
