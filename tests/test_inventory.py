@@ -71,9 +71,9 @@ def test_every_error_at_once_with_lines_and_suggestions(tmp_path: Path) -> None:
     by_code = {(p.code, p.line) for p in found}
     assert ("input.unknown_key_suggest", 12) in by_code
     assert ("inventory.duplicate_id", 14) in by_code
-    assert ("input.invalid", 16) in by_code  # kind: laptop
+    assert ("input.one_of", 16) in by_code  # kind: laptop
     assert ("inventory.bad_address", 22) in by_code
-    assert ("input.invalid", 23) in by_code  # port: seventy
+    assert ("input.need_int", 23) in by_code  # port: seventy
     suggestion = next(p for p in found if p.code == "input.unknown_key_suggest")
     assert suggestion.params["suggestion"] == "address" and suggestion.field == "assets[0].adress"
     assert all(p.file.endswith("inv.yaml") for p in found)

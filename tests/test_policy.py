@@ -103,7 +103,7 @@ def test_overrides_errors_name_line_and_field(tmp_path: Path, registry: Registry
     with pytest.raises(InputError) as caught:
         load_policy("nd85-level2", registry, path)
     codes = {(p.code, p.line) for p in caught.value.problems}
-    assert ("input.invalid", 11) in codes  # justification too short
+    assert ("input.text_too_short", 11) in codes  # justification too short
     with pytest.raises(InputError):
         path.write_text(
             path.read_text().replace("justification: short", "justification: long enough now")
