@@ -241,3 +241,32 @@ def test_freshclam_failures_are_findings_beside_up_to_date_lines() -> None:
         h = h.model_copy(update={"collected_at": datetime(2025, 11, 20, 12, tzinfo=UTC)})
         outcome = registry["av.signature_age"].run(h, {"max_days": 3})
         assert outcome.status is expected, outcome
+
+
+def test_pending_updates_from_apt_list_upgradable() -> None:
+    """Recorded `apt list --upgradable` on a Debian 12 host with real package lists: every
+    upgradable package counts, security ones by their suite, never by their name."""
+    text = raw("debian12-aptlist.txt")
+    pending = text.split("@@aptlist\n", 1)[1].split("@@AUDITOR-SECTION", 1)[0].splitlines()
+    rows = [line for line in pending if "[upgradable from:" in line]
+    expected_security = sum("security" in r.split()[0].split("/", 1)[1] for r in rows)
+    h = parse_host(split_sections(text))
+    assert h.patching is not None and h.patching.manager == "dpkg"
+    assert h.patching.pending_updates == len(rows) > 0
+    assert h.patching.pending_security == expected_security > 0
+    near_miss = text.replace(
+        "Listing...\n",
+        "Listing...\npython3-security-tools/oldstable 2.0 all [upgradable from: 1.0]\n",
+    )
+    again = parse_host(split_sections(near_miss)).patching
+    assert again is not None and again.pending_security == expected_security  # name only
+    assert again.pending_updates == len(rows) + 1
+    # apt that did not run (no "Listing..." header, no rows) is unknown, not "nothing pending"
+    silent = (
+        text.split("@@aptlist\n", 1)[0]
+        + "@@aptlist\n@@AUDITOR-SECTION"
+        + text.split("@@aptlist\n", 1)[1].split("@@AUDITOR-SECTION", 1)[1]
+    )
+    unknown = parse_host(split_sections(silent)).patching
+    assert unknown is not None and unknown.pending_updates is None
+    assert unknown.pending_security is None

@@ -35,7 +35,8 @@ sec pkg_last_change
 [ -r /var/log/dpkg.log ] && grep -h ' status installed ' /var/log/dpkg.log | tail -n 1
 have rpm && echo "rpm $(rpm -qa --qf '%{INSTALLTIME}\n' 2>/dev/null | sort -n | tail -n 1)"
 sec pending
-if have apt-get; then echo "@@apt"; apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep '^Inst ' | cap
+if have apt; then echo "@@aptlist"; apt list --upgradable 2>/dev/null | cap
+elif have apt-get; then echo "@@apt"; apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep '^Inst ' | cap
 elif have dnf; then echo "@@dnf"; dnf -q -C --security check-update 2>/dev/null | cap
 fi
 sec packages

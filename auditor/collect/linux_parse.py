@@ -210,6 +210,16 @@ def _patching(last: str | None, pending: str | None, clock: str | None) -> Patch
         manager = manager or "dpkg"
         inst = [line for line in lines[1:] if line.startswith("Inst ")]
         total, security = len(inst), sum("security" in line.lower() for line in inst)
+    elif lines and lines[0] == "@@aptlist":
+        # `apt list --upgradable`: "name/suite[,suite] version arch [upgradable from: old]",
+        # from the candidates apt already knows (no upgrade simulation); kept-back packages
+        # count too: a pending security fix is pending whether or not it needs a new package
+        # apt's "Listing..." header is the proof that apt ran: without it, nothing is known
+        manager = manager or "dpkg"
+        if any(line.startswith("Listing") for line in lines[1:3]):
+            rows = [line.split()[0] for line in lines[1:] if "[upgradable from:" in line]
+            total = len(rows)
+            security = sum("security" in row.split("/", 1)[-1].lower() for row in rows)
     elif lines and lines[0] == "@@dnf":
         rows = [line for line in lines[1:] if len(line.split()) == 3]
         total = security = len(rows)
