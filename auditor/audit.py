@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.attest import Recorded, load_attestations
 from auditor.checking import Registry, discover
 from auditor.collect.run import Context, collect_all
-from auditor.engine import ReqStatus, evaluate
+from auditor.engine import Exemption, ReqStatus, evaluate
 from auditor.errors import InputError
-from auditor.importing import check_import
 from auditor.inventory import load_inventory
 from auditor.paths import default_imports_dir, default_outbox
 from auditor.policy import Pack, load_policy
@@ -21,12 +22,12 @@ from auditor.progress import Phase, Progress, Silent
 from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
-from auditor.report.writer import AuditInput, write_audit
 from auditor.runtime import EXIT_COLLECTION, EXIT_FINDINGS, EXIT_MET, default_actor
-from auditor.store.history import AuditMeta, Store, history_for
-from auditor.store.incidents import incidents_between
 from auditor.systems import systems_of
-from auditor.upload.outbox import Outbox
+
+if TYPE_CHECKING:
+    from auditor.incidents import Incident
+    from auditor.store.history import Store
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,27 @@ def _successor(pack_id: str, registry: Registry, overrides: Path | None) -> tupl
         return load_policy(pack_id, registry), False
 
 
+def _check_import(directory: Path, signer: Signer) -> str | None:
+    from auditor.importing import check_import
+
+    return check_import(directory, [signer.cert])
+
+
+def _open_history(
+    db_url: str | None, now: datetime
+) -> tuple[Store, dict[tuple[str, str], Exemption], list[Incident]]:
+    """The history store with what evaluation needs from it: running waivers and
+    not-applicable marks, and the incidents of the last 13 months."""
+    from auditor.store.history import Store
+    from auditor.store.incidents import incidents_between
+
+    store = Store(db_url)
+    exemptions = store.exemptions(now.date())
+    with store.transaction() as session:
+        incidents = incidents_between(session, now - timedelta(days=400))
+    return store, exemptions, incidents
+
+
 def run_audit(
     inventory_path: Path,
     out_dir: Path,
@@ -96,16 +118,19 @@ def run_audit(
     ctx = Context(
         known_hosts=inventory.settings.known_hosts or known_hosts,
         imports_dir=inventory.settings.imports_dir or imports_dir or default_imports_dir(),
-        check_import=lambda directory: check_import(directory, [signer.cert]),
+        check_import=lambda directory: _check_import(directory, signer),
         now=now,
     )
-    store = Store(db_url) if record else None
-    exemptions = store.exemptions(now.date()) if store else {}
-    incidents = []
-    if store is not None:
-        with store.transaction() as session:
-            incidents = incidents_between(session, now - timedelta(days=400))
-    collected = collect_all(inventory, ctx, progress)
+    # Collection waits on hosts; the history store and the report libraries load meanwhile
+    # (a database that cannot be opened still stops the audit, before anything is written).
+    with ThreadPoolExecutor(1, thread_name_prefix="collect") as pool:
+        collecting = pool.submit(collect_all, inventory, ctx, progress)
+        store, exemptions, incidents = _open_history(db_url, now) if record else (None, {}, [])
+        from auditor.report.writer import AuditInput, write_audit
+        from auditor.store.history import AuditMeta, history_for
+        from auditor.upload.outbox import Outbox
+
+        collected = collecting.result()
     progress.phase(Phase.evaluate)
     systems = systems_of(inventory)
     evaluation = evaluate(

@@ -13,3 +13,6 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+ORG_ASSET = "*"  # the asset id of organisation-level results (documents, officers)

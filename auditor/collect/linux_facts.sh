@@ -8,6 +8,17 @@ cap() { head -c 262144; }
 have() { command -v "$1" >/dev/null 2>&1; }
 nocomment() { grep -hv '^[[:space:]]*#' "$@" 2>/dev/null | grep -v '^[[:space:]]*$'; }
 
+# The package manager's answer is the slowest part (~0.6 s over real apt lists): it runs
+# alongside every other section through a pipe (no temporary file on the host), and is
+# printed last. The sections read nothing from standard input.
+pending_updates() {
+  if have apt; then echo "@@aptlist"; apt list --upgradable 2>/dev/null | cap
+  elif have apt-get; then echo "@@apt"; apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep '^Inst ' | cap
+  elif have dnf; then echo "@@dnf"; dnf -q -C --security check-update 2>/dev/null | cap
+  fi
+}
+pending_updates | {
+exec 3<&0 </dev/null
 sec os_release; cat /etc/os-release 2>/dev/null | cap
 sec hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
 sec kernel; uname -sr
@@ -34,11 +45,6 @@ else echo "@@unreadable"; fi
 sec pkg_last_change
 [ -r /var/log/dpkg.log ] && grep -h ' status installed ' /var/log/dpkg.log | tail -n 1
 have rpm && echo "rpm $(rpm -qa --qf '%{INSTALLTIME}\n' 2>/dev/null | sort -n | tail -n 1)"
-sec pending
-if have apt; then echo "@@aptlist"; apt list --upgradable 2>/dev/null | cap
-elif have apt-get; then echo "@@apt"; apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep '^Inst ' | cap
-elif have dnf; then echo "@@dnf"; dnf -q -C --security check-update 2>/dev/null | cap
-fi
 sec packages
 if have dpkg-query; then dpkg-query -W -f '${Package}\t${Version}\n' 2>/dev/null | cap
 elif have rpm; then rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\n' 2>/dev/null | cap; fi
@@ -95,4 +101,6 @@ if [ -n "${AUDITOR_BACKUP_PATH:-}" ]; then
     fi
   else echo "@@missing"; fi
 fi
+sec pending; cat <&3
 sec end
+}

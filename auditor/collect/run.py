@@ -10,16 +10,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.collect import nmap_scan
 from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
-from auditor.collect.netdev import collect_config_file, collect_live
-from auditor.collect.ssh import collect_ssh
-from auditor.collect.windows import RecordCheck, collect_import, collect_windows_ssh
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
 from auditor.progress import AssetDone, Phase, Progress, Silent
+
+if TYPE_CHECKING:
+    from auditor.collect.windows import RecordCheck
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Context:
 
     known_hosts: Path
     imports_dir: Path
-    check_import: RecordCheck
+    check_import: RecordCheck  # imported for types only: paramiko loads when SSH is used
     now: datetime
 
 
@@ -51,12 +52,17 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
             url, timeout=min(timeout, 20), ca_bundle=settings.ca_bundle if settings else None
         )
         return HostResult(web=web, failures=failures)
+    if connection is Connection.local:
+        return collect_local(asset, timeout)
+    # the other collectors load paramiko (~70 ms): only when an asset needs them
+    from auditor.collect.netdev import collect_config_file, collect_live
+    from auditor.collect.ssh import collect_ssh
+    from auditor.collect.windows import collect_import, collect_windows_ssh
+
     if kind is AssetKind.netdevice and asset.config_file is not None:
         return collect_config_file(asset.config_file, asset.platform)
     if kind is AssetKind.netdevice and connection is Connection.ssh:
         return collect_live(asset, ctx.known_hosts, timeout)
-    if connection is Connection.local:
-        return collect_local(asset, timeout)
     if connection is Connection.ssh and kind is AssetKind.linux:
         return collect_ssh(asset, ctx.known_hosts, timeout)
     if connection is Connection.ssh and kind is AssetKind.windows:

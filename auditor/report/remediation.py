@@ -9,7 +9,7 @@ from auditor.checking import Status
 from auditor.messages.catalogue import Messages
 from auditor.report.model import PlanItem, Report
 from auditor.report.official import vn_date
-from auditor.store.models import ORG as ORG_ID
+from auditor.runtime import ORG_ASSET as ORG_ID
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from auditor.engine import Evaluation, Exemption, ReqStatus
 from auditor.errors import StoreError
 from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
+from auditor.runtime import ORG_ASSET as ORG
 from auditor.store.db import open_engine, session_factory
-from auditor.store.models import ORG, AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
+from auditor.store.models import AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
 
 # Everything that is not met enters the plan: failed, partly met, and not assessed (a missing
 # document, an asset that could not be collected) — each gets an owner and a due date.

@@ -7,8 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ORG = "*"  # asset id used for organisation-level (attestation) requirements
-
 
 class Base(DeclarativeBase):
     pass
