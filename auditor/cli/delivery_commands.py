@@ -259,6 +259,44 @@ def receiver_serve(
     uvicorn.Server(config).run()
 
 
+@receiver.command("demo")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--communes",
+    type=click.IntRange(1, 5000),
+    default=120,
+    show_default=True,
+    help="How many communes to generate.",
+)
+@click.option(
+    "--reports",
+    type=click.IntRange(1, 20),
+    default=4,
+    show_default=True,
+    help="Signed reports per commune.",
+)
+def receiver_demo(directory: Path, communes: int, reports: int) -> None:
+    """Fill a throwaway store with a generated province (communes with their own keys and
+    signed quarterly reports, verdicts drawn at random) to look at the dashboard.
+
+    \b
+    Then run the command it prints and open https://127.0.0.1:8443/ in a browser.
+    """
+    _receiver_modules()
+    from auditor.receiver.demo import make_demo
+
+    t = _t()
+    if directory.exists() and any(directory.iterdir()):
+        _fail(t("receiver.demo_not_empty", path=str(directory)))
+    demo = make_demo(directory, communes, reports)
+    echo(t("receiver.demo_ready", communes=demo.communes, reports=demo.reports))
+    echo(
+        f"  auditor receiver serve --db {demo.db_url} --trust {demo.trust} "
+        f"--cert {demo.tls_cert} --key {demo.tls_key}"
+    )
+    echo(t("receiver.demo_login", user=demo.username, file=demo.password_file))
+
+
 @receiver.group("commune")
 def receiver_commune() -> None:
     """The registry of communes: which signing certificate belongs to which commune."""

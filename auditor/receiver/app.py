@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auditor.receiver.accounts import authenticate
+from auditor.receiver.dashboard import dashboard_routes
 from auditor.receiver.store import Commune, Received, commune_by_token, open_store
 from auditor.report.model import parse_report
 from auditor.report.signing import fingerprint, verify_detached
@@ -192,6 +193,7 @@ def create_app(
             Route("/api/reports", post_report, methods=["POST"]),
             Route("/api/reports/{report_id}", get_report, methods=["GET"]),
             Route("/api/communes", communes, methods=["GET"]),
+            *dashboard_routes(engine, trust, overdue_days),
         ]
     )
     app.state.engine = engine

@@ -84,8 +84,10 @@ def init_keys(
     passphrase: bytes | None = None,
     days: int = 1095,
     force: bool = False,
+    valid_from: datetime | None = None,
 ) -> Signer:
-    """Create an ECDSA P-256 key (0600) and a self-signed certificate naming the organisation."""
+    """Create an ECDSA P-256 key (0600) and a self-signed certificate naming the organisation
+    (valid from now, or from `valid_from` for generated demo histories)."""
     _check_key_dir(key_dir)
     if (key_dir / KEY_FILE).exists() and not force:
         raise SigningError("keys.exists", str(key_dir / KEY_FILE))
@@ -107,7 +109,7 @@ def init_keys(
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_before(valid_from or now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(

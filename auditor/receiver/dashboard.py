@@ -1,0 +1,265 @@
+"""The province's web pages on the receiver: log in, the communes table, the requirement ×
+commune heat map, one commune (its reports, the latest rendered, its signature checked,
+the signed bundle to download). Server-rendered, readable without JavaScript, Vietnamese
+first (`?lang=en` switches).
+
+Sessions are signed cookies (itsdangerous, a key made when the server starts), HttpOnly and
+SameSite=Strict; every form carries a CSRF token bound to the session; passwords are checked
+by the argon2 accounts with their lockout.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import zipfile
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from cryptography import x509
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from auditor.messages.catalogue import Messages
+from auditor.receiver.accounts import authenticate
+from auditor.receiver.province import (
+    CommuneRow,
+    aware,
+    commune_rows,
+    heat_map,
+    received,
+    report_of,
+    reports_of,
+)
+from auditor.report.html import environment, load_resource, render_html
+from auditor.report.official import vn_time
+from auditor.report.signing import fingerprint, verify_detached
+
+COOKIE = "province_session"
+SESSION_HOURS = 8
+
+
+class Sessions:
+    """Signed, time-limited session cookies; the key lives as long as the server."""
+
+    def __init__(self) -> None:
+        self._signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="province-session")
+
+    def make(self, user: str, role: str) -> str:
+        return self._signer.dumps({"user": user, "role": role, "csrf": secrets.token_urlsafe(24)})
+
+    def read(self, request: Request) -> dict[str, str] | None:
+        cookie = request.cookies.get(COOKIE)
+        if not cookie or len(cookie) > 4096:
+            return None
+        try:
+            data = self._signer.loads(cookie, max_age=SESSION_HOURS * 3600)
+        except BadSignature:
+            return None
+        return data if isinstance(data, dict) else None
+
+
+def _linker(lang: str) -> Any:
+    """`link(path, **query)`: a link that keeps the page language."""
+
+    def link(path: str, **params: str) -> str:
+        query = {**params, **({"lang": "en"} if lang == "en" else {})}
+        return path + ("?" + urlencode(query) if query else "")
+
+    return link
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "vi"
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = _lang(request)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            t=Messages(lang),
+            lang=lang,
+            css=load_resource("dashboard.css") or "",
+            when=lambda moment: (
+                vn_time(aware(moment)).strftime("%d/%m/%Y %H:%M") if moment else "—"
+            ),
+            link=_linker(lang),
+            quote=quote,
+            **context,
+        )
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _filter(rows: list[CommuneRow], request: Request) -> list[CommuneRow]:
+    q = request.query_params
+    text = q.get("q", "").strip().lower()[:100]
+    picked = [
+        r
+        for r in rows
+        if (not text or text in r.name.lower())
+        and (q.get("overdue") != "1" or r.overdue)
+        and (q.get("high") != "1" or r.high_gaps > 0)
+        and (not q.get("failing") or q.get("failing") in r.failing)
+        and (not q.get("level") or str(r.level) == q.get("level"))
+    ]
+    keys = {
+        "name": lambda r: r.name,
+        "date": lambda r: r.generated_at or datetime.min.astimezone(),
+        "not_met": lambda r: -r.counts.get("not_met", 0),
+        "high": lambda r: -r.high_gaps,
+    }
+    return sorted(picked, key=keys.get(q.get("sort", "name"), keys["name"]))
+
+
+def dashboard_routes(
+    engine: Engine, trust: list[x509.Certificate], overdue_days: int
+) -> list[Route]:
+    sessions = Sessions()
+
+    def login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
+        return _page(
+            request,
+            "dashboard-login.html.j2",
+            status,
+            error=error,
+            next=request.query_params.get("next", "/"),
+        )
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return login_page(request)
+        form = await request.form(max_files=0, max_fields=5, max_part_size=4096)
+        user, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:512]
+        account = await run_in_threadpool(authenticate, engine, user, password)
+        if account is None:
+            return login_page(request, "dash.bad_login", 401)
+        target = str(form.get("next", "/"))
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"  # never an open redirect
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            COOKIE,
+            sessions.make(account.username, account.role),
+            max_age=SESSION_HOURS * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    def guard(request: Request) -> dict[str, str] | Response:
+        session = sessions.read(request)
+        if session is None:
+            path = request.url.path + ("?" + request.url.query if request.url.query else "")
+            return RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
+        return session
+
+    async def logout(request: Request) -> Response:
+        session = sessions.read(request)
+        form = await request.form(max_files=0, max_fields=2, max_part_size=256)
+        if session is None or not secrets.compare_digest(
+            str(form.get("csrf", "")), session["csrf"]
+        ):
+            return Response(status_code=403)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    async def communes(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        rows = await run_in_threadpool(commune_rows, engine, overdue_days)
+        shown = _filter(rows, request)
+        return _page(
+            request,
+            "dashboard-communes.html.j2",
+            rows=shown,
+            total=len(rows),
+            session=session,
+            query=dict(request.query_params),
+        )
+
+    async def heatmap(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        rows = await run_in_threadpool(commune_rows, engine, overdue_days)
+        heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
+        return _page(request, "dashboard-heatmap.html.j2", heat=heat, session=session)
+
+    async def commune(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        name = request.path_params["name"][:300]
+        reports = await run_in_threadpool(reports_of, engine, name)
+        if not reports:
+            return _page(request, "dashboard-missing.html.j2", 404, session=session)
+        latest = reports[0]
+        # as the province received it: the certificate had to be valid then
+        check = await run_in_threadpool(
+            verify_detached, latest.content, latest.signature, trust, at=aware(latest.received_at)
+        )
+        report = report_of(latest)
+        return _page(
+            request,
+            "dashboard-commune.html.j2",
+            name=name,
+            reports=reports,
+            latest=latest,
+            report=report,
+            check=check,
+            cert_sha256=fingerprint(check.signer_cert) if check.signer_cert else "",
+            plan=report.history.plan if report.history else [],
+            session=session,
+        )
+
+    async def report_html(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        row = await run_in_threadpool(received, engine, request.path_params["report_id"])
+        if row is None:
+            return Response(status_code=404)
+        html = await run_in_threadpool(render_html, report_of(row), _lang(request))
+        policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+
+    async def bundle(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        row = await run_in_threadpool(received, engine, request.path_params["report_id"])
+        if row is None:
+            return Response(status_code=404)
+        data = io.BytesIO()
+        with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("report.json", row.content)
+            archive.writestr("report.json.p7s", row.signature)
+        return Response(
+            data.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{row.report_id}.zip"'},
+        )
+
+    return [
+        Route("/", communes, methods=["GET"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/heatmap", heatmap, methods=["GET"]),
+        Route("/communes/{name}", commune, methods=["GET"]),
+        Route("/reports/{report_id}/html", report_html, methods=["GET"]),
+        Route("/reports/{report_id}/bundle.zip", bundle, methods=["GET"]),
+    ]

@@ -1,0 +1,188 @@
+"""The province dashboard as a person uses it: a real headless Chromium (Debian's chromium
+and chromium-driver, through Selenium) against `auditor receiver serve` on 127.0.0.1,
+filled by `auditor receiver demo`. Screenshots of the main pages go to test-screenshots/
+(not committed). Plus the session rules checked directly: CSRF, tampered cookies, no open
+redirect."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from tests.sshd import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-screenshots"
+AUDITOR = [sys.executable, "-m", "auditor.cli"]
+COMMUNES = 12
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+    root = tmp_path_factory.mktemp("province")
+    demo = root / "demo"
+    made = subprocess.run(
+        [*AUDITOR, "receiver", "demo", str(demo), "--communes", str(COMMUNES), "--reports", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *AUDITOR, "receiver", "serve", "--db", f"sqlite:///{demo}/received.db",
+            "--trust", str(demo / "trust.pem"), "--cert", str(demo / "tls-cert.pem"),
+            "--key", str(demo / "tls-key.pem"), "--port", str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    password = (demo / "demo-password.txt").read_text().strip()
+    try:
+        yield f"https://127.0.0.1:{port}", password, demo
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--ignore-certificate-errors",  # the demo's self-signed certificate for 127.0.0.1
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shot(driver: webdriver.Chrome, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def log_in(driver: webdriver.Chrome, base: str, password: str) -> None:
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys("demo")
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login").click()
+
+
+def test_a_province_officer_reads_the_dashboard(
+    province: tuple[str, str, Path], browser: webdriver.Chrome
+) -> None:
+    base, password, demo = province
+    browser.get(base + "/heatmap")  # not logged in: sent to the login page, then back
+    assert "/login" in browser.current_url and "next=%2Fheatmap" in browser.current_url
+    shot(browser, "login")
+    log_in(browser, base, "sai-mật-khẩu-rồi")
+    assert "Sai tên đăng nhập hoặc mật khẩu" in browser.find_element(By.ID, "login-error").text
+
+    log_in(browser, base, password)
+    browser.get(base + "/")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
+    assert len(rows) == COMMUNES
+    assert browser.find_element(By.ID, "count").text == f"Hiển thị {COMMUNES}/{COMMUNES} xã."
+    shot(browser, "communes")
+
+    browser.find_element(By.ID, "f-overdue").click()
+    browser.find_element(By.ID, "apply").click()
+    overdue = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
+    assert "overdue=1" in browser.current_url and 0 < len(overdue) < COMMUNES
+    assert all("quá hạn" in row.text for row in overdue)
+
+    browser.get(base + "/heatmap")
+    heat = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody tr")
+    assert len(heat) > 40
+    shot(browser, "heatmap")
+    heat[0].find_element(By.TAG_NAME, "a").click()  # the communes failing the top requirement
+    assert "failing=" in browser.current_url
+    failing = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
+    first = failing[0].find_element(By.TAG_NAME, "a")
+    name = first.text
+    first.click()
+
+    assert browser.find_element(By.ID, "commune-name").text == name
+    signature = browser.find_element(By.ID, "signature")
+    assert signature.get_attribute("class") == "ok" and "hợp lệ" in signature.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#reports tbody tr")) == 3
+    shot(browser, "commune")
+    browser.find_element(By.ID, "bundle").click()
+    downloads: Path = browser.downloads  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list(downloads.glob("*.zip")):
+        time.sleep(0.2)
+    (bundle,) = downloads.glob("*.zip")
+    subprocess.run(["unzip", "-q", "-o", str(bundle), "-d", str(downloads / "b")], check=True)
+    verified = subprocess.run(
+        [
+            "openssl", "cms", "-verify", "-binary", "-inform", "DER",
+            "-in", str(downloads / "b" / "report.json.p7s"),
+            "-content", str(downloads / "b" / "report.json"),
+            "-CAfile", str(demo / "trust.pem"), "-purpose", "any", "-out", os.devnull,
+        ],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stderr
+
+    browser.get(base + "/?lang=en")
+    assert (
+        browser.find_element(By.ID, "count").text == f"Showing {COMMUNES} of {COMMUNES} communes."
+    )
+    browser.find_element(By.ID, "logout").click()
+    browser.get(base + "/")
+    assert "/login" in browser.current_url
+
+
+def test_session_rules(province: tuple[str, str, Path]) -> None:
+    import httpx
+
+    base, password, _ = province
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as client:
+        sent = client.post(
+            "/login", data={"username": "demo", "password": password, "next": "//evil.example"}
+        )
+        assert sent.status_code == 303 and sent.headers["location"] == "/"  # no open redirect
+        cookie = sent.cookies["province_session"]
+        assert "httponly" in sent.headers["set-cookie"].lower()
+        assert "samesite=strict" in sent.headers["set-cookie"].lower()
+        assert client.get("/").status_code == 200
+        assert client.post("/logout", data={"csrf": "forged"}).status_code == 403
+        tampered = cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")
+        client.cookies.set("province_session", tampered)
+        assert client.get("/").status_code == 303  # back to the login page
+        assert client.get("/reports/../../etc/passwd/bundle.zip").status_code in (303, 404)
