@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.sshd import free_port
 
@@ -98,7 +101,9 @@ def log_in(driver: webdriver.Chrome, base: str, password: str) -> None:
     driver.get(base + "/login")
     driver.find_element(By.ID, "username").send_keys("demo")
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
+    button = driver.find_element(By.ID, "login")
+    button.click()
+    WebDriverWait(driver, 10).until(staleness_of(button))
 
 
 def test_a_province_officer_reads_the_dashboard(
@@ -119,7 +124,9 @@ def test_a_province_officer_reads_the_dashboard(
     shot(browser, "communes")
 
     browser.find_element(By.ID, "f-overdue").click()
+    table = browser.find_element(By.ID, "communes")
     browser.find_element(By.ID, "apply").click()
+    WebDriverWait(browser, 10).until(staleness_of(table))  # the filtered page has loaded
     overdue = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
     assert "overdue=1" in browser.current_url and 0 < len(overdue) < COMMUNES
     assert all("quá hạn" in row.text for row in overdue)
@@ -129,11 +136,13 @@ def test_a_province_officer_reads_the_dashboard(
     assert len(heat) > 40
     shot(browser, "heatmap")
     heat[0].find_element(By.TAG_NAME, "a").click()  # the communes failing the top requirement
+    WebDriverWait(browser, 10).until(staleness_of(heat[0]))
     assert "failing=" in browser.current_url
     failing = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
     first = failing[0].find_element(By.TAG_NAME, "a")
     name = first.text
     first.click()
+    WebDriverWait(browser, 10).until(staleness_of(first))
 
     assert browser.find_element(By.ID, "commune-name").text == name
     signature = browser.find_element(By.ID, "signature")
@@ -159,11 +168,33 @@ def test_a_province_officer_reads_the_dashboard(
     )  # fmt: skip
     assert verified.returncode == 0, verified.stderr
 
+    browser.get(base + "/heatmap")
+    browser.find_element(By.ID, "export-heat-xlsx").click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (downloads / "heatmap.xlsx").exists():
+        time.sleep(0.2)
+    sheet = load_workbook(downloads / "heatmap.xlsx").active
+    assert sheet is not None and sheet["A1"].value == "Yêu cầu" and sheet.max_row > 40
+
+    admin_link = browser.find_element(By.ID, "nav-admin")
+    admin_link.click()
+    WebDriverWait(browser, 10).until(staleness_of(admin_link))
+    browser.find_element(By.ID, "new-username").send_keys("canbo-xem")
+    browser.find_element(By.ID, "new-password").send_keys("mật-khẩu-của-cán-bộ")
+    button = browser.find_element(By.ID, "add-user")
+    button.click()
+    WebDriverWait(browser, 10).until(staleness_of(button))
+    assert browser.find_element(By.ID, "notice").text == "Đã tạo tài khoản."
+    assert "canbo-xem" in browser.find_element(By.ID, "accounts").text
+    shot(browser, "admin")
+
     browser.get(base + "/?lang=en")
     assert (
         browser.find_element(By.ID, "count").text == f"Showing {COMMUNES} of {COMMUNES} communes."
     )
-    browser.find_element(By.ID, "logout").click()
+    out = browser.find_element(By.ID, "logout")
+    out.click()
+    WebDriverWait(browser, 10).until(staleness_of(out))
     browser.get(base + "/")
     assert "/login" in browser.current_url
 
@@ -186,3 +217,21 @@ def test_session_rules(province: tuple[str, str, Path]) -> None:
         client.cookies.set("province_session", tampered)
         assert client.get("/").status_code == 303  # back to the login page
         assert client.get("/reports/../../etc/passwd/bundle.zip").status_code in (303, 404)
+
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
+        admin.post("/login", data={"username": "demo", "password": password})
+        csv = admin.get("/export/communes.csv?overdue=1")
+        assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbfX\xc3\xa3,")
+        assert admin.post("/admin", data={"action": "add-user"}).status_code == 403  # no CSRF
+        page = admin.get("/admin").text
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        made = admin.post(
+            "/admin",
+            data={"csrf": csrf, "action": "add-user", "username": "chi-xem",
+                  "password": "một-mật-khẩu-dài", "role": "viewer"},
+        )  # fmt: skip
+        assert made.status_code == 200 and "Đã tạo tài khoản." in made.text
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as viewer:
+        viewer.post("/login", data={"username": "chi-xem", "password": "một-mật-khẩu-dài"})
+        assert viewer.get("/").status_code == 200
+        assert viewer.get("/admin").status_code == 403  # a viewer manages nothing

@@ -19,16 +19,18 @@ from urllib.parse import quote, urlencode
 
 from cryptography import x509
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.messages.catalogue import Messages
-from auditor.receiver.accounts import authenticate
+from auditor.receiver.accounts import add_account, authenticate
 from auditor.receiver.province import (
     CommuneRow,
+    HeatRow,
     aware,
     commune_rows,
     heat_map,
@@ -36,11 +38,14 @@ from auditor.receiver.province import (
     report_of,
     reports_of,
 )
+from auditor.receiver.store import Account, Commune, RegistryError, add_commune
 from auditor.report.html import environment, load_resource, render_html
 from auditor.report.official import vn_time
 from auditor.report.signing import fingerprint, verify_detached
+from auditor.store.export import Cell, table_bytes
 
 COOKIE = "province_session"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_HOURS = 8
 
 
@@ -99,6 +104,62 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def _registry(engine: Engine) -> tuple[list[Account], list[Commune]]:
+    with Session(engine, expire_on_commit=False) as session:
+        accounts = list(session.scalars(select(Account).order_by(Account.username)))
+        communes = list(session.scalars(select(Commune).order_by(Commune.name)))
+    return accounts, communes
+
+
+def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
+    """The communes table as the page shows it, for a spreadsheet."""
+    header: list[Cell] = [
+        t("dash.commune"),
+        t("dash.last_report"),
+        t("dash.overdue"),
+        t("dash.signer"),
+        *(t("status." + s) for s in ("met", "partly_met", "not_met", "not_assessed")),
+        t("dash.coverage"),
+        t("dash.high_gaps"),
+        t("dash.trend"),
+    ]
+    body: list[list[Cell]] = [
+        [
+            r.name,
+            vn_time(r.generated_at).date() if r.generated_at else "",
+            t("value.yes") if r.overdue else t("value.no"),
+            r.signer,
+            *(r.counts.get(s, 0) for s in ("met", "partly_met", "not_met", "not_assessed")),
+            round(r.coverage * 100),
+            r.high_gaps,
+            r.trend,
+        ]
+        for r in rows
+    ]
+    return [header, *body]
+
+
+def heat_table(heat: list[HeatRow], t: Messages) -> list[list[Cell]]:
+    header: list[Cell] = [
+        t("dash.requirement"),
+        t("report.severity"),
+        t("dash.failing_communes"),
+        t("dash.reporting"),
+        t("dash.communes"),
+    ]
+    body: list[list[Cell]] = [
+        [
+            f"{h.requirement} {h.title}",
+            t("severity." + h.severity),
+            len(h.failing),
+            h.reporting,
+            ", ".join(h.failing),
+        ]
+        for h in heat
+    ]
+    return [header, *body]
 
 
 def _filter(rows: list[CommuneRow], request: Request) -> list[CommuneRow]:
@@ -254,7 +315,75 @@ def dashboard_routes(
             headers={"Content-Disposition": f'attachment; filename="{row.report_id}.zip"'},
         )
 
+    async def export(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        what, suffix = request.path_params["what"], "." + request.path_params["suffix"]
+        if what not in ("communes", "heatmap") or suffix not in (".xlsx", ".csv"):
+            return Response(status_code=404)
+        t = Messages(_lang(request))
+        rows = await run_in_threadpool(commune_rows, engine, overdue_days)
+        if what == "communes":
+            table = communes_table(_filter(rows, request), t)
+        else:
+            heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
+            table = heat_table(heat, t)
+        data = await run_in_threadpool(table_bytes, table, suffix, t(f"dash.{what}"))
+        media = "text/csv; charset=utf-8" if suffix == ".csv" else XLSX_MEDIA
+        disposition = f'attachment; filename="{what}{suffix}"'
+        return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+    async def admin(request: Request) -> Response:
+        session = guard(request)
+        if isinstance(session, Response):
+            return session
+        if session.get("role") != "admin":
+            return _page(request, "dashboard-missing.html.j2", 403, session=session)
+        notice: str | None = None
+        t_name = "PEM"
+        error: tuple[str, dict[str, str]] | None = None
+        token: str | None = None
+        if request.method == "POST":
+            form = await request.form(max_files=0, max_fields=8, max_part_size=65536)
+            if not secrets.compare_digest(str(form.get("csrf", "")), session["csrf"]):
+                return Response(status_code=403)
+            try:
+                if form.get("action") == "add-user":
+                    await run_in_threadpool(
+                        add_account,
+                        engine,
+                        str(form.get("username", ""))[:64],
+                        str(form.get("password", "")),
+                        str(form.get("role", "viewer")),
+                    )
+                    notice = "dash.user_added"
+                elif form.get("action") == "add-commune":
+                    pem = str(form.get("cert", "")).encode()
+                    cert = x509.load_pem_x509_certificate(pem)
+                    token = await run_in_threadpool(
+                        add_commune, engine, str(form.get("name", ""))[:300], fingerprint(cert)
+                    )
+                    notice = "dash.commune_added"
+            except RegistryError as exc:
+                error = (exc.code, {"detail": str(exc.detail)})
+            except ValueError:
+                error = ("receiver.cert_unreadable", {"path": t_name})
+        accounts, registry = await run_in_threadpool(_registry, engine)
+        return _page(
+            request,
+            "dashboard-admin.html.j2",
+            session=session,
+            accounts=accounts,
+            registry=registry,
+            notice=notice,
+            error=error,
+            token=token,
+        )
+
     return [
+        Route("/admin", admin, methods=["GET", "POST"]),
+        Route("/export/{what}.{suffix}", export, methods=["GET"]),
         Route("/", communes, methods=["GET"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),

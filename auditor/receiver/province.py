@@ -4,9 +4,10 @@ commune heat map. Reports are immutable once stored, so a parsed report is cache
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -18,13 +19,35 @@ from auditor.report.model import Report, parse_report
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
 
 
-@lru_cache(maxsize=4096)
-def _parsed(report_id: str, content: bytes) -> Report:
-    return parse_report(content)
+_CACHE: OrderedDict[str, Report] = OrderedDict()  # report id → parsed; reports never change
+_CACHE_SIZE = 8192
+_LOCK = threading.Lock()
+
+
+def _remember(report_id: str, report: Report) -> Report:
+    with _LOCK:
+        _CACHE[report_id] = report
+        _CACHE.move_to_end(report_id)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return report
 
 
 def report_of(row: Received) -> Report:
-    return _parsed(row.report_id, row.content)
+    cached = _CACHE.get(row.report_id)
+    return cached if cached is not None else _remember(row.report_id, parse_report(row.content))
+
+
+def _reports(session: Session, ids: list[str]) -> dict[str, Report]:
+    """Parsed reports by id: from the cache, else one query for the missing contents."""
+    found = {i: _CACHE[i] for i in ids if i in _CACHE}
+    missing = [i for i in ids if i not in found]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        query = select(Received.report_id, Received.content).where(Received.report_id.in_(chunk))
+        for report_id, content in session.execute(query):
+            found[report_id] = _remember(report_id, parse_report(content))
+    return found
 
 
 def aware(moment: datetime) -> datetime:
@@ -46,18 +69,28 @@ class CommuneRow:
     failing: frozenset[str]  # requirement ids not met or partly met
 
 
-def _row(name: str, reports: list[Received], now: datetime, overdue_days: int) -> CommuneRow:
+@dataclass(frozen=True)
+class Stored:
+    """What the list needs of a stored report without its content."""
+
+    report_id: str
+    generated_at: datetime
+    signer: str
+
+
+def _row(
+    name: str, reports: list[Stored], parsed: dict[str, Report], now: datetime, overdue_days: int
+) -> CommuneRow:
     if not reports:
         return CommuneRow(name, None, None, "", True, {}, 0.0, 0, None, 0, frozenset())
-    latest = report_of(reports[-1])
+    latest = parsed[reports[-1].report_id]
     severity = {r.id: r.severity.value for r in latest.requirements}
     failing = frozenset(
         r.requirement for r in latest.evaluation.requirements if r.status in FAILING
     )
     met = latest.evaluation.summary.counts.get("met", 0)
-    before = (
-        report_of(reports[-2]).evaluation.summary.counts.get("met", 0) if len(reports) > 1 else met
-    )
+    previous = parsed[reports[-2].report_id] if len(reports) > 1 else latest
+    before = previous.evaluation.summary.counts.get("met", 0)
     levels = [s.level for s in latest.systems if s.level is not None]
     when = aware(reports[-1].generated_at)
     return CommuneRow(
@@ -76,19 +109,24 @@ def _row(name: str, reports: list[Received], now: datetime, overdue_days: int) -
 
 
 def commune_rows(engine: Engine, overdue_days: int) -> list[CommuneRow]:
-    """Every registered commune (and every organisation that reported), oldest report first
-    within each, the latest two parsed."""
+    """Every registered commune (and every organisation that reported): four columns of
+    every report, and the content of the latest two per commune only (parsed once)."""
     now = datetime.now(UTC)
-    by_commune: dict[str, list[Received]] = {}
+    by_commune: dict[str, list[Stored]] = {}
     with Session(engine) as session:
         for (name,) in session.execute(select(Commune.name)):
             by_commune.setdefault(name, [])
-        query = select(Received).order_by(Received.organisation, Received.generated_at)
-        for row in session.scalars(query):
-            by_commune.setdefault(row.organisation, []).append(row)
-        return [
-            _row(name, reports, now, overdue_days) for name, reports in sorted(by_commune.items())
-        ]
+        query = select(
+            Received.organisation, Received.report_id, Received.generated_at, Received.signer
+        ).order_by(Received.organisation, Received.generated_at)
+        for org, report_id, generated_at, signer in session.execute(query):
+            by_commune.setdefault(org, []).append(Stored(report_id, aware(generated_at), signer))
+        wanted = [s.report_id for reports in by_commune.values() for s in reports[-2:]]
+        parsed = _reports(session, wanted)
+    return [
+        _row(name, reports, parsed, now, overdue_days)
+        for name, reports in sorted(by_commune.items())
+    ]
 
 
 def reports_of(engine: Engine, name: str) -> list[Received]:
@@ -122,12 +160,10 @@ def heat_map(rows: list[CommuneRow], engine: Engine, lang: str) -> list[HeatRow]
     titles: dict[str, tuple[str, str]] = {}
     reporting = [r for r in rows if r.report_id]
     with Session(engine) as session:
-        for row in reporting:
-            stored = session.get(Received, row.report_id)
-            if stored is None:
-                continue
-            for info in report_of(stored).requirements:
-                titles.setdefault(info.id, (info.title(lang), info.severity.value))
+        parsed = _reports(session, [r.report_id for r in reporting if r.report_id])
+    for report in parsed.values():
+        for info in report.requirements:
+            titles.setdefault(info.id, (info.title(lang), info.severity.value))
     heat = [
         HeatRow(
             req,

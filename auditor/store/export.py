@@ -32,7 +32,7 @@ FINDING_COLUMNS = (
     "approved_by",
 )
 REQUIREMENT_COLUMNS = ("requirement", "requirement_title", "status", "met_assets", "failing_assets")
-Cell = str | dt.date
+Cell = str | int | float | dt.date
 EXTENSIONS = (".xlsx", ".csv")
 
 
@@ -103,11 +103,16 @@ def _is_formula_like(value: str) -> bool:
 
 
 def write_table(rows: list[list[Cell]], path: Path, sheet: str) -> None:
-    """XLSX: a frozen, filterable header, columns sized to their text, dates as dates;
-    formula-like text stays text (CSV prefixes it with an apostrophe)."""
+    """The table as `path`'s format (.xlsx or .csv), written atomically."""
     if path.suffix.lower() not in EXTENSIONS:
         raise ValueError(path.suffix)
-    if path.suffix.lower() == ".xlsx":
+    atomic_write(path, table_bytes(rows, path.suffix.lower(), sheet))
+
+
+def table_bytes(rows: list[list[Cell]], suffix: str, sheet: str) -> bytes:
+    """XLSX: a frozen, filterable header, columns sized to their text, dates as dates;
+    formula-like text stays text (CSV prefixes it with an apostrophe)."""
+    if suffix == ".xlsx":
         from openpyxl import Workbook  # a quarter second to import; only the XLSX path needs it
         from openpyxl.styles import Font
         from openpyxl.utils import get_column_letter
@@ -132,8 +137,7 @@ def write_table(rows: list[list[Cell]], path: Path, sheet: str) -> None:
         ws.auto_filter.ref = ws.dimensions
         buffer = io.BytesIO()
         book.save(buffer)
-        atomic_write(path, buffer.getvalue())
-        return
+        return buffer.getvalue()
     text = io.StringIO()
     csv.writer(text).writerows(
         [
@@ -146,4 +150,4 @@ def write_table(rows: list[list[Cell]], path: Path, sheet: str) -> None:
             for row in rows
         ]
     )
-    atomic_write(path, text.getvalue().encode("utf-8-sig"))
+    return text.getvalue().encode("utf-8-sig")
