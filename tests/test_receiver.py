@@ -351,3 +351,32 @@ def test_access_log_names_who_and_never_a_secret(served: Served, tmp_path: Path)
     assert "province:so-tttt GET /api/communes 200" in text
     for secret in (*served.tokens.values(), PASSWORD):
         assert secret not in text
+
+
+def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> None:
+    """The receiver's schema comes from Alembic migrations that match the models exactly;
+    a store made before migrations existed (create_all) is recorded, not recreated."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from auditor.receiver.store import VERSION_TABLE, Base, open_store
+    from auditor.store.db import current_revision, head_revision, private_engine
+
+    engine = open_store(f"sqlite:///{tmp_path}/new.db")
+    assert current_revision(engine, VERSION_TABLE) == head_revision("auditor.receiver")
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        assert compare_metadata(context, Base.metadata) == []
+    old = private_engine(f"sqlite:///{tmp_path}/old.db")
+    Base.metadata.create_all(old)
+    with old.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO accounts (username, password_hash, role, failures) "
+            "VALUES ('giu-lai', 'x', 'viewer', 0)"
+        )
+    reopened = open_store(f"sqlite:///{tmp_path}/old.db")
+    assert current_revision(reopened, VERSION_TABLE) == head_revision("auditor.receiver")
+    with reopened.connect() as connection:
+        kept = connection.exec_driver_sql("SELECT username FROM accounts").scalar()
+    assert kept == "giu-lai" and inspect(reopened).has_table("received_reports")

@@ -8,8 +8,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from auditor.engine import ReqStatus
@@ -108,21 +109,43 @@ def _row(
     )
 
 
-def commune_rows(engine: Engine, overdue_days: int) -> list[CommuneRow]:
-    """Every registered commune (and every organisation that reported): four columns of
-    every report, and the content of the latest two per commune only (parsed once)."""
-    now = datetime.now(UTC)
+_LISTING: dict[str, Any] = {}  # the last listing and the store state it was read at
+
+
+def _listing(
+    session: Session,
+) -> tuple[dict[str, list[Stored]], dict[str, Report]]:
+    """Four columns of every report and the latest two per commune, parsed; read again only
+    when the store changed (another report, another commune)."""
+    state = (
+        str(session.get_bind().engine.url),
+        session.scalar(select(func.count()).select_from(Received)),
+        session.scalar(select(func.max(Received.received_at))),
+        session.scalar(select(func.count()).select_from(Commune)),
+    )
+    if _LISTING.get("state") == state:
+        return _LISTING["by_commune"], _LISTING["parsed"]
     by_commune: dict[str, list[Stored]] = {}
+    for (name,) in session.execute(select(Commune.name)):
+        by_commune.setdefault(name, [])
+    query = select(
+        Received.organisation, Received.report_id, Received.generated_at, Received.signer
+    ).order_by(Received.organisation, Received.generated_at)
+    for org, report_id, generated_at, signer in session.execute(query):
+        by_commune.setdefault(org, []).append(Stored(report_id, aware(generated_at), signer))
+    wanted = [s.report_id for reports in by_commune.values() for s in reports[-2:]]
+    parsed = _reports(session, wanted)
+    with _LOCK:
+        _LISTING.update(state=state, by_commune=by_commune, parsed=parsed)
+    return by_commune, parsed
+
+
+def commune_rows(engine: Engine, overdue_days: int) -> list[CommuneRow]:
+    """Every registered commune (and every organisation that reported), with the latest
+    report's figures; overdue is judged now, on every call."""
+    now = datetime.now(UTC)
     with Session(engine) as session:
-        for (name,) in session.execute(select(Commune.name)):
-            by_commune.setdefault(name, [])
-        query = select(
-            Received.organisation, Received.report_id, Received.generated_at, Received.signer
-        ).order_by(Received.organisation, Received.generated_at)
-        for org, report_id, generated_at, signer in session.execute(query):
-            by_commune.setdefault(org, []).append(Stored(report_id, aware(generated_at), signer))
-        wanted = [s.report_id for reports in by_commune.values() for s in reports[-2:]]
-        parsed = _reports(session, wanted)
+        by_commune, parsed = _listing(session)
     return [
         _row(name, reports, parsed, now, overdue_days)
         for name, reports in sorted(by_commune.items())

@@ -16,12 +16,13 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    inspect,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from auditor.errors import CodedError
-from auditor.store.db import private_engine
+from auditor.store.db import current_revision, migrate, private_engine
 
 
 class RegistryError(CodedError):
@@ -69,10 +70,20 @@ class Account(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+VERSION_TABLE = "receiver_alembic_version"
+
+
 def open_store(db_url: str) -> Engine:
-    """Create the tables (a new SQLite file is private to its owner)."""
+    """Open the store and bring its schema to the newest migration (a new SQLite file is
+    private to its owner). A store made before migrations existed is recorded as the first
+    revision, which is exactly the schema it has."""
     engine = private_engine(db_url)
-    Base.metadata.create_all(engine)
+    made_before_migrations = inspect(engine).has_table("received_reports") and (
+        current_revision(engine, VERSION_TABLE) is None
+    )
+    if made_before_migrations:
+        migrate(engine, "auditor.receiver", VERSION_TABLE, stamp_only=True)
+    migrate(engine, "auditor.receiver", VERSION_TABLE)
     return engine
 
 

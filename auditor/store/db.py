@@ -32,11 +32,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alembic_config() -> Config:
+def alembic_config(package: str = "auditor.store") -> Config:
+    """Migrations of the history store, or of another store with its own `migrations/`
+    folder (the province receiver)."""
     from alembic.config import Config  # only when a migration runs: alembic is slow to import
 
     config = Config()
-    config.set_main_option("script_location", str(files("auditor.store").joinpath("migrations")))
+    config.set_main_option("script_location", str(files(package).joinpath("migrations")))
     return config
 
 
@@ -60,21 +62,36 @@ def private_engine(url: str) -> Engine:
 def open_engine(url: str | None = None) -> Engine:
     """Create the engine, make the SQLite folder, and migrate the schema to the newest."""
     engine = private_engine(url or default_url())
-    if current_revision(engine) == head_revision():
-        return engine
-    from alembic import command
-
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    migrate(engine)
     return engine
 
 
-def head_revision() -> str:
+def migrate(
+    engine: Engine,
+    package: str = "auditor.store",
+    version_table: str = "alembic_version",
+    *,
+    stamp_only: bool = False,
+) -> None:
+    """Bring the schema to the newest migration (nothing to do when it is there already);
+    `stamp_only` records the newest revision for a schema made before migrations existed."""
+    if current_revision(engine, version_table) == head_revision(package):
+        return
+    from alembic import command
+
+    config = alembic_config(package)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        if stamp_only:
+            command.stamp(config, "head")
+        else:
+            command.upgrade(config, "head")
+
+
+def head_revision(package: str = "auditor.store") -> str:
     """The newest migration's id: the one no other migration names as its parent."""
     revisions: dict[str, str | None] = {}
-    for script in files("auditor.store").joinpath("migrations", "versions").iterdir():
+    for script in files(package).joinpath("migrations", "versions").iterdir():
         if not script.name.endswith(".py"):
             continue
         source = script.read_text(encoding="utf-8")
@@ -86,11 +103,13 @@ def head_revision() -> str:
     return next(rev for rev in revisions if rev not in parents)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine, version_table: str = "alembic_version") -> str | None:
     """The schema version recorded in the database, or None for a new or foreign one."""
+    if not re.fullmatch(r"[a-z_]+", version_table):
+        raise ValueError(version_table)
     try:
         with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return connection.execute(text(f"SELECT version_num FROM {version_table}")).scalar()
     except DBAPIError:
         return None
 
