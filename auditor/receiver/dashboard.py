@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import threading
 import zipfile
 from datetime import datetime
 from typing import Any
@@ -187,6 +188,8 @@ def dashboard_routes(
     engine: Engine, trust: list[x509.Certificate], overdue_days: int
 ) -> list[Route]:
     sessions = Sessions()
+    # parse the latest reports once at start, not on the first officer's request
+    threading.Thread(target=commune_rows, args=(engine, overdue_days), daemon=True).start()
 
     def login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
         return _page(
