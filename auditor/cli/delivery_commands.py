@@ -275,7 +275,13 @@ def receiver_serve(
     show_default=True,
     help="Signed reports per commune.",
 )
-def receiver_demo(directory: Path, communes: int, reports: int) -> None:
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    help="Fill this store instead (e.g. postgresql://…) [default: DIRECTORY/received.db].",
+)
+def receiver_demo(directory: Path, communes: int, reports: int, db_url: str | None) -> None:
     """Fill a throwaway store with a generated province (communes with their own keys and
     signed quarterly reports, verdicts drawn at random) to look at the dashboard.
 
@@ -288,7 +294,7 @@ def receiver_demo(directory: Path, communes: int, reports: int) -> None:
     t = _t()
     if directory.exists() and any(directory.iterdir()):
         _fail(t("receiver.demo_not_empty", path=str(directory)))
-    demo = make_demo(directory, communes, reports)
+    demo = make_demo(directory, communes, reports, db_url=db_url)
     echo(t("receiver.demo_ready", communes=demo.communes, reports=demo.reports))
     echo(
         f"  auditor receiver serve --db {demo.db_url} --trust {demo.trust} "

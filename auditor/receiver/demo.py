@@ -178,8 +178,15 @@ def _report(
     )
 
 
-def make_demo(directory: Path, communes: int = 120, reports: int = 4, seed: int = 2026) -> Demo:
-    """Fill `directory` with a demo province: store, trust file, TLS pair, one account."""
+def make_demo(
+    directory: Path,
+    communes: int = 120,
+    reports: int = 4,
+    seed: int = 2026,
+    db_url: str | None = None,
+) -> Demo:
+    """Fill `directory` with a demo province: store (SQLite in it, or `db_url`), trust
+    file, TLS pair, one account."""
     safe_dir(directory, 0o700)
     rng = random.Random(seed)
     pack = load_policy("nd85-level2", discover())
@@ -204,7 +211,7 @@ def make_demo(directory: Path, communes: int = 120, reports: int = 4, seed: int 
         citations=pack.citations,
         level=pack.level,
     )
-    db_url = f"sqlite:///{directory / 'received.db'}"
+    db_url = db_url or f"sqlite:///{directory / 'received.db'}"
     engine = open_store(db_url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     trust: list[bytes] = []
