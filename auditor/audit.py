@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from auditor.attest import Recorded, load_attestations
 from auditor.checking import Registry, discover
 from auditor.collect.run import Context, collect_all
-from auditor.engine import Exemption, ReqStatus, evaluate
+from auditor.engine import Evaluation, Exemption, ReqStatus, evaluate
 from auditor.errors import InputError
 from auditor.inventory import load_inventory
 from auditor.paths import default_imports_dir, default_outbox
@@ -133,17 +133,21 @@ def run_audit(
         collected = collecting.result()
     progress.phase(Phase.evaluate)
     systems = systems_of(inventory)
-    evaluation = evaluate(
-        pack,
-        inventory.assets,
-        collected.facts,
-        attestations,
-        registry,
-        now.date(),
-        exemptions,
-        systems,
-        incidents,
-    )
+
+    def judged(under: Pack) -> Evaluation:
+        return evaluate(
+            under,
+            inventory.assets,
+            collected.facts,
+            attestations,
+            registry,
+            now.date(),
+            exemptions,
+            systems,
+            incidents,
+        )
+
+    evaluation = judged(pack)
     data = AuditInput(
         inventory=inventory,
         inventory_bytes=inventory_bytes,
@@ -156,17 +160,7 @@ def run_audit(
     ready = None
     if pack.successor:
         successor, tailored = _successor(pack.successor, registry, inventory.overrides)
-        later = evaluate(
-            successor,
-            inventory.assets,
-            collected.facts,
-            attestations,
-            registry,
-            now.date(),
-            exemptions,
-            systems,
-            incidents,
-        )
+        later = judged(successor)
         ready = readiness(pack, evaluation, successor, later, tailored=tailored)
     progress.phase_done(Phase.evaluate)
     report_id = str(uuid.uuid4())

@@ -190,27 +190,8 @@ def make_demo(
     safe_dir(directory, 0o700)
     rng = random.Random(seed)
     pack = load_policy("nd85-level2", discover())
-    infos = [
-        RequirementInfo(
-            id=r.id,
-            group=r.group,
-            title=r.title,
-            refs=r.refs,
-            severity=r.severity,
-            threshold=r.threshold,
-            has_attestation=r.attestation is not None,
-        )
-        for r in pack.requirements
-    ]
-    base = PolicyInfo(
-        id=pack.id,
-        version=pack.version,
-        digest=pack.digest(),
-        title=pack.title,
-        legal_basis=pack.legal_basis,
-        citations=pack.citations,
-        level=pack.level,
-    )
+    infos = [RequirementInfo.of(r) for r in pack.requirements]
+    base = PolicyInfo.of(pack)
     db_url = db_url or f"sqlite:///{directory / 'received.db'}"
     engine = open_store(db_url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

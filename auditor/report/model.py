@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from auditor.engine import Evaluation
 from auditor.facts import CollectionFailure
 from auditor.inventory import Organisation
-from auditor.policy import Refs, Severity, Tailoring, Text
+from auditor.policy import Pack, Refs, Requirement, Severity, Tailoring, Text
 from auditor.systems import SystemInfo
 
 SCHEMA_VERSION = "1.0"
@@ -42,6 +42,22 @@ class PolicyInfo(Model):
     annual_abstract: Text | None = None  # trích yếu of its annual report ({year})
     sla_days: dict[str, int] = {}  # days to fix a finding, by severity
 
+    @classmethod
+    def of(cls, pack: Pack) -> PolicyInfo:
+        return cls(
+            id=pack.id,
+            version=pack.version,
+            digest=pack.digest(),
+            title=pack.title,
+            legal_basis=pack.legal_basis,
+            citations=pack.citations,
+            level=pack.level,
+            in_force=pack.refs_in_force,
+            abstract=pack.abstract,
+            annual_abstract=pack.annual_abstract,
+            sla_days={k.value: v for k, v in pack.sla_days.items()},
+        )
+
 
 class RequirementInfo(Model):
     """Requirement text copied into the report so it reads without the policy file."""
@@ -53,6 +69,18 @@ class RequirementInfo(Model):
     severity: Severity
     threshold: Text | None = None
     has_attestation: bool
+
+    @classmethod
+    def of(cls, req: Requirement) -> RequirementInfo:
+        return cls(
+            id=req.id,
+            group=req.group,
+            title=req.title,
+            refs=req.refs,
+            severity=req.severity,
+            threshold=req.threshold,
+            has_attestation=req.attestation is not None,
+        )
 
 
 class AssetInfo(Model):

@@ -173,31 +173,8 @@ def build_report(
         auditor_host=socket.gethostname()[:253],
         organisation=data.inventory.organisation,
         systems=systems_of(data.inventory),
-        policy=PolicyInfo(
-            id=pack.id,
-            version=pack.version,
-            digest=pack.digest(),
-            title=pack.title,
-            legal_basis=pack.legal_basis,
-            citations=pack.citations,
-            level=pack.level,
-            in_force=pack.refs_in_force,
-            abstract=pack.abstract,
-            annual_abstract=pack.annual_abstract,
-            sla_days={k.value: v for k, v in pack.sla_days.items()},
-        ),
-        requirements=[
-            RequirementInfo(
-                id=r.id,
-                group=r.group,
-                title=r.title,
-                refs=r.refs,
-                severity=r.severity,
-                threshold=r.threshold,
-                has_attestation=r.attestation is not None,
-            )
-            for r in pack.requirements
-        ],
+        policy=PolicyInfo.of(pack),
+        requirements=[RequirementInfo.of(r) for r in pack.requirements],
         tailoring=pack.tailoring,
         inventory_sha256=hashlib.sha256(data.inventory_bytes).hexdigest(),
         previous_report_sha256=previous,
