@@ -60,6 +60,9 @@ def audit_once(state: network.LabState, work: Path, concurrency: int) -> dict[st
 
 
 def main() -> None:
+    # lab hosts see this machine's real package lists (apt-get update first), as an
+    # installed system does; LAB_APT_LISTS=empty gives the old, faster lab
+    os.environ.setdefault("LAB_APT_LISTS", "real")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,50,100,250")
     parser.add_argument("--concurrency", type=int, default=32)

@@ -128,14 +128,20 @@ def _overlay(target: str, layers: Path) -> str:
     )
 
 
+APT_LISTS_ENV = "LAB_APT_LISTS"
+
+
 def start_command(plan: HostPlan) -> list[str]:
     """The host's own UTS, mount and PID namespaces; per-host /etc and /var; daemons; sshd."""
     p, r = plan.profile, plan.root
+    apt_mount = f"mount --bind {r}/apt_lists /var/lib/apt/lists"
     steps = [
         f"hostname {shlex.quote(plan.hostname)}",
         _overlay("/etc", r / "etc"),
         _overlay("/var/lib", r / "var_lib"),
-        f"mount --bind {r}/apt_lists /var/lib/apt/lists",
+        # empty package lists keep the test lab fast; LAB_APT_LISTS=real leaves this
+        # machine's real lists visible through the overlay, as on an installed system
+        *([] if os.environ.get(APT_LISTS_ENV) == "real" else [apt_mount]),
         f"mount --bind {r}/var_log /var/log",
         # a home of its own, from /etc/skel: this machine's root .bashrc is not a PC's
         "mount -t tmpfs -o size=1m,mode=0700 lab-home /root",
