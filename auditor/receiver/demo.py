@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
+import json
 import random
 import secrets
 import uuid
@@ -105,7 +106,7 @@ def _tls(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _report(
+def demo_report(
     rng: random.Random, name: str, when: dt.datetime, infos: list[RequirementInfo], base: PolicyInfo
 ) -> Report:
     statuses = list(_WEIGHTS)
@@ -196,6 +197,7 @@ def make_demo(
     engine = open_store(db_url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     trust: list[bytes] = []
+    tokens: dict[str, dict[str, str]] = {}  # commune → upload token and key folder
     for index, name in enumerate(_names(communes)):
         signer = init_keys(
             directory / "keys" / f"{index:04d}",
@@ -204,13 +206,16 @@ def make_demo(
             valid_from=now - dt.timedelta(days=reports * 91 + 200),
         )
         trust.append(signer.cert.public_bytes(serialization.Encoding.PEM))
-        add_commune(engine, name, fingerprint(signer.cert))
+        tokens[name] = {
+            "token": add_commune(engine, name, fingerprint(signer.cert)),
+            "keys": str(directory / "keys" / f"{index:04d}"),
+        }
         late = rng.random() < 0.15  # some communes have stopped reporting
         rows = []
         for k in range(reports):
             age = (reports - 1 - k) * 91 + rng.randint(1, 20) + (120 if late else 0)
             when = now - dt.timedelta(days=age)
-            report = _report(rng, name, when, infos, base)
+            report = demo_report(rng, name, when, infos, base)
             content = canonical_bytes(report)
             rows.append(
                 Received(
@@ -228,6 +233,8 @@ def make_demo(
         with Session(engine) as session:
             session.add_all(rows)
             session.commit()
+    # the communes' upload tokens, to try `auditor upload` against the demo (0600)
+    atomic_write(directory / "tokens.json", json.dumps(tokens, ensure_ascii=False).encode(), 0o600)
     trust_path = directory / "trust.pem"
     atomic_write(trust_path, b"".join(trust))
     cert, key = _tls(directory)
