@@ -247,3 +247,22 @@ def test_session_rules(province: tuple[str, str, Path]) -> None:
         viewer.post("/login", data={"username": "chi-xem", "password": "một-mật-khẩu-dài"})
         assert viewer.get("/").status_code == 200
         assert viewer.get("/admin").status_code == 403  # a viewer manages nothing
+
+
+def test_signature_column_near_miss_an_untrusted_signer(tmp_path: Path) -> None:
+    """The communes table says which latest reports hold their signature: a commune whose
+    certificate the province no longer trusts shows as not valid, the others as valid."""
+    from cryptography import x509
+
+    from auditor.receiver.demo import make_demo
+    from auditor.receiver.province import commune_rows
+    from auditor.receiver.store import open_store
+
+    demo = make_demo(tmp_path / "demo", communes=3, reports=2)
+    anchors = x509.load_pem_x509_certificates(demo.trust.read_bytes())
+    engine = open_store(demo.db_url)
+    trusted = commune_rows(engine, 92, anchors)
+    assert [r.signature_ok for r in trusted] == [True, True, True]
+    dropped = anchors[0].subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value
+    partly = {r.name: r.signature_ok for r in commune_rows(engine, 92, anchors[1:])}
+    assert partly.pop(dropped) is False and set(partly.values()) == {True}

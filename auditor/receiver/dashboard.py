@@ -121,6 +121,7 @@ def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
         t("dash.last_report"),
         t("dash.overdue"),
         t("dash.signer"),
+        t("dash.signature"),
         *(t("status." + s) for s in ("met", "partly_met", "not_met", "not_assessed")),
         t("dash.coverage"),
         t("dash.high_gaps"),
@@ -132,6 +133,7 @@ def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
             vn_time(r.generated_at).date() if r.generated_at else "",
             t("value.yes") if r.overdue else t("value.no"),
             r.signer,
+            _signature_word(r, t),
             *(r.counts.get(s, 0) for s in ("met", "partly_met", "not_met", "not_assessed")),
             round(r.coverage * 100),
             r.high_gaps,
@@ -140,6 +142,12 @@ def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
         for r in rows
     ]
     return [header, *body]
+
+
+def _signature_word(row: CommuneRow, t: Messages) -> str:
+    if row.signature_ok is None:
+        return "—"
+    return t("dash.sig_valid") if row.signature_ok else t("dash.sig_invalid")
 
 
 def heat_table(heat: list[HeatRow], t: Messages) -> list[list[Cell]]:
@@ -189,7 +197,7 @@ def dashboard_routes(
 ) -> list[Route]:
     sessions = Sessions()
     # parse the latest reports once at start, not on the first officer's request
-    threading.Thread(target=commune_rows, args=(engine, overdue_days), daemon=True).start()
+    threading.Thread(target=commune_rows, args=(engine, overdue_days, trust), daemon=True).start()
 
     def login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
         return _page(
@@ -244,7 +252,7 @@ def dashboard_routes(
         session = guard(request)
         if isinstance(session, Response):
             return session
-        rows = await run_in_threadpool(commune_rows, engine, overdue_days)
+        rows = await run_in_threadpool(commune_rows, engine, overdue_days, trust)
         shown = _filter(rows, request)
         return _page(
             request,
@@ -259,7 +267,7 @@ def dashboard_routes(
         session = guard(request)
         if isinstance(session, Response):
             return session
-        rows = await run_in_threadpool(commune_rows, engine, overdue_days)
+        rows = await run_in_threadpool(commune_rows, engine, overdue_days, trust)
         heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
         return _page(request, "dashboard-heatmap.html.j2", heat=heat, session=session)
 
@@ -326,7 +334,7 @@ def dashboard_routes(
         if what not in ("communes", "heatmap") or suffix not in (".xlsx", ".csv"):
             return Response(status_code=404)
         t = Messages(_lang(request))
-        rows = await run_in_threadpool(commune_rows, engine, overdue_days)
+        rows = await run_in_threadpool(commune_rows, engine, overdue_days, trust)
         if what == "communes":
             table = communes_table(_filter(rows, request), t)
         else:

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from auditor.engine import ReqStatus
 from auditor.receiver.store import Commune, Received
 from auditor.report.model import Report, parse_report
+from auditor.report.signing import fingerprint, verify_detached
 
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
 
@@ -68,6 +70,7 @@ class CommuneRow:
     level: int | None  # the highest declared system level
     trend: int  # met requirements since the previous report (+/-), 0 without one
     failing: frozenset[str]  # requirement ids not met or partly met
+    signature_ok: bool | None = None  # the latest report's signature, as of its receipt
 
 
 @dataclass(frozen=True)
@@ -140,15 +143,50 @@ def _listing(
     return by_commune, parsed
 
 
-def commune_rows(engine: Engine, overdue_days: int) -> list[CommuneRow]:
+# (report id, trust anchors) → signature valid and trusted when the report was received
+_VERIFIED: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+
+def _anchors_key(trust: list[x509.Certificate]) -> tuple[str, ...]:
+    return tuple(sorted(fingerprint(c) for c in trust))
+
+
+def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate]) -> None:
+    """Check the signatures not checked yet (against `trust`, as of each receipt)."""
+    anchors = _anchors_key(trust)
+    missing = [i for i in ids if (i, anchors) not in _VERIFIED]
+    for start in range(0, len(missing), 200):
+        chunk = missing[start : start + 200]
+        query = select(
+            Received.report_id, Received.content, Received.signature, Received.received_at
+        ).where(Received.report_id.in_(chunk))
+        for report_id, content, signature, received_at in session.execute(query):
+            check = verify_detached(content, signature, trust, at=aware(received_at))
+            _VERIFIED[(report_id, anchors)] = check.intact and check.trusted
+
+
+def commune_rows(
+    engine: Engine, overdue_days: int, trust: list[x509.Certificate] | None = None
+) -> list[CommuneRow]:
     """Every registered commune (and every organisation that reported), with the latest
-    report's figures; overdue is judged now, on every call."""
+    report's figures and, given `trust`, whether its signature holds; overdue is judged
+    now, on every call."""
     now = datetime.now(UTC)
     with Session(engine) as session:
         by_commune, parsed = _listing(session)
-    return [
+        latest = [reports[-1].report_id for reports in by_commune.values() if reports]
+        if trust is not None:
+            _signatures(session, latest, trust)
+    rows = [
         _row(name, reports, parsed, now, overdue_days)
         for name, reports in sorted(by_commune.items())
+    ]
+    if trust is None:
+        return rows
+    anchors = _anchors_key(trust)
+    return [
+        replace(row, signature_ok=_VERIFIED.get((row.report_id, anchors))) if row.report_id else row
+        for row in rows
     ]
 
 
