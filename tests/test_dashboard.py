@@ -261,8 +261,27 @@ def test_signature_column_near_miss_an_untrusted_signer(tmp_path: Path) -> None:
     demo = make_demo(tmp_path / "demo", communes=3, reports=2)
     anchors = x509.load_pem_x509_certificates(demo.trust.read_bytes())
     engine = open_store(demo.db_url)
-    trusted = commune_rows(engine, 92, anchors)
+    trusted = commune_rows(engine, anchors)
     assert [r.signature_ok for r in trusted] == [True, True, True]
     dropped = anchors[0].subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value
-    partly = {r.name: r.signature_ok for r in commune_rows(engine, 92, anchors[1:])}
+    partly = {r.name: r.signature_ok for r in commune_rows(engine, anchors[1:])}
     assert partly.pop(dropped) is False and set(partly.values()) == {True}
+
+
+@pytest.mark.parametrize(
+    ("latest", "today", "overdue"),
+    [
+        ("2026-09-20", "2026-11-30", False),  # Q3's report, due 15/10, came in Q3
+        ("2026-06-30", "2026-11-30", True),  # the last report is Q2's: Q3's is missing
+        ("2026-06-30", "2026-10-14", False),  # near miss: Q3's report is not due yet
+        ("2026-06-30", "2026-10-15", True),  # due today and still missing
+        ("2025-12-20", "2026-01-20", False),  # across the year: Q4 2025 covered
+    ],
+)
+def test_overdue_follows_the_quarterly_calendar(latest: str, today: str, overdue: bool) -> None:
+    import datetime as dt
+
+    from auditor.receiver.province import quarter_overdue
+
+    moment = dt.datetime.fromisoformat(latest + "T03:00:00+00:00")
+    assert quarter_overdue(moment, 15, dt.date.fromisoformat(today)) is overdue

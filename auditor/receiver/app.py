@@ -193,7 +193,7 @@ def create_app(
             Route("/api/reports", post_report, methods=["POST"]),
             Route("/api/reports/{report_id}", get_report, methods=["GET"]),
             Route("/api/communes", communes, methods=["GET"]),
-            *dashboard_routes(engine, trust, overdue_days),
+            *dashboard_routes(engine, trust),
         ]
     )
     app.state.engine = engine

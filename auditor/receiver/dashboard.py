@@ -192,12 +192,10 @@ def _filter(rows: list[CommuneRow], request: Request) -> list[CommuneRow]:
     return sorted(picked, key=keys.get(q.get("sort", "name"), keys["name"]))
 
 
-def dashboard_routes(
-    engine: Engine, trust: list[x509.Certificate], overdue_days: int
-) -> list[Route]:
+def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Route]:
     sessions = Sessions()
     # parse the latest reports once at start, not on the first officer's request
-    threading.Thread(target=commune_rows, args=(engine, overdue_days, trust), daemon=True).start()
+    threading.Thread(target=commune_rows, args=(engine, trust), daemon=True).start()
 
     def login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
         return _page(
@@ -252,7 +250,7 @@ def dashboard_routes(
         session = guard(request)
         if isinstance(session, Response):
             return session
-        rows = await run_in_threadpool(commune_rows, engine, overdue_days, trust)
+        rows = await run_in_threadpool(commune_rows, engine, trust)
         shown = _filter(rows, request)
         return _page(
             request,
@@ -267,7 +265,7 @@ def dashboard_routes(
         session = guard(request)
         if isinstance(session, Response):
             return session
-        rows = await run_in_threadpool(commune_rows, engine, overdue_days, trust)
+        rows = await run_in_threadpool(commune_rows, engine, trust)
         heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
         return _page(request, "dashboard-heatmap.html.j2", heat=heat, session=session)
 
@@ -334,7 +332,7 @@ def dashboard_routes(
         if what not in ("communes", "heatmap") or suffix not in (".xlsx", ".csv"):
             return Response(status_code=404)
         t = Messages(_lang(request))
-        rows = await run_in_threadpool(commune_rows, engine, overdue_days, trust)
+        rows = await run_in_threadpool(commune_rows, engine, trust)
         if what == "communes":
             table = communes_table(_filter(rows, request), t)
         else:

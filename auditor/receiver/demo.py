@@ -213,7 +213,7 @@ def make_demo(
         late = rng.random() < 0.15  # some communes have stopped reporting
         rows = []
         for k in range(reports):
-            age = (reports - 1 - k) * 91 + rng.randint(1, 20) + (120 if late else 0)
+            age = (reports - 1 - k) * 91 + rng.randint(1, 20) + (200 if late else 0)
             when = now - dt.timedelta(days=age)
             report = demo_report(rng, name, when, infos, base)
             content = canonical_bytes(report)

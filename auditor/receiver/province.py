@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cryptography import x509
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from auditor.engine import ReqStatus
 from auditor.receiver.store import Commune, Received
 from auditor.report.model import Report, parse_report
+from auditor.report.official import vn_date
 from auditor.report.signing import fingerprint, verify_detached
 
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
@@ -83,9 +84,22 @@ class Stored:
     signer: str
 
 
-def _row(
-    name: str, reports: list[Stored], parsed: dict[str, Report], now: datetime, overdue_days: int
-) -> CommuneRow:
+def quarter_overdue(latest: datetime, due_day: int, today: date) -> bool:
+    """The commune's reporting calendar: the report due on `due_day` of the month after each
+    quarter must come from that quarter or later. Overdue when the last due date has passed
+    and the latest report is older than the quarter it covers."""
+    due = max(
+        date(year, month, min(due_day, 28))
+        for year in (today.year - 1, today.year)
+        for month in (1, 4, 7, 10)
+        if date(year, month, min(due_day, 28)) <= today
+    )
+    start_month = due.month - 3
+    quarter_start = date(due.year - (start_month < 1), (start_month - 1) % 12 + 1, 1)
+    return vn_date(latest) < quarter_start
+
+
+def _row(name: str, reports: list[Stored], parsed: dict[str, Report], now: datetime) -> CommuneRow:
     if not reports:
         return CommuneRow(name, None, None, "", True, {}, 0.0, 0, None, 0, frozenset())
     latest = parsed[reports[-1].report_id]
@@ -103,7 +117,9 @@ def _row(
         report_id=reports[-1].report_id,
         generated_at=when,
         signer=reports[-1].signer,
-        overdue=when < now - timedelta(days=overdue_days),
+        overdue=quarter_overdue(
+            when, latest.organisation.reporting.quarterly_due_day, vn_date(now)
+        ),
         counts=latest.evaluation.summary.counts,
         coverage=latest.evaluation.summary.coverage,
         high_gaps=sum(1 for req in failing if severity.get(req) == "high"),
@@ -175,9 +191,7 @@ def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate])
             _VERIFIED[(report_id, anchors)] = check.intact and check.trusted
 
 
-def commune_rows(
-    engine: Engine, overdue_days: int, trust: list[x509.Certificate] | None = None
-) -> list[CommuneRow]:
+def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) -> list[CommuneRow]:
     """Every registered commune (and every organisation that reported), with the latest
     report's figures and, given `trust`, whether its signature holds; overdue is judged
     now, on every call."""
@@ -188,10 +202,7 @@ def commune_rows(
         latest = [reports[-1].report_id for reports in by_commune.values() if reports]
         if trust is not None:
             _signatures(session, latest, trust)
-    rows = [
-        _row(name, reports, parsed, now, overdue_days)
-        for name, reports in sorted(by_commune.items())
-    ]
+    rows = [_row(name, reports, parsed, now) for name, reports in sorted(by_commune.items())]
     if trust is None:
         return rows
     anchors = _anchors_key(trust)
