@@ -285,3 +285,33 @@ def test_overdue_follows_the_quarterly_calendar(latest: str, today: str, overdue
 
     moment = dt.datetime.fromisoformat(latest + "T03:00:00+00:00")
     assert quarter_overdue(moment, 15, dt.date.fromisoformat(today)) is overdue
+
+
+def test_admin_resets_a_stolen_token_and_revokes_a_commune(
+    province: tuple[str, str, Path],
+) -> None:
+    import json
+
+    import httpx
+
+    base, password, demo = province
+    tokens = json.loads((demo / "tokens.json").read_text())
+    name = sorted(tokens)[0]
+    old = tokens[name]["token"]
+
+    def upload_status(client: httpx.Client, token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return client.post("/api/reports", content=b"{}", headers=headers).status_code
+
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
+        assert upload_status(admin, old) != 401  # the token is accepted (the body is not)
+        admin.post("/login", data={"username": "demo", "password": password})
+        csrf = admin.get("/admin").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        reset = admin.post("/admin", data={"csrf": csrf, "action": "reset-token", "name": name})
+        assert "Đã cấp mã tải lên mới" in reset.text
+        new = reset.text.split('<p id="token">', 1)[1].split("<code>", 1)[1].split("<", 1)[0]
+        assert upload_status(admin, old) == 401 and upload_status(admin, new) != 401
+        revoked = admin.post("/admin", data={"csrf": csrf, "action": "revoke", "name": name})
+        assert "Đã thu hồi" in revoked.text
+        assert upload_status(admin, new) == 401
+        assert name in admin.get("/").text  # its reports stay on the dashboard

@@ -39,7 +39,14 @@ from auditor.receiver.province import (
     report_of,
     reports_of,
 )
-from auditor.receiver.store import Account, Commune, RegistryError, add_commune
+from auditor.receiver.store import (
+    Account,
+    Commune,
+    RegistryError,
+    add_commune,
+    reset_token,
+    revoke_commune,
+)
 from auditor.report.html import environment, load_resource, render_html
 from auditor.report.official import vn_time
 from auditor.report.signing import fingerprint, verify_detached
@@ -374,6 +381,13 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
                         add_commune, engine, str(form.get("name", ""))[:300], fingerprint(cert)
                     )
                     notice = "dash.commune_added"
+                elif form.get("action") == "reset-token":
+                    name = str(form.get("name", ""))[:300]
+                    token = await run_in_threadpool(reset_token, engine, name)
+                    notice = "dash.token_reset"
+                elif form.get("action") == "revoke":
+                    await run_in_threadpool(revoke_commune, engine, str(form.get("name", ""))[:300])
+                    notice = "dash.commune_revoked"
             except RegistryError as exc:
                 error = (exc.code, {"detail": str(exc.detail)})
             except ValueError:

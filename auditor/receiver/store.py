@@ -115,3 +115,26 @@ def add_commune(engine: Engine, name: str, cert_sha256: str) -> str:
 def commune_by_token(engine: Engine, token: str) -> Commune | None:
     with Session(engine) as session:
         return session.scalar(select(Commune).where(Commune.token_sha256 == token_digest(token)))
+
+
+def reset_token(engine: Engine, name: str) -> str:
+    """Give a commune a new upload token (the old one stops working at once); shown once."""
+    token = secrets.token_urlsafe(32)
+    with Session(engine) as session:
+        commune = session.get(Commune, name)
+        if commune is None:
+            raise RegistryError("receiver.no_commune", name)
+        commune.token_sha256 = token_digest(token)
+        session.commit()
+    return token
+
+
+def revoke_commune(engine: Engine, name: str) -> None:
+    """Take a commune off the registry: its token and certificate are refused from now on;
+    the reports it sent stay, as they were received."""
+    with Session(engine) as session:
+        commune = session.get(Commune, name)
+        if commune is None:
+            raise RegistryError("receiver.no_commune", name)
+        session.delete(commune)
+        session.commit()
