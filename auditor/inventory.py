@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from auditor.attest import MAX_EVIDENCE
 from auditor.errors import InputError, Problem
 from auditor.fileio import inside
 from auditor.textsafe import has_control
@@ -501,8 +502,14 @@ def _missing_files(inventory: Inventory, loaded: LoadedYaml) -> list[Problem]:
             key_loc = ("assets", index, "credential", "key_file")
             found.append(loaded.problem(key_loc, "inventory.file_not_found", {"path": str(key)}))
     for index, system in enumerate(inventory.systems):
-        if system.decision_file is not None and not system.decision_file.is_file():
-            at = ("systems", index, "decision_file")
-            path = str(system.decision_file)
-            found.append(loaded.problem(at, "inventory.file_not_found", {"path": path}))
+        decision = system.decision_file
+        if decision is None:
+            continue
+        at = ("systems", index, "decision_file")
+        if not decision.is_file():
+            found.append(loaded.problem(at, "inventory.file_not_found", {"path": str(decision)}))
+        elif decision.stat().st_size > MAX_EVIDENCE:  # refused now, not while writing the report
+            found.append(
+                loaded.problem(at, "inventory.evidence_too_large", {"path": str(decision)})
+            )
     return found

@@ -140,3 +140,18 @@ def test_near_miss_decision_number_without_its_scan_is_not_met(tmp_path: Path) -
     result = level_result(report)
     assert result.status is ReqStatus.not_met  # type: ignore[attr-defined]
     assert result.attestation.note == "outcome.systems_no_evidence"  # type: ignore[attr-defined]
+
+
+def test_an_oversized_decision_scan_is_refused_when_the_inventory_is_read(
+    tmp_path: Path,
+) -> None:
+    """Refused with its line before any collection, not found too large while the report is
+    being written (the evidence limit of attestations applies)."""
+    with (tmp_path / "qd.pdf").open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024 + 1)  # sparse: one byte over the limit
+    scanned = SYSTEMS + "    decision_file: qd.pdf\n"
+    path = write(tmp_path, scanned, ASSET.format(id="pc1", extra="    systems: [lan]\n"))
+    assert problems(path) == [(14, "systems[0].decision_file", "inventory.evidence_too_large")]
+    with (tmp_path / "qd.pdf").open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # near miss: exactly the limit is accepted
+    assert load_inventory(path).systems[0].decision_file == tmp_path / "qd.pdf"
