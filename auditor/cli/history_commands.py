@@ -178,8 +178,9 @@ def _day(iso: str | None) -> str:
 
 def _when(moment: dt.datetime) -> str:
     """A time as dd/mm/yyyy HH:MM in the machine's local time zone."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone().strftime("%d/%m/%Y %H:%M")
+    from auditor.store.db import from_store
+
+    return from_store(moment).astimezone().strftime("%d/%m/%Y %H:%M")
 
 
 @findings.command("assign")

@@ -42,6 +42,7 @@ from auditor.receiver.dashboard import dashboard_routes
 from auditor.receiver.store import Commune, Received, commune_by_token, open_store
 from auditor.report.model import parse_report
 from auditor.report.signing import fingerprint, verify_detached
+from auditor.store.db import from_store
 from auditor.strictjson import unique_keys
 
 log = logging.getLogger("auditor.receiver")
@@ -271,7 +272,7 @@ def _communes(engine: Engine, overdue_days: int) -> list[dict[str, Any]]:
     query = select(Received.organisation, Received.report_id, Received.generated_at)
     with Session(engine) as session:
         for org, report_id, generated_at in session.execute(query):
-            when = generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=UTC)
+            when = from_store(generated_at)
             if org not in latest or when > latest[org][1]:
                 latest[org] = (report_id, when)
     return [

@@ -14,6 +14,7 @@ import io
 import secrets
 import threading
 import zipfile
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -32,7 +33,6 @@ from auditor.receiver.accounts import add_account, authenticate
 from auditor.receiver.province import (
     CommuneRow,
     HeatRow,
-    aware,
     commune_rows,
     heat_map,
     received,
@@ -50,6 +50,7 @@ from auditor.receiver.store import (
 from auditor.report.html import environment, load_resource, render_html
 from auditor.report.official import vn_time
 from auditor.report.signing import fingerprint, verify_detached
+from auditor.store.db import from_store
 from auditor.store.export import Cell, table_bytes
 
 COOKIE = "province_session"
@@ -101,7 +102,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
             lang=lang,
             css=load_resource("dashboard.css") or "",
             when=lambda moment: (
-                vn_time(aware(moment)).strftime("%d/%m/%Y %H:%M") if moment else "—"
+                vn_time(from_store(moment)).strftime("%d/%m/%Y %H:%M") if moment else "—"
             ),
             link=_linker(lang),
             quote=quote,
@@ -178,6 +179,14 @@ def heat_table(heat: list[HeatRow], t: Messages) -> list[list[Cell]]:
     return [header, *body]
 
 
+Page = Callable[[Request, dict[str, str]], Awaitable[Response]]
+
+
+def _csrf_ok(form: Any, session: dict[str, str]) -> bool:
+    """The form carries the token of this session (compared in constant time)."""
+    return secrets.compare_digest(str(form.get("csrf", "")), session["csrf"])
+
+
 def _filter(rows: list[CommuneRow], request: Request) -> list[CommuneRow]:
     q = request.query_params
     text = q.get("q", "").strip().lower()[:100]
@@ -235,28 +244,29 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         )
         return response
 
-    def guard(request: Request) -> dict[str, str] | Response:
-        session = sessions.read(request)
-        if session is None:
-            path = request.url.path + ("?" + request.url.query if request.url.query else "")
-            return RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
-        return session
+    def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
+        """The page for a signed-in user; anyone else goes to the login page and back."""
+
+        async def handler(request: Request) -> Response:
+            session = sessions.read(request)
+            if session is None:
+                path = request.url.path + ("?" + request.url.query if request.url.query else "")
+                return RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
+            return await page(request, session)
+
+        return handler
 
     async def logout(request: Request) -> Response:
         session = sessions.read(request)
         form = await request.form(max_files=0, max_fields=2, max_part_size=256)
-        if session is None or not secrets.compare_digest(
-            str(form.get("csrf", "")), session["csrf"]
-        ):
+        if session is None or not _csrf_ok(form, session):
             return Response(status_code=403)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response
 
-    async def communes(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def communes(request: Request, session: dict[str, str]) -> Response:
         rows = await run_in_threadpool(commune_rows, engine, trust)
         shown = _filter(rows, request)
         return _page(
@@ -268,18 +278,14 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             query=dict(request.query_params),
         )
 
-    async def heatmap(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def heatmap(request: Request, session: dict[str, str]) -> Response:
         rows = await run_in_threadpool(commune_rows, engine, trust)
         heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
         return _page(request, "dashboard-heatmap.html.j2", heat=heat, session=session)
 
-    async def commune(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def commune(request: Request, session: dict[str, str]) -> Response:
         name = request.path_params["name"][:300]
         reports = await run_in_threadpool(reports_of, engine, name)
         if not reports:
@@ -287,7 +293,11 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         latest = reports[0]
         # as the province received it: the certificate had to be valid then
         check = await run_in_threadpool(
-            verify_detached, latest.content, latest.signature, trust, at=aware(latest.received_at)
+            verify_detached,
+            latest.content,
+            latest.signature,
+            trust,
+            at=from_store(latest.received_at),
         )
         report = report_of(latest)
         return _page(
@@ -303,10 +313,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             session=session,
         )
 
-    async def report_html(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def report_html(request: Request, session: dict[str, str]) -> Response:
         row = await run_in_threadpool(received, engine, request.path_params["report_id"])
         if row is None:
             return Response(status_code=404)
@@ -314,10 +322,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
-    async def bundle(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def bundle(request: Request, session: dict[str, str]) -> Response:
         row = await run_in_threadpool(received, engine, request.path_params["report_id"])
         if row is None:
             return Response(status_code=404)
@@ -331,10 +337,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             headers={"Content-Disposition": f'attachment; filename="{row.report_id}.zip"'},
         )
 
-    async def export(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def export(request: Request, session: dict[str, str]) -> Response:
         what, suffix = request.path_params["what"], "." + request.path_params["suffix"]
         if what not in ("communes", "heatmap") or suffix not in (".xlsx", ".csv"):
             return Response(status_code=404)
@@ -350,10 +354,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         disposition = f'attachment; filename="{what}{suffix}"'
         return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
-    async def admin(request: Request) -> Response:
-        session = guard(request)
-        if isinstance(session, Response):
-            return session
+    @signed_in
+    async def admin(request: Request, session: dict[str, str]) -> Response:
         if session.get("role") != "admin":
             return _page(request, "dashboard-missing.html.j2", 403, session=session)
         notice: str | None = None
@@ -362,7 +364,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         token: str | None = None
         if request.method == "POST":
             form = await request.form(max_files=0, max_fields=8, max_part_size=65536)
-            if not secrets.compare_digest(str(form.get("csrf", "")), session["csrf"]):
+            if not _csrf_ok(form, session):
                 return Response(status_code=403)
             try:
                 if form.get("action") == "add-user":

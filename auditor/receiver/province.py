@@ -19,6 +19,7 @@ from auditor.receiver.store import Commune, Received
 from auditor.report.model import Report, parse_report
 from auditor.report.official import vn_date
 from auditor.report.signing import fingerprint, verify_detached
+from auditor.store.db import from_store
 
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
 
@@ -53,10 +54,6 @@ def _reports(session: Session, ids: list[str]) -> dict[str, Report]:
         for report_id, content in session.execute(query):
             found[report_id] = _remember(report_id, parse_report(content))
     return found
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ def _row(name: str, reports: list[Stored], parsed: dict[str, Report], now: datet
     previous = parsed[reports[-2].report_id] if len(reports) > 1 else latest
     before = previous.evaluation.summary.counts.get("met", 0)
     levels = [s.level for s in latest.systems if s.level is not None]
-    when = aware(reports[-1].generated_at)
+    when = from_store(reports[-1].generated_at)
     return CommuneRow(
         name=name,
         report_id=reports[-1].report_id,
@@ -152,7 +149,7 @@ def _listing(
         Received.organisation, Received.report_id, Received.generated_at, Received.signer
     ).order_by(Received.organisation, Received.generated_at)
     for org, report_id, generated_at, signer in session.execute(query):
-        by_commune.setdefault(org, []).append(Stored(report_id, aware(generated_at), signer))
+        by_commune.setdefault(org, []).append(Stored(report_id, from_store(generated_at), signer))
     wanted = [s.report_id for reports in by_commune.values() for s in reports[-2:]]
     parsed = _reports(session, wanted)
     with _LOCK:
@@ -177,8 +174,9 @@ def _anchors_key(trust: list[x509.Certificate]) -> tuple[str, ...]:
     return key
 
 
-def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate]) -> None:
-    """Check the signatures not checked yet (against `trust`, as of each receipt)."""
+def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate]) -> tuple[str, ...]:
+    """Check the signatures not checked yet (against `trust`, as of each receipt); the key
+    of `trust` under which the results are kept."""
     anchors = _anchors_key(trust)
     missing = [i for i in ids if (i, anchors) not in _VERIFIED]
     for start in range(0, len(missing), 200):
@@ -187,8 +185,9 @@ def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate])
             Received.report_id, Received.content, Received.signature, Received.received_at
         ).where(Received.report_id.in_(chunk))
         for report_id, content, signature, received_at in session.execute(query):
-            check = verify_detached(content, signature, trust, at=aware(received_at))
+            check = verify_detached(content, signature, trust, at=from_store(received_at))
             _VERIFIED[(report_id, anchors)] = check.intact and check.trusted
+    return anchors
 
 
 def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) -> list[CommuneRow]:
@@ -200,12 +199,10 @@ def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) ->
     with _BUSY, Session(engine) as session:
         by_commune, parsed = _listing(session)
         latest = [reports[-1].report_id for reports in by_commune.values() if reports]
-        if trust is not None:
-            _signatures(session, latest, trust)
+        anchors = _signatures(session, latest, trust) if trust is not None else None
     rows = [_row(name, reports, parsed, now) for name, reports in sorted(by_commune.items())]
-    if trust is None:
+    if anchors is None:
         return rows
-    anchors = _anchors_key(trust)
     return [
         replace(row, signature_ok=_VERIFIED.get((row.report_id, anchors))) if row.report_id else row
         for row in rows

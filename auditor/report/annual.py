@@ -69,10 +69,11 @@ def period_history(session: Any, year: int) -> PeriodHistory:
     """Read the period's audits, finding events and incidents from the history store."""
     from sqlalchemy import func, select
 
-    from auditor.store.incidents import incidents_between, utc
+    from auditor.store.db import from_store, to_store
+    from auditor.store.incidents import incidents_between
     from auditor.store.models import AuditRow, EventRow
 
-    start, end = (utc(moment) for moment in period_bounds(year))
+    start, end = (to_store(moment) for moment in period_bounds(year))
     rows = session.scalars(
         select(AuditRow)
         .where(AuditRow.generated_at >= start, AuditRow.generated_at < end)
@@ -80,9 +81,7 @@ def period_history(session: Any, year: int) -> PeriodHistory:
     )
     audits = [
         AuditPoint(
-            generated_at=r.generated_at
-            if r.generated_at.tzinfo
-            else r.generated_at.replace(tzinfo=dt.UTC),
+            generated_at=from_store(r.generated_at),
             met=r.met,
             partly_met=r.partly_met,
             not_met=r.not_met,
@@ -178,11 +177,8 @@ def annual_context(
         if report.policy.annual_abstract
         else t("annual.title", year=year)
     )
-    documents = [
-        (info, next(r for r in report.evaluation.requirements if r.requirement == info.id))
-        for info in report.requirements
-        if info.has_attestation
-    ]
+    results = {r.requirement: r for r in report.evaluation.requirements}
+    documents = [(info, results[info.id]) for info in report.requirements if info.has_attestation]
     return {
         **document_context(report, lang, number, abstract, proposals or []),
         "year": year,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,17 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 from auditor.paths import auditor_home
+
+
+def to_store(moment: datetime) -> datetime:
+    """A time as the stores keep and compare it: in UTC (SQLite keeps the wall-clock digits
+    and drops the zone, so every time written must be UTC)."""
+    return moment.astimezone(UTC)
+
+
+def from_store(moment: datetime) -> datetime:
+    """A time read back from a store: SQLite returns it without its zone, which is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def default_url() -> str:

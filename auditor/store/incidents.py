@@ -9,25 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditor.incidents import Incident
+from auditor.store.db import from_store, to_store
 from auditor.store.models import IncidentRow
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """Store and compare in UTC: SQLite keeps the wall-clock digits and drops the zone."""
-    return moment.astimezone(dt.UTC)
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives back naive datetimes; everything stored is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)
 
 
 def _model(row: IncidentRow) -> Incident:
     return Incident(
         id=row.id,
-        detected_at=_aware(row.detected_at) or row.detected_at,
+        detected_at=from_store(row.detected_at),
         system=row.system,
         asset_id=row.asset_id,
         kind=row.kind,  # validated when written
@@ -35,9 +24,9 @@ def _model(row: IncidentRow) -> Incident:
         description=row.description,
         actions=row.actions,
         reported_to=row.reported_to,
-        reported_at=_aware(row.reported_at),
+        reported_at=from_store(row.reported_at) if row.reported_at else None,
         recorded_by=row.recorded_by,
-        recorded_at=_aware(row.recorded_at) or row.recorded_at,
+        recorded_at=from_store(row.recorded_at),
     )
 
 
@@ -45,7 +34,7 @@ def add_incident(session: Session, incident: Incident) -> Incident:
     values = incident.model_dump(exclude={"id"})
     for key in ("detected_at", "reported_at", "recorded_at"):
         if values[key] is not None:
-            values[key] = utc(values[key])
+            values[key] = to_store(values[key])
     row = IncidentRow(**values)
     session.add(row)
     session.flush()
@@ -58,9 +47,9 @@ def incidents_between(
     """Incidents detected in [start, end), oldest first."""
     query = select(IncidentRow).order_by(IncidentRow.detected_at, IncidentRow.id)
     if start is not None:
-        query = query.where(IncidentRow.detected_at >= utc(start))
+        query = query.where(IncidentRow.detected_at >= to_store(start))
     if end is not None:
-        query = query.where(IncidentRow.detected_at < utc(end))
+        query = query.where(IncidentRow.detected_at < to_store(end))
     return [_model(row) for row in session.scalars(query)]
 
 
