@@ -291,7 +291,7 @@ class SignerArgs:
 @dataclass(frozen=True)
 class DocumentArgs:
     number: str | None
-    proposals: list[str]
+    proposals: tuple[str, ...]  # as click gives a repeated option
 
 
 def _write_pdf(
@@ -403,8 +403,6 @@ def _gathering(
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> None:
         values = {f: kwargs.pop(f) for f in fields}
-        if "proposals" in values:
-            values["proposals"] = list(values["proposals"])
         func(**kwargs, **{name: cls(**values)})
 
     for option in reversed(options):

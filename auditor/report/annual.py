@@ -7,6 +7,7 @@ the latest audit for the per-group verdicts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +168,7 @@ def annual_context(
     *,
     year: int | None = None,
     number: str | None = None,
-    proposals: list[str] | None = None,
+    proposals: Sequence[str] = (),
 ) -> dict[str, Any]:
     t = Messages(lang)
     year = year or reporting_year(vn_date(report.generated_at))
@@ -180,7 +181,7 @@ def annual_context(
     results = {r.requirement: r for r in report.evaluation.requirements}
     documents = [(info, results[info.id]) for info in report.requirements if info.has_attestation]
     return {
-        **document_context(report, lang, number, abstract, proposals or []),
+        **document_context(report, lang, number, abstract, proposals),
         "year": year,
         "start": start,
         "end": end,

@@ -8,6 +8,7 @@ fonts.py); nothing is fetched from the network.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +43,7 @@ class RenderedPdf:
 
 
 def document_context(
-    report: Report, lang: str, number: str | None, abstract: str, proposals: list[str]
+    report: Report, lang: str, number: str | None, abstract: str, proposals: Sequence[str]
 ) -> dict[str, Any]:
     """What every official view needs: letterhead, fonts, date helpers."""
     t = Messages(lang)
@@ -68,7 +69,7 @@ def document_context(
 
 
 def report_context(
-    report: Report, lang: str, number: str | None, proposals: list[str] | None = None
+    report: Report, lang: str, number: str | None, proposals: Sequence[str] = ()
 ) -> dict[str, Any]:
     t = Messages(lang)
     abstract = report.policy.abstract(lang) if report.policy.abstract else t("report.title")
@@ -79,7 +80,7 @@ def report_context(
         for asset_id, status in result.assets.items():
             counts[asset_id][status.value] += 1
     return {
-        **document_context(report, lang, number, abstract, proposals or []),
+        **document_context(report, lang, number, abstract, proposals),
         "asset_counts": counts,
         "systems": system_verdicts(report),
         "plan": plan_rows(report, t),
