@@ -10,15 +10,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 Observed = str | int | float | bool | list[str] | None
+Param = str | int | float | bool | None
 Needs = Literal["host", "scan", "asset", "web", "netdev"]
 
 
@@ -31,20 +32,22 @@ class Status(StrEnum):
     waived = "waived"
 
 
-class Outcome(BaseModel):
+@dataclass(slots=True)
+class Outcome:
     """What a check concluded, what it saw and what it expected.
 
     `note` is a message-catalogue key (`outcome.*`) with `params`, so the report can say
-    it in Vietnamese or English.
+    it in Vietnamese or English. A plain slotted class, not a pydantic model: checks make
+    one per asset and requirement (350,000 for a province's 10,000 hosts) and the types are
+    held by mypy; the engine still refuses a malformed one from a plug-in (`well_formed`).
+    Treat it as immutable: change one with `dataclasses.replace`.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     status: Status
     observed: Observed = None
     expected: str | None = None
     note: str | None = None
-    params: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
 
     @classmethod
     def ok(
@@ -52,7 +55,7 @@ class Outcome(BaseModel):
         observed: Observed = None,
         expected: str | None = None,
         note: str | None = None,
-        **params: str | int | float | bool | None,
+        **params: Param,
     ) -> Outcome:
         return cls(
             status=Status.passed, observed=observed, expected=expected, note=note, params=params
@@ -64,19 +67,19 @@ class Outcome(BaseModel):
         observed: Observed = None,
         expected: str | None = None,
         note: str | None = None,
-        **params: str | int | float | bool | None,
+        **params: Param,
     ) -> Outcome:
         return cls(
             status=Status.failed, observed=observed, expected=expected, note=note, params=params
         )
 
     @classmethod
-    def unknown(cls, note: str, **params: str | int | float | bool | None) -> Outcome:
+    def unknown(cls, note: str, **params: Param) -> Outcome:
         """The fact needed was not collected: an error, never a pass."""
         return cls(status=Status.error, note=note, params=params)
 
     @classmethod
-    def manual(cls, note: str, **params: str | int | float | bool | None) -> Outcome:
+    def manual(cls, note: str, **params: Param) -> Outcome:
         return cls(status=Status.manual, note=note, params=params)
 
     @classmethod
@@ -170,9 +173,12 @@ class Registry:
         return cls(specs)
 
 
+BUILTIN_CHECKS = "auditor.checks."
+
+
 def discover() -> Registry:
     """Built-in checks (package `auditor.checks`) plus any from `auditor.checks` entry points."""
-    builtin = importlib.import_module("auditor.checks")
+    builtin = importlib.import_module(BUILTIN_CHECKS.rstrip("."))
     modules = [
         importlib.import_module(f"{builtin.__name__}.{info.name}")
         for info in pkgutil.iter_modules(builtin.__path__)
@@ -181,3 +187,24 @@ def discover() -> Registry:
     for entry in entry_points(group="auditor.checks"):
         modules.append(importlib.import_module(entry.value))
     return Registry.from_modules(modules)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def well_formed(outcome: object) -> bool:
+    """An Outcome whose values the report can hold: a plug-in check typed by nobody must
+    not make the signed report unwritable after a whole collection."""
+    if type(outcome) is not Outcome or type(outcome.status) is not Status:
+        return False
+    observed = outcome.observed
+    if isinstance(observed, list):
+        if not all(type(v) is str for v in observed):
+            return False
+    elif not isinstance(observed, _SCALARS):
+        return False
+    return (
+        (outcome.expected is None or type(outcome.expected) is str)
+        and (outcome.note is None or type(outcome.note) is str)
+        and all(type(k) is str and isinstance(v, _SCALARS) for k, v in outcome.params.items())
+    )

@@ -10,13 +10,23 @@ import calendar
 import contextlib
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor.attest import Recorded
-from auditor.checking import Observed, Outcome, Registry, Status
+from auditor.checking import (
+    BUILTIN_CHECKS,
+    CheckSpec,
+    Observed,
+    Outcome,
+    Param,
+    Registry,
+    Status,
+    well_formed,
+)
 from auditor.facts import AssetFacts
 from auditor.incidents import Incident
 from auditor.inventory import Asset
@@ -48,16 +58,19 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class CheckResult(Model):
-    """One check's outcome on one asset. `observed` and `params` come from an Outcome that
-    pydantic has already validated, so the engine does not validate them a second time."""
+@dataclass(slots=True)
+class CheckResult:
+    """One check's outcome on one asset. A plain slotted class, as is `AssetRequirement`:
+    a province's 10,000 hosts make a third of a million of them, so they are built without
+    validation (the Outcome they copy is checked by `well_formed`) and validated only when
+    a report is read back. Never changed once made; waiving makes a new one."""
 
     check: str
     status: Status
-    observed: SkipValidation[Observed] = None
+    observed: Observed = None
     expected: str | None = None
     note: str | None = None
-    params: SkipValidation[dict[str, str | int | float | bool | None]] = Field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
 
 
 class Exemption(Model):
@@ -70,7 +83,8 @@ class Exemption(Model):
     approved_by: str | None = None
 
 
-class AssetRequirement(Model):
+@dataclass(slots=True)
+class AssetRequirement:
     asset_id: str
     requirement: str
     status: ReqStatus
@@ -150,13 +164,31 @@ def _facts_for(needs: str, af: AssetFacts) -> Any:
     return getattr(af, needs)
 
 
-def _validated(registry: Registry, ref: CheckRef) -> dict[str, Any] | BaseModel:
-    """A pack entry's parameters as the check's model (on error, the raw dict: `run_check`
-    then reports the check as crashed for each asset)."""
-    if ref.id in registry:
+@dataclass(slots=True, frozen=True)
+class PlannedCheck:
+    """One check of a requirement with its pack parameters validated once per run, not
+    once per asset (on error they stay the raw dict, and the check reports a crash).
+    `guarded`: a plug-in's outcomes are checked for shape at run time; the built-in
+    checks' are proven by mypy --strict in CI."""
+
+    id: str
+    spec: CheckSpec
+    params: dict[str, Any] | BaseModel
+    guarded: bool
+
+    def run(self, facts: Any) -> Outcome:
+        if isinstance(self.params, BaseModel):
+            return self.spec.func(facts, self.params)
+        return self.spec.run(facts, self.params)  # raises: the pack's parameters are wrong
+
+    @classmethod
+    def of(cls, registry: Registry, ref: CheckRef) -> PlannedCheck:
+        spec = registry[ref.id]
+        params: dict[str, Any] | BaseModel = ref.params
         with contextlib.suppress(ValidationError):
-            return registry[ref.id].params.model_validate(ref.params)
-    return ref.params
+            params = spec.params.model_validate(ref.params)
+        builtin = spec.func.__module__.startswith(BUILTIN_CHECKS)
+        return cls(ref.id, spec, params, guarded=not builtin)
 
 
 def _cut_short(af: AssetFacts, needs: str) -> bool:
@@ -166,47 +198,54 @@ def _cut_short(af: AssetFacts, needs: str) -> bool:
     )
 
 
-def run_check(
-    registry: Registry,
-    check_id: str,
-    params: dict[str, Any] | BaseModel,
-    asset: Asset,
-    af: AssetFacts,
-) -> CheckResult:
-    spec = registry[check_id]
-    facts = _facts_for(spec.needs, af)
+def _not_seen(needs: str, asset: Asset, af: AssetFacts) -> Outcome:
+    """Why a check had no facts to judge: never a pass."""
+    if needs == "scan" and asset.scan_address is None:
+        return Outcome.unknown(
+            "outcome.scan_disabled" if not asset.scan else "outcome.no_scan_address"
+        )
+    failure = next((f for f in af.failures if (f.source == "nmap") == (needs == "scan")), None)
+    if failure:
+        return Outcome.unknown(
+            "outcome.collection_failed", code=failure.code, detail=failure.detail
+        )
+    return Outcome.unknown("outcome.not_collected", what=needs)
+
+
+def run_check(planned: PlannedCheck, asset: Asset, af: AssetFacts) -> CheckResult:
+    needs = planned.spec.needs
+    facts = _facts_for(needs, af)
     if facts is None:
-        if spec.needs == "scan" and asset.scan_address is None:
-            outcome = Outcome.unknown(
-                "outcome.scan_disabled" if not asset.scan else "outcome.no_scan_address"
-            )
-        else:
-            failure = next(
-                (f for f in af.failures if (f.source == "nmap") == (spec.needs == "scan")), None
-            )
-            outcome = (
-                Outcome.unknown(
-                    "outcome.collection_failed", code=failure.code, detail=failure.detail
-                )
-                if failure
-                else Outcome.unknown("outcome.not_collected", what=spec.needs)
-            )
+        outcome = _not_seen(needs, asset, af)
     else:
         try:
-            outcome = spec.run(facts, params)
+            outcome = planned.run(facts)
+            if planned.guarded and not well_formed(outcome):
+                raise TypeError(f"{planned.id} returned a malformed outcome")
         except Exception as exc:  # a check bug must not stop the audit or pass silently
             outcome = Outcome.unknown("outcome.check_crashed", detail=type(exc).__name__)
-        if outcome.status is Status.passed and _cut_short(af, spec.needs):
+        if outcome.status is Status.passed and af.failures and _cut_short(af, needs):
             # facts from output cut short may lack the very line that would fail: no pass
             outcome = Outcome.unknown("outcome.truncated_no_pass")
     return CheckResult(
-        check=check_id,
-        status=outcome.status,
-        observed=outcome.observed,
-        expected=outcome.expected,
-        note=outcome.note,
-        params=outcome.params,
+        planned.id,
+        outcome.status,
+        outcome.observed,
+        outcome.expected,
+        outcome.note,
+        outcome.params,
     )
+
+
+_VERDICTS: dict[frozenset[Status], ReqStatus] = {}
+
+
+def _verdict(statuses: frozenset[Status]) -> ReqStatus:
+    """`combine` of the checks' statuses, remembered: there are only 64 sets of them."""
+    verdict = _VERDICTS.get(statuses)
+    if verdict is None:
+        verdict = _VERDICTS[statuses] = combine(_FROM_CHECK[s] for s in statuses)
+    return verdict
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -337,6 +376,7 @@ def evaluate(
     exemptions = exemptions or {}
     requirements: list[RequirementResult] = []
     asset_results: list[AssetRequirement] = []
+    of_kinds: dict[frozenset[str], list[Asset]] = {}
     for req in pack.requirements:
         if req.not_applicable is not None:
             requirements.append(
@@ -348,51 +388,44 @@ def evaluate(
                 )
             )
             continue
-        relevant = [a for a in assets if a.kind in req.applies_to]
+        kinds = frozenset(req.applies_to)
+        relevant = of_kinds.get(kinds)
+        if relevant is None:  # most requirements share one of a few sets of kinds
+            relevant = of_kinds[kinds] = [a for a in assets if a.kind in kinds]
         per_asset: dict[str, ReqStatus] = {}
         # this requirement's checks and their validated parameters, per asset kind
-        by_kind: dict[str, list[tuple[str, dict[str, Any] | BaseModel]]] = {}
+        by_kind: dict[str, list[PlannedCheck]] = {}  # this requirement's checks, per kind
         if req.checks:
             for asset in relevant:
-                exemption = _allowed(req, _active(exemptions.get((asset.id, req.id)), today))
+                exemption = (
+                    _allowed(req, _active(exemptions.get((asset.id, req.id)), today))
+                    if exemptions
+                    else None
+                )
                 if exemption is not None and exemption.kind == "not_applicable":
                     per_asset[asset.id] = ReqStatus.not_applicable
                     asset_results.append(
-                        AssetRequirement(
-                            asset_id=asset.id,
-                            requirement=req.id,
-                            status=ReqStatus.not_applicable,
-                            checks=[],
-                            exemption=exemption,
-                        )
+                        AssetRequirement(asset.id, req.id, ReqStatus.not_applicable, [], exemption)
                     )
                     continue
                 checks = by_kind.get(asset.kind)
                 if checks is None:
                     checks = by_kind[asset.kind] = [
-                        (c.id, _validated(registry, c))
+                        PlannedCheck.of(registry, c)
                         for c in req.checks
                         if c.kinds is None or asset.kind in c.kinds
                     ]
                 af = facts[asset.id]
-                results = [run_check(registry, cid, p, asset, af) for cid, p in checks]
+                results = [run_check(planned, asset, af) for planned in checks]
                 if exemption is not None:
                     results = [_waive(r) for r in results]
                 status = (
-                    combine(_FROM_CHECK[r.status] for r in results)
+                    _verdict(frozenset([r.status for r in results]))
                     if results
                     else ReqStatus.not_assessed
                 )
                 per_asset[asset.id] = status
-                asset_results.append(
-                    AssetRequirement(
-                        asset_id=asset.id,
-                        requirement=req.id,
-                        status=status,
-                        checks=results,
-                        exemption=exemption,
-                    )
-                )
+                asset_results.append(AssetRequirement(asset.id, req.id, status, results, exemption))
         attestation = None
         statuses = list(per_asset.values())
         org_exemption = _allowed(req, _active(exemptions.get(("*", req.id)), today))
@@ -471,11 +504,7 @@ def _allowed(req: Requirement, exemption: Exemption | None) -> Exemption | None:
 
 
 def _waive(result: CheckResult) -> CheckResult:
-    return (
-        result.model_copy(update={"status": Status.waived})
-        if result.status is Status.failed
-        else result
-    )
+    return replace(result, status=Status.waived) if result.status is Status.failed else result
 
 
 def _summary(
@@ -492,14 +521,17 @@ def _summary(
         for r in requirements
         if r.status not in (ReqStatus.not_applicable, ReqStatus.not_assessed)
     )
-    checks = [c for ar in asset_results for c in ar.checks]
-    checks_assessed = sum(1 for c in checks if c.status not in (Status.error, Status.manual))
+    unassessed = (Status.error, Status.manual)
+    checks_total = sum(len(ar.checks) for ar in asset_results)
+    checks_assessed = sum(
+        1 for ar in asset_results for c in ar.checks if c.status not in unassessed
+    )
     return Summary(
         counts=counts,
         applicable=applicable,
         assessed=assessed,
         coverage=round(assessed / applicable, 4) if applicable else 0.0,
-        checks_total=len(checks),
+        checks_total=checks_total,
         checks_assessed=checks_assessed,
         collection_failures=sum(len(f.failures) for f in facts.values()),
     )

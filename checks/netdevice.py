@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from auditor.checking import NoParams, Outcome, Status, check
@@ -245,7 +246,7 @@ def zones(facts: NetDeviceFacts, p: MinZones) -> Outcome:
     if facts.zones is None:
         return Outcome.unknown("outcome.not_collected", what="zones")
     outcome = Outcome.at_least(len(facts.zones), p.min_zones, what="zones")
-    return outcome.model_copy(update={"observed": facts.zones})
+    return replace(outcome, observed=facts.zones)
 
 
 @check("net.wps", needs="netdev")

@@ -3,6 +3,7 @@ protocols, built-in accounts, audit policy, supported release and browsers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from auditor.checking import NoParams, Outcome, check
@@ -67,9 +68,7 @@ def screen_lock(facts: HostFacts, p: MaxSeconds) -> Outcome:
             observed=lock.source, expected=f"≤ {p.max_seconds} s", note="outcome.no_screen_lock"
         )
     result = Outcome.at_most(lock.timeout_s, p.max_seconds, what="screen lock")
-    return result.model_copy(
-        update={"note": "outcome.lock_source", "params": {"source": lock.source}}
-    )
+    return replace(result, note="outcome.lock_source", params={"source": lock.source})
 
 
 @check("cfg.autorun_disabled", needs="host")

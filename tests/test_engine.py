@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.attest import AttestationEntry, Recorded
-from auditor.checking import discover
+from auditor.checking import Outcome, Registry, Status, check, discover
 from auditor.engine import (
     Evaluation,
     Exemption,
@@ -161,3 +161,47 @@ def test_partly_met_carries_its_ratio_and_assessed_count() -> None:
     fw = _status(result, "L2-CFG-FW-01")
     assert fw.status is ReqStatus.partly_met
     assert (fw.assets_met, fw.assets_assessed, fw.assets_total) == (1, 2, 3)
+
+
+# ---------------------------------------------------------------- plug-in checks
+def _with_plugin(result: object) -> tuple[list[str], list[str | None]]:
+    """The host firewall requirement judged by a plug-in that returns `result` in place of
+    the built-in check: what statuses and notes its check results get."""
+    req = next(r for r in PACK.requirements if r.id == "L2-CFG-FW-01")
+    check_id = next(c.id for c in req.checks if c.kinds is None or "linux" in c.kinds)
+
+    @check(check_id, needs="host")
+    def plugin(facts: object, p: object) -> Outcome:
+        return result  # type: ignore[return-value]
+
+    specs = [REGISTRY[i] for i in REGISTRY.ids() if i != check_id]
+    registry = Registry([*specs, plugin.__check__])  # type: ignore[attr-defined]
+    asset = Asset(id="pc", name="PC", kind="linux", connection="local")  # type: ignore[arg-type]
+    facts = {"pc": AssetFacts(asset_id="pc", declared=Declared(kind="linux"), host=host())}
+    evaluation = evaluate(PACK, [asset], facts, {}, registry, TODAY)
+    pair = next(r for r in evaluation.asset_results if r.requirement == "L2-CFG-FW-01")
+    mine = [c for c in pair.checks if c.check == check_id]
+    return [c.status.value for c in mine], [c.note for c in mine]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Outcome(status=Status.passed, observed={"on"}),  # type: ignore[arg-type]
+        Outcome(status=Status.passed, observed=[1, 2]),  # type: ignore[list-item]
+        Outcome(status="pass"),  # type: ignore[arg-type]
+        Outcome(status=Status.passed, params={"k": object()}),  # type: ignore[dict-item]
+        {"status": "pass"},
+        None,
+    ],
+)
+def test_a_plugin_returning_a_malformed_outcome_is_a_crash_never_a_pass(bad: object) -> None:
+    """Outcomes are plain classes now: the engine checks a plug-in's by shape, so a value the
+    signed report could not hold becomes an error on that asset instead of a failed audit."""
+    assert _with_plugin(bad) == (["error"], ["outcome.check_crashed"])
+
+
+def test_a_plugin_with_a_well_formed_outcome_is_judged() -> None:
+    """The near miss: the same plug-in with a proper list of strings passes."""
+    good = Outcome(status=Status.passed, observed=["nftables"], params={"n": 1})
+    assert _with_plugin(good) == (["pass"], [None])
