@@ -165,3 +165,27 @@ def _swap_certificate(signature: bytes, cert: x509.Certificate) -> bytes:
         cms.CertificateChoices(name="certificate", value=asn1_x509.Certificate.load(der))
     ]
     return bytes(info.dump(force=True))
+
+
+def test_the_trust_store_follows_the_anchors_asked_for(province_ca: Issued) -> None:
+    """The store of anchors is built once per list (a province trusts thousands of commune
+    certificates); a cached store must never lend its trust to another list, nor to the
+    same list changed in place."""
+    other_ca = issue("Sở KH&CN tỉnh Khác (CA)", ca=True, days=3650)
+    signature = sign_detached(CONTENT, issue("UBND xã A", province_ca).signer())
+    ours, theirs = [province_ca.cert], [other_ca.cert]
+    assert verify_detached(CONTENT, signature, ours).trusted
+    assert not verify_detached(CONTENT, signature, theirs).trusted
+    assert verify_detached(CONTENT, signature, ours).trusted
+    # the same certificate, read again into another object: still trusted
+    again = x509.load_pem_x509_certificate(
+        province_ca.cert.public_bytes(serialization.Encoding.PEM)
+    )
+    assert verify_detached(CONTENT, signature, [again]).trusted
+    # one list, changed in place: trust follows what it holds now
+    theirs.append(province_ca.cert)
+    assert verify_detached(CONTENT, signature, theirs).trusted
+    ours[0] = other_ca.cert
+    assert not verify_detached(CONTENT, signature, ours).trusted
+    ours.clear()
+    assert verify_detached(CONTENT, signature, ours).problems == ["verify.untrusted_signer"]
