@@ -14,8 +14,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import psutil
@@ -23,10 +24,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from auditor.report.model import canonical_bytes, parse_report
+from auditor.report.official import VIETNAM
 from auditor.report.signing import sign_detached
 from tests.https_server import make_certs
 from tests.pg import Cluster, why_not_available
 from tests.pki import Issued, issue
+from tests.receiver_server import Receiver
 from tests.reportkit import build
 from tests.sshd import free_port
 
@@ -214,8 +217,9 @@ def test_a_commune_cannot_file_as_another_or_from_the_future(
     future = _report(tmp_path / "f", leaf_a, generated_at=datetime(2099, 1, 1, tzinfo=UTC))
     refused = served.upload(*future, served.tokens[COMMUNE_A])
     assert refused.status_code == 422 and refused.json()["error"] == "receiver.future_report"
-    listed = {c["organisation"] for c in served.read("/api/communes").json()}
-    assert COMMUNE_B not in listed
+    listed = {c["organisation"]: c for c in served.read("/api/communes").json()}
+    assert listed[COMMUNE_B]["report_id"] is None  # registered, nothing of it accepted
+    assert listed[COMMUNE_B]["overdue"] is True
 
 
 def test_expired_signer_certificate_is_refused(served: Served, tmp_path: Path) -> None:
@@ -380,3 +384,48 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     with reopened.connect() as connection:
         kept = connection.exec_driver_sql("SELECT username FROM accounts").scalar()
     assert kept == "giu-lai" and inspect(reopened).has_table("received_reports")
+
+
+def _last_quarter_start(today: date) -> date:
+    """The first day of the quarter whose report fell due last (due the 15th of the month
+    after the quarter, the inventory's default)."""
+    due = max(
+        date(year, month, 15)
+        for year in (today.year - 1, today.year)
+        for month in (1, 4, 7, 10)
+        if date(year, month, 15) <= today
+    )
+    return date(due.year - (due.month == 1), (due.month - 4) % 12 + 1, 1)
+
+
+def test_the_api_judges_overdue_by_the_reporting_calendar_like_the_dashboard(
+    tmp_path: Path,
+) -> None:
+    """A report from the first days of the quarter now due is on time, although it is more
+    than 92 days old (the API's old rule); one from the day before that quarter is late."""
+    leaf = issue(COMMUNE_A)
+    (tmp_path / "r").mkdir()
+    report, _signer, _out = build(tmp_path / "r", signer=leaf.signer())
+    start = _last_quarter_start(datetime.now(VIETNAM).date())
+    with Receiver(tmp_path / "rx", [leaf.cert]) as rx:
+        context = ssl.create_default_context(cafile=str(rx.ca))
+        for day, overdue in ((start - timedelta(days=1), True), (start, False)):
+            when = datetime.combine(day, datetime.min.time(), VIETNAM) + timedelta(hours=8)
+            changed = report.model_copy(update={"report_id": str(uuid4()), "generated_at": when})
+            content = canonical_bytes(changed)
+            body = {
+                "report_id": changed.report_id,
+                "report": base64.b64encode(content).decode(),
+                "signature": base64.b64encode(sign_detached(content, leaf.signer())).decode(),
+            }
+            sent = httpx.post(
+                f"{rx.url}/api/reports",
+                json=body,
+                headers={"Authorization": f"Bearer {rx.token}"},
+                verify=context,
+            )
+            assert sent.status_code == 201, sent.text
+            (row,) = rx.get("/api/communes").json()
+            assert row["report_id"] == changed.report_id
+            assert row["overdue"] is overdue, day
+        assert datetime.now(UTC) - when > timedelta(days=92)

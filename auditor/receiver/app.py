@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
@@ -39,10 +39,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auditor.receiver.accounts import authenticate
 from auditor.receiver.dashboard import dashboard_routes
+from auditor.receiver.province import commune_rows
 from auditor.receiver.store import Commune, Received, commune_by_token, open_store
 from auditor.report.model import parse_report
 from auditor.report.signing import fingerprint, verify_detached
-from auditor.store.db import from_store
 from auditor.strictjson import unique_keys
 
 log = logging.getLogger("auditor.receiver")
@@ -135,7 +135,7 @@ def _parse_upload(raw: bytes) -> tuple[str, bytes, bytes]:
 
 
 def create_app(
-    db_url: str, trust: list[x509.Certificate], overdue_days: int = 92, limits: Limits | None = None
+    db_url: str, trust: list[x509.Certificate], limits: Limits | None = None
 ) -> Starlette:
     engine = open_store(db_url)
     limits = limits or Limits()
@@ -174,7 +174,7 @@ def create_app(
             await _province_account(request)
         except Refusal as refusal:
             return _error(refusal.status, refusal.code)
-        return JSONResponse(await run_in_threadpool(_communes, engine, overdue_days))
+        return JSONResponse(await run_in_threadpool(_communes, engine))
 
     async def _province_account(request: Request) -> None:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -265,24 +265,20 @@ def _load_receipt(engine: Engine, report_id: str) -> dict[str, Any] | None:
         return receipt(row) if row else None
 
 
-def _communes(engine: Engine, overdue_days: int) -> list[dict[str, Any]]:
-    """The latest report per commune, reading only the three columns the list shows."""
-    now = datetime.now(UTC)
-    latest: dict[str, tuple[str, datetime]] = {}
-    query = select(Received.organisation, Received.report_id, Received.generated_at)
-    with Session(engine) as session:
-        for org, report_id, generated_at in session.execute(query):
-            when = from_store(generated_at)
-            if org not in latest or when > latest[org][1]:
-                latest[org] = (report_id, when)
+def _communes(engine: Engine) -> list[dict[str, Any]]:
+    """Every registered commune (and any organisation that reported) with its latest report;
+    overdue by its own quarterly reporting calendar, as the dashboard judges it. A commune
+    that never reported is listed, overdue, with no report."""
     return [
         {
-            "organisation": org,
-            "report_id": report_id,
-            "generated_at": when.astimezone(UTC).isoformat(),
-            "overdue": when < now - timedelta(days=overdue_days),
+            "organisation": row.name,
+            "report_id": row.report_id,
+            "generated_at": row.generated_at.astimezone(UTC).isoformat()
+            if row.generated_at
+            else None,
+            "overdue": row.overdue,
         }
-        for org, (report_id, when) in sorted(latest.items())
+        for row in commune_rows(engine)
     ]
 
 
