@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from openpyxl import load_workbook
@@ -20,6 +21,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.pg import Cluster, why_not_available
@@ -31,10 +33,17 @@ AUDITOR = [sys.executable, "-m", "auditor.cli"]
 COMMUNES = 12
 
 
+class Province(NamedTuple):
+    url: str
+    password: str
+    demo: Path  # the demo's folder: tokens, keys, trust
+    db: str
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def province(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str, Path]]:
+) -> Iterator[Province]:
     root = tmp_path_factory.mktemp("province")
     demo = root / "demo"
     cluster = None
@@ -73,7 +82,7 @@ def province(
             time.sleep(0.1)
     password = (demo / "demo-password.txt").read_text().strip()
     try:
-        yield f"https://127.0.0.1:{port}", password, demo
+        yield Province(f"https://127.0.0.1:{port}", password, demo, db)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -129,9 +138,9 @@ def log_in(driver: webdriver.Chrome, base: str, password: str) -> None:
 
 
 def test_a_province_officer_reads_the_dashboard(
-    province: tuple[str, str, Path], browser: webdriver.Chrome
+    province: Province, browser: webdriver.Chrome
 ) -> None:
-    base, password, demo = province
+    base, password, demo, _db = province
     browser.get(base + "/heatmap")  # not logged in: sent to the login page, then back
     assert "/login" in browser.current_url and "next=%2Fheatmap" in browser.current_url
     shot(browser, "login")
@@ -150,6 +159,13 @@ def test_a_province_officer_reads_the_dashboard(
     overdue = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
     assert "overdue=1" in browser.current_url and 0 < len(overdue) < COMMUNES
     assert all("quá hạn" in row.text for row in overdue)
+
+    browser.get(base + "/")
+    Select(browser.find_element(By.ID, "f-area")).select_by_visible_text("Mường La (huyện cũ)")
+    click_through(browser, browser.find_element(By.ID, "apply"))
+    in_area = browser.find_elements(By.CSS_SELECTOR, "#communes tbody td.area")
+    assert "area=M%C6%B0%E1%BB%9Dng+La" in browser.current_url and 0 < len(in_area) < COMMUNES
+    assert {cell.text for cell in in_area} == {"Mường La (huyện cũ)"}
 
     browser.get(base + "/heatmap")
     heat = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody tr")
@@ -211,10 +227,10 @@ def test_a_province_officer_reads_the_dashboard(
     assert "/login" in browser.current_url
 
 
-def test_session_rules(province: tuple[str, str, Path]) -> None:
+def test_session_rules(province: Province) -> None:
     import httpx
 
-    base, password, _ = province
+    base, password, _, _ = province
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as client:
         sent = client.post(
             "/login", data={"username": "demo", "password": password, "next": "//evil.example"}
@@ -287,14 +303,67 @@ def test_overdue_follows_the_quarterly_calendar(latest: str, today: str, overdue
     assert quarter_overdue(moment, 15, dt.date.fromisoformat(today)) is overdue
 
 
+def _areas_shown(page: str) -> list[str]:
+    """The area cell of every commune row of the communes page."""
+    return [cell.split("<", 1)[0] for cell in page.split('<td class="area">')[1:]]
+
+
+def test_communes_are_filtered_by_area_and_admins_set_areas(
+    province: Province,
+) -> None:
+    """Districts ended in 2025: the province groups communes into its own areas, set in the
+    registry (admin page or CLI) and used as a filter that the exports keep."""
+    import httpx
+
+    base, password, demo, db = province
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
+        admin.post("/login", data={"username": "demo", "password": password})
+        every = _areas_shown(admin.get("/").text)
+        assert len(every) == COMMUNES and "Mai Sơn (huyện cũ)" in every
+        page = admin.get("/", params={"area": "Mai Sơn (huyện cũ)"}).text
+        assert _areas_shown(page) == ["Mai Sơn (huyện cũ)"] * every.count("Mai Sơn (huyện cũ)")
+        assert 'id="f-area"' in page and "Mọi khu vực" in page
+        assert _areas_shown(admin.get("/", params={"area": "Mai Sơn"}).text) == []  # exact
+        by_area = _areas_shown(admin.get("/", params={"sort": "area"}).text)
+        assert by_area == sorted(by_area)
+
+        csrf = admin.get("/admin").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        name = f"UBND xã {demo.name}"  # not registered: refused with its name
+        refused = admin.post("/admin", data={"csrf": csrf, "action": "set-area", "name": name})
+        assert "Không có xã" in refused.text
+        tokens = sorted((demo / "tokens.json").read_text().split('"UBND xã ')[1:])
+        name = "UBND xã " + tokens[-1].split('"', 1)[0]
+        hostile = "<b>Biên giới</b>"
+        data = {"csrf": csrf, "action": "set-area", "name": name, "area": f"  {hostile}  "}
+        changed = admin.post("/admin", data=data)
+        assert "Đã cập nhật khu vực." in changed.text
+        page = admin.get("/", params={"area": hostile}).text
+        assert _areas_shown(page) == ["&lt;b&gt;Biên giới&lt;/b&gt;"]  # escaped, trimmed
+        csv = admin.get("/export/communes.csv", params={"area": hostile}).content.decode()
+        lines = csv.lstrip("\ufeff").splitlines()
+        assert lines[0].split(",")[:2] == ["Xã", "Khu vực"] and len(lines) == 2
+        assert lines[1].startswith(f"{name},{hostile},")
+
+    made = subprocess.run(
+        [*AUDITOR, "receiver", "commune", "set-area", name, "", "--db", db],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    with httpx.Client(base_url=base, verify=False) as viewer:
+        viewer.post("/login", data={"username": "demo", "password": password})
+        assert _areas_shown(viewer.get("/", params={"area": hostile}).text) == []
+
+
 def test_admin_resets_a_stolen_token_and_revokes_a_commune(
-    province: tuple[str, str, Path],
+    province: Province,
 ) -> None:
     import json
 
     import httpx
 
-    base, password, demo = province
+    base, password, demo, _db = province
     tokens = json.loads((demo / "tokens.json").read_text())
     name = sorted(tokens)[0]
     old = tokens[name]["token"]

@@ -375,15 +375,23 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     old = private_engine(f"sqlite:///{tmp_path}/old.db")
     Base.metadata.create_all(old)
     with old.begin() as connection:
+        # the schema as create_all made it then, before communes had an area (r0002)
+        connection.exec_driver_sql("ALTER TABLE communes DROP COLUMN area")
         connection.exec_driver_sql(
             "INSERT INTO accounts (username, password_hash, role, failures) "
             "VALUES ('giu-lai', 'x', 'viewer', 0)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO communes (name, cert_sha256, token_sha256, added_at) "
+            "VALUES ('UBND xã Cũ', 'c', 't', '2026-01-01 00:00:00')"
         )
     reopened = open_store(f"sqlite:///{tmp_path}/old.db")
     assert current_revision(reopened, VERSION_TABLE) == head_revision("auditor.receiver")
     with reopened.connect() as connection:
         kept = connection.exec_driver_sql("SELECT username FROM accounts").scalar()
+        commune = connection.exec_driver_sql("SELECT name, area FROM communes").one()
     assert kept == "giu-lai" and inspect(reopened).has_table("received_reports")
+    assert tuple(commune) == ("UBND xã Cũ", None)  # kept, and in no area until one is set
 
 
 def _last_quarter_start(today: date) -> date:

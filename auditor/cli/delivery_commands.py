@@ -317,8 +317,13 @@ def receiver_commune() -> None:
     required=True,
     help="The commune's signing certificate (PEM).",
 )
+@click.option(
+    "--area",
+    default=None,
+    help="The province's grouping of the commune (e.g. a former district), for the filters.",
+)
 @RECEIVER_DB
-def receiver_commune_add(name: str, cert_path: Path, db_url: str) -> None:
+def receiver_commune_add(name: str, cert_path: Path, area: str | None, db_url: str) -> None:
     """Register NAME (exactly as its reports name the organisation) with its certificate.
 
     Prints the commune's upload token once: give it to the commune's officer, who keeps it
@@ -336,11 +341,32 @@ def receiver_commune_add(name: str, cert_path: Path, db_url: str) -> None:
     except ValueError:
         _fail(t("receiver.cert_unreadable", path=str(cert_path)))
     try:
-        token = add_commune(open_store(db_url), name, fingerprint(cert))
+        token = add_commune(open_store(db_url), name, fingerprint(cert), area)
     except RegistryError as exc:
         _fail(t(exc.code, detail=exc.detail))
     echo(t("receiver.commune_added", name=name, fingerprint=fingerprint(cert)))
     echo(token)
+
+
+@receiver_commune.command("set-area")
+@click.argument("name")
+@click.argument("area")
+@RECEIVER_DB
+def receiver_commune_set_area(name: str, area: str, db_url: str) -> None:
+    """Put the registered commune NAME in AREA (an empty AREA takes it out of any area).
+
+    Areas are the province's own grouping for the dashboard's filter: districts ended with
+    the 2025 reform, so a province names them itself, e.g. "Mai Sơn (huyện cũ)".
+    """
+    _receiver_modules()
+    from auditor.receiver.store import RegistryError, open_store, set_area
+
+    t = _t()
+    try:
+        set_area(open_store(db_url), name, area)
+    except RegistryError as exc:
+        _fail(t(exc.code, detail=exc.detail))
+    echo(t("receiver.area_set", name=name, area=area.strip() or "—"))
 
 
 @receiver.group("admin")

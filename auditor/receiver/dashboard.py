@@ -46,6 +46,7 @@ from auditor.receiver.store import (
     add_commune,
     reset_token,
     revoke_commune,
+    set_area,
 )
 from auditor.report.html import environment, load_resource, render_html
 from auditor.report.official import vn_time
@@ -126,6 +127,7 @@ def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
     """The communes table as the page shows it, for a spreadsheet."""
     header: list[Cell] = [
         t("dash.commune"),
+        t("dash.area"),
         t("dash.last_report"),
         t("dash.overdue"),
         t("dash.signer"),
@@ -138,6 +140,7 @@ def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
     body: list[list[Cell]] = [
         [
             r.name,
+            r.area or "",
             vn_time(r.generated_at).date() if r.generated_at else "",
             t("value.yes") if r.overdue else t("value.no"),
             r.signer,
@@ -198,9 +201,11 @@ def _filter(rows: list[CommuneRow], request: Request) -> list[CommuneRow]:
         and (q.get("high") != "1" or r.high_gaps > 0)
         and (not q.get("failing") or q.get("failing") in r.failing)
         and (not q.get("level") or str(r.level) == q.get("level"))
+        and (not q.get("area") or r.area == q.get("area"))
     ]
     keys = {
         "name": lambda r: r.name,
+        "area": lambda r: (r.area is None, r.area or "", r.name),
         "date": lambda r: r.generated_at or datetime.min.astimezone(),
         "not_met": lambda r: -r.counts.get("not_met", 0),
         "high": lambda r: -r.high_gaps,
@@ -274,6 +279,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             "dashboard-communes.html.j2",
             rows=shown,
             total=len(rows),
+            areas=sorted({r.area for r in rows if r.area}),
+            levels=sorted({r.level for r in rows if r.level}),
             session=session,
             query=dict(request.query_params),
         )
@@ -380,9 +387,17 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
                     pem = str(form.get("cert", "")).encode()
                     cert = x509.load_pem_x509_certificate(pem)
                     token = await run_in_threadpool(
-                        add_commune, engine, str(form.get("name", ""))[:300], fingerprint(cert)
+                        add_commune,
+                        engine,
+                        str(form.get("name", ""))[:300],
+                        fingerprint(cert),
+                        str(form.get("area", ""))[:200],
                     )
                     notice = "dash.commune_added"
+                elif form.get("action") == "set-area":
+                    name, area = str(form.get("name", ""))[:300], str(form.get("area", ""))[:200]
+                    await run_in_threadpool(set_area, engine, name, area)
+                    notice = "dash.area_set"
                 elif form.get("action") == "reset-token":
                     name = str(form.get("name", ""))[:300]
                     token = await run_in_threadpool(reset_token, engine, name)

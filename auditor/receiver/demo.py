@@ -45,6 +45,13 @@ from auditor.systems import SystemInfo
 
 _FIRST = ["Mường", "Chiềng", "Tà", "Nậm", "Long", "Bình", "Tân", "Phú", "Hòa", "Yên", "Sơn", "Mai"]
 _SECOND = ["La", "Bú", "Hùng", "Sại", "Khoa", "Xuân", "Lập", "An", "Thịnh", "Phong", "Lương"]
+# a demo province's areas: its former districts, as a province might name them
+_AREAS = [
+    "Mai Sơn (huyện cũ)",
+    "Mường La (huyện cũ)",
+    "Thuận Châu (huyện cũ)",
+    "Yên Châu (huyện cũ)",
+]
 _WEIGHTS = {
     ReqStatus.met: 6,
     ReqStatus.partly_met: 1,
@@ -207,7 +214,9 @@ def make_demo(
         )
         trust.append(signer.cert.public_bytes(serialization.Encoding.PEM))
         tokens[name] = {
-            "token": add_commune(engine, name, fingerprint(signer.cert)),
+            "token": add_commune(
+                engine, name, fingerprint(signer.cert), _AREAS[index % len(_AREAS)]
+            ),
             "keys": str(directory / "keys" / f"{index:04d}"),
         }
         late = rng.random() < 0.15  # some communes have stopped reporting

@@ -70,6 +70,7 @@ class CommuneRow:
     trend: int  # met requirements since the previous report (+/-), 0 without one
     failing: frozenset[str]  # requirement ids not met or partly met
     signature_ok: bool | None = None  # the latest report's signature, as of its receipt
+    area: str | None = None  # the province's grouping, from the registry
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,12 @@ def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) ->
         by_commune, parsed = _listing(session)
         latest = [reports[-1].report_id for reports in by_commune.values() if reports]
         anchors = _signatures(session, latest, trust) if trust is not None else None
-    rows = [_row(name, reports, parsed, now) for name, reports in sorted(by_commune.items())]
+        query = select(Commune.name, Commune.area).where(Commune.area.is_not(None))
+        area = {name: place for name, place in session.execute(query)}  # admins edit it
+    rows = [
+        replace(_row(name, reports, parsed, now), area=area.get(name))
+        for name, reports in sorted(by_commune.items())
+    ]
     if anchors is None:
         return rows
     return [

@@ -47,6 +47,17 @@ class Received(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+AREA_MAX = 100
+
+
+def clean_area(area: str | None) -> str | None:
+    """An area as stored: trimmed, one line, None when empty; too long is refused."""
+    text = " ".join((area or "").split())
+    if len(text) > AREA_MAX:
+        raise RegistryError("receiver.area_too_long", str(AREA_MAX))
+    return text or None
+
+
 class Commune(Base):
     """A commune the province accepts reports from: its signing certificate and upload token."""
 
@@ -56,6 +67,9 @@ class Commune(Base):
     cert_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the province's own grouping for its filters: districts ended with the 2025 reform,
+    # so a province names its areas itself (a former district, a cluster, a border zone)
+    area: Mapped[str | None] = mapped_column(String(AREA_MAX), nullable=True)
 
 
 class Account(Base):
@@ -76,14 +90,14 @@ VERSION_TABLE = "receiver_alembic_version"
 def open_store(db_url: str) -> Engine:
     """Open the store and bring its schema to the newest migration (a new SQLite file is
     private to its owner). A store made before migrations existed is recorded as the first
-    revision, which is exactly the schema it has."""
+    revision, which is exactly the schema it has, and the later migrations run on it."""
     engine = private_engine(db_url)
     made_before_migrations = inspect(engine).has_table("received_reports") and (
         current_revision(engine, VERSION_TABLE) is None
     )
-    if made_before_migrations:
-        migrate(engine, "auditor.receiver", VERSION_TABLE, stamp_only=True)
-    migrate(engine, "auditor.receiver", VERSION_TABLE)
+    migrate(
+        engine, "auditor.receiver", VERSION_TABLE, made_before_migrations=made_before_migrations
+    )
     return engine
 
 
@@ -91,8 +105,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_commune(engine: Engine, name: str, cert_sha256: str) -> str:
+def add_commune(engine: Engine, name: str, cert_sha256: str, area: str | None = None) -> str:
     """Register a commune's signing certificate; return its new upload token (shown once)."""
+    area = clean_area(area)
     token = secrets.token_urlsafe(32)
     with Session(engine) as session:
         if session.get(Commune, name) is not None:
@@ -106,6 +121,7 @@ def add_commune(engine: Engine, name: str, cert_sha256: str) -> str:
                 cert_sha256=cert_sha256,
                 token_sha256=token_digest(token),
                 added_at=datetime.now(UTC),
+                area=area,
             )
         )
         session.commit()
@@ -127,6 +143,17 @@ def reset_token(engine: Engine, name: str) -> str:
         commune.token_sha256 = token_digest(token)
         session.commit()
     return token
+
+
+def set_area(engine: Engine, name: str, area: str | None) -> None:
+    """Put a registered commune in an area (or in none, given an empty one)."""
+    area = clean_area(area)
+    with Session(engine) as session:
+        commune = session.get(Commune, name)
+        if commune is None:
+            raise RegistryError("receiver.no_commune", name)
+        commune.area = area
+        session.commit()
 
 
 def revoke_commune(engine: Engine, name: str) -> None:

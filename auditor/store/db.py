@@ -83,10 +83,11 @@ def migrate(
     package: str = "auditor.store",
     version_table: str = "alembic_version",
     *,
-    stamp_only: bool = False,
+    made_before_migrations: bool = False,
 ) -> None:
-    """Bring the schema to the newest migration (nothing to do when it is there already);
-    `stamp_only` records the newest revision for a schema made before migrations existed."""
+    """Bring the schema to the newest migration (nothing to do when it is there already).
+    A schema `made_before_migrations` (by create_all) is exactly the first migration's: it
+    is recorded as that revision, and the later ones then run on it."""
     if current_revision(engine, version_table) == head_revision(package):
         return
     from alembic import command
@@ -94,15 +95,14 @@ def migrate(
     config = alembic_config(package)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        if stamp_only:
-            command.stamp(config, "head")
-        else:
-            command.upgrade(config, "head")
+        if made_before_migrations:
+            command.stamp(config, _revisions(package)[0])
+        command.upgrade(config, "head")
 
 
-def head_revision(package: str = "auditor.store") -> str:
-    """The newest migration's id: the one no other migration names as its parent."""
-    revisions: dict[str, str | None] = {}
+def _revisions(package: str) -> list[str]:
+    """The package's migration ids, oldest first (they form one line)."""
+    parent_of: dict[str, str | None] = {}
     for script in files(package).joinpath("migrations", "versions").iterdir():
         if not script.name.endswith(".py"):
             continue
@@ -110,9 +110,18 @@ def head_revision(package: str = "auditor.store") -> str:
         rev = re.search(r'^revision\s*=\s*"([^"]+)"', source, re.M)
         down = re.search(r'^down_revision\s*=\s*"([^"]+)"', source, re.M)
         if rev:
-            revisions[rev.group(1)] = down.group(1) if down else None
-    parents = set(revisions.values())
-    return next(rev for rev in revisions if rev not in parents)
+            parent_of[rev.group(1)] = down.group(1) if down else None
+    child_of = {parent: rev for rev, parent in parent_of.items()}
+    line, current = [], child_of.get(None)
+    while current is not None:
+        line.append(current)
+        current = child_of.get(current)
+    return line
+
+
+def head_revision(package: str = "auditor.store") -> str:
+    """The newest migration's id: the one no other migration names as its parent."""
+    return _revisions(package)[-1]
 
 
 def current_revision(engine: Engine, version_table: str = "alembic_version") -> str | None:
