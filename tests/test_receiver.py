@@ -375,8 +375,10 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     old = private_engine(f"sqlite:///{tmp_path}/old.db")
     Base.metadata.create_all(old)
     with old.begin() as connection:
-        # the schema as create_all made it then, before communes had an area (r0002)
+        # the schema as create_all made it then: before communes had an area (r0002) and
+        # reports a PDF (r0003)
         connection.exec_driver_sql("ALTER TABLE communes DROP COLUMN area")
+        connection.exec_driver_sql("ALTER TABLE received_reports DROP COLUMN pdf")
         connection.exec_driver_sql(
             "INSERT INTO accounts (username, password_hash, role, failures) "
             "VALUES ('giu-lai', 'x', 'viewer', 0)"

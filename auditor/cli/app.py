@@ -23,6 +23,7 @@ from auditor.errors import InputError, SigningError, StoreError
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.paths import (
     default_key_dir,
+    default_outbox,
 )
 from auditor.runtime import EXIT_INPUT
 from auditor.textsafe import SafeConsole
@@ -304,7 +305,7 @@ def _write_pdf(
     location = f"{report.organisation.commune}, {report.organisation.province}"
     try:
         context = report_context(report, lang, document.number, document.proposals)
-        return write_signed_pdf(
+        path = write_signed_pdf(
             out_dir,
             report,
             lang,
@@ -317,6 +318,16 @@ def _write_pdf(
         )
     except ImportError:
         _fail(t("pdf.missing_dependency"))
+    queue_pdf(out_dir, report.report_id)
+    return path
+
+
+def queue_pdf(directory: Path, report_id: str) -> None:
+    """The report's signed PDF goes to the province with it (or after it, if it was sent)."""
+    from auditor.upload.outbox import Outbox
+
+    if default_outbox().is_dir():  # nothing was ever queued on this machine otherwise
+        Outbox(default_outbox()).attach_pdf(directory, report_id)
 
 
 def _number(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:

@@ -139,13 +139,21 @@ def upload_command(
     if as_json:
         echo(
             json.dumps(
-                {"sent": result.sent, "rejected": result.rejected, "waiting": result.waiting},
+                {
+                    "sent": result.sent,
+                    "rejected": result.rejected,
+                    "waiting": result.waiting,
+                    "pdf_refused": result.pdf_refused,
+                },
                 ensure_ascii=False,
             )
         )
     else:
         for report_id in result.sent:
             echo(t("upload.sent", id=report_id))
+        for report_id, reason in result.pdf_refused.items():
+            why = _reason(reason, "")
+            err.print(t("upload.pdf_refused", id=report_id, reason=why), markup=False)
         for report_id, reason in result.rejected.items():
             why = _reason(reason, result.details.get(report_id, ""))
             err.print(t("upload.rejected", id=report_id, reason=why), markup=False)

@@ -32,6 +32,7 @@ from auditor.cli.app import (
     document_options,
     err,
     main,
+    queue_pdf,
     signer_options,
 )
 from auditor.fileio import atomic_write
@@ -381,6 +382,7 @@ def cosign_command(
     The officer's signature stays valid; `auditor verify` and `pdfsig` show both.
     """
     from auditor.report.pades import cosign_pdf
+    from auditor.upload.outbox import PDF
 
     t = _t()
     lang = report_lang or _lang()
@@ -404,6 +406,8 @@ def cosign_command(
             )
         except ImportError:
             _fail(t("pdf.missing_dependency"))
+    if file_name == PDF:  # the countersigned report replaces the one queued or sent
+        queue_pdf(directory, report.report_id)
     echo(t("pdf.cosigned", path=path))
 
 

@@ -3,6 +3,7 @@ it to the commune that holds the signing certificate, stores it once and answers
 hashed receipt. Every read needs a province account.
 
 POST /api/reports    Bearer <commune upload token>; {"report_id", "report", "signature"} (base64)
+                     and optionally "pdf": the commune's signed PDF of that report (PAdES)
 GET  /api/reports/ID HTTP Basic (province account): the receipt of a stored report
 GET  /api/communes   HTTP Basic (province account): per commune, the latest report, overdue
 
@@ -112,16 +113,28 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-def _parse_upload(raw: bytes) -> tuple[str, bytes, bytes]:
+@dataclass(frozen=True)
+class Upload:
+    report_id: str
+    content: bytes
+    signature: bytes
+    pdf: bytes | None  # the signed PDF of the report, when the commune sent it
+
+
+def _parse_upload(raw: bytes) -> Upload:
     try:
         body = json.loads(raw, object_pairs_hook=unique_keys)
         if not isinstance(body, dict):
             raise TypeError("object expected")
         claimed, report, signature = body["report_id"], body["report"], body["signature"]
+        pdf = body.get("pdf")
         if not all(isinstance(v, str) for v in (claimed, report, signature)):
             raise TypeError("strings expected")
+        if pdf is not None and not isinstance(pdf, str):
+            raise TypeError("pdf: a string expected")
         content = base64.b64decode(report, validate=True)
         sig = base64.b64decode(signature, validate=True)
+        pdf_bytes = base64.b64decode(pdf, validate=True) if pdf is not None else None
     except (ValueError, KeyError, TypeError, RecursionError, binascii.Error):
         raise Refusal(400, "receiver.bad_request") from None
     if len(claimed) != 36:
@@ -131,7 +144,7 @@ def _parse_upload(raw: bytes) -> tuple[str, bytes, bytes]:
             raise ValueError(claimed)
     except ValueError:
         raise Refusal(422, "receiver.bad_report_id") from None
-    return claimed, content, sig
+    return Upload(claimed, content, sig, pdf_bytes)
 
 
 def create_app(
@@ -152,11 +165,9 @@ def create_app(
                 raise Refusal(503, "receiver.busy")
             async with uploads:
                 raw = await _read_body(request, limits)
-                claimed, content, signature = _parse_upload(raw)
+                upload = _parse_upload(raw)
                 del raw
-                return await run_in_threadpool(
-                    _accept, engine, trust, limits, commune, claimed, content, signature
-                )
+                return await run_in_threadpool(_accept, engine, trust, limits, commune, upload)
         except Refusal as refusal:
             return _error(refusal.status, refusal.code)
 
@@ -206,13 +217,14 @@ def _accept(
     trust: list[x509.Certificate],
     limits: Limits,
     commune: Commune,
-    claimed: str,
-    content: bytes,
-    signature: bytes,
+    upload: Upload,
 ) -> JSONResponse:
-    """Verify (certificates valid now), bind to the commune, store once. In a worker thread."""
+    """Verify (certificates valid now), bind to the commune, store once. In a worker thread.
+    A report sent again with its PDF (made or countersigned after the first upload) keeps
+    its row and gains the PDF."""
     now = datetime.now(UTC)
-    check = verify_detached(content, signature, trust, at=now)
+    content, claimed = upload.content, upload.report_id
+    check = verify_detached(content, upload.signature, trust, at=now)
     if not check.intact:
         raise Refusal(422, check.problems[0] if check.problems else "verify.bad_signature")
     if not check.trusted or check.signer_cert is None:
@@ -231,6 +243,8 @@ def _accept(
     if report.generated_at > now + limits.clock_skew:
         raise Refusal(422, "receiver.future_report")
     digest = hashlib.sha256(content).hexdigest()
+    if upload.pdf is not None:
+        _check_pdf(upload.pdf, trust, commune, claimed, digest)
     row = Received(
         report_id=claimed,
         sha256=digest,
@@ -240,7 +254,8 @@ def _accept(
         signer=check.signer_subject[:500],
         signer_sha256=signer_sha256,
         content=content,
-        signature=signature,
+        signature=upload.signature,
+        pdf=upload.pdf,
     )
     with Session(engine, expire_on_commit=False) as session:
         existing = session.get(Received, claimed)
@@ -254,7 +269,28 @@ def _accept(
                 existing = session.get(Received, claimed)
         if existing is None or existing.sha256 != digest:
             raise Refusal(409, "receiver.replayed_id")
+        if upload.pdf is not None and existing.pdf != upload.pdf:
+            existing.pdf = upload.pdf  # verified above, bound to these very bytes
+            session.commit()
         return JSONResponse(receipt(existing), status_code=200)
+
+
+def _check_pdf(
+    pdf: bytes, trust: list[x509.Certificate], commune: Commune, report_id: str, digest: str
+) -> None:
+    """The PDF must be signed, unchanged since, trusted now, first signed by the commune's
+    own certificate (a later signature is the head's countersignature) and bound to this
+    report's id and hash."""
+    from auditor.report.pades import bound_to, verify_pdf
+
+    verdict = verify_pdf(pdf, trust)
+    if not verdict.ok:
+        problem = verdict.problems[0] if verdict.problems else "pdf.unsigned"
+        raise Refusal(422, "receiver." + problem.replace(".", "_", 1))
+    if verdict.signer_sha256[0] != commune.cert_sha256:
+        raise Refusal(403, "receiver.pdf_signer_not_bound")
+    if not bound_to(verdict, report_id, digest):
+        raise Refusal(422, "receiver.pdf_not_bound")
 
 
 def _load_receipt(engine: Engine, report_id: str) -> dict[str, Any] | None:

@@ -338,6 +338,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("report.json", row.content)
             archive.writestr("report.json.p7s", row.signature)
+            if row.pdf is not None:  # signed by the commune (PAdES), checked on receipt
+                archive.writestr("report.pdf", row.pdf)
         return Response(
             data.getvalue(),
             media_type="application/zip",

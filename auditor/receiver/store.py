@@ -45,6 +45,8 @@ class Received(Base):
     signer_sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+    # the signed PDF the commune sent with it (PAdES, bound to this report), if it did
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 AREA_MAX = 100

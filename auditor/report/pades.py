@@ -274,6 +274,7 @@ class PdfVerdict:
     whole_file: bool = False
     signer: str = ""  # every signer, in signing order, joined
     signers: list[str] = field(default_factory=list)
+    signer_sha256: list[str] = field(default_factory=list)  # each signer's certificate
     keywords: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -297,8 +298,9 @@ def bound_to(verdict: PdfVerdict, report_id: str, report_sha256: str) -> bool:
     return set(binding_keywords(report_id, report_sha256)) <= set(verdict.keywords)
 
 
-def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
-    """Integrity, trust (against `anchors`) and whether anything was added after signing."""
+def verify_pdf(source: Path | bytes, anchors: list[x509.Certificate]) -> PdfVerdict:
+    """Integrity, trust (against `anchors`, now) and whether anything was added after
+    signing, of a PDF file or of PDF bytes as the receiver got them."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
@@ -310,7 +312,7 @@ def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
     verdict = PdfVerdict()
     roots = [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in anchors]
     try:
-        with path.open("rb") as handle:
+        with BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:
             reader = PdfFileReader(handle, strict=False)
             signatures = reader.embedded_signatures
             if not signatures:
@@ -336,6 +338,7 @@ def verify_pdf(path: Path, anchors: list[x509.Certificate]) -> PdfVerdict:
         for s in statuses[:-1]
     )
     verdict.signers = [s.signing_cert.subject.human_friendly for s in statuses]
+    verdict.signer_sha256 = [hashlib.sha256(s.signing_cert.dump()).hexdigest() for s in statuses]
     verdict.signer = "; ".join(verdict.signers)
     if not verdict.intact or not verdict.whole_file:
         verdict.problems.append("pdf.changed_after_signing")

@@ -1,7 +1,7 @@
 """A spool directory of signed reports waiting to be sent; every step is an atomic rename,
 so a crash or a full disk never loses a queued report and never half-queues one.
 
-    outbox/pending/<report id>/   report.json, report.json.p7s, attempts.json
+    outbox/pending/<report id>/   report.json, report.json.p7s, [report.pdf], attempts.json
     outbox/sent/<report id>/      … plus receipt.json
     outbox/rejected/<report id>/  … plus reason.json (the receiver refused it for good)
 """
@@ -18,6 +18,7 @@ from typing import Any
 from auditor.fileio import atomic_write
 
 FILES = ("report.json", "report.json.p7s")
+PDF = "report.pdf"  # the signed PDF, sent along once the commune has made it
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Item:
     @property
     def signature(self) -> bytes:
         return (self.path / "report.json.p7s").read_bytes()
+
+    @property
+    def pdf(self) -> bytes | None:
+        path = self.path / PDF
+        return path.read_bytes() if path.is_file() and not path.is_symlink() else None
 
     def attempts(self) -> int:
         state = self.path / "attempts.json"
@@ -56,8 +62,37 @@ class Outbox:
         staging.mkdir()
         for name in FILES:
             atomic_write(staging / name, (report_dir / name).read_bytes(), mode=0o600)
+        if (report_dir / PDF).is_file():
+            atomic_write(staging / PDF, (report_dir / PDF).read_bytes(), mode=0o600)
         os.replace(staging, final)
         return Item(report_id, final)
+
+    def attach_pdf(self, report_dir: Path, report_id: str) -> bool:
+        """Queue the signed PDF made (or countersigned) after its report was queued: into the
+        copy still waiting, or, once the report was sent, as a new copy to send again (the
+        receiver keeps the report and adds the PDF). False when there is nothing to do: the
+        report was never queued (an experiment), or this very PDF was sent already."""
+        pdf = (report_dir / PDF).read_bytes()
+        waiting = self.root / "pending" / report_id
+        if waiting.is_dir():
+            atomic_write(waiting / PDF, pdf, mode=0o600)
+            return True
+        sent = self.root / "sent" / report_id
+        if not sent.is_dir() or Item(report_id, sent).pdf == pdf:
+            return False
+        staging = self.root / "pending" / f".{report_id}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        for name in FILES:
+            atomic_write(staging / name, (sent / name).read_bytes(), mode=0o600)
+        atomic_write(staging / PDF, pdf, mode=0o600)
+        os.replace(staging, waiting)
+        return True
+
+    def set_pdf_aside(self, item: Item, reason: str) -> None:
+        """The receiver refused the PDF itself: send the report without it, keep the file."""
+        os.replace(item.path / PDF, item.path / f"{PDF}.refused")
+        atomic_write(item.path / "pdf-refused.json", json.dumps({"reason": reason}).encode(), 0o600)
 
     def pending(self) -> list[Item]:
         """Reports waiting; a copy of one already sent with the same bytes is dropped."""
@@ -102,7 +137,11 @@ class Outbox:
 
 
 def _same_files(a: Path, b: Path) -> bool:
-    return all(
-        (b / name).is_file() and (a / name).read_bytes() == (b / name).read_bytes()
-        for name in FILES
+    """The same report, signature and PDF (or no PDF on either side)."""
+    return (
+        all(
+            (b / name).is_file() and (a / name).read_bytes() == (b / name).read_bytes()
+            for name in FILES
+        )
+        and Item(a.name, a).pdf == Item(b.name, b).pdf
     )

@@ -25,6 +25,7 @@ class UploadResult:
     rejected: dict[str, str] = field(default_factory=dict)
     waiting: dict[str, str] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
+    pdf_refused: dict[str, str] = field(default_factory=dict)  # sent without its PDF
 
 
 def check_receipt(receipt: dict[str, Any], item: Item) -> None:
@@ -73,6 +74,12 @@ def upload_pending(
                     sleep(backoff(attempt, base_delay, max_delay, rng))
                 continue
             except Refused as exc:
+                if exc.code.startswith("receiver.pdf_") and item.pdf is not None:
+                    # the report itself is good: deliver it, and say why its PDF was not taken
+                    outbox.set_pdf_aside(item, exc.code)
+                    result.pdf_refused[item.report_id] = exc.code
+                    result.waiting[item.report_id] = exc.code  # until sent without it
+                    continue
                 outbox.mark_rejected(item, exc.code)
                 result.rejected[item.report_id] = exc.code
                 result.details[item.report_id] = exc.detail

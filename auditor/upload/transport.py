@@ -60,6 +60,9 @@ class HttpsTransport:
             "report": base64.b64encode(item.content).decode(),
             "signature": base64.b64encode(item.signature).decode(),
         }
+        pdf = item.pdf
+        if pdf is not None:
+            body["pdf"] = base64.b64encode(pdf).decode()
         headers = {"Idempotency-Key": item.report_id}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -111,7 +114,11 @@ class SftpTransport:
                 timeout=self.timeout_s,
             )
             sftp = client.open_sftp()
-            for name, data in (("report.json.p7s", item.signature), ("report.json", item.content)):
+            files = [("report.json.p7s", item.signature), ("report.json", item.content)]
+            pdf = item.pdf
+            if pdf is not None:
+                files.insert(0, ("report.pdf", pdf))
+            for name, data in files:
                 final = posixpath.join(self.remote_dir, f"{item.report_id}.{name}")
                 temp = posixpath.join(self.remote_dir, f".{item.report_id}.{name}.part")
                 with sftp.open(temp, "wb") as handle:
