@@ -2,22 +2,27 @@
 the heat map for 2,000 communes x 8 reports in <= 300 ms p95 on loopback).
 
     .venv/bin/python bench/dashboard_load.py [--communes 2000] [--reports 8] [--requests 40]
+        [--db sqlite|postgresql] [--readers 1,4]
 
-Generates the province with `make_demo` (real signed reports in SQLite), serves it with the
-real `auditor receiver serve` on 127.0.0.1, logs in, then times sequential GETs of `/` and
-`/heatmap` after one warm-up request each (the first parses the latest two reports of every
-commune once). Prints p50/p95/max per page. Asserts nothing.
+Generates the province with `make_demo` (real signed reports in SQLite, or in a PostgreSQL
+the bench starts itself), serves it with the real `auditor receiver serve` on 127.0.0.1,
+then, for each number of readers, has that many logged-in staff request `/` and `/heatmap`
+at once, each `--requests` times, after one warm-up request per page (the first parses the
+latest two reports of every commune once). Prints p50/p95/max per page. Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -26,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditor.receiver.demo import make_demo  # noqa: E402
+from tests.pg import Cluster, why_not_available  # noqa: E402
 
 
 def free_port() -> int:
@@ -34,17 +40,52 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[str | None]:
+    """None for the demo's own SQLite file, else the URL of a PostgreSQL started here."""
+    if kind == "sqlite":
+        yield None
+        return
+    reason = why_not_available()
+    if reason:
+        raise SystemExit(reason)
+    cluster = Cluster.temporary()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+def timed_reads(base: str, password: str, page: str, readers: int, requests: int) -> list[float]:
+    """`readers` logged-in clients each GET `page` `requests` times, all at once."""
+
+    def reader(_: int) -> list[float]:
+        with httpx.Client(base_url=base, verify=False, timeout=120) as client:
+            client.post("/login", data={"username": "demo", "password": password})
+            times = []
+            for _ in range(requests):
+                t0 = time.perf_counter()
+                assert client.get(page).status_code == 200
+                times.append(time.perf_counter() - t0)
+            return times
+
+    with ThreadPoolExecutor(readers) as pool:
+        return sorted(t for times in pool.map(reader, range(readers)) for t in times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--communes", type=int, default=2000)
     parser.add_argument("--reports", type=int, default=8)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--readers", default="1", help="comma-separated numbers of readers")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, database(args.db) as db_url:
         started = time.perf_counter()
-        demo = make_demo(Path(tmp) / "demo", args.communes, args.reports)
+        demo = make_demo(Path(tmp) / "demo", args.communes, args.reports, db_url=db_url)
         print(
-            f"generated {args.communes} x {args.reports} signed reports in "
+            f"generated {args.communes} x {args.reports} signed reports in {args.db} in "
             f"{time.perf_counter() - started:.1f} s"
         )
         port = free_port()
@@ -56,6 +97,7 @@ def main() -> None:
         )  # fmt: skip
         try:
             base = f"https://127.0.0.1:{port}"
+            password = demo.password_file.read_text().strip()
             with httpx.Client(base_url=base, verify=False, timeout=120) as client:
                 for _ in range(100):
                     try:
@@ -63,23 +105,19 @@ def main() -> None:
                         break
                     except httpx.ConnectError:
                         time.sleep(0.1)
-                password = demo.password_file.read_text().strip()
                 client.post("/login", data={"username": "demo", "password": password})
                 for page in ("/", "/heatmap"):
                     first = time.perf_counter()
                     assert client.get(page).status_code == 200
-                    cold = time.perf_counter() - first
-                    times = []
-                    for _ in range(args.requests):
-                        t0 = time.perf_counter()
-                        assert client.get(page).status_code == 200
-                        times.append(time.perf_counter() - t0)
-                    times.sort()
+                    print(f"{page:<10} first request {(time.perf_counter() - first) * 1000:.0f} ms")
+            for readers in (int(n) for n in args.readers.split(",")):
+                for page in ("/", "/heatmap"):
+                    times = timed_reads(base, password, page, readers, args.requests)
                     p95 = times[max(0, int(len(times) * 0.95) - 1)]
                     print(
-                        f"{page:<10} first {cold * 1000:7.0f} ms; then p50 "
+                        f"{page:<10} {readers:>2} reader(s): p50 "
                         f"{statistics.median(times) * 1000:6.0f} ms, p95 {p95 * 1000:6.0f} ms,"
-                        f" max {times[-1] * 1000:6.0f} ms ({args.requests} requests)"
+                        f" max {times[-1] * 1000:6.0f} ms ({len(times)} requests)"
                     )
         finally:
             server.terminate()

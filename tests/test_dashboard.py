@@ -384,3 +384,25 @@ def test_admin_resets_a_stolen_token_and_revokes_a_commune(
         assert "Đã thu hồi" in revoked.text
         assert upload_status(admin, new) == 401
         assert name in admin.get("/").text  # its reports stay on the dashboard
+
+
+def test_the_rows_kept_between_page_views_follow_the_day(tmp_path: Path) -> None:
+    """The communes' figures are computed once per listing and per day: a view a year later
+    sees every commune overdue, and the next view of today is today's again."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from auditor.receiver.demo import make_demo
+    from auditor.receiver.province import _figures, _listing
+    from auditor.receiver.store import open_store
+
+    demo = make_demo(tmp_path / "demo", communes=6, reports=1)
+    with Session(open_store(demo.db_url)) as session:
+        by_commune, parsed = _listing(session)
+    today = dt.datetime.now(dt.UTC)
+    now = [r.overdue for r in _figures(by_commune, parsed, today)]
+    assert not all(now)  # some communes reported this quarter
+    later = [r.overdue for r in _figures(by_commune, parsed, today + dt.timedelta(days=400))]
+    assert all(later)
+    assert [r.overdue for r in _figures(by_commune, parsed, today)] == now
