@@ -4,6 +4,7 @@ commune heat map. Reports are immutable once stored, so a parsed report is cache
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 from collections import OrderedDict
@@ -156,6 +157,9 @@ def _listing(
     parsed = _reports(session, wanted)
     with _LOCK:
         _LISTING.update(state=state, by_commune=by_commune, parsed=parsed)
+    # millions of long-lived objects (4,000 parsed reports for 2,000 communes): left to the
+    # cyclic collector, each full pass rescans them all, two seconds during some page view
+    gc.freeze()
     return by_commune, parsed
 
 
