@@ -41,6 +41,10 @@ def shown(output: str) -> str:
 
 
 ALL = list(commands())
+# an option's placeholder as click names its type, and its bracketed marks
+ENGLISH_MARKS = re.compile(
+    r"\[OPTIONS\]|\[required\]|default: |--[a-z-]+ (PATH|FILE|DIRECTORY|TEXT|INTEGER|FLOAT)\b"
+)
 
 
 def test_every_command_and_option_has_a_vietnamese_help() -> None:
@@ -67,8 +71,11 @@ def test_help_of_every_command_in_the_chosen_language(lang: str) -> None:
                 if name != "_" and english.get(name):
                     assert words(text, 4) in out, (path, name)
             assert "Show this message and exit." not in out
+            # click's own placeholders and marks, in the language too
+            assert not ENGLISH_MARKS.search(out), (path, ENGLISH_MARKS.search(out))
         else:
             assert out.startswith("Usage:")
+            assert "[OPTIONS]" in out and "ĐƯỜNG_DẪN" not in out and "bắt buộc" not in out
             assert words(command.help or "") in out, path
             assert "Hiện hướng dẫn" not in out
 

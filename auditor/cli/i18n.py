@@ -81,16 +81,32 @@ def _set(target: click.Command | click.Option, text: str | None) -> None:
     target.help = text if text else _ENGLISH[id(target)]
 
 
+_METAVARS: dict[int, str | None] = {}  # id of an option → the metavar given in the code
+
+
+def _set_metavar(option: click.Option, words: dict[str, Any]) -> None:
+    """An option's value placeholder (click prints its type: PATH, TEXT) in the language;
+    a metavar the code chose stays. Arguments keep theirs: the help texts name them."""
+    original = _METAVARS.setdefault(id(option), option.metavar)
+    if original is not None or option.is_flag:
+        return
+    word = words.get(option.type.name.upper())
+    option.metavar = word if isinstance(word, str) and option.nargs == 1 else None
+
+
 def translate_tree(command: click.Command, path: str, lang: str) -> None:
     """Put the `lang` help texts on `command`, its options and every subcommand (English:
     the texts in the code)."""
     entry = (_catalogue("help.vi.yaml").get(path) or {}) if lang == "vi" else {}
+    words = _catalogue("click.vi.yaml") if lang == "vi" else {}
     _set(command, entry.get("_"))
+    command.options_metavar = words.get("[OPTIONS]", "[OPTIONS]")
     if getattr(command, "_help_option", None) is not None:
         command._help_option = None  # click caches its --help option, text and all
     for param in command.params:
         if isinstance(param, click.Option):
             _set(param, entry.get(param.name or ""))
+            _set_metavar(param, words)
     if isinstance(command, click.Group):
         for name, sub in command.commands.items():
             prefix = "" if path == "auditor" else path + " "
