@@ -73,6 +73,11 @@ def test_help_of_every_command_in_the_chosen_language(lang: str) -> None:
             assert "Show this message and exit." not in out
             # click's own placeholders and marks, in the language too
             assert not ENGLISH_MARKS.search(out), (path, ENGLISH_MARKS.search(out))
+            for argument in (p for p in command.params if isinstance(p, click.Argument)):
+                english_name = (argument.name or "").upper()
+                if not english_name.isidentifier() or argument.type.name == "choice":
+                    continue
+                assert not re.search(rf"\b{english_name}\b", out), (path, english_name)
         else:
             assert out.startswith("Usage:")
             assert "[OPTIONS]" in out and "ĐƯỜNG_DẪN" not in out and "bắt buộc" not in out

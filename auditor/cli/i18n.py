@@ -94,6 +94,22 @@ def _set_metavar(option: click.Option, words: dict[str, Any]) -> None:
     option.metavar = word if isinstance(word, str) and option.nargs == 1 else None
 
 
+def _set_argument_metavar(argument: click.Argument, words: dict[str, Any]) -> None:
+    """An argument's placeholder (DIRECTORY, NAME) in the language; the help texts of that
+    language name the argument by the same word. A list of choices stays as it is."""
+    original = _METAVARS.setdefault(id(argument), argument.metavar)
+    if original is not None or argument.type.get_metavar(
+        argument, click.Context(click.Command(""))
+    ):
+        return
+    word = words.get((argument.name or "").upper())
+    if not isinstance(word, str):
+        argument.metavar = None
+        return
+    word = word if argument.required else f"[{word}]"
+    argument.metavar = word + ("..." if argument.nargs != 1 else "")
+
+
 def translate_tree(command: click.Command, path: str, lang: str) -> None:
     """Put the `lang` help texts on `command`, its options and every subcommand (English:
     the texts in the code)."""
@@ -103,10 +119,13 @@ def translate_tree(command: click.Command, path: str, lang: str) -> None:
     command.options_metavar = words.get("[OPTIONS]", "[OPTIONS]")
     if getattr(command, "_help_option", None) is not None:
         command._help_option = None  # click caches its --help option, text and all
+    arguments = _catalogue("help.vi.yaml").get("_arguments", {}) if lang == "vi" else {}
     for param in command.params:
         if isinstance(param, click.Option):
             _set(param, entry.get(param.name or ""))
             _set_metavar(param, words)
+        elif isinstance(param, click.Argument):
+            _set_argument_metavar(param, arguments)
     if isinstance(command, click.Group):
         for name, sub in command.commands.items():
             prefix = "" if path == "auditor" else path + " "
