@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -23,7 +24,10 @@ def load_resource(name: str) -> str | None:
     return resource.read_text(encoding="utf-8") if resource.is_file() else None
 
 
+@cache
 def environment() -> Environment:
+    """One environment for the process: it keeps the compiled templates (compiling the
+    dashboard's took as long as rendering it). Nothing changes it after it is made."""
     env = Environment(
         loader=FunctionLoader(load_resource),
         undefined=StrictUndefined,
