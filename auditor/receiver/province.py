@@ -275,15 +275,14 @@ def heat_map(rows: list[CommuneRow], engine: Engine, lang: str) -> list[HeatRow]
         parsed = _reports(session, [r.report_id for r in reporting if r.report_id])
     for report in parsed.values():
         for info in report.requirements:
-            titles.setdefault(info.id, (info.title(lang), info.severity.value))
+            if info.id not in titles:
+                titles[info.id] = (info.title(lang), info.severity.value)
+    failing: dict[str, list[str]] = {req: [] for req in titles}
+    for row in reporting:
+        for req in row.failing:
+            failing.setdefault(req, []).append(row.name)
     heat = [
-        HeatRow(
-            req,
-            title,
-            severity,
-            sorted(r.name for r in reporting if req in r.failing),
-            len(reporting),
-        )
+        HeatRow(req, title, severity, sorted(failing[req]), len(reporting))
         for req, (title, severity) in titles.items()
     ]
     return sorted(heat, key=lambda h: (-len(h.failing), h.requirement))
