@@ -439,3 +439,16 @@ def test_the_api_judges_overdue_by_the_reporting_calendar_like_the_dashboard(
             assert row["report_id"] == changed.report_id
             assert row["overdue"] is overdue, day
         assert datetime.now(UTC) - when > timedelta(days=92)
+
+
+def test_an_area_is_one_clean_line() -> None:
+    """The province's area names reach pages, spreadsheets and terminals: whitespace is
+    folded, a control character or an overlong name is refused, and empty means none."""
+    from auditor.receiver.store import RegistryError, clean_area
+
+    assert clean_area("  Mai Sơn\n (huyện cũ) ") == "Mai Sơn (huyện cũ)"
+    assert clean_area("   ") is None and clean_area(None) is None
+    for bad in ("Mai Sơn\x1b[31m", "Khu\u200bvực", "x" * 101):
+        with pytest.raises(RegistryError):
+            clean_area(bad)
+    assert clean_area("x" * 100) == "x" * 100  # the near miss: exactly the limit

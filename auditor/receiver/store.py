@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -53,10 +54,13 @@ AREA_MAX = 100
 
 
 def clean_area(area: str | None) -> str | None:
-    """An area as stored: trimmed, one line, None when empty; too long is refused."""
+    """An area as stored: trimmed, one line, None when empty; too long, or holding a
+    control character (it would reach terminals and spreadsheets), is refused."""
     text = " ".join((area or "").split())
     if len(text) > AREA_MAX:
         raise RegistryError("receiver.area_too_long", str(AREA_MAX))
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise RegistryError("receiver.area_invalid", repr(text)[1:-1][:AREA_MAX])
     return text or None
 
 
