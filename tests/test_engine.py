@@ -205,3 +205,20 @@ def test_a_plugin_with_a_well_formed_outcome_is_judged() -> None:
     """The near miss: the same plug-in with a proper list of strings passes."""
     good = Outcome(status=Status.passed, observed=["nftables"], params={"n": 1})
     assert _with_plugin(good) == (["pass"], [None])
+
+
+def test_a_pack_entry_whose_parameters_do_not_validate_crashes_on_every_asset() -> None:
+    """Parameters are validated once per run; when they do not fit the check's model the
+    check reports a crash on each asset (never a pass). The near miss: the same entry with
+    its parameters as the pack gives them is judged."""
+    from auditor.engine import PlannedCheck, run_check
+
+    req = next(r for r in PACK.requirements if r.id == "L2-ACC-PWD-01")
+    ref = next(c for c in req.checks if c.params)
+    asset = Asset(id="pc", name="PC", kind="linux", connection="local")  # type: ignore[arg-type]
+    af = AssetFacts(asset_id="pc", declared=Declared(kind="linux"), host=host())
+    broken = ref.model_copy(update={"params": {**ref.params, "unknown_limit": 3}})
+    crashed = run_check(PlannedCheck.of(REGISTRY, broken), asset, af)
+    assert (crashed.status, crashed.note) == (Status.error, "outcome.check_crashed")
+    judged = run_check(PlannedCheck.of(REGISTRY, ref), asset, af)
+    assert judged.note != "outcome.check_crashed"
