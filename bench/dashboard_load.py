@@ -14,46 +14,15 @@ latest two reports of every commune once). Prints p50/p95/max per page. Asserts 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from province import database, percentiles, served  # bench/ is on sys.path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from auditor.receiver.demo import make_demo  # noqa: E402
-from tests.pg import Cluster, why_not_available  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str | None]:
-    """None for the demo's own SQLite file, else the URL of a PostgreSQL started here."""
-    if kind == "sqlite":
-        yield None
-        return
-    reason = why_not_available()
-    if reason:
-        raise SystemExit(reason)
-    cluster = Cluster.temporary()
-    try:
-        yield cluster.start()
-    finally:
-        cluster.stop()
+from auditor.receiver.demo import make_demo
 
 
 def timed_reads(base: str, password: str, page: str, readers: int, requests: int) -> list[float]:
@@ -88,23 +57,9 @@ def main() -> None:
             f"generated {args.communes} x {args.reports} signed reports in {args.db} in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "auditor.cli", "receiver", "serve", "--db", demo.db_url,
-             "--trust", str(demo.trust), "--cert", str(demo.tls_cert), "--key",
-             str(demo.tls_key), "--port", str(port)],
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            base = f"https://127.0.0.1:{port}"
-            password = demo.password_file.read_text().strip()
+        password = demo.password_file.read_text().strip()
+        with served(demo) as base:
             with httpx.Client(base_url=base, verify=False, timeout=120) as client:
-                for _ in range(100):
-                    try:
-                        client.get("/login")
-                        break
-                    except httpx.ConnectError:
-                        time.sleep(0.1)
                 client.post("/login", data={"username": "demo", "password": password})
                 for page in ("/", "/heatmap"):
                     first = time.perf_counter()
@@ -113,15 +68,7 @@ def main() -> None:
             for readers in (int(n) for n in args.readers.split(",")):
                 for page in ("/", "/heatmap"):
                     times = timed_reads(base, password, page, readers, args.requests)
-                    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-                    print(
-                        f"{page:<10} {readers:>2} reader(s): p50 "
-                        f"{statistics.median(times) * 1000:6.0f} ms, p95 {p95 * 1000:6.0f} ms,"
-                        f" max {times[-1] * 1000:6.0f} ms ({len(times)} requests)"
-                    )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+                    print(f"{page:<10} {readers:>2} reader(s): {percentiles(times)}")
 
 
 if __name__ == "__main__":

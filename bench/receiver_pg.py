@@ -18,9 +18,6 @@ import base64
 import datetime as dt
 import json
 import random
-import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,26 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from province import database, percentiles, served  # bench/ is on sys.path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from auditor.checking import discover  # noqa: E402
-from auditor.policy import load_policy  # noqa: E402
-from auditor.receiver.demo import demo_report, make_demo  # noqa: E402
-from auditor.report.model import PolicyInfo, RequirementInfo, canonical_bytes  # noqa: E402
-from auditor.report.signing import load_signer, sign_detached  # noqa: E402
-from tests.pg import Cluster, why_not_available  # noqa: E402
-from tests.sshd import free_port  # noqa: E402
-
-
-def percentiles(times: list[float]) -> str:
-    times = sorted(times)
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return (
-        f"p50 {statistics.median(times) * 1000:6.0f} ms, p95 {p95 * 1000:6.0f} ms, "
-        f"max {times[-1] * 1000:6.0f} ms ({len(times)})"
-    )
+from auditor.checking import discover
+from auditor.policy import load_policy
+from auditor.receiver.demo import demo_report, make_demo
+from auditor.report.model import PolicyInfo, RequirementInfo, canonical_bytes
+from auditor.report.signing import load_signer, sign_detached
 
 
 def main() -> None:
@@ -57,99 +41,71 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=400)
     parser.add_argument("--listings", type=int, default=40)
     args = parser.parse_args()
-    reason = why_not_available()
-    if reason:
-        raise SystemExit(reason)
-    cluster = Cluster.temporary()
-    db = cluster.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            started = time.perf_counter()
-            demo = make_demo(Path(tmp) / "demo", args.communes, args.reports, db_url=db)
-            print(
-                f"stored {args.communes} x {args.reports} signed reports in PostgreSQL in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-            tokens = json.loads((Path(tmp) / "demo" / "tokens.json").read_text())
-            pack = load_policy("nd85-level2", discover())
-            infos = [RequirementInfo.of(r) for r in pack.requirements]
-            base = PolicyInfo.of(pack)
-            rng = random.Random(7)
-            names = sorted(tokens)
-            bodies = []
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            signers = {}
-            for n in range(args.uploads):
-                name = names[n % len(names)]
-                if name not in signers:
-                    signers[name] = load_signer(Path(tokens[name]["keys"]), None)
-                content = canonical_bytes(demo_report(rng, name, now, infos, base))
-                body = {
-                    "report_id": json.loads(content)["report_id"],
-                    "report": base64.b64encode(content).decode(),
-                    "signature": base64.b64encode(sign_detached(content, signers[name])).decode(),
-                }
-                bodies.append((tokens[name]["token"], body))
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "auditor.cli", "receiver", "serve", "--db", db,
-                 "--trust", str(demo.trust), "--cert", str(demo.tls_cert), "--key",
-                 str(demo.tls_key), "--port", str(port), "--max-uploads", "20"],
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            try:
-                base_url = f"https://127.0.0.1:{port}"
-                password = demo.password_file.read_text().strip()
-                with httpx.Client(base_url=base_url, verify=False, timeout=60) as client:
-                    for _ in range(200):
-                        try:
-                            client.get("/login")
-                            break
-                        except httpx.ConnectError:
-                            time.sleep(0.1)
-                    # the dashboard parses the latest reports once at start: let it finish
-                    client.post("/login", data={"username": "demo", "password": password})
-                    assert client.get("/").status_code == 200
-                    listing = []
-                    for _ in range(args.listings + 1):
-                        t0 = time.perf_counter()
-                        answer = client.get("/api/communes", auth=("demo", password))
-                        assert answer.status_code == 200, answer.status_code
-                        listing.append(time.perf_counter() - t0)
-                    print(
-                        f"GET /api/communes ({len(answer.json())} communes): "
-                        + percentiles(listing[1:])
-                    )
-                local = threading.local()
-
-                def upload(item: tuple[str, dict[str, str]]) -> tuple[int, float]:
-                    token, body = item
-                    if not hasattr(local, "client"):
-                        local.client = httpx.Client(base_url=base_url, verify=False, timeout=60)
+    with tempfile.TemporaryDirectory() as tmp, database("postgresql") as db:
+        started = time.perf_counter()
+        demo = make_demo(Path(tmp) / "demo", args.communes, args.reports, db_url=db)
+        print(
+            f"stored {args.communes} x {args.reports} signed reports in PostgreSQL in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        tokens = json.loads((Path(tmp) / "demo" / "tokens.json").read_text())
+        pack = load_policy("nd85-level2", discover())
+        infos = [RequirementInfo.of(r) for r in pack.requirements]
+        base = PolicyInfo.of(pack)
+        rng = random.Random(7)
+        names = sorted(tokens)
+        bodies = []
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        signers = {}
+        for n in range(args.uploads):
+            name = names[n % len(names)]
+            if name not in signers:
+                signers[name] = load_signer(Path(tokens[name]["keys"]), None)
+            content = canonical_bytes(demo_report(rng, name, now, infos, base))
+            body = {
+                "report_id": json.loads(content)["report_id"],
+                "report": base64.b64encode(content).decode(),
+                "signature": base64.b64encode(sign_detached(content, signers[name])).decode(),
+            }
+            bodies.append((tokens[name]["token"], body))
+        with served(demo, "--max-uploads", "20") as base_url:
+            password = demo.password_file.read_text().strip()
+            with httpx.Client(base_url=base_url, verify=False, timeout=60) as client:
+                # the dashboard parses the latest reports once at start: let it finish
+                client.post("/login", data={"username": "demo", "password": password})
+                assert client.get("/").status_code == 200
+                listing = []
+                for _ in range(args.listings + 1):
                     t0 = time.perf_counter()
-                    sent = local.client.post(
-                        "/api/reports", json=body, headers={"Authorization": f"Bearer {token}"}
-                    )
-                    return sent.status_code, time.perf_counter() - t0
-
-                t0 = time.perf_counter()
-                with ThreadPoolExecutor(20) as pool:
-                    results = list(pool.map(upload, bodies))
-                wall = time.perf_counter() - t0
-                codes = [c for c, _ in results]
+                    answer = client.get("/api/communes", auth=("demo", password))
+                    assert answer.status_code == 200, answer.status_code
+                    listing.append(time.perf_counter() - t0)
                 print(
-                    f"POST /api/reports, 20 uploaders: {percentiles([t for _, t in results])};"
-                    f" {len(bodies) / wall:.0f} req/s; 201: {codes.count(201)}, 503: "
-                    f"{codes.count(503)}, other: {len(codes) - codes.count(201) - codes.count(503)}"
+                    f"GET /api/communes ({len(answer.json())} communes): "
+                    + percentiles(listing[1:])
                 )
-            finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:  # idle keep-alive connections hold it
-                    server.kill()
-    finally:
-        cluster.stop()
+            local = threading.local()
+
+            def upload(item: tuple[str, dict[str, str]]) -> tuple[int, float]:
+                token, body = item
+                if not hasattr(local, "client"):
+                    local.client = httpx.Client(base_url=base_url, verify=False, timeout=60)
+                t0 = time.perf_counter()
+                sent = local.client.post(
+                    "/api/reports", json=body, headers={"Authorization": f"Bearer {token}"}
+                )
+                return sent.status_code, time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(20) as pool:
+                results = list(pool.map(upload, bodies))
+            wall = time.perf_counter() - t0
+            codes = [c for c, _ in results]
+            print(
+                f"POST /api/reports, 20 uploaders: {percentiles([t for _, t in results])};"
+                f" {len(bodies) / wall:.0f} req/s; 201: {codes.count(201)}, 503: "
+                f"{codes.count(503)}, other: {len(codes) - codes.count(201) - codes.count(503)}"
+            )
 
 
 if __name__ == "__main__":
