@@ -164,7 +164,7 @@ def _swap_certificate(signature: bytes, cert: x509.Certificate) -> bytes:
     info["content"]["certificates"] = [
         cms.CertificateChoices(name="certificate", value=asn1_x509.Certificate.load(der))
     ]
-    return bytes(info.dump(force=True))
+    return bytes(info.dump())
 
 
 def test_the_trust_store_follows_the_anchors_asked_for(province_ca: Issued) -> None:
