@@ -381,8 +381,8 @@ def cosign_command(
       auditor cosign out/ --pkcs11-module /usr/lib/ca-token.so --pkcs11-key "Le Van Cuong"
     The officer's signature stays valid; `auditor verify` and `pdfsig` show both.
     """
+    from auditor.report.outputs import PDF
     from auditor.report.pades import cosign_pdf
-    from auditor.upload.outbox import PDF
 
     t = _t()
     lang = report_lang or _lang()

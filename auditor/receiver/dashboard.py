@@ -50,6 +50,7 @@ from auditor.receiver.store import (
 )
 from auditor.report.html import environment, load_resource, render_html
 from auditor.report.official import vn_time
+from auditor.report.outputs import PDF, REPORT, SIGNATURE
 from auditor.report.signing import fingerprint, verify_detached
 from auditor.store.db import from_store
 from auditor.store.export import Cell, table_bytes
@@ -336,10 +337,10 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             return Response(status_code=404)
         data = io.BytesIO()
         with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("report.json", row.content)
-            archive.writestr("report.json.p7s", row.signature)
+            archive.writestr(REPORT, row.content)
+            archive.writestr(SIGNATURE, row.signature)
             if row.pdf is not None:  # signed by the commune (PAdES), checked on receipt
-                archive.writestr("report.pdf", row.pdf)
+                archive.writestr(PDF, row.pdf)
         return Response(
             data.getvalue(),
             media_type="application/zip",

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from auditor.errors import SigningError
 from auditor.fileio import atomic_write, read_regular
 from auditor.report.model import Report
+from auditor.report.outputs import PDF
 from auditor.report.pdf import RenderedPdf, render_pdf
 from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE
 
@@ -34,7 +35,6 @@ MAX_PDF = 200 * 1024 * 1024  # a report PDF is a few MB
 
 FIELD_NAME = "ChuKySo"  # the preparer's signature, made with the report
 HEAD_FIELD_NAME = "ChuKyLanhDao"  # the head's, added later by `auditor cosign`
-PDF_FILE = "report.pdf"
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,7 @@ def write_signed_pdf(
     location: str,
     tsa_url: str | None = None,
     rendered: RenderedPdf | None = None,
-    filename: str = PDF_FILE,
+    filename: str = PDF,
 ) -> Path:
     """Render `report` (unless already `rendered`) and write it signed with `spec`."""
     rendered = rendered or render_pdf(report, lang, number)

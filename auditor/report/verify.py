@@ -13,8 +13,9 @@ from cryptography import x509
 
 from auditor.fileio import read_regular
 from auditor.report.model import Report, parse_report
+from auditor.report.outputs import REPORT, SIGNATURE
 from auditor.report.signing import verify_detached
-from auditor.report.writer import ARCHIVE_DIR, EVIDENCE_DIR, REPORT, SIGNATURE
+from auditor.report.writer import ARCHIVE_DIR, EVIDENCE_DIR
 
 
 @dataclass

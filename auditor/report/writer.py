@@ -39,12 +39,10 @@ from auditor.report.model import (
     canonical_bytes,
     parse_report,
 )
+from auditor.report.outputs import HTML, PDF, REPORT, SIGNATURE
 from auditor.report.signing import Signer, sign_detached
 from auditor.systems import systems_of
 
-REPORT = "report.json"
-SIGNATURE = "report.json.p7s"
-HTML = "report.html"
 SIGNER_CERT = "signer-cert.pem"
 EVIDENCE_DIR = "evidence"
 ARCHIVE_DIR = "archive"
@@ -70,7 +68,7 @@ def _safe_name(name: str) -> str:
 
 # Everything an audit (and the commands run on its report afterwards) writes into out/.
 OUTPUTS = (REPORT, SIGNATURE, HTML, SIGNER_CERT, EVIDENCE_DIR)
-LATER_OUTPUTS = ("report.pdf", "annual-report.html", "annual-report.pdf")
+LATER_OUTPUTS = (PDF, "annual-report.html", "annual-report.pdf")
 
 
 def archive_previous(out_dir: Path) -> str | None:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor.fileio import atomic_write
+from auditor.report.outputs import PDF, REPORT, SIGNATURE
 
-FILES = ("report.json", "report.json.p7s")
-PDF = "report.pdf"  # the signed PDF, sent along once the commune has made it
+FILES = (REPORT, SIGNATURE)  # and the PDF, sent along once the commune has made it
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,11 @@ class Item:
 
     @property
     def content(self) -> bytes:
-        return (self.path / "report.json").read_bytes()
+        return (self.path / REPORT).read_bytes()
 
     @property
     def signature(self) -> bytes:
-        return (self.path / "report.json.p7s").read_bytes()
+        return (self.path / SIGNATURE).read_bytes()
 
     @property
     def pdf(self) -> bytes | None:

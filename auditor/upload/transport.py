@@ -16,6 +16,7 @@ import paramiko
 
 from auditor.collect.ssh import pinned_client
 from auditor.errors import CodedError
+from auditor.report.outputs import PDF, REPORT, SIGNATURE
 from auditor.upload.outbox import Item
 
 
@@ -114,10 +115,10 @@ class SftpTransport:
                 timeout=self.timeout_s,
             )
             sftp = client.open_sftp()
-            files = [("report.json.p7s", item.signature), ("report.json", item.content)]
+            files = [(SIGNATURE, item.signature), (REPORT, item.content)]
             pdf = item.pdf
             if pdf is not None:
-                files.insert(0, ("report.pdf", pdf))
+                files.insert(0, (PDF, pdf))
             for name, data in files:
                 final = posixpath.join(self.remote_dir, f"{item.report_id}.{name}")
                 temp = posixpath.join(self.remote_dir, f".{item.report_id}.{name}.part")
