@@ -53,19 +53,13 @@ class Outbox:
             (root / name).mkdir(exist_ok=True, mode=0o700)
 
     def enqueue(self, report_dir: Path, report_id: str) -> Item:
-        """Copy the signed report in; visible to the sender only once complete."""
+        """Copy the signed report in (with its PDF, if made); visible to the sender only
+        once complete."""
         final = self.root / "pending" / report_id
         if final.exists() or (self.root / "sent" / report_id).exists():
             return Item(report_id, final)
-        staging = self.root / "pending" / f".{report_id}.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        for name in FILES:
-            atomic_write(staging / name, (report_dir / name).read_bytes(), mode=0o600)
-        if (report_dir / PDF).is_file():
-            atomic_write(staging / PDF, (report_dir / PDF).read_bytes(), mode=0o600)
-        os.replace(staging, final)
-        return Item(report_id, final)
+        pdf = report_dir / PDF
+        return self._stage(report_id, report_dir, pdf.read_bytes() if pdf.is_file() else None)
 
     def attach_pdf(self, report_dir: Path, report_id: str) -> bool:
         """Queue the signed PDF made (or countersigned) after its report was queued: into the
@@ -80,14 +74,21 @@ class Outbox:
         sent = self.root / "sent" / report_id
         if not sent.is_dir() or Item(report_id, sent).pdf == pdf:
             return False
+        self._stage(report_id, sent, pdf)
+        return True
+
+    def _stage(self, report_id: str, source: Path, pdf: bytes | None) -> Item:
+        """The report and signature of `source` (and `pdf`) into pending/, by one rename."""
         staging = self.root / "pending" / f".{report_id}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         for name in FILES:
-            atomic_write(staging / name, (sent / name).read_bytes(), mode=0o600)
-        atomic_write(staging / PDF, pdf, mode=0o600)
-        os.replace(staging, waiting)
-        return True
+            atomic_write(staging / name, (source / name).read_bytes(), mode=0o600)
+        if pdf is not None:
+            atomic_write(staging / PDF, pdf, mode=0o600)
+        final = self.root / "pending" / report_id
+        os.replace(staging, final)
+        return Item(report_id, final)
 
     def set_pdf_aside(self, item: Item, reason: str) -> None:
         """The receiver refused the PDF itself: send the report without it, keep the file."""
