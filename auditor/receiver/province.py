@@ -20,7 +20,7 @@ from auditor.engine import ReqStatus
 from auditor.receiver.store import Commune, Received
 from auditor.report.model import Report, parse_report
 from auditor.report.official import vn_date
-from auditor.report.signing import fingerprint, verify_detached
+from auditor.report.signing import PerAnchors, fingerprint, verify_detached
 from auditor.store.db import from_store
 
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
@@ -167,20 +167,14 @@ def _listing(
 _VERIFIED: dict[tuple[str, str], bool] = {}
 
 
-_ANCHOR_KEYS: dict[int, tuple[list[x509.Certificate], str]] = {}
-
-
-def _anchors_key(trust: list[x509.Certificate]) -> str:
-    """One short key for the trust set (a digest of its sorted fingerprints), computed once
-    per list: 2,000 anchors cost 0.1 s to fingerprint, and a tuple of 2,000 fingerprints
-    as part of a dictionary key would be hashed again at every lookup."""
-    known = _ANCHOR_KEYS.get(id(trust))
-    if known is not None and known[0] is trust:
-        return known[1]
+def _trust_digest(trust: list[x509.Certificate]) -> str:
+    """One short key for a trust set (a digest of its sorted fingerprints): a tuple of 2,000
+    fingerprints as part of a dictionary key would be hashed again at every lookup."""
     prints = sorted(fingerprint(c) for c in trust)
-    key = hashlib.sha256("\n".join(prints).encode()).hexdigest()
-    _ANCHOR_KEYS[id(trust)] = (trust, key)
-    return key
+    return hashlib.sha256("\n".join(prints).encode()).hexdigest()
+
+
+_anchors_key = PerAnchors(_trust_digest)  # 2,000 anchors cost 0.1 s to fingerprint
 
 
 def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate]) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from asn1crypto import cms as acms
 from asn1crypto import core
@@ -36,6 +38,8 @@ from cryptography.x509.verification import (
 
 from auditor.errors import SigningError
 from auditor.fileio import atomic_write
+
+T = TypeVar("T")
 
 KEY_FILE = "key.pem"
 CERT_FILE = "cert.pem"
@@ -388,21 +392,32 @@ def validate_path(
     return None
 
 
-_STORES: list[tuple[tuple[x509.Certificate, ...], Store]] = []  # newest first, at most 4
+class PerAnchors(Generic[T]):
+    """A value derived from a list of trust anchors, made once per list and kept for the
+    last few lists: a province trusts thousands of commune certificates, and building their
+    trust store took 3.7 ms of each upload's 11. Kept by the very certificate objects (held
+    here, so no id is reused): a list changed in any way gets a new value."""
+
+    def __init__(self, make: Callable[[list[x509.Certificate]], T], size: int = 4) -> None:
+        self._make, self._size = make, size
+        self._kept: list[tuple[tuple[x509.Certificate, ...], T]] = []  # newest first
+        self._lock = threading.Lock()
+
+    def __call__(self, anchors: list[x509.Certificate]) -> T:
+        with self._lock:
+            for held, value in self._kept:
+                if len(held) == len(anchors) and all(
+                    a is b for a, b in zip(held, anchors, strict=True)
+                ):
+                    return value
+        value = self._make(anchors)
+        with self._lock:
+            self._kept.insert(0, (tuple(anchors), value))
+            del self._kept[self._size :]
+        return value
 
 
-def _trust_store(anchors: list[x509.Certificate]) -> Store:
-    """The trust store of `anchors`, built once per list of anchors. A province trusts
-    thousands of commune certificates: building their store took 3.7 ms of each upload's
-    11. The cache is keyed by the very certificate objects (it holds them, so no id is
-    reused): a list changed in any way gets a new store."""
-    for held, store in _STORES:
-        if len(held) == len(anchors) and all(a is b for a, b in zip(held, anchors, strict=True)):
-            return store
-    store = Store(list(anchors))
-    _STORES.insert(0, (tuple(anchors), store))
-    del _STORES[4:]
-    return store
+_trust_store = PerAnchors(lambda anchors: Store(list(anchors)))
 
 
 def fingerprint(cert: x509.Certificate) -> str:
