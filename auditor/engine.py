@@ -389,7 +389,6 @@ def evaluate(
         if relevant is None:  # most requirements share one of a few sets of kinds
             relevant = of_kinds[kinds] = [a for a in assets if a.kind in kinds]
         per_asset: dict[str, ReqStatus] = {}
-        # this requirement's checks and their validated parameters, per asset kind
         by_kind: dict[str, list[PlannedCheck]] = {}  # this requirement's checks, per kind
         if req.checks:
             for asset in relevant:

@@ -98,9 +98,7 @@ def _set_argument_metavar(argument: click.Argument, words: dict[str, Any]) -> No
     """An argument's placeholder (DIRECTORY, NAME) in the language; the help texts of that
     language name the argument by the same word. A list of choices stays as it is."""
     original = _METAVARS.setdefault(id(argument), argument.metavar)
-    if original is not None or argument.type.get_metavar(
-        argument, click.Context(click.Command(""))
-    ):
+    if original is not None or isinstance(argument.type, click.Choice):
         return
     word = words.get((argument.name or "").upper())
     if not isinstance(word, str):

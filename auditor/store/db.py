@@ -120,7 +120,7 @@ def _revisions(package: str) -> list[str]:
 
 
 def head_revision(package: str = "auditor.store") -> str:
-    """The newest migration's id: the one no other migration names as its parent."""
+    """The newest migration's id: the last of the line."""
     return _revisions(package)[-1]
 
 
