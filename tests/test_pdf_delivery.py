@@ -181,3 +181,40 @@ def test_the_officer_makes_the_pdf_and_uploads_it_from_the_command_line(tmp_path
         sent = cli("upload", "--to", rx.url, "--ca-bundle", str(rx.ca), "--token-file", str(token))
         assert sent.returncode == 0, sent.stderr
         assert _stored_pdf(rx, report.report_id) == (out / "report.pdf").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("pdf", "status", "code"),
+    [
+        (123, 400, "receiver.bad_request"),  # not a string
+        ("%%% not base64", 400, "receiver.bad_request"),
+        ("", 422, "receiver.pdf_changed_after_signing"),  # empty: never taken
+        (
+            base64.b64encode(b"%PDF-1.7\n%%EOF\n").decode(),
+            422,
+            "receiver.pdf_changed_after_signing",
+        ),
+        ("the report's own PDF, rendered and never signed", 422, "receiver.pdf_unsigned"),
+    ],
+)
+def test_a_malformed_pdf_field_is_refused_and_nothing_is_stored(
+    tmp_path: Path, pdf: object, status: int, code: str
+) -> None:
+    report, signer, out = build(tmp_path)
+    if isinstance(pdf, str) and pdf.startswith("the report's own PDF"):
+        pdf = base64.b64encode(render_pdf(report, "vi").data).decode()
+    with Receiver(tmp_path / "rx", [signer.cert]) as rx:
+        body = {
+            "report_id": report.report_id,
+            "report": base64.b64encode((out / "report.json").read_bytes()).decode(),
+            "signature": base64.b64encode((out / "report.json.p7s").read_bytes()).decode(),
+            "pdf": pdf,
+        }
+        sent = httpx.post(
+            f"{rx.url}/api/reports",
+            json=body,
+            headers={"Authorization": f"Bearer {rx.token}"},
+            verify=ssl.create_default_context(cafile=str(rx.ca)),
+        )
+        assert (sent.status_code, sent.json()["error"]) == (status, code)
+        assert _staff_get(rx, f"/reports/{report.report_id}/bundle.zip").status_code == 404
