@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.helpers import FIXTURES, ORG
@@ -172,50 +171,139 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     assert fw_req["assets"]["pc-chutich"] == "waived"
 
 
+def _run_killed(
+    home: Path, inv: Path, out: Path, kill_at: str | None, counts: Path | None = None
+) -> int:
+    """An audit run under tests.killpoint: SIGKILLed at `kill_at` ("sql:17", "commit:2",
+    "replace:1"), or run whole while counting its steps into `counts`."""
+    env = {**os.environ, "AUDITOR_HOME": str(home), "PYTHONPATH": str(Path.cwd())}
+    env.pop("KILL_AT", None)
+    if kill_at:
+        env["KILL_AT"] = kill_at
+    if counts:
+        env["KILL_COUNT"] = str(counts)
+    command = [sys.executable, "-m", "tests.killpoint", "audit", "-i", str(inv), "-o", str(out)]
+    return subprocess.run(command, env=env, capture_output=True, check=False).returncode
+
+
+def _assert_consistent(database: Path, step: str) -> None:
+    """What a kill may leave: no database, or one at a known revision with every table of it,
+    each audit recorded whole with its report digest, no finding without its audit."""
+    if database.exists():
+        _assert_whole(database, step)
+    # and it opens: a missing or old database is made or migrated whole on the next run
+    from auditor.store.db import current_revision, head_revision
+    from auditor.store.history import Store
+
+    engine = Store(f"sqlite:///{database}").engine
+    assert current_revision(engine) == head_revision(), step
+    engine.dispose()
+    assert not list(database.parent.glob(".history.db.*.new*")), step  # no temporary left
+
+
+def _assert_whole(database: Path, step: str) -> None:
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", step
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"alembic_version", "audits", "results", "findings"} <= tables, (step, tables)
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] in (
+            "0001",
+            "0002",
+        )
+        for audit_id, digest in db.execute("SELECT id, report_sha256 FROM audits").fetchall():
+            assert digest is not None and len(digest) == 64, step  # recorded whole
+            count = db.execute(
+                "SELECT count(*) FROM results WHERE audit_id = ?", (audit_id,)
+            ).fetchone()[0]
+            assert count > 0, step
+        orphans = db.execute(
+            "SELECT count(*) FROM findings WHERE first_audit NOT IN (SELECT id FROM audits)"
+        ).fetchone()[0]
+        assert orphans == 0, step
+
+
+def _kill_points(counts: Path, sql_stride: int) -> list[str]:
+    """Every commit, the first rename (the new database's own; else the first report file,
+    written inside the audit's transaction) before and after it, and every `sql_stride`-th
+    SQL statement of a whole run."""
+    counted = json.loads(counts.read_text(encoding="utf-8"))
+    points = [f"sql:{n}" for n in range(1, counted["sql"] + 1, sql_stride)]
+    points += [f"commit:{n}" for n in range(1, counted["commit"] + 1)]
+    return [*points, "replace:1", "replaced:1"]
+
+
+@pytest.mark.slow
 def test_killed_audits_leave_the_store_consistent(tmp_path: Path) -> None:
-    home, inv = setup(tmp_path)
+    """An audit killed at each step of creating the store, migrating an older one and
+    recording an audit leaves a store that is whole (or absent) and opens; the next audit
+    then runs and verifies. Deterministic: the steps are counted, then each is killed."""
+    import shutil
+
+    from sqlalchemy import create_engine
+
+    from auditor.store.db import alembic_config
+
+    template, inv = setup(tmp_path)
     facts = tmp_path / "facts.json"
     facts.write_text(FIXTURE, encoding="utf-8")
     assert (
-        cli("import", str(facts), "--asset", "pc-chutich", "-i", str(inv), home=home).returncode
+        cli("import", str(facts), "--asset", "pc-chutich", "-i", str(inv), home=template).returncode
         == 0
     )
-    env = {**os.environ, "AUDITOR_HOME": str(home)}
-    database = home / "history.db"
-    for seed in range(5):
-        delay = random.Random(seed).uniform(0.4, 2.5)
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "auditor.cli",
-                "audit",
-                "-i",
-                str(inv),
-                "-o",
-                str(tmp_path / f"out{seed}"),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if database.exists():
-            with sqlite3.connect(database) as db:
-                assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-                audits = db.execute("SELECT id, report_sha256 FROM audits").fetchall()
-                for audit_id, digest in audits:
-                    assert digest is not None and len(digest) == 64  # recorded whole
-                    count = db.execute(
-                        "SELECT count(*) FROM results WHERE audit_id = ?", (audit_id,)
-                    ).fetchone()[0]
-                    assert count > 0
-                orphans = db.execute(
-                    "SELECT count(*) FROM findings WHERE first_audit NOT IN (SELECT id FROM audits)"
-                ).fetchone()[0]
-                assert orphans == 0
-    final = cli("audit", "-i", str(inv), "-o", str(tmp_path / "final"), "--json", home=home)
+    # a store an older version left at revision 0001, to be migrated
+    older = tmp_path / "older"
+    shutil.copytree(template, older)
+    from alembic import command
+
+    engine = create_engine(f"sqlite:///{older / 'history.db'}")
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    # a store whose first audit is recorded, for kills while recording the second
+    recorded = tmp_path / "recorded"
+    shutil.copytree(template, recorded)
+    assert _run_killed(recorded, inv, tmp_path / "first", None) in (0, 1)
+
+    scenarios = {"new": template, "older": older, "recorded": recorded}
+    for name, base in scenarios.items():
+        counts = tmp_path / f"{name}.counts.json"
+        scratch = tmp_path / f"{name}-count"
+        shutil.copytree(base, scratch)
+        assert _run_killed(scratch, inv, tmp_path / "out-count", None, counts) in (0, 1)
+        points = _kill_points(counts, sql_stride={"new": 16, "older": 5, "recorded": 4}[name])
+        for point in points:
+            home = tmp_path / f"{name}-{point.replace(':', '-')}"
+            shutil.copytree(base, home)
+            code = _run_killed(home, inv, tmp_path / "out", point)
+            assert code == -signal.SIGKILL, (name, point, code)
+            _assert_consistent(home / "history.db", f"{name} {point}")
+            shutil.rmtree(home)
+    final = cli("audit", "-i", str(inv), "-o", str(tmp_path / "final"), "--json", home=older)
     assert final.returncode in (0, 1), final.stderr
-    assert cli("verify", str(tmp_path / "final"), home=home).returncode == 0
+    assert cli("verify", str(tmp_path / "final"), home=older).returncode == 0
+
+
+def test_an_empty_store_file_left_by_an_older_version_is_made_whole(tmp_path: Path) -> None:
+    """An older version created the file first and migrated after; a kill in between left
+    an empty file. It is treated as missing: made whole, never read as a store without tables."""
+    from auditor.store.db import current_revision, head_revision
+    from auditor.store.history import Store
+
+    database = tmp_path / "history.db"
+    database.touch(mode=0o600)
+    engine = Store(f"sqlite:///{database}").engine
+    assert current_revision(engine) == head_revision()
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM audits").fetchone()[0] == 0
+    assert database.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_store_path_that_is_a_symbolic_link_is_refused(tmp_path: Path) -> None:
+    from auditor.store.history import Store
+
+    (tmp_path / "elsewhere.db").touch()
+    (tmp_path / "history.db").symlink_to(tmp_path / "elsewhere.db")
+    with pytest.raises(OSError, match="symbolic link"):
+        Store(f"sqlite:///{tmp_path / 'history.db'}")

@@ -362,17 +362,17 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     a store made before migrations existed (create_all) is recorded, not recreated."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy import inspect
+    from sqlalchemy import create_engine, inspect
 
     from auditor.receiver.store import VERSION_TABLE, Base, open_store
-    from auditor.store.db import current_revision, head_revision, private_engine
+    from auditor.store.db import current_revision, head_revision
 
     engine = open_store(f"sqlite:///{tmp_path}/new.db")
     assert current_revision(engine, VERSION_TABLE) == head_revision("auditor.receiver")
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, Base.metadata) == []
-    old = private_engine(f"sqlite:///{tmp_path}/old.db")
+    old = create_engine(f"sqlite:///{tmp_path}/old.db")
     Base.metadata.create_all(old)
     with old.begin() as connection:
         # the schema as create_all made it then: before communes had an area (r0002) and

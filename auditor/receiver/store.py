@@ -17,13 +17,12 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    inspect,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from auditor.errors import CodedError
-from auditor.store.db import current_revision, migrate, private_engine
+from auditor.store.db import Migrations, open_engine
 
 
 class RegistryError(CodedError):
@@ -97,14 +96,7 @@ def open_store(db_url: str) -> Engine:
     """Open the store and bring its schema to the newest migration (a new SQLite file is
     private to its owner). A store made before migrations existed is recorded as the first
     revision, which is exactly the schema it has, and the later migrations run on it."""
-    engine = private_engine(db_url)
-    made_before_migrations = inspect(engine).has_table("received_reports") and (
-        current_revision(engine, VERSION_TABLE) is None
-    )
-    migrate(
-        engine, "auditor.receiver", VERSION_TABLE, made_before_migrations=made_before_migrations
-    )
-    return engine
+    return open_engine(db_url, Migrations("auditor.receiver", VERSION_TABLE, "received_reports"))
 
 
 def token_digest(token: str) -> str:

@@ -3,14 +3,21 @@ Alembic migrations applied on open so an older database is brought up to date fi
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import glob
 import os
 import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,27 +61,137 @@ def alembic_config(package: str = "auditor.store") -> Config:
     return config
 
 
-def private_engine(url: str) -> Engine:
-    """An engine for `url` (postgresql:// means psycopg 3); a new SQLite file is created
-    0600 in a folder created 0700, never through a symlink."""
+def _driver_url(url: str) -> str:
+    """postgresql:// means psycopg 3."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for PostgreSQL and for an in-memory database)."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-            os.close(os.open(path, flags, 0o600))
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+def _engine(url: str, *, transactional_ddl: bool = False) -> Engine:
+    """An engine with the SQLite pragmas. With `transactional_ddl` every transaction on
+    SQLite is a real `BEGIN IMMEDIATE … COMMIT` around DDL too (the sqlite3 module otherwise
+    commits before each CREATE/ALTER, so a migration killed half-way would stay half-done):
+    SQLAlchemy's documented recipe, used only while migrating."""
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if transactional_ddl:
+            event.listen(engine, "connect", _driver_transactions_off)
+            event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
-def open_engine(url: str | None = None) -> Engine:
-    """Create the engine, make the SQLite folder, and migrate the schema to the newest."""
-    engine = private_engine(url or default_url())
-    migrate(engine)
+def _driver_transactions_off(dbapi_connection: Any, _record: Any) -> None:
+    # Batch migrations copy and drop tables; with foreign keys on, dropping a parent table
+    # would cascade into its children's rows.
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def _creation_lock(path: Path) -> Iterator[None]:
+    """Serialise processes that find the database missing: one creates it, the others then
+    open what it made."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+    fd = os.open(path.with_name(f".{path.name}.lock"), flags, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _create_sqlite(path: Path, schema: Migrations) -> None:
+    """Create the SQLite file already migrated: the schema is built in a private temporary
+    file beside it, which then replaces the name in one rename. A process killed at any
+    moment leaves either no database, an empty file an older version left (treated as
+    missing), or a complete one — never a file without its tables."""
+    with _creation_lock(path):
+        if path.exists() and path.stat().st_size > 0:
+            return  # another process made it while we waited
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.new*"):
+            stale.unlink(missing_ok=True)  # a creator killed before its rename (we hold the lock)
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        os.close(os.open(temporary, flags, 0o600))
+        try:
+            engine = _engine(f"sqlite:///{temporary}", transactional_ddl=True)
+            try:
+                schema.apply(engine, made_before_migrations=False)
+            finally:
+                engine.dispose()  # the last close checkpoints and removes the -wal file
+            os.replace(temporary, path)
+            directory = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        finally:
+            for leftover in (temporary, *_sqlite_sidecars(temporary)):
+                leftover.unlink(missing_ok=True)
+
+
+def _sqlite_sidecars(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """Which migration line a store follows: the history store's, or another package's
+    (the province receiver keeps its own in its own version table)."""
+
+    package: str = "auditor.store"
+    version_table: str = "alembic_version"
+    # A table whose presence without a version row means the schema was made by create_all
+    # before migrations existed (the receiver's first stores).
+    legacy_table: str | None = None
+
+    def apply(self, engine: Engine, *, made_before_migrations: bool) -> None:
+        migrate(
+            engine,
+            self.package,
+            self.version_table,
+            made_before_migrations=made_before_migrations,
+        )
+
+
+def open_engine(url: str | None = None, schema: Migrations | None = None) -> Engine:
+    """Open a store at its newest schema. A new SQLite file (0600, in a folder made 0700,
+    never through a symlink) appears only once it holds the whole schema; an older one is
+    migrated in one transaction, so a kill leaves it at its old revision or the new one."""
+    schema = schema or Migrations()
+    url = _driver_url(url or default_url())
+    path = _sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.is_symlink():
+            raise OSError(errno.ELOOP, "refusing a symbolic link", str(path))
+        if not path.exists() or path.stat().st_size == 0:
+            _create_sqlite(path, schema)
+    engine = _engine(url)
+    if current_revision(engine, schema.version_table) == head_revision(schema.package):
+        return engine
+    made_before_migrations = schema.legacy_table is not None and (
+        inspect(engine).has_table(schema.legacy_table)
+        and current_revision(engine, schema.version_table) is None
+    )
+    migrating = _engine(url, transactional_ddl=True)
+    try:
+        schema.apply(migrating, made_before_migrations=made_before_migrations)
+    finally:
+        migrating.dispose()
     return engine
 
 
