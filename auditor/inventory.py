@@ -103,6 +103,10 @@ class Documents(Model):
     signatory: Signatory | None = None
     recipients: list[str] = Field(default_factory=list, max_length=30)
     archive: str = Field(default="VT", min_length=1, max_length=100)  # "Lưu: VT, …"
+    # ô 12: the drafting unit, the drafter's short name and the copies, e.g. "VHXH.An(02)"
+    drafter: str | None = Field(default=None, pattern=r"^[\w.()\-]{1,40}$")
+    # ô 8: the seal's diameter, so the agency's signature field holds it at real size
+    seal_mm: float = Field(default=35.0, ge=20, le=60)
     proposals: list[str] = Field(default_factory=list, max_length=30)
 
     @field_validator("recipients", "proposals")

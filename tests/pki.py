@@ -61,16 +61,20 @@ def issue(
     start: datetime | None = None,
     days: int = 365,
     usage: x509.KeyUsage | None = None,
+    person: str | None = None,
+    title: str | None = None,
 ) -> Issued:
-    """A certificate for `organisation`, signed by `issuer` (self-signed without one)."""
+    """A certificate for `organisation` (or for `person` with `title` in it), signed by
+    `issuer` (self-signed without one)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, organisation),
-        ]
-    )
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+    ]
+    if title:
+        attributes.append(x509.NameAttribute(NameOID.TITLE, title))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, person or organisation))
+    name = x509.Name(attributes)
     begin = start or datetime.now(UTC) - timedelta(days=1)
     signing_key = issuer.key if issuer else key
     builder = (
@@ -102,3 +106,33 @@ def openssl_sign(content: Path, signer: Path, key: Path, out: Path, *extra: str)
         check=True,
         capture_output=True,
     )
+
+
+def p12(issued: Issued, path: Path, password: bytes, *chain: Issued) -> Path:
+    """The key and certificate (with its chain) as a PKCS#12 file, as a CA hands them out."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"signer",
+            issued.key,
+            issued.cert,
+            [c.cert for c in chain] or None,
+            serialization.BestAvailableEncryption(password),
+        )
+    )
+    return path
+
+
+def ink_png(
+    path: Path, colour: tuple[int, int, int], *, alpha: bool = True, size: int = 240
+) -> Path:
+    """A signature-like stroke (or a seal-like ring) in `colour` on a transparent background."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA" if alpha else "RGB", (size, size), (0, 0, 0, 0) if alpha else "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, size - 10, size - 10), outline=(*colour, 255), width=12)
+    draw.line((30, size // 2, size - 30, size // 3), fill=(*colour, 255), width=8)
+    image.save(path, "PNG")
+    return path

@@ -49,6 +49,7 @@ COMMUNE = """organisation:
     signatory: {name: Lê Văn Cường, position: vice_chairman}
     recipients: ["Công an tỉnh Sơn La (Phòng PA05)", "Sở Khoa học và Công nghệ tỉnh Sơn La"]
     archive: "VT, VHXH"
+    drafter: "VHXH.An(02)"
     proposals: ["Đề nghị Sở Khoa học và Công nghệ hỗ trợ kinh phí mua phần mềm diệt mã độc."]
 attestations: attestations.yaml
 systems:

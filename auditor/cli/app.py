@@ -295,25 +295,46 @@ class DocumentArgs:
     proposals: tuple[str, ...]  # as click gives a repeated option
 
 
+@dataclass(frozen=True)
+class CertifierArgs:
+    """The auditor's own key, which certifies every PDF the tool writes (never a person's or
+    the agency's credential: those sign afterwards with `auditor cosign`)."""
+
+    key_dir: Path | None
+    passphrase_file: Path | None
+    tsa: str | None
+
+    def spec(self) -> SignerSpec:
+        from auditor.report.pades import KeyFileSigner
+
+        return KeyFileSigner(
+            key_dir=self.key_dir or default_key_dir(),
+            passphrase=_passphrase(self.passphrase_file),
+        )
+
+
 def _write_pdf(
-    out_dir: Path, report: Report, lang: str, signer: SignerArgs, document: DocumentArgs
+    out_dir: Path, report: Report, lang: str, certifier: CertifierArgs, document: DocumentArgs
 ) -> Path:
-    from auditor.report.pades import write_signed_pdf
+    from auditor.report.pades import report_digest, write_signed_pdf
     from auditor.report.pdf import render_pdf, report_context
 
     t = Messages(lang)
     location = f"{report.organisation.commune}, {report.organisation.province}"
     try:
-        context = report_context(report, lang, document.number, document.proposals)
+        digest = report_digest(out_dir)
+        context = report_context(
+            report, lang, document.number, document.proposals, report_sha256=digest
+        )
         path = write_signed_pdf(
             out_dir,
             report,
             lang,
-            signer.spec(),
+            certifier.spec(),
             number=document.number,
             reason=t("pdf.signature_reason"),
             location=location,
-            tsa_url=signer.tsa,
+            tsa_url=certifier.tsa,
             rendered=render_pdf(report, lang, context=context),
         )
     except ImportError:
@@ -360,15 +381,17 @@ DOCUMENT_OPTIONS = [
     ),
 ]
 
+TSA = click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T).")
+CERTIFIER_OPTIONS = [KEY_DIR, PASSFILE, TSA]
 SIGNER_OPTIONS = [
     KEY_DIR,
     PASSFILE,
-    click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T)."),
+    TSA,
     click.option(
         "--p12",
         type=EXISTING_FILE,
         default=None,
-        help="Sign with this PKCS#12 (.p12/.pfx) instead of the auditor's key.",
+        help="The signer's PKCS#12 (.p12/.pfx) certificate and key.",
     ),
     click.option(
         "--pkcs11-module",
@@ -422,8 +445,13 @@ def _gathering(
 
 
 def signer_options(func: Callable[..., None]) -> Callable[..., None]:
-    """The key that signs a PDF, given to the command as `signer: SignerArgs`."""
+    """The credential that signs a PDF, given to the command as `signer: SignerArgs`."""
     return _gathering(SIGNER_OPTIONS, SignerArgs, "signer", func)
+
+
+def certifier_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The auditor's key that certifies a PDF, given as `certifier: CertifierArgs`."""
+    return _gathering(CERTIFIER_OPTIONS, CertifierArgs, "certifier", func)
 
 
 def document_options(func: Callable[..., None]) -> Callable[..., None]:

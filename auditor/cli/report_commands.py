@@ -6,8 +6,9 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from auditor.cli.app import (
     KEY_DIR,
     LANG_OPTION,
     PASSFILE,
+    CertifierArgs,
     DocumentArgs,
     SignerArgs,
     _anchors,
@@ -29,6 +31,7 @@ from auditor.cli.app import (
     _t,
     _verified_report,
     _write_pdf,
+    certifier_options,
     document_options,
     err,
     main,
@@ -44,7 +47,11 @@ from auditor.paths import (
 from auditor.textsafe import echo, printable
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from auditor.progress import Progress
+    from auditor.report.model import Report
+    from auditor.report.pades import PdfVerdict, Role
 
 
 # ------------------------------------------------------------------ audit
@@ -140,8 +147,8 @@ def audit(
         if not _t_quiet():
             err.print(t("cli.phase_start", phase=t("cli.phase.sign")), markup=False)
         with _input_errors():
-            own_key = SignerArgs(keys, passphrase_file, *[None] * 9)
-            _write_pdf(out_dir, report, lang, own_key, document)
+            _write_pdf(out_dir, report, lang, CertifierArgs(keys, passphrase_file, None), document)
+        err.print(t("pdf.still_to_sign", dir=out_dir), markup=False)
     summary = report.evaluation.summary
     failed_assets = [a.id for a in report.assets if a.failures]
     waived = [r.requirement for r in report.evaluation.requirements if r.status.value == "waived"]
@@ -269,27 +276,17 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
 
     Exit code 0 when valid, 1 when anything was changed or the signer is not trusted.
     """
-    from auditor.report.pades import bound_to, verify_pdf
     from auditor.report.verify import verify_dir
 
     t = _t()
     certs = _anchors(anchors)
     verdict = verify_dir(directory, certs)
-    pdf_problems: list[str] = []
     pdfs = []
     for name in ("report.pdf", "annual-report.pdf"):
         if not (directory / name).exists():
             continue
-        try:
-            pdf = verify_pdf(directory / name, certs)
-        except ImportError:
-            _fail(t("pdf.missing_dependency"))
-        problems = [(code, {"file": name}) for code in pdf.problems]
-        report = verdict.report
-        if report is not None and not bound_to(pdf, report.report_id, verdict.report_sha256):
-            problems.append(("pdf.other_report", {"file": name}))
-        pdf_problems += [code for code, _ in problems]
-        verdict.problems += problems
+        pdf = _checked_pdf(directory / name, certs, verdict.report, verdict.report_sha256)
+        verdict.problems += pdf.problems
         pdfs.append((name, pdf))
     if as_json:
         echo(
@@ -300,7 +297,7 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
                     "archived_checked": verdict.archived_checked,
                     "evidence_checked": verdict.evidence_checked,
                     "problems": [code for code, _ in verdict.problems],
-                    "pdf_problems": pdf_problems,
+                    "pdfs": {name: _pdf_json(pdf) for name, pdf in pdfs},
                 },
                 ensure_ascii=False,
             )
@@ -310,15 +307,85 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
         if verdict.archived_checked:
             echo(t("verify.chain_ok", count=verdict.archived_checked))
         for name, pdf in pdfs:
-            echo(
-                t("pdf.valid", signer=printable(pdf.signer), coverage=t("pdf.covered"))
-                + f" ({name})"
-            )
+            echo(t("pdf.valid", file=name))
+            _print_signatures(t, pdf.verdict, echo)
+            if pdf.verdict.missing_roles:
+                roles = ", ".join(t(f"pdf.role_{role}") for role in pdf.verdict.missing_roles)
+                echo(t("pdf.missing_roles", file=name, roles=roles))
     else:
         err.print(t("verify.failed"), markup=False)
         for code, params in verdict.problems:
             err.print("  - " + t(code, **params), markup=False)
+        for _name, pdf in pdfs:
+            _print_signatures(t, pdf.verdict, lambda line: err.print(line, markup=False))
     sys.exit(0 if verdict.ok else 1)
+
+
+@dataclass
+class CheckedPdf:
+    """A PDF's verdict with its problems worded for the directory it lies in."""
+
+    verdict: PdfVerdict
+    problems: list[tuple[str, dict[str, str]]]
+
+
+def _checked_pdf(
+    path: Path, anchors: list[x509.Certificate], report: Report | None, report_sha256: str
+) -> CheckedPdf:
+    """verify_pdf, and the binding to `report` read from the PDF's certified revision."""
+    try:
+        from auditor.report.pades import bound_to, verify_pdf
+    except ImportError:
+        _fail(_t()("pdf.missing_dependency"))
+    verdict = verify_pdf(path, anchors)
+    problems = [(code, {**params, "file": path.name}) for code, params in verdict.problems]
+    if (
+        report is not None
+        and verdict.signed
+        and not bound_to(verdict, report.report_id, report_sha256)
+    ):
+        problems.append(("pdf.other_report", {"file": path.name}))
+    return CheckedPdf(verdict, problems)
+
+
+def _pdf_json(pdf: CheckedPdf) -> dict[str, Any]:
+    return {
+        "problems": [code for code, _ in pdf.problems],
+        "missing": pdf.verdict.missing_roles,
+        "signatures": [
+            {
+                "field": s.field_name,
+                "role": s.role,
+                "name": s.name,
+                "title": s.title,
+                "organisation": s.organisation,
+                "signed_at": s.signed_at.isoformat() if s.signed_at else None,
+                "intact": s.intact,
+                "trusted": s.trusted,
+                "cert_sha256": s.cert_sha256,
+            }
+            for s in pdf.verdict.signatures
+        ],
+    }
+
+
+def _print_signatures(t: Messages, verdict: PdfVerdict, out: Callable[[str], None]) -> None:
+    """One line per signature: its role, the signer's name from the certificate, when, and
+    whether it is trusted."""
+    from auditor.report.official import stamp_time
+
+    for index, seen in enumerate(verdict.signatures, 1):
+        out(
+            t(
+                "pdf.signature_line",
+                index=index,
+                role=t(f"pdf.role_{seen.role}"),
+                name=printable(seen.name),
+                title=f" ({printable(seen.title)})" if seen.title else "",
+                time=stamp_time(t.lang, seen.signed_at) if seen.signed_at else "—",
+                trust=t("pdf.trusted") if seen.trusted else t("pdf.not_trusted"),
+            )
+        )
 
 
 @main.command("pdf")
@@ -331,26 +398,37 @@ def verify(directory: Path, anchors: tuple[Path, ...], as_json: bool) -> None:
     help="PDF language [default: the global --lang].",
 )
 @document_options
-@signer_options
+@certifier_options
 def pdf_command(
-    directory: Path, report_lang: str | None, document: DocumentArgs, signer: SignerArgs
+    directory: Path, report_lang: str | None, document: DocumentArgs, certifier: CertifierArgs
 ) -> None:
-    """Render report.pdf, the official document, from a signed report.json and sign it
-    (PAdES) as the officer who prepared it.
+    """Render report.pdf, the official document, from a signed report.json, and certify it
+    with the auditor's key (an invisible PAdES certification that binds it to report.json).
 
     The JSON report is verified first: a PDF is never made from a changed report. The
-    head's signature is added afterwards with `auditor cosign`.
+    competent person and the agency then sign their prepared fields with `auditor cosign`
+    (or the clerk's signing software); nothing else may be added after the certification.
     """
     t = _t()
     lang = report_lang or _lang()
     report = _verified_report(directory)
     with _input_errors():
-        path = _write_pdf(directory, report, lang, signer, document)
+        path = _write_pdf(directory, report, lang, certifier, document)
     echo(t("pdf.written", path=path))
+    err.print(t("pdf.still_to_sign", dir=directory), markup=False)
 
 
 @main.command("cosign")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--as",
+    "role",
+    type=click.Choice(["person", "agency"]),
+    default="person",
+    show_default=True,
+    help="Whose signature: the competent person (chairman, or vice-chairman for him) or the "
+    "agency (the People's Committee, with its seal).",
+)
 @click.option(
     "--file",
     "file_name",
@@ -360,55 +438,90 @@ def pdf_command(
     help="Which PDF of DIRECTORY to sign.",
 )
 @click.option(
+    "--image",
+    type=EXISTING_FILE,
+    default=None,
+    help="PNG with a transparent background: the person's signature (blue) or the seal (red, "
+    "drawn at documents.seal_mm).",
+)
+@click.option(
     "--name",
     default=None,
-    help="Signer's name in the signature box [default: documents.signatory of the report].",
+    help="Who must be named in the certificate [default: documents.signatory for the person, "
+    "the organisation for the agency]; a certificate naming someone else is refused.",
+)
+@click.option(
+    "--ca",
+    "anchors",
+    multiple=True,
+    type=EXISTING_FILE,
+    help="Certificate (PEM) trusted for the signatures already on the PDF, besides this "
+    "machine's own; repeatable.",
 )
 @click.option("--lang", "report_lang", type=LANG_OPTION, default=None)
 @signer_options
 def cosign_command(
     directory: Path,
+    role: Role,
     file_name: str,
+    image: Path | None,
     name: str | None,
+    anchors: tuple[Path, ...],
     report_lang: str | None,
     signer: SignerArgs,
 ) -> None:
-    """Add the head's signature (chairman or vice-chairman, usually from the USB token) in
-    the signature block of a PDF the officer has already signed.
+    """Sign a certified PDF as the competent person (ô 7c) or as the agency (ô 8), each with
+    their own certificate (PKCS#12 or a PKCS#11 USB token), as NĐ 30/2020 makes an
+    electronic original.
 
     \b
-    Example, with the chairman's token:
-      auditor cosign out/ --pkcs11-module /usr/lib/ca-token.so --pkcs11-key "Le Van Cuong"
-    The officer's signature stays valid; `auditor verify` and `pdfsig` show both.
+    Examples:
+      auditor cosign out/ --as person --p12 chu-tich.p12 --image chu-ky.png
+      auditor cosign out/ --as agency --pkcs11-module /usr/lib/ca-token.so \\
+          --pkcs11-key "UBND xa Muong La" --image con-dau.png
+    Before signing, the PDF is verified and must be bound to report.json in DIRECTORY; the
+    names in the signature are read from the certificate. `auditor verify` and `pdfsig`
+    show every signature.
     """
+    from auditor.report.images import signature_image
     from auditor.report.outputs import PDF
-    from auditor.report.pades import cosign_pdf
+    from auditor.report.pades import Countersignature, countersign_pdf, report_digest
 
     t = _t()
     lang = report_lang or _lang()
     report = _verified_report(directory)
-    signatory = report.organisation.documents.signatory
-    location = f"{report.organisation.commune}, {report.organisation.province}"
     path = directory / file_name
     if not path.is_file():
         _fail(t("pdf.no_pdf", file=file_name))
+    if signer.p12 is None and signer.module is None:
+        _fail(t("pdf.needs_credential"))
+    trusted = _anchors(()) + (_anchors(anchors) if anchors else [])
+    checked = _checked_pdf(path, trusted, report, report_digest(directory))
+    if checked.problems:
+        reasons = "; ".join(t(code, **params) for code, params in checked.problems)
+        _fail(t("pdf.not_verified", file=file_name, reason=reasons))
+    organisation = report.organisation
+    signatory = organisation.documents.signatory
+    expected = name or (
+        (signatory.name if signatory else "") if role == "person" else organisation.name
+    )
     with _input_errors():
+        signing = Countersignature(
+            role=role,
+            spec=signer.spec(),
+            expected_name=expected,
+            image=signature_image(image, role) if image else None,
+            reason=t("pdf.cosign_reason") if role == "person" else t("pdf.agency_reason"),
+            location=f"{organisation.commune}, {organisation.province}",
+            tsa_url=signer.tsa,
+        )
         try:
-            cosign_pdf(
-                path,
-                signer.spec(),
-                lang=lang,
-                signer_name=name or (signatory.name if signatory else ""),
-                organisation=report.organisation.name,
-                reason=t("pdf.cosign_reason"),
-                location=location,
-                tsa_url=signer.tsa,
-            )
+            countersign_pdf(path, signing, checked.verdict, lang)
         except ImportError:
             _fail(t("pdf.missing_dependency"))
     if file_name == PDF:  # the countersigned report replaces the one queued or sent
         queue_pdf(directory, report.report_id)
-    echo(t("pdf.cosigned", path=path))
+    echo(t("pdf.cosigned", role=t(f"pdf.role_{role}"), path=path))
 
 
 @main.command("annual")
@@ -437,7 +550,7 @@ def cosign_command(
 )
 @DB_OPTION
 @document_options
-@signer_options
+@certifier_options
 def annual_command(
     directory: Path,
     out_file: Path | None,
@@ -446,7 +559,7 @@ def annual_command(
     make_pdf: bool,
     db_url: str | None,
     document: DocumentArgs,
-    signer: SignerArgs,
+    certifier: CertifierArgs,
 ) -> None:
     """Render the annual report of the period (15/12–14/12) from the history store (audits,
     gaps fixed and open, incidents) and the signed report.json of the latest audit, which is
@@ -459,7 +572,7 @@ def annual_command(
         reporting_year,
     )
     from auditor.report.official import vn_date
-    from auditor.report.pades import write_signed_pdf
+    from auditor.report.pades import report_digest, write_signed_pdf
     from auditor.report.pdf import render_pdf
 
     t = _t()
@@ -480,23 +593,25 @@ def annual_command(
         echo(t("annual.written", path=target))
         if make_pdf:
             try:
-                context = annual_context(report, lang, history, **options)
+                digest = report_digest(directory)
+                context = annual_context(report, lang, history, **options, report_sha256=digest)
                 rendered = render_pdf(report, lang, template="annual.html.j2", context=context)
                 pdf = write_signed_pdf(
                     directory,
                     report,
                     lang,
-                    signer.spec(),
+                    certifier.spec(),
                     number=document.number,
                     reason=t("annual.title", year=year),
                     location=report.organisation.commune,
                     rendered=rendered,
                     filename="annual-report.pdf",
-                    tsa_url=signer.tsa,
+                    tsa_url=certifier.tsa,
                 )
             except ImportError:
                 _fail(t("pdf.missing_dependency"))
             echo(t("pdf.written", path=pdf))
+            err.print(t("pdf.still_to_sign", dir=directory), markup=False)
 
 
 # ------------------------------------------------------------------ keys

@@ -278,14 +278,14 @@ def _accept(
 def _check_pdf(
     pdf: bytes, trust: list[x509.Certificate], commune: Commune, report_id: str, digest: str
 ) -> None:
-    """The PDF must be signed, unchanged since, trusted now, first signed by the commune's
-    own certificate (a later signature is the head's countersignature) and bound to this
-    report's id and hash."""
+    """The PDF must be certified by the commune's own registered certificate, changed since
+    only by signing the person's and the agency's planned fields, every signature trusted
+    now, and bound (in its certified revision) to this report's id and hash."""
     from auditor.report.pades import bound_to, verify_pdf
 
     verdict = verify_pdf(pdf, trust)
     if not verdict.ok:
-        problem = verdict.problems[0] if verdict.problems else "pdf.unsigned"
+        problem = verdict.problem_codes()[0] if verdict.problems else "pdf.unsigned"
         raise Refusal(422, "receiver." + problem.replace(".", "_", 1))
     if verdict.signer_sha256[0] != commune.cert_sha256:
         raise Refusal(403, "receiver.pdf_signer_not_bound")

@@ -169,6 +169,7 @@ def annual_context(
     year: int | None = None,
     number: str | None = None,
     proposals: Sequence[str] = (),
+    report_sha256: str = "",
 ) -> dict[str, Any]:
     t = Messages(lang)
     year = year or reporting_year(vn_date(report.generated_at))
@@ -181,7 +182,7 @@ def annual_context(
     results = {r.requirement: r for r in report.evaluation.requirements}
     documents = [(info, results[info.id]) for info in report.requirements if info.has_attestation]
     return {
-        **document_context(report, lang, number, abstract, proposals),
+        **document_context(report, lang, number, abstract, proposals, report_sha256),
         "year": year,
         "start": start,
         "end": end,

@@ -1,6 +1,6 @@
 """What turns a rendered report into an administrative document (NĐ 30/2020/NĐ-CP, Phụ lục
 I): the issuing body lines, "Số: 05/BC-UBND", the place-and-date line, the legal bases, the
-signature blocks of the head and of the officer who prepared it, and "Nơi nhận".
+signature block of the competent person, "Nơi nhận" and the drafter's mark (ô 12).
 
 Everything comes from the inventory (`organisation.documents`), the policy pack (citations)
 and the message catalogue; times are shown in Vietnam time.
@@ -27,6 +27,15 @@ def vn_time(moment: datetime) -> datetime:
 def vn_date(moment: datetime) -> date:
     """The document date: the local date, not the UTC one (07:00 on the 1st is still the 1st)."""
     return vn_time(moment).date()
+
+
+def stamp_time(lang: str, moment: datetime) -> str:
+    """A signing time as a signature's appearance shows it: '06/12/2026 18:37:38 (+07:00)'
+    in Vietnamese text, ISO 8601 with the offset in English."""
+    local = vn_time(moment).replace(microsecond=0)
+    if lang == "vi":
+        return local.strftime("%d/%m/%Y %H:%M:%S (+07:00)")
+    return local.isoformat(sep=" ")
 
 
 def document_number(number: str | None, symbol: str) -> str:
@@ -66,9 +75,10 @@ class Letterhead:
     citations: list[str]
     authority: list[str]  # "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"
     signatory: str
-    preparer_title: list[str]
-    preparer: str
+    number_only: str  # "05/BC-UBND" as ô 3 shows it, for "Kèm theo Báo cáo số …"
+    date_text: str  # the document's date, dd/mm/yyyy
     recipients: list[str]  # "- …;" lines, the last "- Lưu: VT, …."
+    drafter: str | None  # ô 12, e.g. "VHXH.An(02)", under the Lưu line
 
 
 def letterhead(
@@ -88,7 +98,6 @@ def letterhead(
     )
     recipients = [f"- {name};" for name in documents.recipients]
     recipients.append(f"- {t('doc.archive', units=documents.archive)}.")
-    officer = org.security_officer
     bases = [t("doc.citation", text=text) for text in citations]
     return Letterhead(
         parent=documents.parent_body.upper() if documents.parent_body else None,
@@ -98,7 +107,8 @@ def letterhead(
         citations=[line + (";" if i < len(bases) - 1 else ".") for i, line in enumerate(bases)],
         authority=authority,
         signatory=documents.signatory.name if documents.signatory else "",
-        preparer_title=[t("doc.preparer")] + ([officer.title] if officer.title else []),
-        preparer=officer.name,
+        number_only=document_number(number, documents.symbol),
+        date_text=dmy(day),
         recipients=recipients,
+        drafter=documents.drafter,
     )

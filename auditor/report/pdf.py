@@ -1,6 +1,6 @@
 """Render the canonical report as an A4 PDF laid out as an administrative document (NĐ
-30/2020, Phụ lục I: letterhead, number and date line, title, legal bases, body, the head's
-and the preparer's signature blocks, recipients).
+30/2020, Phụ lục I: letterhead, number and date line, title, legal bases, body, the competent
+person's signature block with the agency's seal over it, recipients, drafter).
 
 WeasyPrint renders from a jinja2 template with a Times-metric font named by file (see
 fonts.py); nothing is fetched from the network.
@@ -8,10 +8,11 @@ fonts.py); nothing is fetched from the network.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from markupsafe import Markup
 
@@ -22,12 +23,12 @@ from auditor.report.fonts import document_font
 from auditor.report.html import environment, load_resource
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
-from auditor.report.official import letterhead, vn_date, vn_time
+from auditor.report.official import letterhead, stamp_time, vn_date
 from auditor.report.remediation import plan_rows
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
-PREPARER_FIELD = ("sig-field", "sig-field-end")  # anchors of the preparer's signature box
-HEAD_FIELD = ("sig-head", "sig-head-end")  # the head's (chairman's) signature box
+PERSON_ANCHORS = ("sig-person", "sig-person-end")  # the competent person's box (ô 7c)
+MM_TO_PT = 72 / 25.4
 Box = tuple[float, float, float, float]  # PDF points, origin bottom-left
 
 
@@ -35,17 +36,34 @@ Box = tuple[float, float, float, float]  # PDF points, origin bottom-left
 class RenderedPdf:
     data: bytes
     pages: int
-    signature_page: int  # 0-based; the preparer's field, signed first
-    signature_box: Box
-    stamp: bytes  # a one-page PDF drawn in the same fonts, used as the signature's appearance
-    head_page: int | None = None  # the head's field, left empty for `auditor cosign`
-    head_box: Box | None = None
+    person_page: int  # 0-based page of the signature block
+    person_box: Box  # ô 7c, between the title and the name
+    agency_box: Box  # ô 8: the seal at its real size, over the left third of the person's box
+
+
+@dataclass(frozen=True)
+class SignatureLook:
+    """What a signature's appearance shows: names read from its certificate, and the image
+    (a blue signature for the person, a red seal for the agency) when one is given."""
+
+    role: Literal["person", "agency"]
+    name: str
+    title: str
+    organisation: str
+    image: bytes | None = None
 
 
 def document_context(
-    report: Report, lang: str, number: str | None, abstract: str, proposals: Sequence[str]
+    report: Report,
+    lang: str,
+    number: str | None,
+    abstract: str,
+    proposals: Sequence[str],
+    report_sha256: str = "",
 ) -> dict[str, Any]:
-    """What every official view needs: letterhead, fonts, date helpers."""
+    """What every official view needs: letterhead, fonts, date helpers, and the line that
+    binds the document to its report.json (in the footer and the certified metadata, never
+    in the body)."""
     t = Messages(lang)
     citations = [c(lang) for c in report.policy.citations]
     return {
@@ -61,6 +79,12 @@ def document_context(
             citations=citations,
         ),
         "abstract": abstract,
+        "title_lines": no_widow(abstract),
+        "binding_css": css_string(
+            t("doc.binding", report_id=report.report_id, sha256=report_sha256)
+            if report_sha256
+            else t("doc.binding_id", report_id=report.report_id)
+        ),
         "proposals": proposals or report.organisation.documents.proposals,
         "reqs": {r.id: r for r in report.requirements},
         "fonts": Markup(document_font().css()),  # file URIs we chose, not input
@@ -69,7 +93,11 @@ def document_context(
 
 
 def report_context(
-    report: Report, lang: str, number: str | None, proposals: Sequence[str] = ()
+    report: Report,
+    lang: str,
+    number: str | None,
+    proposals: Sequence[str] = (),
+    report_sha256: str = "",
 ) -> dict[str, Any]:
     t = Messages(lang)
     abstract = report.policy.abstract(lang) if report.policy.abstract else t("report.title")
@@ -80,7 +108,7 @@ def report_context(
         for asset_id, status in result.assets.items():
             counts[asset_id][status.value] += 1
     return {
-        **document_context(report, lang, number, abstract, proposals),
+        **document_context(report, lang, number, abstract, proposals, report_sha256),
         "asset_counts": counts,
         "systems": system_verdicts(report),
         "plan": plan_rows(report, t),
@@ -95,49 +123,73 @@ def render_pdf(
     *,
     template: str = "report.pdf.j2",
     context: dict[str, Any] | None = None,
+    report_sha256: str = "",
 ) -> RenderedPdf:
-    """Lay out the report (or another view of it, e.g. the annual report) and find where
-    the signature blocks landed."""
+    """Lay out the report (or another view of it, e.g. the annual report) as PDF 1.7 and
+    find where the signature block landed."""
     from weasyprint import HTML  # optional dependency, imported only when a PDF is wanted
 
-    context = context or report_context(report, lang, number)
+    context = context or report_context(report, lang, number, report_sha256=report_sha256)
     html = environment().get_template(template).render(**context)
     document = HTML(string=html).render()
-    page_index, box = _box(document, PREPARER_FIELD) or (len(document.pages) - 1, _FALLBACK)
-    head = _box(document, HEAD_FIELD)
-    signer = report.organisation.security_officer.name
+    page_index, box = _box(document, PERSON_ANCHORS) or (len(document.pages) - 1, _FALLBACK)
+    seal = report.organisation.documents.seal_mm * MM_TO_PT
     return RenderedPdf(
-        data=document.write_pdf(),
+        data=document.write_pdf(pdf_version="1.7"),
         pages=len(document.pages),
-        signature_page=page_index,
-        signature_box=box,
-        stamp=render_stamp(lang, box, signer, report.organisation.name),
-        head_page=head[0] if head else None,
-        head_box=head[1] if head else None,
+        person_page=page_index,
+        person_box=box,
+        agency_box=seal_box(box, seal),
     )
 
 
-def render_stamp(lang: str, box: Box, signer: str, organisation: str) -> bytes:
-    """The visible appearance of a signature: who signed, for which body, and when, in
-    ISO 8601 with the Vietnamese offset (NĐ 30/2020, Phụ lục I, II.8)."""
+def seal_box(person: Box, seal: float) -> Box:
+    """ô 8: the seal at its real size (`seal` points square), its right edge a third of the
+    way into the person's box and centred on it vertically, so it covers about a third of
+    the signature on its left (NĐ 30/2020, Phụ lục I, II.8)."""
+    x1, y1, x2, y2 = person
+    right = x1 + (x2 - x1) / 3
+    middle = (y1 + y2) / 2
+    return (right - seal, middle - seal / 2, right, middle + seal / 2)
+
+
+def css_string(text: str) -> Markup:
+    """A CSS string literal (for the footer's `content:`), safe inside <style>: quotes,
+    backslashes, angle brackets and control characters escaped as CSS escapes."""
+    escaped = "".join(
+        ch if ch.isprintable() and ch not in '"\\<>&' else f"\\{ord(ch):x} " for ch in text
+    )
+    return Markup(f'"{escaped}"')
+
+
+def no_widow(title: str) -> str:
+    """The title with its last two words held together, so no word stands alone on the
+    last line."""
+    head, _, last = title.rpartition(" ")
+    return f"{head}\u00a0{last}" if head else title
+
+
+def render_stamp(lang: str, box: Box, look: SignatureLook) -> bytes:
+    """The visible appearance of a signature: the image, and who signed (from the
+    certificate), for which body, and when in Vietnam time."""
     from weasyprint import HTML
 
-    now = vn_time(datetime.now(UTC)).replace(microsecond=0)
+    image = base64.b64encode(look.image).decode() if look.image else ""
     html = (
         environment()
         .get_template("stamp.pdf.j2")
         .render(
             t=Messages(lang),
             lang=lang,
-            signer=signer,
-            organisation=organisation,
-            signed_at=now.isoformat(),
+            look=look,
+            image=image,
+            signed_at=stamp_time(lang, datetime.now(UTC)),
             fonts=Markup(document_font().css()),
-            width_mm=round((box[2] - box[0]) / 72 * 25.4, 2),
-            height_mm=round((box[3] - box[1]) / 72 * 25.4, 2),
+            width_mm=round((box[2] - box[0]) / MM_TO_PT, 2),
+            height_mm=round((box[3] - box[1]) / MM_TO_PT, 2),
         )
     )
-    return bytes(HTML(string=html).write_pdf())
+    return bytes(HTML(string=html).write_pdf(pdf_version="1.7"))
 
 
 _FALLBACK: Box = (330.0, 60.0, 530.0, 140.0)
