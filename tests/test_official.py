@@ -14,12 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from auditor.checking import Status, discover
 from auditor.engine import ReqStatus, judge_incidents
-from auditor.errors import SigningError
 from auditor.incidents import Incident
 from auditor.messages.catalogue import Messages, catalogue
 from auditor.policy import load_policy
@@ -27,11 +24,10 @@ from auditor.report.annual import reporting_period, reporting_year
 from auditor.report.html import render_html
 from auditor.report.model import Report
 from auditor.report.official import document_number, place_date, vn_date, vn_time
-from auditor.report.pades import KeyFileSigner, Pkcs12Signer, cosign_pdf, verify_pdf
+from auditor.report.pades import KeyFileSigner, verify_pdf
 from auditor.report.pdf import render_pdf, report_context
 from auditor.store.history import AuditMeta, Store
 from tests.helpers import auditor_cli
-from tests.pki import issue
 from tests.reportkit import build
 
 pytest.importorskip("weasyprint", reason="PDF extra not installed: pip install '.[pdf]'")
@@ -71,21 +67,6 @@ def raw_tokens(text: str) -> list[str]:
 def visible(html: str) -> str:
     """What a browser shows of an HTML page: no style sheet, no tags."""
     return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", html, flags=re.S))
-
-
-def head_p12(tmp_path: Path) -> tuple[Path, Path]:
-    """The chairman's PKCS#12, issued by a province CA; returns it and the CA's PEM."""
-    ca = issue("CA tỉnh Sơn La", ca=True)
-    head = issue("Lê Văn Cường", ca)
-    p12 = tmp_path / "chu-tich.p12"
-    p12.write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"head", head.key, head.cert, [ca.cert], serialization.BestAvailableEncryption(b"pw")
-        )
-    )
-    ca_pem = tmp_path / "ca.pem"
-    ca_pem.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
-    return p12, ca_pem
 
 
 def test_number_and_date_line_follow_the_decree() -> None:
@@ -140,18 +121,22 @@ def test_official_pdf_of_a_two_system_commune(commune: tuple[Report, Path, Path]
         "KT. CHỦ TỊCH",
         "PHÓ CHỦ TỊCH",
         "Lê Văn Cường",
-        "NGƯỜI LẬP BÁO CÁO",
         "Nơi nhận:",
         "- Công an tỉnh Sơn La (Phòng PA05);",
         "- Lưu: VT, VHXH.",
+        "VHXH.An(02)",
         "Đề nghị Sở Khoa học và Công nghệ hỗ trợ kinh phí",
         "TỒN TẠI VÀ KẾ HOẠCH KHẮC PHỤC",
     ):
         assert phrase in words, phrase
-    # the officer prepared it: named under the preparer's title, not as the head
-    assert words.index("NGƯỜI LẬP BÁO CÁO") < words.rindex("Nguyễn Văn An")
+    # no preparer's block (not an NĐ 30 element): the drafter's mark stands under "Lưu"
+    assert "NGƯỜI LẬP BÁO CÁO" not in words
+    assert words.index("- Lưu: VT, VHXH.") < words.index("VHXH.An(02)")
     assert "Báo cáo Báo cáo" not in words and "BÁO CÁO BÁO CÁO" not in words
-    assert "Phụ lục: Phương pháp đánh giá" in text and raw_tokens(text) == []  # appendix too
+    assert "Phụ lục PHƯƠNG PHÁP ĐÁNH GIÁ (Kèm theo Báo cáo số 05/BC-UBND ngày" in words
+    assert raw_tokens(text) == []  # the appendix too
+    # the report id goes to the footer, not the body
+    assert f"Lập từ báo cáo đánh giá {report.report_id}" in words
     fonts = subprocess.run(
         ["pdffonts", str(out / "report.pdf")], capture_output=True, text=True, check=True
     ).stdout.splitlines()[2:]
@@ -197,43 +182,6 @@ def test_near_miss_the_token_check_sees_a_raw_value(commune: tuple[Report, Path,
     assert raw_tokens("Chưa có xác nhận (outcome.awaiting_attestation)") == [
         "outcome.awaiting_attestation"
     ]
-
-
-def test_two_signatures_preparer_then_head(commune: tuple[Report, Path, Path]) -> None:
-    _, out, tmp_path = commune
-    assert auditor_cli("pdf", str(out), "--number", "5", home=tmp_path).returncode == 0
-    p12, ca_pem = head_p12(tmp_path)
-    passfile = tmp_path / "pw"
-    passfile.write_text("pw")
-    passfile.chmod(0o600)
-    signed = auditor_cli(
-        "cosign", str(out), "--p12", str(p12), "--passphrase-file", str(passfile), home=tmp_path
-    )
-    assert signed.returncode == 0, signed.stderr
-    pdf = out / "report.pdf"
-    info = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
-    assert info.count("Signature Validation: Signature is Valid.") == 2, info
-    own = tmp_path / "keys" / "cert.pem"
-    verdict = verify_pdf(pdf, [*load(own), *load(ca_pem)])
-    assert verdict.ok, verdict.problems
-    assert len(verdict.signers) == 2 and "Lê Văn Cường" in verdict.signers[1]
-    checked = auditor_cli("verify", str(out), "--ca", str(own), "--ca", str(ca_pem), home=tmp_path)
-    assert checked.returncode == 0, checked.stderr
-    # near misses: the head's certificate not trusted; a third signature has no field left
-    assert verify_pdf(pdf, load(own)).problems == ["pdf.untrusted"]
-    with pytest.raises(SigningError):
-        cosign_pdf(
-            pdf,
-            Pkcs12Signer(p12, b"pw"),
-            lang="vi",
-            signer_name="x",
-            organisation="y",
-            reason="r",
-            location="l",
-        )
-    tampered = tmp_path / "tampered.pdf"
-    tampered.write_bytes(pdf.read_bytes() + b"\n% added after both signatures\n%%EOF\n")
-    assert not verify_pdf(tampered, [*load(own), *load(ca_pem)]).ok
 
 
 def load(path: Path) -> list[object]:
@@ -343,17 +291,18 @@ def test_evidence_count_counts_files_not_failed_checks(commune: tuple[Report, Pa
     assert all(row.evidence <= len(files) for row in rows.values())
 
 
-def test_key_file_signer_alone_leaves_the_head_field_empty(
+def test_key_file_signer_alone_leaves_the_person_and_agency_fields_empty(
     commune: tuple[Report, Path, Path],
 ) -> None:
-    from auditor.report.pades import head_field_box, write_signed_pdf
+    from auditor.report.pades import AGENCY_FIELD, PERSON_FIELD, empty_field_box, write_signed_pdf
 
     report, out, tmp_path = commune
     pdf = write_signed_pdf(
         out, report, "vi", KeyFileSigner(tmp_path / "keys", None), number=None,
         reason="r", location="l",
     )  # fmt: skip
-    assert head_field_box(pdf.read_bytes()) is not None
+    assert empty_field_box(pdf.read_bytes(), PERSON_FIELD) is not None
+    assert empty_field_box(pdf.read_bytes(), AGENCY_FIELD) is not None
     assert re.search(r"Số:\s+/BC-UBND", pdf_text(pdf, "-layout"))  # blank for the clerk
 
 

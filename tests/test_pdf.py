@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from auditor.report.pades import (
+    Countersignature,
     KeyFileSigner,
     Pkcs12Signer,
     TokenSigner,
-    sign_pdf,
+    countersign_pdf,
     verify_pdf,
     write_signed_pdf,
 )
@@ -70,10 +70,14 @@ def test_vietnamese_text_fonts_and_pixels(signed: Path, tmp_path: Path) -> None:
         "Nguyễn Văn An",
         "Kết quả tự kiểm tra, đánh giá bảo đảm an toàn hệ thống thông tin",
         "TỒN TẠI VÀ KẾ HOẠCH KHẮC PHỤC",
-        "NGƯỜI LẬP BÁO CÁO",
         "THÔNG TIN CHUNG",
+        "Phụ lục",
+        "(Kèm theo Báo cáo số 12/BC-UBND ngày",
     ):
         assert phrase in text, phrase
+    assert "NGƯỜI LẬP BÁO CÁO" not in text  # the drafter is ô 12, not a signature block
+    number_line = next(line for line in text.splitlines() if "Số: 12/BC-UBND" in line)
+    assert "ngày" in number_line  # ô 3 and ô 4 on one line
     assert text.index("THÔNG TIN CHUNG") < text.index("\f")  # the systems are on page one
     fonts = subprocess.run(
         ["pdffonts", str(signed)], capture_output=True, text=True, check=True
@@ -96,7 +100,9 @@ def test_signature_valid_for_pyhanko_and_pdfsig_and_breaks_on_one_byte(
 ) -> None:
     verdict = verify_pdf(signed, [cert_of(tmp_path)])
     assert verdict.ok, verdict.problems
-    assert "UBND xã Thử" in verdict.signer
+    assert [s.role for s in verdict.signatures] == ["certification"]
+    assert "UBND xã Thử" in verdict.signatures[0].name
+    assert verdict.missing_roles == ["person", "agency"]
     info = pdfsig(signed)
     assert "Signature Validation: Signature is Valid." in info
     assert "Total document signed" in info
@@ -109,18 +115,21 @@ def test_signature_valid_for_pyhanko_and_pdfsig_and_breaks_on_one_byte(
     appended = tmp_path / "appended.pdf"
     appended.write_bytes(signed.read_bytes() + b"%%EOF\n")
     later = verify_pdf(appended, [cert_of(tmp_path)])
-    assert not later.ok and "pdf.changed_after_signing" in later.problems
+    assert not later.ok and later.problem_codes() == ["pdf.unreadable"]  # not a PDF revision
     stranger = init_keys(tmp_path / "other", "Kẻ lạ")
-    assert verify_pdf(signed, [stranger.cert]).problems == ["pdf.untrusted"]
+    assert verify_pdf(signed, [stranger.cert]).problem_codes() == ["pdf.untrusted_signer"]
 
 
 def test_english_rendering_and_page_numbers(tmp_path: Path) -> None:
     report, _, _ = build(tmp_path)
     rendered = render_pdf(report, "en")
     assert rendered.pages >= 3
-    assert rendered.signature_page < rendered.pages - 1  # the methodology appendix follows
-    x1, y1, x2, y2 = rendered.signature_box
+    assert rendered.person_page < rendered.pages - 1  # the methodology appendix follows
+    x1, y1, x2, y2 = rendered.person_box
     assert 0 < x1 < x2 < 595 and 0 < y1 < y2 < 842  # inside an A4 page
+    sx1, sy1, sx2, sy2 = rendered.agency_box
+    assert round(sx2 - sx1) == round(sy2 - sy1) == round(35 * 72 / 25.4)  # the seal, real size
+    assert sx1 < x1 < sx2 < x2 and abs((sx2 - x1) - (x2 - x1) / 3) < 1  # over its left third
     if POPPLER:
         path = tmp_path / "en.pdf"
         path.write_bytes(rendered.data)
@@ -128,7 +137,8 @@ def test_english_rendering_and_page_numbers(tmp_path: Path) -> None:
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "SOCIALIST REPUBLIC OF VIETNAM" in text and "GAPS AND REMEDIATION PLAN" in text
-        appendix = text.split("Appendix: Methodology", 1)[1]
+        assert "(Attached to Report No." in text
+        appendix = text.split("ASSESSMENT METHODOLOGY", 1)[1]
         assert "A pass proves" in appendix and "Does not prove" in appendix
         assert "only root has user id 0" in appendix
         assert "\n2\n" in text  # page numbers from page two on
@@ -153,35 +163,45 @@ def test_cli_pdf_refuses_a_changed_report_and_verify_checks_the_pdf(tmp_path: Pa
     assert made.returncode == 0, made.stderr
     assert (out / "report.pdf").exists()
     ok = cli("verify", str(out))
-    assert ok.returncode == 0 and "PDF signature valid" in ok.stdout
+    assert ok.returncode == 0 and "report.pdf: every signature valid" in ok.stdout
+    assert "certification by the audit tool" in ok.stdout
+    assert "is not yet an electronic original" in ok.stdout
     data = bytearray((out / "report.pdf").read_bytes())
     data[len(data) // 2] ^= 0x01
     (out / "report.pdf").write_bytes(bytes(data))
     bad = cli("verify", str(out))
-    assert bad.returncode == 1 and "the PDF was changed after signing" in bad.stderr
+    assert bad.returncode == 1 and "report.pdf: " in bad.stderr
     (out / "report.json").write_text((out / "report.json").read_text().replace("fs1", "fs2"))
     refused = cli("pdf", str(out))
     assert refused.returncode == 1 and "report.json was changed after signing" in refused.stderr
 
 
 def test_pkcs12_signer(tmp_path: Path) -> None:
-    report, signer, _ = build(tmp_path)
-    p12 = tmp_path / "commune.p12"
-    p12.write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"commune",
-            signer.key,
-            signer.cert,
-            None,
-            serialization.BestAvailableEncryption(b"p12-pass"),
-        )
+    """The competent person signs from a PKCS#12 with its CA chain; their name in the stamp
+    comes from the certificate."""
+    from tests import pki
+
+    report, signer, out = build(tmp_path, commune=True)
+    pdf = write_signed_pdf(
+        out,
+        report,
+        "vi",
+        KeyFileSigner(tmp_path / "keys", None),
+        number=None,
+        reason="r",
+        location="l",
     )
-    data = sign_pdf(
-        render_pdf(report, "vi"), Pkcs12Signer(p12, b"p12-pass"), reason="r", location="l"
-    )
-    out = tmp_path / "p12.pdf"
-    out.write_bytes(data)
-    assert verify_pdf(out, [signer.cert]).ok
+    ca = pki.issue("CA thử", ca=True)
+    person = pki.issue("UBND xã Thử", ca, person="Lê Văn Cường", title="Phó Chủ tịch")
+    p12 = pki.p12(person, tmp_path / "person.p12", b"p12-pass", ca)
+    anchors = [signer.cert, ca.cert]
+    signing = Countersignature("person", Pkcs12Signer(p12, b"p12-pass"), "Lê Văn Cường")
+    countersign_pdf(pdf, signing, verify_pdf(pdf, anchors), "vi")
+    verdict = verify_pdf(pdf, anchors)
+    assert verdict.ok, verdict.problems
+    assert [(s.role, s.name, s.title) for s in verdict.signatures[1:]] == [
+        ("person", "Lê Văn Cường", "Phó Chủ tịch")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -257,25 +277,33 @@ def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certifica
         cert_file=cert_file,
     )
     assert "123456" not in repr(spec)  # a PIN never shows in logs or tracebacks
-    out = tmp_path / "token.pdf"
-    out.write_bytes(sign_pdf(render_pdf(report, "vi"), spec, reason="r", location="l"))
-    assert verify_pdf(out, [cert]).ok
+    out = write_signed_pdf(
+        tmp_path / "out",
+        report,
+        "vi",
+        KeyFileSigner(tmp_path / "keys", None),
+        number=None,
+        reason="r",
+        location="l",
+    )
+    anchors = [cert, cert_of(tmp_path)]
+    agency = Countersignature("agency", spec, "UBND xã Token")
+    countersign_pdf(out, agency, verify_pdf(out, anchors), "vi")
+    verdict = verify_pdf(out, anchors)
+    assert verdict.ok, verdict.problems
+    assert verdict.signatures[-1].role == "agency"
     assert "Signature is Valid." in pdfsig(out)
     from auditor.errors import SigningError
 
+    wrong_pin = TokenSigner(
+        module=SOFTHSM,
+        pin="000000",
+        key_label="signkey",
+        token_label="auditor",
+        cert_file=cert_file,
+    )
     with pytest.raises(SigningError) as caught:
-        sign_pdf(
-            render_pdf(report, "vi"),
-            TokenSigner(
-                module=SOFTHSM,
-                pin="000000",
-                key_label="signkey",
-                token_label="auditor",
-                cert_file=cert_file,
-            ),
-            reason="r",
-            location="l",
-        )
+        countersign_pdf(out, Countersignature("person", wrong_pin, ""), verdict, "vi")
     assert caught.value.code == "keys.token_unavailable"
     assert "000000" not in str(caught.value)
 

@@ -32,7 +32,7 @@ pytest.importorskip("uvicorn", reason="receiver extra not installed: pip install
 from auditor.report.pades import (
     KeyFileSigner,
     binding_keywords,
-    sign_pdf,
+    certify_pdf,
     verify_pdf,
     write_signed_pdf,
 )
@@ -104,7 +104,7 @@ def test_a_pdf_not_of_this_report_or_commune_is_refused_and_the_report_still_arr
 
     def signed(spec: KeyFileSigner, report_id: str, sha256: str) -> bytes:
         keywords = binding_keywords(report_id, sha256)
-        return sign_pdf(rendered, spec, reason="Báo cáo", location="Xã Thử", keywords=keywords)
+        return certify_pdf(rendered, spec, reason="Báo cáo", location="Xã Thử", keywords=keywords)
 
     good = signed(ours, report.report_id, digest)
     near_misses = {

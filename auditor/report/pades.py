@@ -469,16 +469,21 @@ def verify_pdf(source: Path | bytes, anchors: list[x509.Certificate]) -> PdfVerd
     roots = [ax509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in anchors]
     try:
         with BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:
-            reader = PdfFileReader(handle, strict=False)
-            embedded = reader.embedded_signatures
+            try:
+                reader = PdfFileReader(handle, strict=False)
+                embedded = reader.embedded_signatures
+            except Exception:  # pyHanko's reader raises many kinds on a mangled file
+                verdict.problems.append(("pdf.unreadable", {}))
+                return verdict
             if not embedded:
                 verdict.problems.append(("pdf.unsigned", {}))
                 return verdict
             context = ValidationContext(trust_roots=roots, allow_fetching=False)
             _judge(reader, embedded, context, verdict)
-    except Exception:  # pyHanko's reader raises many kinds on a mangled file
-        verdict.signatures = verdict.signatures or []
+    except OSError:
         verdict.problems.append(("pdf.unreadable", {}))
+    except Exception:  # a structure the validator cannot follow: not what was signed
+        verdict.problems.append(("pdf.changed_after_signing", {}))
     return verdict
 
 
