@@ -59,7 +59,7 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
     assert ssl.returncode == 0, ssl.stderr
     verify = run("--lang", "en", "verify", str(out), home=home)
     assert verify.returncode == 0 and "Report valid" in verify.stdout
-    assert "PDF signature valid" in verify.stdout
+    assert "report.pdf: every signature valid" in verify.stdout
     report = json.loads((out / "report.json").read_text())
     checks = {c["check"] for a in report["evaluation"]["asset_results"] for c in a["checks"]}
     assert {"pwd.min_length", "fw.host_enabled", "scan.insecure_ports"} <= checks

@@ -145,6 +145,13 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
         home=home,
     )
     assert past.returncode == 2 and "Traceback" not in past.stderr
+    for reason, approver in (("   ", "Chủ tịch UBND xã"), ("Thay máy", ""), ("Thay máy", " \t ")):
+        blank = cli(
+            *("--lang", "en", "findings", "accept", str(fw["id"]), "--reason", reason),
+            *("--until", "2099-01-01", "--approved-by", approver),
+            home=home,
+        )
+        assert blank.returncode == 2 and "Must not be empty or blank" in blank.stderr, blank.stderr
     # the named officer is a mandatory document: its risk cannot be accepted
     everything = json.loads(cli("findings", "list", "--json", home=home).stdout)
     officer = next(f for f in everything if f["requirement"] == "L2-MGMT-ORG-01")

@@ -377,6 +377,15 @@ def test_cosign_refuses_a_tampered_pdf_another_report_and_a_repeated_key(tmp_pat
     office = _office(tmp_path / "a")
     no_credential = office.cli("cosign", str(office.out), "--as", "person")
     assert no_credential.returncode == 2 and "--p12" in no_credential.stderr
+    wrong = office.passfile.with_name("wrong")
+    wrong.write_text("not-the-password")
+    wrong.chmod(0o600)
+    bad_password = office.cli(
+        *("cosign", str(office.out), "--p12", str(office.person_p12)),
+        *("--passphrase-file", str(wrong), "--ca", str(office.ca_pem)),
+    )
+    assert bad_password.returncode == 2 and "Traceback" not in bad_password.stderr
+    assert "PKCS#12" in bad_password.stderr
     impostor = office.cosign("person", office.stranger_p12)
     assert impostor.returncode == 2 and "Phạm Thị Không Ký ≠ Lê Văn Cường" in impostor.stderr
     signed = office.cosign("person", office.person_p12, "--image", str(office.signature_png))

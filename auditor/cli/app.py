@@ -239,6 +239,16 @@ def _store_errors() -> Iterator[None]:
         _fail(_t()(exc.code, detail=exc.detail))
 
 
+def not_blank(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A text a record stands on (a waiver's reason, who approved it): never empty or blank,
+    never a control character."""
+    if value is None:
+        return None
+    if not value.strip() or any(not ch.isprintable() for ch in value):
+        raise click.BadParameter(_t()("cli.blank_value"))
+    return value.strip()
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)

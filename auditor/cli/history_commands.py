@@ -19,6 +19,7 @@ from auditor.cli.app import (
     _store_errors,
     _t,
     main,
+    not_blank,
 )
 from auditor.runtime import default_actor
 from auditor.textsafe import SafeConsole, cell, echo, printable
@@ -225,9 +226,11 @@ def _not_waivable() -> set[str]:
 
 @findings.command("accept")
 @click.argument("finding_id", type=int)
-@click.option("--reason", required=True, help="Why the risk is accepted.")
+@click.option("--reason", required=True, callback=not_blank, help="Why the risk is accepted.")
 @click.option("--until", "until", required=True, help="Last day of the waiver (YYYY-MM-DD).")
-@click.option("--approved-by", required=True, help="Who approved it (name, title).")
+@click.option(
+    "--approved-by", required=True, callback=not_blank, help="Who approved it (name, title)."
+)
 @BY_OPTION
 @DB_OPTION
 def findings_accept(
