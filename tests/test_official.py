@@ -135,6 +135,12 @@ def test_official_pdf_of_a_two_system_commune(commune: tuple[Report, Path, Path]
     assert "Báo cáo Báo cáo" not in words and "BÁO CÁO BÁO CÁO" not in words
     assert "Phụ lục PHƯƠNG PHÁP ĐÁNH GIÁ (Kèm theo Báo cáo số 05/BC-UBND ngày" in words
     assert raw_tokens(text) == []  # the appendix too
+    # the signature block stands with the last part of the body; no word alone in the title
+    page = next(p for p in pdf_text(out / "report.pdf").split("\f") if "Nơi nhận:" in p)
+    assert "ĐỀ XUẤT, KIẾN NGHỊ" in page
+    layout = pdf_text(out / "report.pdf", "-layout").splitlines()
+    title_end = next(i for i, line in enumerate(layout) if "Kết quả tự kiểm tra" in line) + 1
+    assert len(layout[title_end].split()) >= 2, layout[title_end]
     # the report id goes to the footer, not the body
     assert f"Lập từ báo cáo đánh giá {report.report_id}" in words
     fonts = subprocess.run(

@@ -166,6 +166,11 @@ def test_the_honest_two_signature_pdf_passes_verify_pdfsig_and_the_receiver(
     text = subprocess.run(["pdftotext", str(office.pdf), "-"], capture_output=True, text=True)
     assert "NGƯỜI LẬP BÁO CÁO" not in text.stdout
     assert _receiver_refuses(office, office.pdf.read_bytes()) == ""
+    # without the signers' CA, verify names the untrusted signatures and what to do
+    untrusted = office.cli("verify", str(office.out), "--ca", str(office.own_pem))
+    assert untrusted.returncode == 1
+    assert "the competent person signature of Lê Văn Cường is not trusted" in untrusted.stderr
+    assert "add --ca" in untrusted.stderr
     # the images are in the appearances: blue ink and red seal on the signature page
     verdict = verify_pdf(office.pdf, office.anchors)
     assert verdict.ok and [s.role for s in verdict.signatures] == [

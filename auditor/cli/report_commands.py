@@ -337,8 +337,12 @@ def _checked_pdf(
         from auditor.report.pades import bound_to, verify_pdf
     except ImportError:
         _fail(_t()("pdf.missing_dependency"))
+    t = _t()
     verdict = verify_pdf(path, anchors)
-    problems = [(code, {**params, "file": path.name}) for code, params in verdict.problems]
+    problems = [
+        (code, {**params, "file": path.name, **_role_words(t, params)})
+        for code, params in verdict.problems
+    ]
     if (
         report is not None
         and verdict.signed
@@ -346,6 +350,11 @@ def _checked_pdf(
     ):
         problems.append(("pdf.other_report", {"file": path.name}))
     return CheckedPdf(verdict, problems)
+
+
+def _role_words(t: Messages, params: dict[str, str]) -> dict[str, str]:
+    """A signature's role in the reader's words, never the raw token."""
+    return {"role": t(f"pdf.role_{params['role']}")} if "role" in params else {}
 
 
 def _pdf_json(pdf: CheckedPdf) -> dict[str, Any]:

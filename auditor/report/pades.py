@@ -220,7 +220,7 @@ def certify_pdf(
     """The first revision: the report binding in the document info, the person's and the
     agency's empty fields, and the tool's invisible certification signature over all of it."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import fields
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
     signer = _load_signer(spec)
@@ -230,14 +230,8 @@ def certify_pdf(
         fields.append_signature_field(
             writer, fields.SigFieldSpec(name, on_page=rendered.person_page, box=_rounded(box))
         )
-    meta = signers.PdfSignatureMetadata(
-        field_name=CERTIFY_FIELD,
-        md_algorithm="sha256",
-        reason=reason,
-        location=location,
-        subfilter=fields.SigSeedSubFilter.PADES,
-        certify=True,
-        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+    meta = _metadata(
+        CERTIFY_FIELD, reason, location, certify=True, docmdp_permissions=fields.MDPPerm.FILL_FORMS
     )
     lock = fields.FieldMDPSpec(fields.FieldMDPAction.EXCLUDE, fields=[PERSON_FIELD, AGENCY_FIELD])
     pdf_signer = _pdf_signer(
@@ -249,6 +243,20 @@ def certify_pdf(
     out = BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
+
+
+def _metadata(field_name: str, reason: str, location: str, **extra: Any) -> Any:
+    """A PAdES baseline signature with SHA-256 in `field_name`."""
+    from pyhanko.sign import fields, signers
+
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        **extra,
+    )
 
 
 def _rounded(box: Box) -> tuple[int, int, int, int]:
@@ -265,17 +273,10 @@ def _sign_field(
     location: str,
     tsa_url: str | None,
 ) -> bytes:
-    from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.stamp import StaticStampStyle
 
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
-        md_algorithm="sha256",
-        reason=reason,
-        location=location,
-        subfilter=fields.SigSeedSubFilter.PADES,
-    )
+    meta = _metadata(field_name, reason, location)
     stamper = HTTPTimeStamper(tsa_url) if tsa_url else None
     out = BytesIO()
     # The visible appearance is a small page WeasyPrint drew with the report's own embedded
