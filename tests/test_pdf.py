@@ -14,6 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from auditor.report.model import Report
 from auditor.report.pades import (
     Countersignature,
     KeyFileSigner,
@@ -37,6 +38,13 @@ def cert_of(tmp_path: Path) -> x509.Certificate:
     return x509.load_pem_x509_certificate((tmp_path / "keys" / "cert.pem").read_bytes())
 
 
+def certified(out: Path, report: Report, keys: Path, number: str | None = None) -> Path:
+    """out/report.pdf as the tool writes it: certified with the auditor's key in `keys`."""
+    return write_signed_pdf(
+        out, report, "vi", KeyFileSigner(keys, None), number=number, reason="r", location="l"
+    )
+
+
 def pdfsig(path: Path) -> str:
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
 
@@ -44,15 +52,7 @@ def pdfsig(path: Path) -> str:
 @pytest.fixture()
 def signed(tmp_path: Path) -> Path:
     report, _, out = build(tmp_path)
-    return write_signed_pdf(
-        out,
-        report,
-        "vi",
-        KeyFileSigner(tmp_path / "keys", None),
-        number="12/BC-UBND",
-        reason="Báo cáo",
-        location="Xã Thử",
-    )
+    return certified(out, report, tmp_path / "keys", "12/BC-UBND")
 
 
 @needs_poppler
@@ -182,15 +182,7 @@ def test_pkcs12_signer(tmp_path: Path) -> None:
     from tests import pki
 
     report, signer, out = build(tmp_path, commune=True)
-    pdf = write_signed_pdf(
-        out,
-        report,
-        "vi",
-        KeyFileSigner(tmp_path / "keys", None),
-        number=None,
-        reason="r",
-        location="l",
-    )
+    pdf = certified(out, report, tmp_path / "keys")
     ca = pki.issue("CA thử", ca=True)
     person = pki.issue("UBND xã Thử", ca, person="Lê Văn Cường", title="Phó Chủ tịch")
     p12 = pki.p12(person, tmp_path / "person.p12", b"p12-pass", ca)
@@ -277,15 +269,7 @@ def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certifica
         cert_file=cert_file,
     )
     assert "123456" not in repr(spec)  # a PIN never shows in logs or tracebacks
-    out = write_signed_pdf(
-        tmp_path / "out",
-        report,
-        "vi",
-        KeyFileSigner(tmp_path / "keys", None),
-        number=None,
-        reason="r",
-        location="l",
-    )
+    out = certified(tmp_path / "out", report, tmp_path / "keys")
     anchors = [cert, cert_of(tmp_path)]
     agency = Countersignature("agency", spec, "UBND xã Token")
     countersign_pdf(out, agency, verify_pdf(out, anchors), "vi")
@@ -318,15 +302,7 @@ def test_verify_refuses_a_pdf_rendered_from_another_report(tmp_path: Path) -> No
     report_a, signer, out_a = build(tmp_path / "a")
     report_b, _signer, out_b = build(tmp_path / "b", signer=signer)
     for report, out in ((report_a, out_a), (report_b, out_b)):
-        write_signed_pdf(
-            out,
-            report,
-            "vi",
-            KeyFileSigner(tmp_path / "a" / "keys", None),
-            number=None,
-            reason="r",
-            location="l",
-        )
+        certified(out, report, tmp_path / "a" / "keys")
     ca = str(tmp_path / "a" / "keys" / "cert.pem")
     home = tmp_path / "home"
     good = auditor_cli("--lang", "en", "verify", str(out_a), "--ca", ca, home=home)

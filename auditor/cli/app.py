@@ -194,8 +194,9 @@ def main(
 
 
 # ------------------------------------------------------------------ verify
-def _verified_report(directory: Path) -> Report:
-    """The report of a directory whose signature and evidence verify; else exit 1 saying why.
+def _verified_report(directory: Path) -> tuple[Report, str]:
+    """The report of a directory whose signature and evidence verify, with the sha256 of the
+    very report.json bytes verified (what a PDF is bound to); else exit 1 saying why.
     Nothing (PDF, annual view) is ever made from a changed report."""
     from auditor.report.verify import verify_dir
 
@@ -206,7 +207,7 @@ def _verified_report(directory: Path) -> Report:
         for code, params in verdict.problems:
             err.print("  - " + t(code, **params), markup=False)
         sys.exit(1)
-    return verdict.report
+    return verdict.report, verdict.report_sha256
 
 
 def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
@@ -259,9 +260,9 @@ def _date(value: str) -> dt.date:
 # ------------------------------------------------------------------ pdf
 @dataclass(frozen=True)
 class SignerArgs:
-    """The signer options as given (`signer_options`), turned into a key by `spec()`."""
+    """The signer's own credential as given (`signer_options`), turned into a key by
+    `spec()`: never the auditor's key, which only certifies."""
 
-    key_dir: Path | None
     passphrase_file: Path | None
     tsa: str | None
     p12: Path | None
@@ -274,8 +275,9 @@ class SignerArgs:
     pin_file: Path | None
 
     def spec(self) -> SignerSpec:
-        """Which key signs the PDF: a PKCS#11 token, a PKCS#12 file, or the auditor's key."""
-        from auditor.report.pades import KeyFileSigner, Pkcs12Signer, TokenSigner
+        """Which key signs the PDF: a PKCS#11 token or a PKCS#12 file; without either,
+        SigningError (the tool's key never signs for the person or the agency)."""
+        from auditor.report.pades import Pkcs12Signer, TokenSigner
 
         if self.module is not None:
             if self.pin_file is not None:
@@ -293,10 +295,7 @@ class SignerArgs:
             )
         if self.p12 is not None:
             return Pkcs12Signer(path=self.p12, passphrase=_passphrase(self.passphrase_file))
-        return KeyFileSigner(
-            key_dir=self.key_dir or default_key_dir(),
-            passphrase=_passphrase(self.passphrase_file),
-        )
+        raise SigningError("pdf.needs_credential")
 
 
 @dataclass(frozen=True)
@@ -324,17 +323,22 @@ class CertifierArgs:
 
 
 def _write_pdf(
-    out_dir: Path, report: Report, lang: str, certifier: CertifierArgs, document: DocumentArgs
+    out_dir: Path,
+    report: Report,
+    report_sha256: str,
+    lang: str,
+    certifier: CertifierArgs,
+    document: DocumentArgs,
 ) -> Path:
-    from auditor.report.pades import report_digest, write_signed_pdf
+    """report.pdf, certified and bound to the report.json whose sha256 is given."""
+    from auditor.report.pades import write_signed_pdf
     from auditor.report.pdf import render_pdf, report_context
 
     t = Messages(lang)
     location = f"{report.organisation.commune}, {report.organisation.province}"
     try:
-        digest = report_digest(out_dir)
         context = report_context(
-            report, lang, document.number, document.proposals, report_sha256=digest
+            report, lang, document.number, document.proposals, report_sha256=report_sha256
         )
         path = write_signed_pdf(
             out_dir,
@@ -346,6 +350,7 @@ def _write_pdf(
             location=location,
             tsa_url=certifier.tsa,
             rendered=render_pdf(report, lang, context=context),
+            report_sha256=report_sha256,
         )
     except ImportError:
         _fail(t("pdf.missing_dependency"))
@@ -394,8 +399,11 @@ DOCUMENT_OPTIONS = [
 TSA = click.option("--tsa", default=None, help="RFC 3161 time-stamp URL (PAdES B-T).")
 CERTIFIER_OPTIONS = [KEY_DIR, PASSFILE, TSA]
 SIGNER_OPTIONS = [
-    KEY_DIR,
-    PASSFILE,
+    click.option(
+        "--passphrase-file",
+        type=EXISTING_FILE,
+        help="File holding the PKCS#12 password (or set AUDITOR_KEY_PASSPHRASE).",
+    ),
     TSA,
     click.option(
         "--p12",

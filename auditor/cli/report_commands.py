@@ -147,7 +147,10 @@ def audit(
         if not _t_quiet():
             err.print(t("cli.phase_start", phase=t("cli.phase.sign")), markup=False)
         with _input_errors():
-            _write_pdf(out_dir, report, lang, CertifierArgs(keys, passphrase_file, None), document)
+            from auditor.report.pades import report_digest
+
+            certifier = CertifierArgs(keys, passphrase_file, None)
+            _write_pdf(out_dir, report, report_digest(out_dir), lang, certifier, document)
         err.print(t("pdf.still_to_sign", dir=out_dir), markup=False)
     summary = report.evaluation.summary
     failed_assets = [a.id for a in report.assets if a.failures]
@@ -420,9 +423,9 @@ def pdf_command(
     """
     t = _t()
     lang = report_lang or _lang()
-    report = _verified_report(directory)
+    report, digest = _verified_report(directory)
     with _input_errors():
-        path = _write_pdf(directory, report, lang, certifier, document)
+        path = _write_pdf(directory, report, digest, lang, certifier, document)
     echo(t("pdf.written", path=path))
     err.print(t("pdf.still_to_sign", dir=directory), markup=False)
 
@@ -494,18 +497,16 @@ def cosign_command(
     """
     from auditor.report.images import signature_image
     from auditor.report.outputs import PDF
-    from auditor.report.pades import Countersignature, countersign_pdf, report_digest
+    from auditor.report.pades import Countersignature, countersign_pdf
 
     t = _t()
     lang = report_lang or _lang()
-    report = _verified_report(directory)
+    report, digest = _verified_report(directory)
     path = directory / file_name
     if not path.is_file():
         _fail(t("pdf.no_pdf", file=file_name))
-    if signer.p12 is None and signer.module is None:
-        _fail(t("pdf.needs_credential"))
     trusted = _anchors(()) + (_anchors(anchors) if anchors else [])
-    checked = _checked_pdf(path, trusted, report, report_digest(directory))
+    checked = _checked_pdf(path, trusted, report, digest)
     if checked.problems:
         reasons = "; ".join(t(code, **params) for code, params in checked.problems)
         _fail(t("pdf.not_verified", file=file_name, reason=reasons))
@@ -581,11 +582,11 @@ def annual_command(
         reporting_year,
     )
     from auditor.report.official import vn_date
-    from auditor.report.pades import report_digest, write_signed_pdf
+    from auditor.report.pades import write_signed_pdf
     from auditor.report.pdf import render_pdf
 
     t = _t()
-    report = _verified_report(directory)
+    report, digest = _verified_report(directory)
     lang = report_lang or _lang()
     year = year or reporting_year(vn_date(report.generated_at))
     store = _store(db_url)
@@ -602,7 +603,6 @@ def annual_command(
         echo(t("annual.written", path=target))
         if make_pdf:
             try:
-                digest = report_digest(directory)
                 context = annual_context(report, lang, history, **options, report_sha256=digest)
                 rendered = render_pdf(report, lang, template="annual.html.j2", context=context)
                 pdf = write_signed_pdf(
@@ -616,6 +616,7 @@ def annual_command(
                     rendered=rendered,
                     filename="annual-report.pdf",
                     tsa_url=certifier.tsa,
+                    report_sha256=digest,
                 )
             except ImportError:
                 _fail(t("pdf.missing_dependency"))

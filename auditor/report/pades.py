@@ -31,7 +31,7 @@ from cryptography.x509.oid import NameOID
 from auditor.errors import SigningError
 from auditor.fileio import atomic_write, read_regular
 from auditor.report.model import Report
-from auditor.report.outputs import PDF
+from auditor.report.outputs import PDF, REPORT
 from auditor.report.pdf import Box, RenderedPdf, SignatureLook, render_pdf, render_stamp
 from auditor.report.signing import CERT_FILE, CHAIN_FILE, KEY_FILE
 
@@ -333,15 +333,12 @@ def countersign_pdf(path: Path, signing: Countersignature, verdict: PdfVerdict, 
     cert = signer.signing_cert
     if cert is None:
         raise SigningError("pdf.no_signer_cert", path.name)
-    if hashlib.sha256(cert.dump()).hexdigest() in {s.cert_sha256 for s in verdict.signatures}:
-        raise SigningError("pdf.already_signed_by", CertNames.of(cert).name)
     names = CertNames.of(cert)
-    if signing.role == "person":
-        named = same_name(names.name, signing.expected_name)
-    else:
-        named = same_name(names.name, signing.expected_name) or same_name(
-            names.organisation, signing.expected_name
-        )
+    if hashlib.sha256(cert.dump()).hexdigest() in {s.cert_sha256 for s in verdict.signatures}:
+        raise SigningError("pdf.already_signed_by", names.name)
+    named = same_name(names.name, signing.expected_name) or (
+        signing.role == "agency" and same_name(names.organisation, signing.expected_name)
+    )
     if signing.expected_name and not named:
         raise SigningError("pdf.name_mismatch", f"{names.name} ≠ {signing.expected_name}")
     look = SignatureLook(
@@ -371,10 +368,11 @@ def write_signed_pdf(
     tsa_url: str | None = None,
     rendered: RenderedPdf | None = None,
     filename: str = PDF,
+    report_sha256: str | None = None,
 ) -> Path:
     """Render `report` (unless already `rendered`) and write it certified with `spec`, bound
-    to out_dir/report.json."""
-    digest = report_digest(out_dir)
+    to out_dir/report.json (whose sha256 a caller that rendered the PDF already knows)."""
+    digest = report_digest(out_dir) if report_sha256 is None else report_sha256
     rendered = rendered or render_pdf(report, lang, number, report_sha256=digest)
     data = certify_pdf(
         rendered,
@@ -390,7 +388,8 @@ def write_signed_pdf(
 
 
 def report_digest(out_dir: Path) -> str:
-    source = out_dir / "report.json"
+    """The sha256 of out_dir's report.json ("" when there is none)."""
+    source = out_dir / REPORT
     return hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else ""
 
 

@@ -181,11 +181,13 @@ def open_engine(url: str | None = None, schema: Migrations | None = None) -> Eng
         if not path.exists() or path.stat().st_size == 0:
             _create_sqlite(path, schema)
     engine = _engine(url)
-    if current_revision(engine, schema.version_table) == head_revision(schema.package):
+    current = current_revision(engine, schema.version_table)
+    if current == head_revision(schema.package):
         return engine
-    made_before_migrations = schema.legacy_table is not None and (
-        inspect(engine).has_table(schema.legacy_table)
-        and current_revision(engine, schema.version_table) is None
+    made_before_migrations = (
+        current is None
+        and schema.legacy_table is not None
+        and inspect(engine).has_table(schema.legacy_table)
     )
     migrating = _engine(url, transactional_ddl=True)
     try:
