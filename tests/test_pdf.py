@@ -187,7 +187,7 @@ def test_pkcs12_signer(tmp_path: Path) -> None:
     person = pki.issue("UBND xã Thử", ca, person="Lê Văn Cường", title="Phó Chủ tịch")
     p12 = pki.p12(person, tmp_path / "person.p12", b"p12-pass", ca)
     anchors = [signer.cert, ca.cert]
-    signing = Countersignature("person", Pkcs12Signer(p12, b"p12-pass"), "Lê Văn Cường")
+    signing = Countersignature("person", Pkcs12Signer(p12, b"p12-pass"), ("Lê Văn Cường",))
     countersign_pdf(pdf, signing, verify_pdf(pdf, anchors), "vi")
     verdict = verify_pdf(pdf, anchors)
     assert verdict.ok, verdict.problems
@@ -271,7 +271,7 @@ def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certifica
     assert "123456" not in repr(spec)  # a PIN never shows in logs or tracebacks
     out = certified(tmp_path / "out", report, tmp_path / "keys")
     anchors = [cert, cert_of(tmp_path)]
-    agency = Countersignature("agency", spec, "UBND xã Token")
+    agency = Countersignature("agency", spec, ("UBND xã Token",))
     countersign_pdf(out, agency, verify_pdf(out, anchors), "vi")
     verdict = verify_pdf(out, anchors)
     assert verdict.ok, verdict.problems
@@ -287,7 +287,7 @@ def test_pkcs11_token_signer(tmp_path: Path, softhsm: tuple[Path, x509.Certifica
         cert_file=cert_file,
     )
     with pytest.raises(SigningError) as caught:
-        countersign_pdf(out, Countersignature("person", wrong_pin, ""), verdict, "vi")
+        countersign_pdf(out, Countersignature("person", wrong_pin, ()), verdict, "vi")
     assert caught.value.code == "keys.token_unavailable"
     assert "000000" not in str(caught.value)
 

@@ -289,7 +289,7 @@ def test_an_older_pdf_rebound_to_the_current_report_is_refused(
     assert verify_pdf(rebound, office.anchors).keywords != bound  # read from the certified one
     staged = tmp_path / "staged.pdf"
     staged.write_bytes(rebound)
-    signing = Countersignature("person", Pkcs12Signer(office.person_p12, b"pw"), "")
+    signing = Countersignature("person", Pkcs12Signer(office.person_p12, b"pw"), ())
     countersign_pdf(staged, signing, verify_pdf(staged, office.anchors), "en")
     _refused_everywhere(office, staged.read_bytes(), tmp_path, "pdf.info_changed")
 
@@ -393,6 +393,11 @@ def test_cosign_refuses_a_tampered_pdf_another_report_and_a_repeated_key(tmp_pat
     assert "PKCS#12" in bad_password.stderr
     impostor = office.cosign("person", office.stranger_p12)
     assert impostor.returncode == 2 and "Phạm Thị Không Ký ≠ Lê Văn Cường" in impostor.stderr
+    # --name cannot relabel: the certificate must also match the name the document prints
+    relabelled = office.cosign("person", office.stranger_p12, "--name", "Phạm Thị Không Ký")
+    assert relabelled.returncode == 2 and "Phạm Thị Không Ký ≠ Lê Văn Cường" in relabelled.stderr
+    mistyped = office.cosign("person", office.person_p12, "--name", "Lê Văn Cương")
+    assert mistyped.returncode == 2 and "Lê Văn Cường ≠ Lê Văn Cương" in mistyped.stderr
     signed = office.cosign("person", office.person_p12, "--image", str(office.signature_png))
     assert signed.returncode == 0, signed.stderr
     again = office.cosign("agency", office.person_p12)

@@ -459,8 +459,8 @@ def pdf_command(
 @click.option(
     "--name",
     default=None,
-    help="Who must be named in the certificate [default: documents.signatory for the person, "
-    "the organisation for the agency]; a certificate naming someone else is refused.",
+    help="A name the certificate must also carry, besides the one the document prints "
+    "(documents.signatory for the person, the organisation for the agency).",
 )
 @click.option(
     "--ca",
@@ -512,14 +512,12 @@ def cosign_command(
         _fail(t("pdf.not_verified", file=file_name, reason=reasons))
     organisation = report.organisation
     signatory = organisation.documents.signatory
-    expected = name or (
-        (signatory.name if signatory else "") if role == "person" else organisation.name
-    )
+    printed = (signatory.name if signatory else "") if role == "person" else organisation.name
     with _input_errors():
         signing = Countersignature(
             role=role,
             spec=signer.spec(),
-            expected_name=expected,
+            expected_names=(printed, name or ""),
             image=signature_image(image, role) if image else None,
             reason=t("pdf.cosign_reason") if role == "person" else t("pdf.agency_reason"),
             location=f"{organisation.commune}, {organisation.province}",

@@ -311,7 +311,9 @@ class Countersignature:
 
     role: Role
     spec: SignerSpec
-    expected_name: str  # the signatory (person) or the organisation (agency) the PDF names
+    # whom the certificate must name: the signatory (person) or the organisation (agency) the
+    # PDF prints, and `--name` when given; each non-empty one must match
+    expected_names: tuple[str, ...]
     image: bytes | None = None  # checked PNG: blue signature, or red seal at real size
     reason: str = ""
     location: str = ""
@@ -336,11 +338,12 @@ def countersign_pdf(path: Path, signing: Countersignature, verdict: PdfVerdict, 
     names = CertNames.of(cert)
     if hashlib.sha256(cert.dump()).hexdigest() in {s.cert_sha256 for s in verdict.signatures}:
         raise SigningError("pdf.already_signed_by", names.name)
-    named = same_name(names.name, signing.expected_name) or (
-        signing.role == "agency" and same_name(names.organisation, signing.expected_name)
-    )
-    if signing.expected_name and not named:
-        raise SigningError("pdf.name_mismatch", f"{names.name} ≠ {signing.expected_name}")
+    for expected in filter(None, signing.expected_names):
+        named = same_name(names.name, expected) or (
+            signing.role == "agency" and same_name(names.organisation, expected)
+        )
+        if not named:
+            raise SigningError("pdf.name_mismatch", f"{names.name} ≠ {expected}")
     look = SignatureLook(
         role=signing.role,
         name=names.name,
