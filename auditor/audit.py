@@ -102,6 +102,7 @@ def run_audit(
     db_url: str | None = None,
     record: bool = True,
     actor: str | None = None,
+    fixes: bool = False,
 ) -> AuditResult:
     """Load and check every input first, then collect, judge, write and sign."""
     progress = progress or Silent()
@@ -156,6 +157,7 @@ def run_audit(
         facts=collected.facts,
         evidence=collected.evidence,
         attestations=attestations,
+        fixes=fixes,
     )
     ready = None
     if pack.successor:

@@ -243,6 +243,7 @@ class PortForward(Fact):
     port: int
     to_host: str | None = None
     to_port: int | None = None
+    rule: str | None = None  # the device's own configuration line, to say what to remove
 
 
 class NetDeviceFacts(Fact):

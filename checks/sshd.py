@@ -1,5 +1,4 @@
-"""The SSH server of a Linux host, judged from its effective settings (`sshd -T`), for the
-account, session and service requirements they belong to."""
+"""The SSH server of a Linux host, judged from its effective settings (`sshd -T`)."""
 
 from __future__ import annotations
 

@@ -123,8 +123,8 @@ def _assets_and_facts() -> tuple[list[dict[str, Any]], dict[str, AssetFacts]]:
     return rows, facts
 
 
-def golden_report() -> Report:
-    """The report of every fixture, as of 20/11/2026 12:00 UTC, with fixed ids."""
+def golden_input() -> AuditInput:
+    """Every fixture judged as of 20/11/2026, as the writer receives it."""
     rows, facts = _assets_and_facts()
     inventory = Inventory.model_validate(
         {"organisation": ORGANISATION, "systems": SYSTEMS, "assets": rows}
@@ -190,7 +190,7 @@ def golden_report() -> Report:
         systems_of(inventory),
         incidents,
     )
-    data = AuditInput(
+    return AuditInput(
         inventory=inventory,
         inventory_bytes=b"golden",
         pack=pack,
@@ -199,7 +199,13 @@ def golden_report() -> Report:
         evidence={},
         attestations=attestations,
     )
-    report = build_report(data, [], None, NOW, report_id="00000000-0000-4000-8000-000000000000")
+
+
+def golden_report() -> Report:
+    """The report of every fixture, as of 20/11/2026 12:00 UTC, with fixed ids."""
+    report = build_report(
+        golden_input(), [], None, NOW, report_id="00000000-0000-4000-8000-000000000000"
+    )
     # the tool's version and the machine's name are not the engine's output
     return report.model_copy(
         update={

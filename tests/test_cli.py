@@ -35,6 +35,7 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
         "-o",
         str(out),
         "--pdf",
+        "--fixes",
         "--json",
         home=home,
         cwd=tmp_path,
@@ -65,6 +66,12 @@ def test_example_audit_of_this_machine_end_to_end(tmp_path: Path) -> None:
     assert {"pwd.min_length", "fw.host_enabled", "scan.insecure_ports"} <= checks
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Báo cáo đánh giá an toàn hệ thống thông tin cấp độ 2" in html
+    # this machine's fix script: reviewed, never run; in the signed manifest like evidence
+    fixes = sorted((out / "fixes").iterdir())
+    assert [f.suffix for f in fixes] == [".sh"] and fixes[0].read_text().startswith("#!/bin/sh")
+    manifest = {e["path"] for e in report["evidence"]}
+    assert f"fixes/{fixes[0].name}" in manifest
+    assert all(row["actions"] for row in report["plan"])
 
     (out / "report.json").write_text(
         (out / "report.json").read_text().replace("may-danh-gia", "may-khac")

@@ -6,6 +6,7 @@ Exit codes: 0 all requirements met, 1 findings, 2 usage or input error,
 
 from auditor.cli import (  # noqa: F401  (importing registers the commands on `main`)
     delivery_commands,
+    guidance_commands,
     history_commands,
     report_commands,
     setup_commands,

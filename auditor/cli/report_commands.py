@@ -100,6 +100,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Also write report.pdf signed with PAdES (needs the [pdf] extra).",
 )
+@click.option(
+    "--fixes",
+    is_flag=True,
+    help="Also write fixes/<asset>.<ext>: the commands that fix each asset's failures, "
+    "for you to review and run (the tool never runs them).",
+)
 @document_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def audit(
@@ -112,6 +118,7 @@ def audit(
     db_url: str | None,
     no_history: bool,
     make_pdf: bool,
+    fixes: bool,
     document: DocumentArgs,
     as_json: bool,
 ) -> None:
@@ -141,6 +148,7 @@ def audit(
                 progress=tick,
                 db_url=db_url,
                 record=not no_history,
+                fixes=fixes,
             )
     report = result.report
     if make_pdf:

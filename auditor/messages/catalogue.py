@@ -32,6 +32,18 @@ def catalogue(lang: str) -> dict[str, str]:
     text = files("auditor.messages").joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
     _flatten(yaml.safe_load(text), "", out)
+    return out | _card_strings(lang)
+
+
+def _card_strings(lang: str) -> dict[str, str]:
+    """A check's title and what its pass proves live on its card (checks/<id>.yaml)."""
+    from auditor.cards import check_cards  # cards read the catalogue's Text model
+
+    out: dict[str, str] = {}
+    for card in check_cards().values():
+        out[f"check.{card.id}.title"] = card.title(lang)
+        out[f"proves.{card.id}.pass"] = card.proves(lang)
+        out[f"proves.{card.id}.not"] = card.does_not_prove(lang)
     return out
 
 

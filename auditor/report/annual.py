@@ -19,7 +19,6 @@ from auditor.report.html import environment
 from auditor.report.model import Report
 from auditor.report.official import VIETNAM, vn_date
 from auditor.report.pdf import document_context
-from auditor.report.remediation import plan_rows
 
 
 def reporting_year(day: dt.date) -> int:
@@ -192,7 +191,6 @@ def annual_context(
         "groups": group_rows(report),
         "systems": system_verdicts(report),
         "documents": documents,
-        "plan": plan_rows(report, t),
     }
 
 

@@ -16,7 +16,6 @@ from auditor.messages.catalogue import Messages
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.official import dmy, vn_time
-from auditor.report.remediation import remediation_items
 
 
 def load_resource(name: str) -> str | None:
@@ -92,7 +91,6 @@ def render_html(report: Report, lang: str) -> str:
             reqs=reqs,
             groups=groups,
             by_asset=by_asset,
-            remediation=remediation_items(report),
             finding_ids={
                 (p.asset_id, p.requirement): p.id
                 for p in (report.history.plan if report.history else [])

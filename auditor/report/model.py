@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -122,6 +123,36 @@ class PlanItem(Model):
     approved_by: str | None = None
 
 
+class PlanAction(Model):
+    """One concrete step of a plan row, for one platform, with the values it was filled
+    with: `check` None is the action of a management requirement or a collection."""
+
+    kind: Literal["fix", "document", "collect"]
+    check: str | None = None
+    platform: str | None = None  # windows, debian, cisco-ios, … (None: any)
+    assets: list[str] = []
+    text: Text
+    where: Text | None = None
+    command: str | None = None
+    template: str | None = None  # the `auditor templates` document to start from
+
+
+class PlanRow(Model):
+    """One line of the remediation plan: a requirement, the assets in the same situation,
+    what is wrong and what to do (its actions), who and by when. A requirement and an asset
+    appear in one row only; `kind` "collect" is what must be gathered before it can be
+    judged ("cần thu thập / bổ sung"), never a failure."""
+
+    kind: Literal["fix", "document", "collect"]
+    requirement: str | None  # None: an asset that could not be collected at all
+    severity: str
+    assets: list[str]
+    gap: Text
+    actions: list[PlanAction]
+    responsible: str
+    due: date
+
+
 class Change(Model):
     asset_id: str
     requirement: str
@@ -186,6 +217,7 @@ class Report(Model):
     evidence: list[EvidenceEntry]
     history: History | None = None
     readiness: Readiness | None = None
+    plan: list[PlanRow] = []  # empty in reports made before plans were written into them
 
 
 def canonical_bytes(report: Report) -> bytes:

@@ -24,7 +24,6 @@ from auditor.report.html import environment, load_resource
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.official import letterhead, stamp_time, vn_date
-from auditor.report.remediation import plan_rows
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 PERSON_ANCHORS = ("sig-person", "sig-person-end")  # the competent person's box (ô 7c)
@@ -111,7 +110,6 @@ def report_context(
         **document_context(report, lang, number, abstract, proposals, report_sha256),
         "asset_counts": counts,
         "systems": system_verdicts(report),
-        "plan": plan_rows(report, t),
         "methodology": methodology(report, t),
     }
 

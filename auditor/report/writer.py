@@ -19,9 +19,11 @@ from cryptography.hazmat.primitives import serialization
 
 from auditor import __version__
 from auditor.attest import MAX_EVIDENCE, Recorded
+from auditor.checking import discover
 from auditor.engine import Evaluation
 from auditor.facts import AssetFacts
 from auditor.fileio import UnsafePath, atomic_write, read_regular, refuse_link, safe_dir
+from auditor.fixes import asset_snippets
 from auditor.inventory import Inventory
 from auditor.perf import gc_paused
 from auditor.policy import Pack
@@ -39,12 +41,16 @@ from auditor.report.model import (
     canonical_bytes,
     parse_report,
 )
+from auditor.report.official import vn_date
 from auditor.report.outputs import HTML, PDF, REPORT, SIGNATURE
+from auditor.report.plan import PlanContext, build_plan, platform_of
 from auditor.report.signing import Signer, sign_detached
+from auditor.runtime import ORG_ASSET
 from auditor.systems import systems_of
 
 SIGNER_CERT = "signer-cert.pem"
 EVIDENCE_DIR = "evidence"
+FIXES_DIR = "fixes"
 ARCHIVE_DIR = "archive"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -60,6 +66,7 @@ class AuditInput:
     facts: dict[str, AssetFacts]
     evidence: dict[str, dict[str, bytes]]  # asset id → file name → raw bytes
     attestations: dict[str, Recorded]
+    fixes: bool = False  # also write fixes/<asset>.<ext> for the officer to review and run
 
 
 def _safe_name(name: str) -> str:
@@ -67,7 +74,7 @@ def _safe_name(name: str) -> str:
 
 
 # Everything an audit (and the commands run on its report afterwards) writes into out/.
-OUTPUTS = (REPORT, SIGNATURE, HTML, SIGNER_CERT, EVIDENCE_DIR)
+OUTPUTS = (REPORT, SIGNATURE, HTML, SIGNER_CERT, EVIDENCE_DIR, FIXES_DIR)
 LATER_OUTPUTS = (PDF, "annual-report.html", "annual-report.pdf")
 
 
@@ -122,6 +129,16 @@ def _write_evidence(out_dir: Path, data: AuditInput) -> list[EvidenceEntry]:
             name = f"{_safe_name(system.id)}-{_safe_name(system.decision_file.name)}"
             content = read_regular(system.decision_file, MAX_EVIDENCE)
             put(f"{EVIDENCE_DIR}/systems/{name}", content)
+    if data.fixes:  # the snippets are listed in the signed manifest like the evidence
+        names = {a.id: a.name for a in data.inventory.assets}
+        registry = discover()
+        snippets = asset_snippets(
+            data.evaluation, data.pack.requirements, registry, _platforms(data), names
+        )
+        if snippets:
+            safe_dir(out_dir / FIXES_DIR)
+        for name, text in snippets.items():
+            put(f"{FIXES_DIR}/{_safe_name(name)}", text.encode("utf-8"))
     os.sync()  # one flush for every evidence file, before the report that names them
     return sorted(entries, key=lambda e: e.path)
 
@@ -163,6 +180,20 @@ def build_report(
                 systems=asset.systems,
             )
         )
+    plan = build_plan(
+        PlanContext(
+            evaluation=data.evaluation,
+            requirements=pack.requirements,
+            assets=assets,
+            platforms=_platforms(data),
+            registry=discover(),
+            assigned={(p.asset_id, p.requirement): p for p in (history.plan if history else [])},
+            officer=data.inventory.organisation.security_officer.name,
+            today=vn_date(now),
+            sla_days={k.value: v for k, v in pack.sla_days.items()},
+            org_asset=ORG_ASSET,
+        )
+    )
     return Report(
         schema_version=SCHEMA_VERSION,
         report_id=report_id or str(uuid.uuid4()),
@@ -181,7 +212,12 @@ def build_report(
         evidence=evidence,
         history=history,
         readiness=readiness,
+        plan=plan,
     )
+
+
+def _platforms(data: AuditInput) -> dict[str, str | None]:
+    return {a.id: platform_of(data.facts.get(a.id), a.kind.value) for a in data.inventory.assets}
 
 
 def write_audit(

@@ -32,6 +32,71 @@ def blocks(text: str, header: str) -> dict[str, list[str]]:
     return out
 
 
+# Settings that hold one value: a later line replaces the earlier one (words in the key).
+_SINGLE_TOP = {"hostname": 1, "enable": 2, "login block-for": 2, "ip ssh": 3, "username": 2}
+_SINGLE_TOP |= {"snmp-server community": 3, "ip http access-class": 3, "ip domain": 3}
+_SINGLE_SUB = {"transport input": 2, "transport output": 2, "exec-timeout": 1, "login": 1}
+_SINGLE_SUB |= {"password": 1, "ip address": 2, "access-class": 1, "ip access-group": 2}
+_DIRECTED = ("access-class", "ip access-group")  # one per direction (in / out)
+
+
+def _key(line: str, single: dict[str, int]) -> tuple[str, ...] | None:
+    words = line.split()
+    for prefix, size in single.items():
+        if words[: len(prefix.split())] == prefix.split():
+            key = tuple(words[:size])
+            return (*key, words[-1]) if prefix in _DIRECTED else key
+    return None
+
+
+def _place(lines: list[str], line: str, single: dict[str, int]) -> None:
+    """Apply one configuration line to a list of earlier ones, as IOS does."""
+    words = line.split()
+    if words[0] == "no" and len(words) > 1:
+        negated = words[1:]
+        lines[:] = [ln for ln in lines if ln.split()[: len(negated)] != negated]
+    else:
+        key = _key(line, single)
+        if key is not None:
+            lines[:] = [ln for ln in lines if _key(ln, single) != key]
+        lines[:] = [ln for ln in lines if ln.split() != words]
+    lines.append(line.strip())
+
+
+def merged(text: str) -> str:
+    """The configuration as the device holds it once every line is applied in order.
+
+    A running configuration lists each setting once, but a fix appended to it repeats a
+    block header (`line vty 0 4`), negates earlier lines (`no ip http server`) or sets a
+    single-valued setting again (`transport input ssh`): the later line wins, as on IOS.
+    """
+    order: list[str] = []
+    subs: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    ended = False
+    for raw in text.splitlines():
+        if raw.startswith(" ") and raw.strip():
+            if current is not None:
+                _place(current, raw.strip(), _SINGLE_SUB)
+            continue
+        line = raw.strip()
+        if not line or line.startswith("!") or line in ("configure terminal", "end"):
+            ended |= line == "end"
+            current = None
+            continue
+        before = list(order)
+        _place(order, line, _SINGLE_TOP)
+        for gone in set(before) - set(order):
+            subs.pop(gone, None)
+        current = subs.setdefault(line, [])
+    out = []
+    for line in order:
+        out.append(line)
+        out += [f" {sub}" for sub in subs.get(line, [])]
+        out.append("!")
+    return "\n".join([*out, "end"] if ended else out) + "\n"
+
+
 def show_version(text: str) -> dict[str, str]:
     """VERSION, HARDWARE… from `show version` (empty when the template does not match)."""
     from ntc_templates.parse import parse_output  # textfsm: imported only for live devices
@@ -153,10 +218,10 @@ def _any_source(rule: str) -> bool:
 
 
 def _forwards(text: str) -> list[PortForward]:
-    pattern = r"^ip nat inside source static (tcp|udp) (\S+) (\d+) (?:interface \S+|\S+) (\d+)"
+    pattern = r"^ip nat inside source static (tcp|udp) (\S+) (\d+) (?:interface \S+|\S+) (\d+).*$"
     return [
-        PortForward(proto=proto, port=int(outside), to_host=host, to_port=int(inside))
-        for proto, host, inside, outside in re.findall(pattern, text, re.M)
+        PortForward(proto=m[1], port=int(m[4]), to_host=m[2], to_port=int(m[3]), rule=m[0].strip())
+        for m in re.finditer(pattern, text, re.M)
     ]
 
 
@@ -244,6 +309,7 @@ def _zone_interfaces(interfaces: dict[str, list[str]], outside: list[list[str]])
 def parse_cisco(
     text: str, version_output: str | None = None, startup: str | None = None
 ) -> NetDeviceFacts:
+    saved_text, text = text, merged(text)
     transport, timeouts, vty_acl, timeout_assumed = _vty(text)
     sources = _acl_sources(text)
     interfaces = blocks(text, "interface ")
@@ -301,7 +367,7 @@ def parse_cisco(
         firewall_enabled=inbound_acl if outside else None,
         ips_enabled=bool(re.search(r"^ ip ips \S+ in", text, re.M)),
         zones=zones,
-        config_saved=_same_config(text, startup) if startup is not None else None,
+        config_saved=_same_config(saved_text, startup) if startup is not None else None,
     )
 
 

@@ -24,17 +24,87 @@ SERVICE_NAMES = {
 
 
 def sections(text: str) -> dict[str, list[str]]:
-    """ "/path" headers followed by add/set lines (backslash continuations joined)."""
+    """Each menu path → its objects as `add …` / `set …` lines, after every command of the
+    file has been applied in order, as the router would hold them.
+
+    An export holds `/path` headers followed by add/set lines; a script or a fix appended
+    to it holds one-line commands (`/ip service set telnet disabled=yes`), later `set`s of
+    an object defined earlier, and `remove`/`disable`/`enable` of objects found by
+    `[ find … ]`. Reading only the first form would judge a fixed device by its old lines.
+    """
     joined = re.sub(r"\\\r?\n\s*", "", text)
-    out: dict[str, list[str]] = {}
+    menus: dict[str, list[dict[str, str]]] = {}
     current = ""
-    for line in joined.splitlines():
+    for raw in joined.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
         if line.startswith("/"):
-            current = line.strip()
-            out.setdefault(current, [])
-        elif line.strip() and not line.startswith("#") and current:
-            out[current].append(line.strip())
-    return out
+            words = line.split()
+            verb_at = next((i for i, w in enumerate(words) if w in _VERBS), None)
+            if verb_at is None:
+                current = line
+                menus.setdefault(current, [])
+                continue
+            current = " ".join(words[:verb_at])
+            line = " ".join(words[verb_at:])
+        if current:
+            _apply(menus.setdefault(current, []), line)
+    return {path: [_line(row) for row in rows] for path, rows in menus.items()}
+
+
+_VERBS = ("add", "set", "remove", "disable", "enable")
+_FIND = re.compile(r"^\[\s*find\b(?:\s+where\b)?(.*?)\]\s*(.*)$")
+_TARGET = "\x00target"  # the name in `set telnet …`, kept apart from the object's values
+
+
+def _apply(rows: list[dict[str, str]], line: str) -> None:
+    verb, _, rest = line.partition(" ")
+    if verb == "add":
+        rows.append({_TARGET: "", **kv(rest)})
+        return
+    if verb not in _VERBS:
+        return
+    found = _FIND.match(rest)
+    if found:  # `[ find k=v … ]`: the objects that match, or all of them
+        condition, values = kv(found.group(1)), kv(found.group(2))
+        unset = re.findall(r"(?<![\w-])!([\w-]+)(?![\w=-])", found.group(1))  # `!to-ports`
+        chosen = [
+            r
+            for r in rows
+            if all(r.get(k) == v for k, v in condition.items()) and not any(k in r for k in unset)
+        ]
+        if not chosen and verb == "set" and condition:  # a default object: now described
+            rows.append({_TARGET: "", **condition})
+            chosen = rows[-1:]
+    else:
+        name, _, tail = rest.partition(" ")
+        if "=" in name or not name:  # `set k=v`: the menu's single object
+            name, tail = "", rest
+        values = kv(tail)
+        chosen = [r for r in rows if r[_TARGET] == name or (name and name in _names(r))]
+        if not chosen and verb == "set":
+            rows.append({_TARGET: name})
+            chosen = rows[-1:]
+    for row in chosen:
+        if verb == "remove":
+            rows.remove(row)
+        elif verb in ("disable", "enable"):
+            row["disabled"] = "yes" if verb == "disable" else "no"
+        else:
+            row.update(values)
+
+
+def _names(row: dict[str, str]) -> tuple[str | None, str | None]:
+    return row.get("name"), row.get("default-name")
+
+
+def _line(row: dict[str, str]) -> str:
+    pairs = " ".join(
+        f'{k}="{v}"' if (" " in v or not v) else f"{k}={v}" for k, v in row.items() if k != _TARGET
+    )
+    target = row[_TARGET]
+    return f"set {target} {pairs}".rstrip() if target else f"add {pairs}".rstrip()
 
 
 def kv(line: str) -> dict[str, str]:
