@@ -25,7 +25,7 @@ from auditor.report.html import render_html
 from auditor.report.model import Report
 from auditor.report.official import document_number, place_date, vn_date, vn_time
 from auditor.report.pades import KeyFileSigner, verify_pdf
-from auditor.report.pdf import render_pdf, report_context
+from auditor.report.pdf import render_pdf
 from auditor.store.history import AuditMeta, Store
 from tests.helpers import auditor_cli
 from tests.reportkit import build
@@ -155,13 +155,19 @@ def test_official_pdf_of_a_two_system_commune(commune: tuple[Report, Path, Path]
 def test_remediation_plan_names_person_due_date_and_action(
     commune: tuple[Report, Path, Path],
 ) -> None:
-    report, _, _ = commune
-    plan = report_context(report, "vi", None)["plan"]
-    undecided = next(row for row in plan if "Hồ sơ đề xuất cấp độ" in row.gap)
+    report, _, tmp_path = commune
+    undecided = next(row for row in report.plan if "Hồ sơ đề xuất cấp độ" in row.gap.vi)
     assert undecided.responsible == "Nguyễn Văn An"  # the officer, by default
     assert undecided.due == vn_date(report.generated_at) + dt.timedelta(days=7)  # high: 7 days
-    assert "Xây dựng, trình ký ban hành" in undecided.action
-    assert all("auditor " not in row.action and ".yaml" not in row.action for row in plan)
+    assert undecided.kind == "document"  # a system without its level decision
+    issue = undecided.actions[0]
+    assert "Chủ tịch" in issue.text.vi and issue.template == "ho-so-cap-do"
+    unrecorded = [r for r in report.plan if r.kind == "collect" and r.assets == ["*"]]
+    assert unrecorded and all(len(r.actions) == 2 for r in unrecorded)  # issue, then record
+    (tmp_path / "plan.pdf").write_bytes(render_pdf(report, "vi", "5").data)
+    body = pdf_text(tmp_path / "plan.pdf")  # the official plan: words, no tool commands
+    assert issue.text.vi.split(";")[0][:30] in " ".join(body.split())
+    assert "auditor " not in body and ".yaml" not in body and "decision_no" not in body
 
 
 def test_every_vietnamese_view_is_free_of_raw_tokens(commune: tuple[Report, Path, Path]) -> None:

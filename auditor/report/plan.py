@@ -229,23 +229,12 @@ def _collect_action(check_id: str, seen: Mapping[str, CheckResult]) -> PlanActio
 
 
 def _document_row(ctx: PlanContext, req: Requirement, status: Status, note: str | None) -> PlanRow:
-    card = requirement_cards().get(req.id)
+    card = requirement_cards()[req.id]  # tests/test_cards.py: every such requirement has one
     recorded = status is Status.failed  # recorded, but expired or without its evidence
-    actions = []
-    if card is not None:
-        actions.append(
-            PlanAction(
-                kind="document" if recorded else "collect",
-                text=card.action if recorded else card.collect,
-                template=card.template,
-            )
-        )
-    actions.append(
-        PlanAction(
-            kind="collect",
-            text=_text("plan.record_document", id=req.id),
-        )
-    )
+    # who issues what, then (when nothing is recorded yet) what to record in the tool
+    actions = [PlanAction(kind="document", text=card.action, template=card.template)]
+    if not recorded:
+        actions.append(PlanAction(kind="collect", text=card.collect))
     gap = _text("plan.gap_document" if recorded else "plan.gap_unrecorded", title=req.title)
     return _row(ctx, "document" if recorded else "collect", req, [ctx.org_asset], gap, actions)
 
