@@ -410,7 +410,7 @@ def test_mikrotik_near_misses() -> None:
     assert weak.weak_crypto == ["ssh allow-none-crypto=yes", "PPTP server enabled"]
     assert weak.password_issues == ["pppoe-client pppoe-vnpt: clear text"]
     assert "Vnpt123" not in redact(
-        MIKROTIK_BASE + "/interface pppoe-client\nadd password=Vnpt123\n"
+        MIKROTIK_BASE + "/interface pppoe-client\nadd password=Vnpt123\n", "mikrotik"
     )
 
 

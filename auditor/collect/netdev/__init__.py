@@ -40,15 +40,20 @@ def _fingerprints(outputs: dict[str, str]) -> dict[str, bytes]:
 def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostResult:
     """Parse the outputs of one device; garbage is a clear failure, never a clean device."""
     outputs = {name: text.replace("\r\n", "\n") for name, text in outputs.items()}
-    evidence = {
-        f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.txt": redact(text).encode()
-        for name, text in outputs.items()
-    }
     main = next(iter(outputs.values()), "")
     found = detect(main)
     if found is None or (platform is not None and found != platform):
         detail = f"expected {platform}, looks like {found or 'nothing known'}"
         return _fail(source, "collect.garbage", detail, **_fingerprints(outputs))
+    try:  # redacted as the platform's structure says, or not kept at all
+        evidence = {
+            f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.txt": redact(
+                text, found
+            ).encode()
+            for name, text in outputs.items()
+        }
+    except Exception as exc:  # e.g. XML that does not parse: the parser refuses it too
+        return _fail(source, "collect.garbage", type(exc).__name__, **_fingerprints(outputs))
     if found == "cisco-ios" and not main.rstrip().endswith("end"):
         return _fail(source, "collect.truncated", "no final 'end' line", **evidence)
     try:

@@ -1,70 +1,214 @@
 """Remove every secret from a device configuration before anything is stored.
 
-Password hashes, enable secrets, SNMP communities (except to say a default one is used),
-Wi-Fi PSKs, IPsec/RADIUS/TACACS keys and private keys are replaced by `<redacted>`; the
-structure stays, so the evidence can still be read line by line.
+Redaction follows each platform's structure, not the shape of a line: RouterOS is read as
+`key=value` fields (continuation lines joined first, one-line commands and `[ find ]` forms
+alike), Cisco IOS as the tokens of each command (the secret is the argument a command's
+grammar says it is: `snmp-server host H version 2c COMMUNITY`, `password 7 X`,
+`snmp-server user U G v3 auth sha X priv aes 128 Y`), pfSense as parsed XML elements. A value
+is replaced by `<redacted>`; the structure stays, so the evidence still reads line by line.
+SNMP community names are secrets too, except the factory ones (to say that one is used).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from xml.etree.ElementTree import Element, tostring
+
+from defusedxml.ElementTree import fromstring
 
 from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
 
 MASK = "<redacted>"
-_LINE_RULES = [
-    # Cisco: enable secret 9 $9$…, username x secret 5 …, password 7 …, key 7 …
-    (re.compile(r"^(\s*(?:enable\s+)?(?:secret|password)\s+(?:\d\s+)?)\S+", re.M), rf"\g<1>{MASK}"),
-    (re.compile(r"(\b(?:secret|password)\s+(?:\d\s+)?)\S+"), rf"\g<1>{MASK}"),
-    (re.compile(r"^(snmp-server community\s+)(\S+)", re.M), rf"\g<1>{MASK}"),
-    (
-        re.compile(r"(\b(?:key|pre-shared-key|wpa-psk ascii|wpa-psk hex)\s+(?:\d\s+)?)\S+"),
-        rf"\g<1>{MASK}",
-    ),
-    (re.compile(r"^(crypto isakmp key\s+)\S+", re.M), rf"\g<1>{MASK}"),
-    # RouterOS: key=value pairs that hold secrets
-    (
-        re.compile(
-            r"(\b(?:wpa2?-pre-shared-key|wpa3-pre-shared-key|secret|password|passphrase|"
-            r"authentication-password|encryption-password|private-key|preshared-key|key)=)"
-            r"(\"[^\"]*\"|\S+)"
-        ),
-        rf"\g<1>{MASK}",
-    ),
-]
-_XML_SECRETS = (
-    "bcrypt-hash|sha512-hash|md5-hash|password|pre-shared-key|psk|passphrase|secret|"
-    "rwcommunity|authorizedkeys|ldap_bindpw|radius_secret|crypto_password|prv|ipsecpsk|"
-    "shared_key|tls|auth_pass|wpa_passphrase"
-)
-_XML_RULE = re.compile(rf"<({_XML_SECRETS})>(?!</)([^<]*)</\1>")
+
+# ------------------------------------------------------------------ RouterOS
+_ROS_SECRET_KEYS = {
+    "password",
+    "secret",
+    "secrets",
+    "wpa-pre-shared-key",
+    "wpa2-pre-shared-key",
+    "wpa3-pre-shared-key",
+    "pre-shared-key",
+    "preshared-key",
+    "passphrase",
+    "authentication-password",
+    "encryption-password",
+    "private-key",
+    "trap-community",
+    "key",
+    "psk",
+    "radius-secret",
+    "ipsec-secret",
+}
+_ROS_FIELD = re.compile(r'(?<![\w.-])([\w.-]+)=("(?:[^"\\]|\\.)*"|\S+)')
+_ROS_VERBS = ("add", "set", "remove", "disable", "enable")
 
 
-def redact(text: str) -> str:
-    """The configuration with every secret value replaced; structure kept for reading."""
-    if text.lstrip().startswith("<?xml") or "<pfsense>" in text[:2000]:
-        return _redact_xml(text)
-    for pattern, replacement in _LINE_RULES:
-        text = pattern.sub(replacement, text)
-    # RouterOS SNMP community names are secrets too, except to say that a default is used
-    return re.sub(
-        r"(/snmp community\n(?:.*\n)*?.*\bname=)(\S+)",
-        lambda m: m.group(1) + (m.group(2) if m.group(2) in DEFAULT_COMMUNITIES else MASK),
-        text,
-    )
+def _routeros(text: str) -> str:
+    """Every field whose name is a secret (`password=`, `security.passphrase=`,
+    `trap-community=`, `secrets=` …) and every non-default community name, found on the
+    logical lines (continuations joined) and masked in the text as it was laid out."""
+    kept = [
+        m
+        for m in re.finditer(r"\\\r?\n[ \t]*|.|\n", text, re.S)
+        if m.group().count("\n") == 0 or m.group() == "\n"
+    ]
+    joined = "".join(m.group() for m in kept)
+    where = [m.start() for m in kept]  # joined position → position in the text
+    spans: list[tuple[int, int]] = []
+    path, offset = "", 0
+    for line in joined.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("/"):
+            words = stripped.split()
+            verb = next((i for i, w in enumerate(words) if w in _ROS_VERBS), len(words))
+            path = " ".join(words[:verb])
+        if not stripped.startswith("#"):
+            for match in _ROS_FIELD.finditer(line):
+                if _ros_secret(path, match.group(1), match.group(2)):
+                    spans.append((offset + match.start(2), offset + match.end(2)))
+        offset += len(line) + 1
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last : where[start]], MASK]
+        last = where[end - 1] + 1
+    return "".join([*out, text[last:]])
 
 
-def _redact_xml(text: str) -> str:
-    text = _XML_RULE.sub(
-        lambda m: f"<{m.group(1)}>{MASK.replace('<', '&lt;').replace('>', '&gt;')}</{m.group(1)}>",
-        text,
-    )
-    return re.sub(
-        r"<rocommunity>([^<]*)</rocommunity>",
-        lambda m: (
-            m.group(0)
-            if m.group(1) in DEFAULT_COMMUNITIES
-            else "<rocommunity>&lt;redacted&gt;</rocommunity>"
-        ),
-        text,
-    )
+def _ros_secret(path: str, key: str, value: str) -> bool:
+    name = key.rsplit(".", 1)[-1]
+    if path == "/snmp community" and name == "name":
+        return value.strip('"') not in DEFAULT_COMMUNITIES
+    return name in _ROS_SECRET_KEYS or name.endswith(("-password", "-secret", "-key"))
+
+
+# ------------------------------------------------------------------ Cisco IOS
+_TOKEN = re.compile(r"\S+")
+_NOT_A_KEY = {"chain", "generate", "zeroize", "config-key", "pubkey-chain", "storage"}
+_NOT_A_KEY |= {"import", "export", "encryption", "string"}
+
+
+def _type_digit(tokens: list[str], i: int) -> int:
+    """Skip the encryption type (`7` in `password 7 0822…`) when a value follows it."""
+    if i < len(tokens) - 1 and re.fullmatch(r"\d{1,2}", tokens[i]):
+        return i + 1
+    return i
+
+
+def _ios_secrets(tokens: list[str]) -> set[int]:
+    """The positions of the secret arguments in one command's tokens."""
+    found: set[int] = set()
+    words = [t.lower() for t in tokens]
+    first = words[0] if words else ""
+    for i, word in enumerate(words[:-1]):
+        after = words[i + 1]
+        if word in ("secret", "password", "key-string", "pre-shared-key"):
+            if not (word == "password" and after == "encryption"):
+                found.add(_type_digit(tokens, i + 1))
+        elif word == "key" and after not in _NOT_A_KEY:
+            if not (i == 0 and len(words) == 2 and after.isdigit()):  # `key 1` in a key chain
+                found.add(_type_digit(tokens, i + 1))
+        elif (
+            word == "md5" and first in ("ntp", "ip", "standby", "key") and i + 1 < len(words)
+        ) or (word in ("ascii", "hex") and i > 0 and words[i - 1] == "wpa-psk"):
+            found.add(_type_digit(tokens, i + 1))
+        elif word == "authentication" and first == "standby" and after not in ("md5",):
+            found.add(i + 1)
+    if first == "snmp-server" and len(words) > 2:
+        found |= _snmp_secrets(words)
+    return found
+
+
+def _snmp_secrets(words: list[str]) -> set[int]:
+    if words[1] == "community":
+        return {2}
+    if words[1] == "host":  # host H [informs|traps] [version 1|2c|3 [auth|noauth|priv]] C
+        i = 3
+        if i < len(words) and words[i] in ("informs", "traps"):
+            i += 1
+        if i < len(words) and words[i] == "version":
+            i += 2
+            if i < len(words) and words[i] in ("auth", "noauth", "priv"):
+                i += 1
+        return {i} if i < len(words) else set()
+    if words[1] == "user":  # user U G [remote …] v3 auth sha X priv aes 128 Y
+        found = set()
+        for i, word in enumerate(words):
+            if word == "auth" and i + 2 < len(words):
+                found.add(i + 2)
+            if word == "priv" and i + 1 < len(words):
+                step = 3 if i + 3 < len(words) and words[i + 2].isdigit() else 2
+                found.add(i + step)
+        return found
+    return set()
+
+
+def _cisco(text: str) -> str:
+    out = []
+    for line in text.splitlines():
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(line)]
+        secret = _ios_secrets([line[a:b] for a, b in spans])
+        for index in sorted(secret, reverse=True):
+            if index < len(spans):
+                a, b = spans[index]
+                line = line[:a] + MASK + line[b:]
+        out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+# ------------------------------------------------------------------ pfSense
+_XML_SECRETS = {
+    "bcrypt-hash",
+    "sha512-hash",
+    "md5-hash",
+    "password",
+    "pre-shared-key",
+    "psk",
+    "passphrase",
+    "secret",
+    "rwcommunity",
+    "authorizedkeys",
+    "ldap_bindpw",
+    "radius_secret",
+    "radius_secret2",
+    "crypto_password",
+    "prv",
+    "ipsecpsk",
+    "shared_key",
+    "tls",
+    "auth_pass",
+    "wpa_passphrase",
+    "passwordenc",
+    "sharedkey",
+}
+
+
+def _pfsense(text: str) -> str:
+    """The parsed document with every secret element emptied to the mask."""
+    root: Element = fromstring(text.encode())
+    for element in root.iter():
+        tag = str(element.tag)
+        if (tag in _XML_SECRETS and (element.text or "").strip()) or (
+            tag == "rocommunity" and (element.text or "") not in DEFAULT_COMMUNITIES
+        ):
+            element.text = MASK
+    return '<?xml version="1.0"?>\n' + tostring(root, encoding="unicode") + "\n"
+
+
+REDACTORS: dict[str, Callable[[str], str]] = {
+    "mikrotik": _routeros,
+    "cisco-ios": _cisco,
+    "pfsense": _pfsense,
+}
+
+
+def redact(text: str, platform: str | None = None) -> str:
+    """The configuration with every secret value replaced, read as `platform` (detected
+    when not given). Text of no known platform is not kept by the caller at all."""
+    from auditor.collect.netdev.drivers import detect
+
+    found = platform or detect(text)
+    if found is None or found not in REDACTORS:
+        raise ValueError(f"no redaction for platform {found!r}")
+    return REDACTORS[found](text)
