@@ -262,6 +262,7 @@ class NetDeviceFacts(Fact):
     idle_timeout_assumed: bool = False  # not configured: the vendor default was assumed
     syslog_targets: list[str] | None = None  # None: the configuration could not be read
     ntp_servers: list[str] | None = None
+    ntp_synchronized: bool | None = None  # what the device says live; a saved file cannot
     snmp_issues: list[str] | None = None  # RW communities, RO open to any address, defaults
     password_issues: list[str] | None = None  # reversible (type 7) or clear-text passwords
     weak_crypto: list[str] | None = None  # SSH v1, weak SSH ciphers, PPTP …

@@ -76,11 +76,24 @@ def syslog(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     return _some(facts.syslog_targets, "logging")
 
 
-@check("net.ntp", needs="netdev")
-def ntp(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: the device is configured with at least one NTP server. Does not prove: that it
-    is synchronised now."""
-    return _some(facts.ntp_servers, "NTP")
+class NtpParams(Params):
+    # a configured server counts only where the pack accepts it: a saved configuration
+    # cannot show whether the device reaches the server
+    accept_configured: bool = False
+
+
+@check("net.ntp", needs="netdev", params=NtpParams)
+def ntp(facts: NetDeviceFacts, p: NtpParams) -> Outcome:
+    """Pass proves: an NTP server is configured and the device says it follows it (or, where
+    the pack accepts it, that one is configured). Does not prove: the source's accuracy."""
+    configured = _some(facts.ntp_servers, "NTP")
+    if configured.status is not Status.passed or facts.ntp_synchronized:
+        return configured
+    if facts.ntp_synchronized is False:
+        return Outcome.fail(observed=facts.ntp_servers, note="outcome.ntp_not_synchronised")
+    if p.accept_configured:
+        return replace(configured, note="outcome.ntp_configured_accepted")
+    return Outcome.unknown("outcome.ntp_unproven", servers=", ".join(facts.ntp_servers or []))
 
 
 def _none_of(found: list[str] | None, what: str) -> Outcome:

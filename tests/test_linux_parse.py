@@ -203,6 +203,23 @@ def test_time_offset_from_chrony_and_timesyncd() -> None:
     assert (_time(ms, []) or TimeSync()).offset_s == 0.001234
     unsynced = chrony.replace("Leap status     : Normal", "Leap status     : Not synchronised")
     assert (_time(unsynced, []) or TimeSync()).synchronized is False
+    # no systemd verdict (an older system, or only chrony): chrony's own leap status decides
+    chrony_only = chrony.replace("NTP=yes\nNTPSynchronized=yes\n", "")
+    assert (_time(chrony_only, ["chronyd"]) or TimeSync()).synchronized is True
+    no_leap = chrony_only.replace("Leap status     : Normal\n", "")
+    assert (_time(no_leap, ["chronyd"]) or TimeSync()).synchronized is None  # near miss
+
+
+def test_routeros_ntp_servers_named_by_dns() -> None:
+    from auditor.collect.netdev.mikrotik import parse_mikrotik
+
+    base = "# jan/02/2025 by RouterOS 6.49.10\n/ip service\nset telnet disabled=yes\n"
+    named = parse_mikrotik(
+        base + "/system ntp client\nset enabled=yes server-dns-names=vn.pool.ntp.org\n"
+    )
+    assert named.ntp_servers == ["vn.pool.ntp.org"]
+    empty = parse_mikrotik(base + '/system ntp client\nset enabled=yes server-dns-names=""\n')
+    assert empty.ntp_servers == []
 
 
 def test_backup_on_a_second_partition_of_the_system_disk_is_not_separate() -> None:

@@ -137,7 +137,7 @@ def test_devices_in_a_signed_report(tmp_path: Path) -> None:
         ("L2-NET-TMO-01", "router-mikrotik"): ReqStatus.not_assessed,  # not in RouterOS exports
         ("L2-NET-LOG-01", "router-cisco"): ReqStatus.not_met,
         ("L2-NET-LOG-01", "router-mikrotik"): ReqStatus.met,
-        ("L2-LOG-NTP-01", "router-mikrotik"): ReqStatus.met,
+        ("L2-LOG-NTP-01", "router-mikrotik"): ReqStatus.not_assessed,  # configured, not proven
         ("L2-ACC-DEF-01", "router-cisco"): ReqStatus.not_met,
         ("L2-ACC-DEF-01", "router-mikrotik"): ReqStatus.met,
         ("L2-NET-WIFI-01", "router-mikrotik"): ReqStatus.met,
@@ -522,3 +522,16 @@ def test_pfsense_idle_timeout_left_at_the_default_is_shown_as_assumed() -> None:
         text.replace("<session_timeout>", "<x>").replace("</session_timeout>", "</x>")
     )
     assert (without.idle_timeout_s, without.idle_timeout_assumed) == (240 * 60, True)
+
+
+def test_a_known_but_unsupported_platform_is_said_so_and_not_kept(tmp_path: Path) -> None:
+    result = collect_config_file(NETDEV / "fortigate-unsupported.conf")
+    assert [(f.code, f.detail) for f in result.failures] == [
+        ("collect.unsupported_device", "FortiGate (FortiOS)")
+    ]
+    assert result.netdev is None
+    kept = b"".join(result.evidence.values())
+    assert b"SH2kVxXa9" not in kept and b"FGT-UBND-XA" not in kept  # a fingerprint only
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("just some notes\n", encoding="utf-8")
+    assert [f.code for f in collect_config_file(garbage).failures] == ["collect.garbage"]

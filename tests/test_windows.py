@@ -397,7 +397,10 @@ def test_w32tm_near_misses(registry: Registry, params: dict[str, dict[str, Any]]
     from auditor.collect.windows_parse import w32tm_status
 
     synced = (W32TM / "en-synced.txt").read_text(encoding="utf-8").splitlines()
-    assert w32tm_status(synced[:9]) is None  # plain /query /status, or a cut output: unknown
+    short = w32tm_status(synced[:9])  # plain /query /status, or a cut output
+    assert short is not None and short.synchronized is None  # a source, no proof it answers
+    cmos = w32tm_status((W32TM / "en-local-cmos-short.txt").read_text("utf-8").splitlines())
+    assert cmos is not None and cmos.synchronized is False  # the short form still says CMOS
     old = [*synced[:-1], "Time since Last Good Sync Time: 1209600.1234567s"]  # two weeks
     doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
     doc["w32tm"] = old

@@ -537,6 +537,8 @@ def _time(body: str | None, procs: list[str] | None) -> TimeSync | None:
     synced = {"yes": True, "no": False}.get(conf.get("NTPSynchronized", ""))
     if re.search(r"^Leap status\s*:\s*Not synchronised", text, re.M):
         synced = False  # chrony says so, whatever systemd believes
+    elif synced is None and re.search(r"^Leap status\s*:\s*(Normal|Insert|Delete)", text, re.M):
+        synced = True  # chrony reports a leap status only once it follows a source
     service = next((p for p in (procs or []) if p.startswith(TIME_SERVICES)), None)
     return TimeSync(synchronized=synced, service=service, offset_s=_offset(text))
 

@@ -383,9 +383,10 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 
 
 def w32tm_status(lines: Any) -> TimeSync | None:
-    """`w32tm /query /status /verbose`, read by position: its 16 lines keep their order in
-    every language while labels, dates and words in parentheses are translated. Leap
-    indicator 3, stratum 0 or the local CMOS clock as source means not synchronised."""
+    """`w32tm /query /status [/verbose]`, read by position: its 9 (16 with /verbose) lines
+    keep their order in every language while labels, dates and words in parentheses are
+    translated. Leap indicator 3, stratum 0 or the local CMOS clock as source means not
+    synchronised; the offset and the age of the last sync are only in the verbose form."""
     if not isinstance(lines, list):
         return None
     values: list[str] = []
@@ -398,7 +399,7 @@ def w32tm_status(lines: Any) -> TimeSync | None:
             values[-1] += " " + line.strip()
         else:
             values.append(rest.strip())
-    if len(values) != 16:
+    if len(values) not in (9, 16):  # without /verbose: the first nine lines only
         return None
 
     def number(text: str) -> float | None:
@@ -407,8 +408,14 @@ def w32tm_status(lines: Any) -> TimeSync | None:
 
     leap, stratum = number(values[0]), number(values[1])
     source = values[7][:200]
-    offset, age = number(values[9]), number(values[15])
-    synced = not (leap == 3 or stratum == 0 or source.lower().startswith(UNSYNCED_SOURCES))
+    verbose = len(values) == 16
+    offset = number(values[9]) if verbose else None
+    age = number(values[15]) if verbose else None
+    synced: bool | None = not (
+        leap == 3 or stratum == 0 or source.lower().startswith(UNSYNCED_SOURCES)
+    )
+    if synced and not verbose:
+        synced = None  # a source, but not when it last answered: not provable (or a cut output)
     return TimeSync(
         synchronized=synced,
         source=source,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from auditor.collect.base import HostResult
 from auditor.collect.netdev.common import MAX_CONFIG
-from auditor.collect.netdev.drivers import DRIVERS, detect
+from auditor.collect.netdev.drivers import DRIVERS, detect, unsupported
 from auditor.collect.netdev.redact import redact
 from auditor.errors import CollectionError
 from auditor.facts import CollectionFailure
@@ -42,6 +42,8 @@ def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostRe
     outputs = {name: text.replace("\r\n", "\n") for name, text in outputs.items()}
     main = next(iter(outputs.values()), "")
     found = detect(main)
+    if found is None and (other := unsupported(main)) is not None:
+        return _fail(source, "collect.unsupported_device", other, **_fingerprints(outputs))
     if found is None or (platform is not None and found != platform):
         detail = f"expected {platform}, looks like {found or 'nothing known'}"
         return _fail(source, "collect.garbage", detail, **_fingerprints(outputs))

@@ -72,6 +72,20 @@ DRIVERS = {
 }
 
 
+# Platforms recognised but not yet read: said so, rather than "could not be read".
+UNSUPPORTED = {
+    "FortiGate (FortiOS)": re.compile(r"^config system (global|interface|admin)\b", re.M),
+    "Juniper (Junos)": re.compile(r"^(set system host-name |system \{)", re.M),
+    "Huawei (VRP)": re.compile(r"^ ?sysname \S+", re.M),
+    "Ubiquiti (EdgeOS)": re.compile(r"^(firewall|interfaces|service) \{", re.M),
+}
+
+
+def unsupported(text: str) -> str | None:
+    """The name of a platform `text` belongs to that no driver reads yet."""
+    return next((name for name, shape in UNSUPPORTED.items() if shape.search(text)), None)
+
+
 def detect(text: str) -> str | None:
     """The platform whose configuration `text` looks like (most specific first)."""
     return next((d.platform for d in DRIVERS.values() if d.looks_like(text)), None)

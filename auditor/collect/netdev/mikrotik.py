@@ -374,7 +374,8 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
     ntp += [
         s
         for line in sec.get("/system ntp client", [])
-        for s in kv(line).get("servers", "").split(",")
+        for key in ("servers", "server-dns-names")  # v6 names servers by DNS name apart
+        for s in kv(line).get(key, "").split(",")
         if s
     ]
     modes, wps = _wifi(sec)
