@@ -54,6 +54,40 @@ def root_login(facts: HostFacts, _: NoParams) -> Outcome:
     )
 
 
+@check("sshd.password_auth", needs="host")
+def password_auth(facts: HostFacts, _: NoParams) -> Outcome:
+    """Pass proves: the SSH server takes no password alone — password and keyboard-interactive
+    logins are off, or every allowed method list also needs a key. Does not prove: who holds
+    the keys, or that they are protected by a passphrase."""
+    settings = _settings(facts)
+    if isinstance(settings, Outcome):
+        return settings
+    methods = settings.get("authenticationmethods", "any")
+    if methods != "any" and all("publickey" in m.split(",") for m in methods.split()):
+        return Outcome.ok(observed=f"AuthenticationMethods {methods}", expected="key + password")
+    password = settings.get("passwordauthentication")
+    # keyboard-interactive (PAM) asks for the same password; older servers name it
+    # ChallengeResponseAuthentication, and leave it out when it is off
+    interactive = settings.get(
+        "kbdinteractiveauthentication", settings.get("challengeresponseauthentication")
+    )
+    if password is None or interactive is None:
+        return Outcome.unknown(
+            "outcome.not_collected", what="PasswordAuthentication, KbdInteractiveAuthentication"
+        )
+    on = [
+        name
+        for name, value in (
+            ("PasswordAuthentication", password),
+            ("KbdInteractiveAuthentication", interactive),
+        )
+        if value == "yes"
+    ]
+    if on:
+        return Outcome.fail(observed=[f"{n} yes" for n in on], expected="no (key only)")
+    return Outcome.ok(observed="PasswordAuthentication no", expected="no (key only)")
+
+
 @check("sshd.auth_tries", needs="host", params=MaxTries)
 def auth_tries(facts: HostFacts, p: MaxTries) -> Outcome:
     """Pass proves: one SSH connection allows at most the pack's number of password attempts. Does

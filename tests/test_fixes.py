@@ -36,6 +36,9 @@ OFFICER_VALUES = {
 # Facts that no configuration line changes: the firmware (show version), whether the
 # running configuration was saved (startup-config) and a login with the vendor's pair.
 NOT_CONFIGURATION = {"net.firmware_supported", "net.config_saved", "net.default_login"}
+# A configuration shows the server is set, never that the device follows it: once fixed,
+# the file is "not provable" until the device's own status is collected.
+PROVEN_LIVE = {"net.ntp"}
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +127,8 @@ def test_device_snippet_fixes_its_checks_and_breaks_nothing(
     in_snippet = set(re.findall(r"^[#!] (net\.[a-z_]+): ", snippet, re.M))
     targeted = {c for c in in_snippet if before[c] is Status.failed} - NOT_CONFIGURATION
     assert targeted, snippet
-    still = sorted(c for c in targeted if after[c] is not Status.passed)
+    settled = {c: Status.error if c in PROVEN_LIVE else Status.passed for c in targeted}
+    still = sorted(c for c in targeted if after[c] is not settled[c])
     assert not still, {c: (after[c], result.netdev) for c in still}
     broken = sorted(c for c, s in before.items() if s is Status.passed and after[c] is not s)
     assert not broken, broken

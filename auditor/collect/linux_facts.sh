@@ -75,7 +75,7 @@ done
 have journalctl && echo "journal $(journalctl -q -n 5000 SYSLOG_FACILITY=4 SYSLOG_FACILITY=10 -o cat 2>/dev/null | grep -cE 'Accepted |Failed password|authentication failure|sudo:')"
 sec sshd
 if have sshd; then
-  out=$(sshd -T 2>/dev/null) && printf '%s\n' "$out" | grep -iE '^(permitrootlogin|passwordauthentication|permitemptypasswords|maxauthtries|clientaliveinterval|clientalivecountmax|ciphers|macs|kexalgorithms|loglevel) ' || echo "@@unreadable"
+  out=$(sshd -T 2>/dev/null) && printf '%s\n' "$out" | grep -iE '^(permitrootlogin|passwordauthentication|kbdinteractiveauthentication|challengeresponseauthentication|authenticationmethods|permitemptypasswords|maxauthtries|clientaliveinterval|clientalivecountmax|ciphers|macs|kexalgorithms|loglevel) ' || echo "@@unreadable"
 else echo "@@absent"; fi
 sec timesync
 have timedatectl && timedatectl show 2>/dev/null | grep -E '^(NTP|NTPSynchronized|CanNTP)='
