@@ -118,8 +118,9 @@ def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 @check("net.accounts", needs="netdev")
 def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Pass proves: no device account logs in with the vendor's default pair or without a password,
-    and none is stored in clear text or reversibly (type 7). Does not prove: that the passwords
-    are strong; an account name alone is not a finding."""
+    none is stored in clear text or reversibly (type 7), and no enabled account's stored hash
+    verifies a common weak password. Does not prove: strength against every guess (type 8/9
+    hashes cannot be tried offline); an account name alone is not a finding."""
     if facts.default_accounts is None or facts.password_issues is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     return _none_of([*facts.default_accounts, *facts.password_issues], "accounts")
@@ -134,11 +135,11 @@ def weak_crypto(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 
 @check("net.wifi", needs="netdev")
 def wifi(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: every security profile an enabled radio uses is WPA2 with AES or WPA3. Does not
-    prove: that the passphrase is strong."""
+    """Pass proves: every security profile an enabled radio uses is WPA2 with AES or WPA3, and no
+    SSID authenticates by LEAP. Does not prove: that the passphrase is strong."""
     if facts.wifi_modes is None:
         return Outcome(status=Status.not_applicable, note="outcome.no_wifi")
-    weak = sorted(m for m in facts.wifi_modes if m in ("open", "wep", "wpa", "tkip"))
+    weak = sorted(m for m in facts.wifi_modes if m in ("open", "wep", "wpa", "tkip", "leap"))
     return (
         Outcome.fail(observed=weak, expected="wpa2/wpa3")
         if weak

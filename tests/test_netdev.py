@@ -59,7 +59,8 @@ def test_cisco_facts() -> None:
     assert bad.idle_timeout_s == 0
     assert any(i.startswith("default community") for i in bad.snmp_issues or [])
     assert any("clear text" in i for i in bad.password_issues or [])
-    assert bad.default_accounts == ["cisco/cisco"]  # "admin" has a (type 7) password
+    # the vendor pair, then enable and "admin" whose stored passwords are common weak ones
+    assert bad.default_accounts == ["cisco/cisco", "enable: weak password", "admin: weak password"]
     assert bad.password_issues == [
         "username cisco: clear text",
         "username admin: type 7",
@@ -535,3 +536,70 @@ def test_a_known_but_unsupported_platform_is_said_so_and_not_kept(tmp_path: Path
     garbage = tmp_path / "notes.txt"
     garbage.write_text("just some notes\n", encoding="utf-8")
     assert [f.code for f in collect_config_file(garbage).failures] == ["collect.garbage"]
+
+
+def test_aironet_wep_and_leap_are_wifi_that_fails() -> None:
+    from auditor.checking import discover
+
+    wifi = discover()["net.wifi"]
+    text = (NETDEV / "cisco-aironet-wep.txt").read_text(encoding="utf-8")
+    wep = cisco(text)
+    assert wep.wifi_modes == ["wep"]  # the LEAP SSID is on a radio that is shut down
+    assert wifi.run(wep, {}).status.value == "fail"
+    both = cisco(text.replace(" no ip address\n shutdown\n", " no ip address\n", 1))
+    assert both.wifi_modes == ["wep", "open", "leap"]
+    wpa2_text = text.replace(
+        "encryption mode wep mandatory", "encryption mode ciphers aes-ccm"
+    ).replace(
+        "   authentication open\n",
+        "   authentication open\n   authentication key-management wpa version 2\n",
+    )
+    wpa2 = cisco(wpa2_text)
+    assert wpa2.wifi_modes == ["wpa2"] and wifi.run(wpa2, {}).status.value == "pass"
+    wpa1 = cisco(wpa2_text.replace("key-management wpa version 2", "key-management wpa"))
+    assert wpa1.wifi_modes == ["wpa"]  # near miss: AES, but WPA1 key management
+    assert wifi.run(wpa1, {}).status.value == "fail"
+    assert cisco((NETDEV / "cisco-ios-weak.txt").read_text()).wifi_modes is None  # no radio
+
+
+def test_the_aironet_fix_turns_wifi_to_pass() -> None:
+    """The card's IOS lines, applied to the WEP access point, make its Wi-Fi pass."""
+    from auditor.cards import check_cards
+    from auditor.checking import discover
+
+    step = next(s for s in check_cards()["net.wifi"].remediation if s.platform == "cisco-ios")
+    assert step.command is not None
+    text = (NETDEV / "cisco-aironet-wep.txt").read_text(encoding="utf-8").rstrip()
+    fixed = cisco(text.removesuffix("end") + step.command + "end\n")
+    assert fixed.wifi_modes == ["wpa2"]
+    assert discover()["net.wifi"].run(fixed, {}).status.value == "pass"
+
+
+def test_every_local_account_is_tried_against_weak_passwords() -> None:
+    """Not only admin: any enabled account whose stored hash verifies a common weak password
+    (bcrypt on pfSense; clear, type 7 or md5-crypt on IOS), without ever saying it."""
+    from passlib.hash import bcrypt, md5_crypt
+
+    from auditor.collect.netdev.pfsense import parse_pfsense
+
+    hardened = (NETDEV / "pfsense-hardened.xml").read_text(encoding="utf-8")
+
+    def user(name: str, password: str, disabled: bool = False) -> str:
+        hashed = bcrypt.using(rounds=4).hash(password)
+        flag = "<disabled/>" if disabled else ""
+        return f"<user><name>{name}</name>{flag}<bcrypt-hash>{hashed}</bcrypt-hash></user>"
+
+    def accounts(*users: str) -> Any:
+        return parse_pfsense(hardened.replace("</system>", "".join(users) + "</system>", 1))
+
+    weak = accounts(user("ketoan", "admin123"), user("vanthu", "Kh0ng-Doan-Duoc-2026!"))
+    assert weak.default_accounts == ["ketoan: weak password"]
+    assert "admin123" not in str(weak.model_dump())
+    assert accounts(user("cu", "password", disabled=True)).default_accounts == []  # near miss
+    ios = (NETDEV / "cisco-ios-hardened.txt").read_text(encoding="utf-8").rstrip()
+    ios = ios.removesuffix("end")
+    md5 = md5_crypt.hash("P@ssw0rd")
+    found = cisco(ios + f"username ketoan privilege 1 secret 5 {md5}\nend\n").default_accounts
+    assert found == ["ketoan: weak password"]
+    strong = md5_crypt.hash("Kh0ng-Doan-Duoc-2026!")
+    assert cisco(ios + f"username ketoan secret 5 {strong}\nend\n").default_accounts == []

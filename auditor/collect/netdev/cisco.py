@@ -8,8 +8,11 @@ parser for that command.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones
+from passlib.hash import cisco_type7, md5_crypt
+
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones, weak_accounts
 from auditor.facts import NetDeviceFacts, PortForward
 
 _NOISE = re.compile(
@@ -37,6 +40,7 @@ _SINGLE_TOP = {"hostname": 1, "enable": 2, "login block-for": 2, "ip ssh": 3, "u
 _SINGLE_TOP |= {"snmp-server community": 3, "ip http access-class": 3, "ip domain": 3}
 _SINGLE_SUB = {"transport input": 2, "transport output": 2, "exec-timeout": 1, "login": 1}
 _SINGLE_SUB |= {"password": 1, "ip address": 2, "access-class": 1, "ip access-group": 2}
+_SINGLE_SUB |= {"encryption mode": 2, "authentication key-management": 2}
 _DIRECTED = ("access-class", "ip access-group")  # one per direction (in / out)
 
 
@@ -95,6 +99,34 @@ def merged(text: str) -> str:
         out += [f" {sub}" for sub in subs.get(line, [])]
         out.append("!")
     return "\n".join([*out, "end"] if ended else out) + "\n"
+
+
+def _aironet_wifi(text: str) -> list[str] | None:
+    """How each enabled radio of an autonomous Aironet protects its SSIDs: "wep" (static
+    WEP keys), "tkip", "wpa" (WPA1), "wpa2", "open" (no encryption), and "leap" for an SSID
+    that authenticates by network-EAP, Cisco's LEAP. None on a device without a radio."""
+    radios = {h: b for h, b in blocks(text, "interface Dot11Radio").items() if "shutdown" not in b}
+    if not blocks(text, "interface Dot11Radio"):
+        return None
+    ssids = blocks(text, "dot11 ssid ")
+    modes: list[str] = []
+    for lines in radios.values():
+        mode = next((ln.split()[2:] for ln in lines if ln.startswith("encryption mode ")), None)
+        names = [ln.split(maxsplit=1)[1] for ln in lines if ln.startswith("ssid ")]
+        auth = [a for n in names for a in ssids.get(f"dot11 ssid {n}", [])]
+        if mode is None:
+            modes.append("open")
+        elif mode[0] == "wep":
+            modes.append("wep")
+        elif "aes-ccm" not in mode:
+            modes.append("tkip")
+        elif any(a.startswith("authentication key-management wpa version 2") for a in auth):
+            modes.append("wpa2")
+        else:
+            modes.append("wpa")
+        if any(a.startswith("authentication network-eap") for a in auth):
+            modes.append("leap")
+    return modes
 
 
 def show_version(text: str) -> dict[str, str]:
@@ -245,6 +277,15 @@ def _password_issues(text: str) -> list[str]:
     return issues
 
 
+def _default_accounts(text: str) -> list[str] | None:
+    """The vendor pair and password-less accounts, then every account (and enable) whose
+    stored password is a common weak one."""
+    found = _accounts_without_secret(text)
+    named = {f.split(" ")[0].split("/")[0] for f in found}
+    weak = weak_accounts([a for a in _stored_secrets(text) if a[0] not in named])
+    return None if weak is None else found + weak
+
+
 def _accounts_without_secret(text: str) -> list[str]:
     """Accounts anyone may log in to: no password/secret at all, or `nopassword`, or the
     vendor's documented pair (cisco/cisco). A name alone ("admin") is not a finding."""
@@ -256,6 +297,34 @@ def _accounts_without_secret(text: str) -> list[str]:
             found.append(f"{name} (no password)")
         elif re.search(r" password (?:0 )?cisco$", line) and name.lower() == "cisco":
             found.append("cisco/cisco")
+    return found
+
+
+def _equals(clear: str) -> Callable[[str], bool]:
+    return lambda candidate: candidate == clear
+
+
+def _md5_crypt(stored: str) -> Callable[[str], bool]:
+    return lambda candidate: bool(md5_crypt.verify(candidate, stored))
+
+
+def _stored_secrets(text: str) -> list[tuple[str, Callable[[str], bool]]]:
+    """Each account's stored password as something a candidate can be tried against:
+    type 0 (clear), 7 (reversible) and 5 (md5-crypt); types 8 and 9 cannot be tried here."""
+    found: list[tuple[str, Callable[[str], bool]]] = []
+    pattern = r"^(username (\S+)|enable)\b.* (?:password|secret) (?:(\d) )?(\S+)$"
+    for m in re.finditer(pattern, text, re.M):
+        name, kind, stored = m.group(2) or "enable", m.group(3) or "0", m.group(4)
+        if kind == "0":
+            found.append((name, _equals(stored)))
+        elif kind == "7":
+            try:
+                clear = cisco_type7.decode(stored)
+            except ValueError:
+                continue
+            found.append((name, _equals(clear)))
+        elif kind == "5" and md5_crypt.identify(stored):
+            found.append((name, _md5_crypt(stored)))
     return found
 
 
@@ -359,9 +428,9 @@ def parse_cisco(
         snmp_issues=_snmp_issues(text),
         password_issues=password_issues,
         weak_crypto=_weak_crypto(text, services["ssh"]),
-        default_accounts=_accounts_without_secret(text),
+        default_accounts=_default_accounts(text),
         login_limit=bool(re.search(r"^login block-for ", text, re.M)),
-        wifi_modes=None,
+        wifi_modes=_aironet_wifi(text),
         wan_mgmt_exposed=exposed if outside else None,
         port_forwards=_forwards(text),
         firewall_enabled=inbound_acl if outside else None,

@@ -3,12 +3,13 @@ SSH). Read with defusedxml, which refuses entity tricks a hostile file could car
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 from passlib.context import CryptContext
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, weak_accounts
 from auditor.facts import NetDeviceFacts, PortForward
 
 DEFAULT_LOGIN = ("admin", "pfsense")  # the documented factory pair
@@ -78,10 +79,32 @@ def _wan_mgmt(root: Element) -> bool:
     return False
 
 
-def _default_accounts(works: bool | None) -> list[str] | None:
+def _default_accounts(root: Element, works: bool | None) -> list[str] | None:
+    """The factory pair on admin, then every enabled account whose stored hash verifies a
+    common weak password."""
     if works is None:
         return None
-    return [f"{DEFAULT_LOGIN[0]}/{DEFAULT_LOGIN[1]}"] if works else []
+    found = [f"{DEFAULT_LOGIN[0]}/{DEFAULT_LOGIN[1]}"] if works else []
+    accounts = []
+    for user in root.iterfind("system/user"):
+        name = _text(user, "name") or "?"
+        if user.find("disabled") is not None or (works and name == DEFAULT_LOGIN[0]):
+            continue
+        stored = next((h for e in HASH_ELEMENTS if (h := _text(user, e))), None)
+        if stored and _HASHES.identify(stored) is not None:
+            accounts.append((name, _verifier(stored)))
+    weak = weak_accounts(accounts)
+    return None if weak is None else found + weak
+
+
+def _verifier(stored: str) -> Callable[[str], bool]:
+    def verifies(candidate: str) -> bool:
+        try:
+            return bool(_HASHES.verify(candidate, stored))
+        except ValueError:  # a malformed hash of a known scheme
+            return False
+
+    return verifies
 
 
 def parse_pfsense(text: str) -> NetDeviceFacts:
@@ -129,7 +152,7 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         snmp_issues=["default community"] if snmp_on and community in DEFAULT_COMMUNITIES else [],
         weak_crypto=[],
         password_issues=[],  # pfSense stores one-way hashes only
-        default_accounts=_default_accounts(default_login),
+        default_accounts=_default_accounts(root, default_login),
         login_limit=True,  # pfSense always blocks repeated failed logins (sshguard)
         wifi_modes=None,
         wan_mgmt_exposed=_wan_mgmt(root),

@@ -115,6 +115,9 @@ def _ios_secrets(tokens: list[str]) -> set[int]:
             found.add(_type_digit(tokens, i + 1))
         elif word == "authentication" and first == "standby" and after not in ("md5",):
             found.add(i + 1)
+    if first == "encryption" and words[1:2] == ["key"] and "size" in words:
+        # encryption key 1 size 128bit [0|7] KEY transmit-key: the key follows the size
+        found = {_type_digit(tokens, words.index("size") + 2)}
     if first == "snmp-server" and len(words) > 2:
         found |= _snmp_secrets(words)
     return found
