@@ -408,3 +408,21 @@ def test_w32tm_near_misses(registry: Registry, params: dict[str, dict[str, Any]]
     assert outcome.status is Status.failed and outcome.note == "outcome.sync_too_old"
     doc["w32tm"] = (W32TM / "en-local-cmos.txt").read_text(encoding="utf-8").splitlines()
     assert run(registry, params, "time.sync", parse_windows(doc)).status is Status.failed
+
+
+def test_a_backup_on_another_partition_of_the_system_disk_is_not_separate() -> None:
+    """Separate storage is another physical disk or a network share, not another letter."""
+    from auditor.collect.windows_parse import _backup
+
+    os_raw = {"SystemDrive": "C:"}
+    base = {"Path": "D:\\SaoLuu", "Exists": True, "Files": 3, "Root": "D:\\"}
+    other_disk = _backup(base | {"Disk": 1, "SystemDisk": 0}, os_raw)
+    same_disk = _backup(base | {"Disk": 0, "SystemDisk": 0}, os_raw)
+    unknown = _backup(base, os_raw)  # an older collection: the letter alone proves nothing
+    share = _backup(base | {"Path": "\\\\NAS\\b", "Root": "\\\\NAS\\b"}, os_raw)
+    system = _backup(base | {"Path": "E:\\b", "Root": "E:\\"}, {"SystemDrive": "E:"})
+    assert other_disk is not None and other_disk.same_device_as_root is False
+    assert same_disk is not None and same_disk.same_device_as_root is True
+    assert unknown is not None and unknown.same_device_as_root is None
+    assert share is not None and share.same_device_as_root is False
+    assert system is not None and system.same_device_as_root is True

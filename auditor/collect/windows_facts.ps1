@@ -249,9 +249,17 @@ if ($BackupPath) {
     $facts.backup = Section "backup" {
         if (-not (Test-Path -LiteralPath $BackupPath)) { return [ordered]@{ Path = $BackupPath; Exists = $false } }
         $files = @(Get-ChildItem -LiteralPath $BackupPath -Recurse -File -Filter $BackupPattern | Sort-Object LastWriteTimeUtc)
+        $root = [IO.Path]::GetPathRoot((Resolve-Path -LiteralPath $BackupPath).ProviderPath)
+        # the physical disk behind the backup's volume and behind the system's: a second
+        # partition of the same disk is not separate storage
+        $disk = $null; $systemDisk = $null
+        if ($root -match '^[A-Za-z]:') {
+            $disk = (Get-Partition -DriveLetter $root.Substring(0, 1) -ErrorAction SilentlyContinue).DiskNumber
+            $systemDisk = (Get-Partition -DriveLetter $env:SystemDrive.Substring(0, 1) -ErrorAction SilentlyContinue).DiskNumber
+        }
         [ordered]@{ Path = $BackupPath; Exists = $true; Files = $files.Count
                     Newest = if ($files.Count) { Iso $files[-1].LastWriteTimeUtc } else { $null }
-                    Root = [IO.Path]::GetPathRoot((Resolve-Path -LiteralPath $BackupPath).ProviderPath) }
+                    Root = $root; Disk = $disk; SystemDisk = $systemDisk }
     }
 }
 $facts.errors = $errors

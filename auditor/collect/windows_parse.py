@@ -151,7 +151,7 @@ def parse_windows(doc: dict[str, Any]) -> HostFacts:
         privileges=safe(lambda: _privileges(_list(doc, "administrators"), os_info.hostname)),
         logging=safe(lambda: _logging(doc.get("security_log"), collected)),
         time=safe(lambda: _time(doc.get("time_service"), registry, doc.get("w32tm"))),
-        backup=safe(lambda: _backup(doc.get("backup"), os_info)),
+        backup=safe(lambda: _backup(doc.get("backup"), doc.get("os") or {})),
         encryption=safe(lambda: _bitlocker(_list(doc, "bitlocker"), doc.get("os") or {})),
         packages=safe(lambda: _software(_list(doc, "software"))),
         screen_lock=safe(lambda: _screen_lock(registry)),
@@ -424,15 +424,20 @@ def w32tm_status(lines: Any) -> TimeSync | None:
     )
 
 
-def _backup(raw: Any, os_info: OsInfo) -> Backup | None:
+def _backup(raw: Any, os_raw: dict[str, Any]) -> Backup | None:
     if not isinstance(raw, dict) or not raw.get("Path"):
         return None
     root = str(raw.get("Root") or "")
+    system = str(os_raw.get("SystemDrive") or "C:")[:2].upper()
+    disk, system_disk = _int(raw.get("Disk")), _int(raw.get("SystemDisk"))
     same = None
     if root.startswith("\\\\"):
-        same = False
-    elif root:
-        same = root[:2].upper() == "C:"
+        same = False  # a network share
+    elif root[:2].upper() == system:
+        same = True  # the system's own volume
+    elif root and disk is not None and system_disk is not None:
+        same = disk == system_disk  # another letter can be a partition of the same disk
+    # another letter and no disk numbers: not provable either way (None)
     return Backup(
         path=str(raw["Path"]),
         exists=bool(raw.get("Exists")),
