@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_install_runs_from_elsewhere(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
+    # a copy of the tracked files: building in the work tree leaves build/lib behind, and a
+    # module deleted since would be packaged again from it
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info")
+    )
     pip = subprocess.run(
-        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(ROOT)],
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(source)],
         capture_output=True,
         text=True,
         check=False,
