@@ -91,3 +91,11 @@ def auditor_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         check=False,
         timeout=300,
     )
+
+
+def login(client: Any, fields: dict[str, str]) -> Any:
+    """Log in to the province dashboard as its form does: fetch the page (its CSRF cookie and
+    token), then post the fields with the token."""
+    page = client.get("/login")
+    token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    return client.post("/login", data={**fields, "csrf": token})

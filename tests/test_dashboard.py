@@ -24,6 +24,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from tests.helpers import login
 from tests.pg import Cluster, why_not_available
 from tests.sshd import free_port
 
@@ -232,9 +233,7 @@ def test_session_rules(province: Province) -> None:
 
     base, password, _, _ = province
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as client:
-        sent = client.post(
-            "/login", data={"username": "demo", "password": password, "next": "//evil.example"}
-        )
+        sent = login(client, {"username": "demo", "password": password, "next": "//evil.example"})
         assert sent.status_code == 303 and sent.headers["location"] == "/"  # no open redirect
         cookie = sent.cookies["province_session"]
         assert "httponly" in sent.headers["set-cookie"].lower()
@@ -247,7 +246,7 @@ def test_session_rules(province: Province) -> None:
         assert client.get("/reports/../../etc/passwd/bundle.zip").status_code in (303, 404)
 
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
-        admin.post("/login", data={"username": "demo", "password": password})
+        login(admin, {"username": "demo", "password": password})
         csv = admin.get("/export/communes.csv?overdue=1")
         assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbfX\xc3\xa3,")
         assert admin.post("/admin", data={"action": "add-user"}).status_code == 403  # no CSRF
@@ -260,7 +259,7 @@ def test_session_rules(province: Province) -> None:
         )  # fmt: skip
         assert made.status_code == 200 and "Đã tạo tài khoản." in made.text
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as viewer:
-        viewer.post("/login", data={"username": "chi-xem", "password": "một-mật-khẩu-dài"})
+        login(viewer, {"username": "chi-xem", "password": "một-mật-khẩu-dài"})
         assert viewer.get("/").status_code == 200
         assert viewer.get("/admin").status_code == 403  # a viewer manages nothing
 
@@ -317,7 +316,7 @@ def test_communes_are_filtered_by_area_and_admins_set_areas(
 
     base, password, demo, db = province
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
-        admin.post("/login", data={"username": "demo", "password": password})
+        login(admin, {"username": "demo", "password": password})
         every = _areas_shown(admin.get("/").text)
         assert len(every) == COMMUNES and "Mai Sơn (huyện cũ)" in every
         page = admin.get("/", params={"area": "Mai Sơn (huyện cũ)"}).text
@@ -352,7 +351,7 @@ def test_communes_are_filtered_by_area_and_admins_set_areas(
     )
     assert made.returncode == 0, made.stderr
     with httpx.Client(base_url=base, verify=False) as viewer:
-        viewer.post("/login", data={"username": "demo", "password": password})
+        login(viewer, {"username": "demo", "password": password})
         assert _areas_shown(viewer.get("/", params={"area": hostile}).text) == []
 
 
@@ -374,7 +373,7 @@ def test_admin_resets_a_stolen_token_and_revokes_a_commune(
 
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
         assert upload_status(admin, old) != 401  # the token is accepted (the body is not)
-        admin.post("/login", data={"username": "demo", "password": password})
+        login(admin, {"username": "demo", "password": password})
         csrf = admin.get("/admin").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         reset = admin.post("/admin", data={"csrf": csrf, "action": "reset-token", "name": name})
         assert "Đã cấp mã tải lên mới" in reset.text
@@ -406,3 +405,55 @@ def test_the_rows_kept_between_page_views_follow_the_day(tmp_path: Path) -> None
     later = [r.overdue for r in _figures(by_commune, parsed, today + dt.timedelta(days=400))]
     assert all(later)
     assert [r.overdue for r in _figures(by_commune, parsed, today)] == now
+
+
+def test_sessions_end_with_their_account_and_logins_cannot_flood(province: Province) -> None:
+    import httpx
+
+    base, password, _, _ = province
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as admin:
+        sent = login(admin, {"username": "demo", "password": password})
+        assert sent.status_code == 303
+        page = admin.get("/admin")
+        assert page.headers["cache-control"] == "no-store"
+        assert "max-age" in page.headers["strict-transport-security"]
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        made = admin.post(
+            "/admin",
+            data={"csrf": csrf, "action": "add-user", "username": "tam-thoi",
+                  "password": "mat-khau-tam-thoi-2026", "role": "admin"},
+        )  # fmt: skip
+        assert made.status_code == 200
+        with httpx.Client(base_url=base, verify=False, follow_redirects=False) as other:
+            assert login(other, {"username": "tam-thoi", "password": "mat-khau-tam-thoi-2026"})
+            cookie = other.cookies["province_session"]
+            other_page = other.get("/admin").text
+            other_csrf = other_page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            removed = admin.post(
+                "/admin", data={"csrf": csrf, "action": "remove", "username": "tam-thoi"}
+            )
+            assert removed.status_code == 200 and "Đã xóa tài khoản" in removed.text
+            # the removed admin's cookie creates nobody and reads nothing
+            attempt = other.post(
+                "/admin",
+                data={"csrf": other_csrf, "action": "add-user", "username": "ke-gian",
+                      "password": "mat-khau-ke-gian-2026", "role": "admin"},
+            )  # fmt: skip
+            assert attempt.status_code == 303 and "/login" in attempt.headers["location"]
+            other.cookies.set("province_session", cookie)
+            assert other.get("/").status_code == 303
+        assert "ke-gian" not in admin.get("/admin").text
+        # logout ends the session on the server: the old cookie is worth nothing after it
+        old = admin.cookies["province_session"]
+        admin.post("/logout", data={"csrf": csrf})
+        admin.cookies.set("province_session", old)
+        assert admin.get("/").status_code == 303
+    with httpx.Client(base_url=base, verify=False, follow_redirects=False) as stranger:
+        forged = stranger.post("/login", data={"username": "demo", "password": password})
+        assert forged.status_code == 403  # no CSRF pair: a login posted from another site
+        codes = [login(stranger, {"username": "khong-co", "password": "x"}) for _ in range(14)]
+        statuses = [r.status_code for r in codes]
+        assert statuses[0] == 401 and 429 in statuses
+        assert int(codes[statuses.index(429)].headers["retry-after"]) >= 1
+        nul = login(stranger, {"username": "de\x00mo", "password": password})
+        assert nul.status_code in (401, 429)  # never a 500, on either database

@@ -23,6 +23,7 @@ from auditor.report.signing import fingerprint, init_keys
 from auditor.upload.outbox import Outbox
 from auditor.upload.sender import upload_pending
 from auditor.upload.transport import HttpsTransport
+from tests.helpers import login
 from tests.receiver_server import PROVINCE_PASSWORD, PROVINCE_USER, Receiver
 from tests.reportkit import build
 
@@ -47,7 +48,7 @@ def _staff_get(rx: Receiver, path: str) -> httpx.Response:
     """A page of the dashboard, read by province staff after logging in."""
     context = ssl.create_default_context(cafile=str(rx.ca))
     with httpx.Client(base_url=rx.url, verify=context) as staff:
-        staff.post("/login", data={"username": PROVINCE_USER, "password": PROVINCE_PASSWORD})
+        login(staff, {"username": PROVINCE_USER, "password": PROVINCE_PASSWORD})
         return staff.get(path)
 
 

@@ -411,6 +411,80 @@ def receiver_add_user(username: str, role: str, password_file: Path | None, db_u
     echo(t("receiver.account_added", name=username, role=role))
 
 
+def _account_change(username: str, db_url: str, change: str, value: str = "") -> None:
+    """Apply one lifecycle change to an account; its sessions end with it."""
+    _receiver_modules()
+    from auditor.receiver import accounts
+    from auditor.receiver.store import RegistryError, open_store
+
+    t = _t()
+    actions = {
+        "disable": lambda e: accounts.disable_account(e, username),
+        "enable": lambda e: accounts.enable_account(e, username),
+        "remove": lambda e: accounts.remove_account(e, username),
+        "set-role": lambda e: accounts.set_role(e, username, value),
+        "passwd": lambda e: accounts.set_password(e, username, value),
+    }
+    try:
+        actions[change](open_store(db_url))
+    except RegistryError as exc:
+        _fail(t(exc.code, detail=exc.detail))
+    echo(t("receiver.account_changed", name=username))
+
+
+@receiver_admin.command("disable")
+@click.argument("username")
+@RECEIVER_DB
+def receiver_disable(username: str, db_url: str) -> None:
+    """Lock an account out (its sessions end at once); `enable` lets it in again."""
+    _account_change(username, db_url, "disable")
+
+
+@receiver_admin.command("enable")
+@click.argument("username")
+@RECEIVER_DB
+def receiver_enable(username: str, db_url: str) -> None:
+    """Let a disabled or locked-out account log in again."""
+    _account_change(username, db_url, "enable")
+
+
+@receiver_admin.command("remove")
+@click.argument("username")
+@RECEIVER_DB
+def receiver_remove(username: str, db_url: str) -> None:
+    """Delete an account (its sessions end at once). The last admin cannot be removed."""
+    _account_change(username, db_url, "remove")
+
+
+@receiver_admin.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["viewer", "admin"]))
+@RECEIVER_DB
+def receiver_set_role(username: str, role: str, db_url: str) -> None:
+    """Make an account a viewer or an admin (its sessions end; it logs in again)."""
+    _account_change(username, db_url, "set-role", role)
+
+
+@receiver_admin.command("passwd")
+@click.argument("username")
+@click.option(
+    "--password-file",
+    type=EXISTING_FILE,
+    default=None,
+    help="File (mode 0600) holding the new password; else it is asked twice.",
+)
+@RECEIVER_DB
+def receiver_passwd(username: str, password_file: Path | None, db_url: str) -> None:
+    """Set a new password (at least 12 characters); every session of the account ends."""
+    t = _t()
+    password = secret_file(password_file) if password_file else None
+    if password is None:
+        password = click.prompt(
+            t("receiver.password_prompt"), hide_input=True, confirmation_prompt=True
+        )
+    _account_change(username, db_url, "passwd", password)
+
+
 # ------------------------------------------------------------------ schedule / status
 @main.group()
 def schedule() -> None:

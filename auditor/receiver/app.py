@@ -38,8 +38,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from auditor.receiver.accounts import authenticate
+from auditor.receiver.accounts import Busy, authenticate
 from auditor.receiver.dashboard import dashboard_routes
+from auditor.receiver.limits import LoginLimits
 from auditor.receiver.province import commune_rows
 from auditor.receiver.store import Commune, Received, commune_by_token, open_store
 from auditor.report.model import parse_report
@@ -75,7 +76,7 @@ def receipt(row: Received) -> dict[str, Any]:
 
 
 def _error(status: int, code: str) -> JSONResponse:
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": "5"} if status in (429, 503) else None
     if status == 401:
         headers = {"WWW-Authenticate": 'Basic realm="province"'}
     return JSONResponse({"error": code}, status_code=status, headers=headers)
@@ -152,6 +153,7 @@ def create_app(
 ) -> Starlette:
     engine = open_store(db_url)
     limits = limits or Limits()
+    logins = LoginLimits()
     uploads = asyncio.Semaphore(limits.concurrent_uploads)
 
     async def post_report(request: Request) -> JSONResponse:
@@ -195,7 +197,13 @@ def create_app(
             user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
         except (ValueError, binascii.Error):
             raise Refusal(401, "receiver.auth_required") from None
-        account = await run_in_threadpool(authenticate, engine, user, password)
+        source = request.client.host if request.client else "?"
+        if logins.wait(source, user):  # before any hashing: a flood costs nothing but this
+            raise Refusal(429, "receiver.too_many_logins")
+        try:
+            account = await run_in_threadpool(authenticate, engine, user, password)
+        except Busy:
+            raise Refusal(429, "receiver.too_many_logins") from None
         if account is None:
             raise Refusal(401, "receiver.bad_login")
         _who(request, f"province:{account.username}")

@@ -10,6 +10,7 @@ by the argon2 accounts with their lockout.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import secrets
 import threading
@@ -29,7 +30,21 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.messages.catalogue import Messages
-from auditor.receiver.accounts import add_account, authenticate
+from auditor.receiver.accounts import (
+    SLOT_WAIT_S,
+    Busy,
+    Login,
+    add_account,
+    authenticate,
+    disable_account,
+    enable_account,
+    end_sessions,
+    remove_account,
+    session_valid,
+    set_password,
+    set_role,
+)
+from auditor.receiver.limits import LoginLimits
 from auditor.receiver.province import (
     CommuneRow,
     HeatRow,
@@ -56,6 +71,15 @@ from auditor.store.db import from_store
 from auditor.store.export import Cell, table_bytes
 
 COOKIE = "province_session"
+LOGIN_CSRF = "province_login_csrf"
+# what an admin can do to an account from the page: (engine, username, value) → None
+ACCOUNT_ACTIONS: dict[str, Callable[[Engine, str, str], None]] = {
+    "disable": lambda e, u, _: disable_account(e, u),
+    "enable": lambda e, u, _: enable_account(e, u),
+    "remove": lambda e, u, _: remove_account(e, u),
+    "set-role": set_role,
+    "passwd": set_password,
+}
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_HOURS = 8
 
@@ -66,8 +90,15 @@ class Sessions:
     def __init__(self) -> None:
         self._signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="province-session")
 
-    def make(self, user: str, role: str) -> str:
-        return self._signer.dumps({"user": user, "role": role, "csrf": secrets.token_urlsafe(24)})
+    def make(self, login: Login) -> str:
+        return self._signer.dumps(
+            {
+                "user": login.username,
+                "role": login.role,
+                "gen": login.generation,
+                "csrf": secrets.token_urlsafe(24),
+            }
+        )
 
     def read(self, request: Request) -> dict[str, str] | None:
         cookie = request.cookies.get(COOKIE)
@@ -77,7 +108,13 @@ class Sessions:
             data = self._signer.loads(cookie, max_age=SESSION_HOURS * 3600)
         except BadSignature:
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("gen"), int):
+            return None  # a cookie of an older server, or not ours
+        return data
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
 
 
 def _linker(lang: str) -> Any:
@@ -94,7 +131,7 @@ def _lang(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "vi"
 
 
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     lang = _lang(request)
     html = (
         environment()
@@ -111,9 +148,18 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
             **context,
         )
     )
-    response = HTMLResponse(html, status_code=status)
+    return private(request, HTMLResponse(html, status_code=status))
+
+
+def private(request: Request, response: Response) -> Response:
+    """Headers of every page and file with the communes' data: not stored by a browser or a
+    proxy, not framed, HTTPS remembered."""
     response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.url.scheme == "https":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
 
 
@@ -219,21 +265,45 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     # parse the latest reports once at start, not on the first officer's request
     threading.Thread(target=commune_rows, args=(engine, trust), daemon=True).start()
 
-    def login_page(request: Request, error: str | None = None, status: int = 200) -> HTMLResponse:
-        return _page(
+    limits = LoginLimits()
+
+    def login_page(
+        request: Request, error: str | None = None, status: int = 200, retry: int = 0
+    ) -> Response:
+        """The form, with a fresh CSRF token also set as a cookie (double submit): a login
+        posted from another site carries no matching pair."""
+        token = secrets.token_urlsafe(24)
+        response = _page(
             request,
             "dashboard-login.html.j2",
             status,
             error=error,
+            csrf=token,
             next=request.query_params.get("next", "/"),
         )
+        response.set_cookie(
+            LOGIN_CSRF, token, httponly=True, samesite="strict", secure=_secure(request)
+        )
+        if retry:
+            response.headers["Retry-After"] = str(retry)
+        return response
 
     async def login(request: Request) -> Response:
         if request.method == "GET":
             return login_page(request)
         form = await request.form(max_files=0, max_fields=5, max_part_size=4096)
+        expected = request.cookies.get(LOGIN_CSRF, "")
+        if not expected or not secrets.compare_digest(str(form.get("csrf", "")), expected):
+            return login_page(request, "dash.login_expired", 403)
         user, password = str(form.get("username", ""))[:64], str(form.get("password", ""))[:512]
-        account = await run_in_threadpool(authenticate, engine, user, password)
+        source = request.client.host if request.client else "?"
+        retry = limits.wait(source, user)
+        if retry:  # decided before any hashing: a flood costs nothing but this
+            return login_page(request, "dash.too_many_logins", 429, retry)
+        try:
+            account = await run_in_threadpool(authenticate, engine, user, password)
+        except Busy:
+            return login_page(request, "dash.too_many_logins", 429, int(SLOT_WAIT_S))
         if account is None:
             return login_page(request, "dash.bad_login", 401)
         target = str(form.get("next", "/"))
@@ -242,12 +312,13 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,
-            sessions.make(account.username, account.role),
+            sessions.make(account),
             max_age=SESSION_HOURS * 3600,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=_secure(request),
         )
+        response.delete_cookie(LOGIN_CSRF)
         return response
 
     def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
@@ -255,6 +326,10 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
 
         async def handler(request: Request) -> Response:
             session = sessions.read(request)
+            if session is not None and not await run_in_threadpool(
+                session_valid, engine, session["user"], session["role"], int(session["gen"])
+            ):
+                session = None  # removed, disabled, demoted, logged out or new password
             if session is None:
                 path = request.url.path + ("?" + request.url.query if request.url.query else "")
                 return RedirectResponse("/login?" + urlencode({"next": path}), status_code=303)
@@ -267,6 +342,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         form = await request.form(max_files=0, max_fields=2, max_part_size=256)
         if session is None or not _csrf_ok(form, session):
             return Response(status_code=403)
+        with contextlib.suppress(RegistryError):  # an account removed meanwhile has none
+            await run_in_threadpool(end_sessions, engine, session["user"])
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response
@@ -386,6 +463,12 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
                         str(form.get("role", "viewer")),
                     )
                     notice = "dash.user_added"
+                elif form.get("action") in ACCOUNT_ACTIONS:
+                    action = str(form.get("action"))
+                    user = str(form.get("username", ""))[:64]
+                    value = str(form.get("value", ""))[:512]
+                    await run_in_threadpool(ACCOUNT_ACTIONS[action], engine, user, value)
+                    notice = f"dash.account_{action.replace('-', '_')}"
                 elif form.get("action") == "add-commune":
                     pem = str(form.get("cert", "")).encode()
                     cert = x509.load_pem_x509_certificate(pem)

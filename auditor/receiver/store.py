@@ -12,11 +12,13 @@ import unicodedata
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Engine,
     Integer,
     LargeBinary,
     String,
+    false,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -87,6 +89,9 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(16))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # bumped on logout, password or role change, disable: every older session ends
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 VERSION_TABLE = "receiver_alembic_version"
