@@ -5,6 +5,7 @@ a real PostgreSQL server, communes registered and a province account made throug
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import ssl
@@ -314,6 +315,21 @@ def test_slow_clients_are_cut_and_others_still_served(served: Served) -> None:
     assert closed == len(slow)
 
 
+def test_connections_that_never_start_tls_are_cut_by_the_deadline(served: Served) -> None:
+    """Idle TCP connections (no ClientHello) are closed after the handshake deadline (1 s
+    here), not after asyncio's default minute, and others are served meanwhile."""
+    port = int(served.url.rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(50)]
+    started = time.monotonic()
+    assert served.read("/api/communes").status_code == 200
+    for sock in idle:
+        sock.settimeout(5)
+        with contextlib.suppress(OSError):  # a reset is a close as well
+            assert sock.recv(1) == b""
+        sock.close()
+    assert time.monotonic() - started < 4
+
+
 def test_a_slow_body_is_cut_by_its_deadline(served: Served) -> None:
     sock = _tls_socket(served)
     token = served.tokens[COMMUNE_A]
@@ -375,10 +391,12 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     old = create_engine(f"sqlite:///{tmp_path}/old.db")
     Base.metadata.create_all(old)
     with old.begin() as connection:
-        # the schema as create_all made it then: before communes had an area (r0002) and
-        # reports a PDF (r0003)
+        # the schema as create_all made it then: before communes had an area (r0002),
+        # reports a PDF (r0003) and accounts a lifecycle (r0004)
         connection.exec_driver_sql("ALTER TABLE communes DROP COLUMN area")
         connection.exec_driver_sql("ALTER TABLE received_reports DROP COLUMN pdf")
+        connection.exec_driver_sql("ALTER TABLE accounts DROP COLUMN disabled")
+        connection.exec_driver_sql("ALTER TABLE accounts DROP COLUMN generation")
         connection.exec_driver_sql(
             "INSERT INTO accounts (username, password_hash, role, failures) "
             "VALUES ('giu-lai', 'x', 'viewer', 0)"

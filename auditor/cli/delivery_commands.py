@@ -207,7 +207,10 @@ def _receiver_modules() -> None:
 @click.option("--max-uploads", default=4, show_default=True, help="Uploads verified at once.")
 @click.option("--max-connections", default=256, show_default=True, help="Open connections.")
 @click.option(
-    "--header-timeout", default=10.0, show_default=True, help="Seconds for a request's headers."
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    help="Seconds for the TLS handshake, then again for a request's headers.",
 )
 @click.option(
     "--body-timeout", default=60.0, show_default=True, help="Seconds for a request's body."
@@ -235,10 +238,13 @@ def receiver_serve(
     _receiver_modules()
     import logging
 
-    import uvicorn
-
     from auditor.receiver.app import Limits, create_app, load_trust
-    from auditor.receiver.server import ServerLimits, server_config
+    from auditor.receiver.server import (
+        ServerLimits,
+        raise_descriptor_limit,
+        serve,
+        server_config,
+    )
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     anchors = load_trust(list(trust))
@@ -255,6 +261,10 @@ def receiver_serve(
         len(anchors),
         app.state.engine.url.render_as_string(hide_password=True),
     )
+    descriptors = raise_descriptor_limit()
+    logging.getLogger("auditor.receiver").info(
+        "descriptor limit %d (each connection takes one)", descriptors
+    )
     config = server_config(
         app,
         host=host,
@@ -264,7 +274,7 @@ def receiver_serve(
         limits=ServerLimits(max_connections=max_connections, header_timeout_s=header_timeout),
         log_level="warning",
     )
-    uvicorn.Server(config).run()
+    serve(config, handshake_timeout_s=header_timeout)
 
 
 @receiver.command("demo")

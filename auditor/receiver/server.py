@@ -1,10 +1,14 @@
-"""Serve the receiver with uvicorn, guarded against clients that hold sockets: a connection
-cap, a deadline for the request headers (slowloris), short keep-alive, small header limit."""
+"""Serve the receiver with uvicorn, guarded against clients that hold sockets: a deadline for
+the TLS handshake and one for the request headers (slowloris), a connection cap overall and
+per source address, short keep-alive, a small header limit, and as many descriptors as the
+system allows."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import resource
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,8 @@ log = logging.getLogger("auditor.receiver")
 @dataclass(frozen=True)
 class ServerLimits:
     max_connections: int = 256
-    header_timeout_s: float = 10.0
+    max_per_source: int = 32  # one address cannot take the whole budget
+    header_timeout_s: float = 10.0  # also the deadline of the TLS handshake
     keep_alive_s: int = 5
 
 
@@ -28,14 +33,24 @@ def guarded_protocol(limits: ServerLimits) -> type[H11Protocol]:
     """H11Protocol that closes a connection over the cap at once, and any connection whose
     request headers have not all arrived within the deadline."""
 
+    per_source: Counter[str] = Counter()
+
     class Guarded(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
+        _source: str | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            peer = transport.get_extra_info("peername")
+            self._source = str(peer[0]) if isinstance(peer, tuple) else "?"
+            per_source[self._source] += 1
             if len(self.connections) > limits.max_connections:
                 log.warning("connection cap reached (%d): closing", limits.max_connections)
                 transport.abort()  # no TLS goodbye: a hostile peer would hold it open
+                return
+            if per_source[self._source] > limits.max_per_source:
+                log.warning("%s holds %d connections: closing", self._source, limits.max_per_source)
+                transport.abort()
                 return
             self._arm()
 
@@ -63,6 +78,11 @@ def guarded_protocol(limits: ServerLimits) -> type[H11Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._source is not None:
+                per_source[self._source] -= 1
+                if per_source[self._source] <= 0:
+                    del per_source[self._source]
+                self._source = None
             super().connection_lost(exc)
 
     return Guarded
@@ -94,3 +114,32 @@ def server_config(
         lifespan="off",
         **extra,
     )
+
+
+def raise_descriptor_limit(wanted: int = 65536) -> int:
+    """Open-file limit up to what the system allows (a receiver's budget of connections);
+    the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def serve(config: uvicorn.Config, handshake_timeout_s: float) -> None:
+    """Run the server on an event loop whose TLS listeners close a connection that has not
+    finished its handshake in time (asyncio's own default waits a minute)."""
+
+    class TimelyTls(asyncio.SelectorEventLoop):
+        async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
+            if kwargs.get("ssl") is not None:
+                kwargs.setdefault("ssl_handshake_timeout", handshake_timeout_s)
+            return await super().create_server(*args, **kwargs)
+
+    server = uvicorn.Server(config)
+    with asyncio.Runner(loop_factory=TimelyTls) as runner:
+        runner.run(server.serve())
