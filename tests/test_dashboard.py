@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -457,3 +459,44 @@ def test_sessions_end_with_their_account_and_logins_cannot_flood(province: Provi
         assert int(codes[statuses.index(429)].headers["retry-after"]) >= 1
         nul = login(stranger, {"username": "de\x00mo", "password": password})
         assert nul.status_code in (401, 429)  # never a 500, on either database
+
+
+def test_lows_names_with_slashes_and_controls_titles_from_the_province_and_fresh_lists(
+    tmp_path: Path,
+) -> None:
+    """A commune named with "/" has a page; a control character in a name does not break
+    the XLSX export; heat-map titles come from the province's own pack, never a commune's
+    report; revoking one commune and adding another changes the list."""
+    from starlette.testclient import TestClient
+
+    from auditor.receiver import province as prov
+    from auditor.receiver.app import create_app
+    from auditor.receiver.demo import make_demo
+    from auditor.receiver.store import add_commune, open_store, revoke_commune
+
+    demo = make_demo(tmp_path / "demo", communes=3, reports=1)
+    engine = open_store(demo.db_url)
+    add_commune(engine, "UBND xã A/B", "ab" * 32)
+    add_commune(engine, "UBND xã Lạ\x07", "cd" * 32)
+    app = create_app(demo.db_url, [])
+    with TestClient(app, base_url="https://testserver") as client:
+        login(client, {"username": "demo", "password": demo.password_file.read_text().strip()})
+        page = client.get("/communes/" + quote("UBND xã A/B", safe=""))
+        # the route takes the whole name: our page (no report yet), not the router's 404
+        assert page.status_code == 404 and "<html" in page.text.lower()
+        assert client.get("/communes/no/such/commune").text != "Not Found"
+        book = client.get("/export/communes.xlsx")
+        assert book.status_code == 200
+        names = [c.value for c in load_workbook(BytesIO(book.content)).active["A"]]
+        assert "UBND xã Lạ\\u0007" in names
+    rows = prov.commune_rows(engine)
+    heat = prov.heat_map(rows, engine, "vi")
+    pack = prov._province_pack("nd85-level2")
+    assert pack is not None and heat
+    for row in heat:
+        assert row.title == pack[row.requirement][0].vi
+    before = {r.name for r in prov.commune_rows(engine)}
+    revoke_commune(engine, "UBND xã A/B")
+    add_commune(engine, "UBND xã Mới", "ef" * 32)
+    after = {r.name for r in prov.commune_rows(engine)}
+    assert "UBND xã Mới" in after and after != before

@@ -514,7 +514,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/heatmap", heatmap, methods=["GET"]),
-        Route("/communes/{name}", commune, methods=["GET"]),
+        Route("/communes/{name:path}", commune, methods=["GET"]),
         Route("/reports/{report_id}/html", report_html, methods=["GET"]),
         Route("/reports/{report_id}/bundle.zip", bundle, methods=["GET"]),
     ]

@@ -10,13 +10,16 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from cryptography import x509
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from auditor.checking import discover
 from auditor.engine import ReqStatus
+from auditor.policy import Text, builtin_packs, load_policy
 from auditor.receiver.store import Commune, Received
 from auditor.report.model import Report, parse_report
 from auditor.report.official import vn_date
@@ -141,7 +144,8 @@ def _listing(
         str(session.get_bind().engine.url),
         session.scalar(select(func.count()).select_from(Received)),
         session.scalar(select(func.max(Received.received_at))),
-        session.scalar(select(func.count()).select_from(Commune)),
+        # one commune revoked and another added keep the count: the names are compared
+        hashlib.sha256("\n".join(session.scalars(select(Commune.name))).encode()).hexdigest(),
     )
     if _LISTING.get("state") == state:
         return _LISTING["by_commune"], _LISTING["parsed"]
@@ -261,20 +265,31 @@ class HeatRow:
     reporting: int  # communes with a latest report
 
 
+@cache
+def _province_pack(pack_id: str) -> dict[str, tuple[Text, str]] | None:
+    """Titles and severities of a pack the province itself ships, never what a commune's
+    report declares about it; None for a pack the province does not know."""
+    if pack_id not in builtin_packs():
+        return None
+    pack = load_policy(pack_id, discover())
+    return {r.id: (r.title, r.severity.value) for r in pack.requirements}
+
+
 def heat_map(rows: list[CommuneRow], engine: Engine, lang: str) -> list[HeatRow]:
-    """Requirements by how many communes fail them, most first."""
+    """Requirements by how many communes fail them, most first; titles and severities from
+    the province's own copy of each pack the reports were judged under."""
     titles: dict[str, tuple[str, str]] = {}
     reporting = [r for r in rows if r.report_id]
     with Session(engine) as session:
         parsed = _reports(session, [r.report_id for r in reporting if r.report_id])
     for report in parsed.values():
-        for info in report.requirements:
-            if info.id not in titles:
-                titles[info.id] = (info.title(lang), info.severity.value)
+        for req_id, (title, severity) in (_province_pack(report.policy.id) or {}).items():
+            titles.setdefault(req_id, (title(lang), severity))
     failing: dict[str, list[str]] = {req: [] for req in titles}
     for row in reporting:
         for req in row.failing:
-            failing.setdefault(req, []).append(row.name)
+            if req in failing:  # a requirement no pack of the province has is not shown
+                failing[req].append(row.name)
     heat = [
         HeatRow(req, title, severity, sorted(failing[req]), len(reporting))
         for req, (title, severity) in titles.items()

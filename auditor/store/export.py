@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -109,6 +110,19 @@ def write_table(rows: list[list[Cell]], path: Path, sheet: str) -> None:
     atomic_write(path, table_bytes(rows, path.suffix.lower(), sheet))
 
 
+# the characters an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, without its
+# import cost on the CSV path)
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+def _xlsx_text(value: Cell) -> Cell:
+    """Text XLSX can hold: control characters (from a commune's or a certificate's name)
+    shown as \\uXXXX, which openpyxl would otherwise refuse for the whole file."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return value
+
+
 def table_bytes(rows: list[list[Cell]], suffix: str, sheet: str) -> bytes:
     """XLSX: a frozen, filterable header, columns sized to their text, dates as dates;
     formula-like text stays text (CSV prefixes it with an apostrophe)."""
@@ -122,7 +136,7 @@ def table_bytes(rows: list[list[Cell]], suffix: str, sheet: str) -> bytes:
         assert ws is not None
         ws.title = sheet[:31]
         for row in rows:
-            ws.append(row)
+            ws.append([_xlsx_text(v) for v in row])
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str) and _is_formula_like(cell.value):
                     cell.data_type = "s"  # openpyxl would store "=…" as a formula
