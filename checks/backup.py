@@ -31,8 +31,9 @@ def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
 
 @check("backup.separate_storage", needs="asset")
 def separate_storage(facts: AssetFacts, _: NoParams) -> Outcome:
-    """Pass proves: the backup folder is on network storage or on another physical disk than the
-    system. Does not prove: that the other disk is kept apart from the office (offline,
+    """Pass proves: the backup folder is on another physical disk than the system (Windows: the
+    disk number behind the volume, not just its letter; Linux: the block device) or on a
+    network share. Does not prove: that the other disk is kept apart from the office (offline,
     off-site)."""
     backup = facts.host.backup if facts.host else None
     if not facts.declared.backup_configured and backup is None:

@@ -84,7 +84,7 @@ class NtpParams(Params):
 
 @check("net.ntp", needs="netdev", params=NtpParams)
 def ntp(facts: NetDeviceFacts, p: NtpParams) -> Outcome:
-    """Pass proves: an NTP server is configured and the device says it follows it (or, where
+    """Pass proves: an NTP server is configured and the device reports it follows it (or, where
     the pack accepts it, that one is configured). Does not prove: the source's accuracy."""
     configured = _some(facts.ntp_servers, "NTP")
     if configured.status is not Status.passed or facts.ntp_synchronized:

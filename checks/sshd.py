@@ -56,7 +56,7 @@ def root_login(facts: HostFacts, _: NoParams) -> Outcome:
 
 @check("sshd.password_auth", needs="host")
 def password_auth(facts: HostFacts, _: NoParams) -> Outcome:
-    """Pass proves: the SSH server takes no password alone — password and keyboard-interactive
+    """Pass proves: the SSH server takes no password alone: password and keyboard-interactive
     logins are off, or every allowed method list also needs a key. Does not prove: who holds
     the keys, or that they are protected by a passphrase."""
     settings = _settings(facts)
