@@ -490,6 +490,8 @@ def test_lows_names_with_slashes_and_controls_titles_from_the_province_and_fresh
         names = [c.value for c in load_workbook(BytesIO(book.content)).active["A"]]
         assert "UBND xã Lạ\\u0007" in names
     rows = prov.commune_rows(engine)
+    listed = prov.reports_of(engine, next(r.name for r in rows if r.report_id))
+    assert listed and not hasattr(listed[0], "content")  # a page lists, it does not load
     heat = prov.heat_map(rows, engine, "vi")
     pack = prov._province_pack("nd85-level2")
     assert pack is not None and heat

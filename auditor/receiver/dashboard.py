@@ -373,9 +373,11 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     async def commune(request: Request, session: dict[str, str]) -> Response:
         name = request.path_params["name"][:300]
         reports = await run_in_threadpool(reports_of, engine, name)
-        if not reports:
+        latest = (
+            await run_in_threadpool(received, engine, reports[0].report_id) if reports else None
+        )
+        if latest is None:
             return _page(request, "dashboard-missing.html.j2", 404, session=session)
-        latest = reports[0]
         # as the province received it: the certificate had to be valid then
         check = await run_in_threadpool(
             verify_detached,

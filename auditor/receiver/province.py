@@ -239,14 +239,33 @@ def _figures(
     return rows
 
 
-def reports_of(engine: Engine, name: str) -> list[Received]:
-    with Session(engine, expire_on_commit=False) as session:
-        query = (
-            select(Received)
-            .where(Received.organisation == name)
-            .order_by(Received.generated_at.desc())
+@dataclass(frozen=True)
+class ReportEntry:
+    """One received report as a commune's page lists it: never its content, signature or
+    PDF (a page loaded every stored report's bytes before, hundreds of MB per view)."""
+
+    report_id: str
+    generated_at: datetime
+    received_at: datetime
+    signer: str
+    pdf: bool
+
+
+def reports_of(engine: Engine, name: str) -> list[ReportEntry]:
+    """A commune's reports, newest first."""
+    query = (
+        select(
+            Received.report_id,
+            Received.generated_at,
+            Received.received_at,
+            Received.signer,
+            Received.pdf.is_not(None),
         )
-        return list(session.scalars(query))
+        .where(Received.organisation == name)
+        .order_by(Received.generated_at.desc())
+    )
+    with Session(engine) as session:
+        return [ReportEntry(*row) for row in session.execute(query)]
 
 
 def received(engine: Engine, report_id: str) -> Received | None:
