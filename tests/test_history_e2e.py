@@ -152,6 +152,24 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
             home=home,
         )
         assert blank.returncode == 2 and "Must not be empty or blank" in blank.stderr, blank.stderr
+    # not applicable: only to an asset of the inventory and a requirement of its pack
+    for asset, requirement, named in (
+        ("pc-khong-co", "L2-NET-WIFI-01", "pc-khong-co"),
+        ("pc-chutich", "L2-KHONG-CO-01", "L2-KHONG-CO-01"),
+    ):
+        wrong = cli(
+            *("findings", "not-applicable", asset, requirement, "--reason", "Không có"),
+            *("-i", str(inv)),
+            home=home,
+        )
+        assert wrong.returncode == 2 and named in wrong.stderr, wrong.stderr
+        assert "Traceback" not in wrong.stderr
+    marked = cli(
+        *("findings", "not-applicable", "*", "L2-NET-WIFI-01", "--reason", "Không có Wi-Fi"),
+        *("-i", str(inv)),
+        home=home,
+    )
+    assert marked.returncode == 0, marked.stderr
     # the named officer is a mandatory document: its risk cannot be accepted
     everything = json.loads(cli("findings", "list", "--json", home=home).stdout)
     officer = next(f for f in everything if f["requirement"] == "L2-MGMT-ORG-01")

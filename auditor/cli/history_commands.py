@@ -265,13 +265,45 @@ def findings_accept(
 @findings.command("not-applicable")
 @click.argument("asset_id")
 @click.argument("requirement")
-@click.option("--reason", required=True, help="Why, e.g. 'no Wi-Fi at this office'.")
+@click.option(
+    "--reason", required=True, callback=not_blank, help="Why, e.g. 'no Wi-Fi at this office'."
+)
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="inventory.yaml",
+    show_default=True,
+    help="The inventory whose assets and policy pack the asset and requirement must be in.",
+)
 @BY_OPTION
 @DB_OPTION
 def findings_not_applicable(
-    asset_id: str, requirement: str, reason: str, actor: str | None, db_url: str | None
+    asset_id: str,
+    requirement: str,
+    reason: str,
+    inventory_path: Path,
+    actor: str | None,
+    db_url: str | None,
 ) -> None:
     """Mark a requirement not applicable to one asset (or "*" for the organisation)."""
+    from auditor.checking import discover
+    from auditor.inventory import load_inventory
+    from auditor.policy import load_policy
+
+    t = _t()
+    with _input_errors():
+        inventory = load_inventory(inventory_path)
+        pack = load_policy(inventory.policy, discover(), inventory.overrides)
+    assets = {a.id for a in inventory.assets} | {"*"}
+    if asset_id not in assets:
+        raise click.BadParameter(t("finding.unknown_asset", id=asset_id), param_hint="ASSET_ID")
+    if requirement not in pack.ids():
+        raise click.BadParameter(
+            t("finding.unknown_requirement", id=requirement, pack=pack.id),
+            param_hint="REQUIREMENT",
+        )
     _store(db_url).mark_not_applicable(
         asset_id, requirement, reason, actor or default_actor(), dt.datetime.now(dt.UTC)
     )
