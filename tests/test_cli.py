@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,18 @@ def test_json_and_one_meaning_of_dash_i(tmp_path: Path) -> None:
     assert len(shown["sha256"]) == 64 and "UBND xã Thử" in shown["subject"]
     packs = json.loads(auditor_cli("policy", "list", "--json", home=home).stdout)
     assert {p["id"] for p in packs} == {"nd85-level2", "nd331-level2"}
+
+
+def test_audit_refuses_an_output_that_is_not_a_folder_before_collecting(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    taken = tmp_path / "report.txt"
+    taken.write_text("not a folder", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    for out in (taken, link):
+        started = time.monotonic()
+        run_ = run("audit", "-i", str(ROOT / "inventory.example.yaml"), "-o", str(out), home=home)
+        assert run_.returncode == 2 and str(out) in run_.stderr, run_.stderr
+        assert "?" not in run_.stderr and "Traceback" not in run_.stderr
+        assert time.monotonic() - started < 10  # refused at once, nothing collected
+    assert taken.read_text(encoding="utf-8") == "not a folder"

@@ -133,6 +133,8 @@ def audit(
     t = _t()
     if make_pdf and not _pdf_extra_installed():  # say so now, not after the whole audit
         _fail(t("pdf.missing_dependency"))
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        _fail(t("cli.out_not_folder", path=str(out_dir)))  # before collecting, not after
     lang = report_lang or _lang()
     keys = key_dir or default_key_dir()
     with _input_errors():
