@@ -74,6 +74,29 @@ def on_calendar(every: str) -> str:
     return PRESETS.get(every, every)
 
 
+def calendar_problem(every: str) -> str | None:
+    """What systemd says is wrong with an OnCalendar expression, before a timer it would
+    reject is written; None when it parses (or systemd-analyze is not there to ask)."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None or every in PRESETS:
+        return None
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [analyze, "calendar", "--", on_calendar(every)],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode == 0:
+        return None
+    return (done.stderr.strip() or done.stdout.strip() or "invalid")[:200]
+
+
 def auditor_binary() -> str:
     found = shutil.which("auditor")
     return found or str(Path(sys.executable).parent / "auditor")

@@ -179,3 +179,20 @@ def test_quotes_spaces_and_dollars_in_paths_stay_one_argument(tmp_path: Path) ->
     assert '/Báo cáo \\"quý\\" $$HOME"' in text and "User=nobody" in text
     verify = systemd_verify(service, timer)
     assert verify.returncode == 0, verify.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
+def test_a_schedule_systemd_would_reject_is_refused_before_writing(tmp_path: Path) -> None:
+    def install(every: str) -> subprocess.CompletedProcess[str]:
+        return auditor_cli(
+            *("schedule", "install", "-i", str(ROOT / "inventory.example.yaml")),
+            *("-o", str(tmp_path / "r"), "--every", every, "--unit-dir", str(tmp_path / "u")),
+            home=tmp_path,
+        )
+
+    bad = install("fortnightly")
+    assert bad.returncode == 2 and "fortnightly" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "u").exists()  # nothing written
+    good = install("Mon *-*-* 07:00")  # the near miss: an expression systemd accepts
+    assert good.returncode == 0, good.stderr
+    assert "OnCalendar=Mon *-*-* 07:00" in (tmp_path / "u" / "commune-auditor.timer").read_text()

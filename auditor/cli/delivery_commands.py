@@ -540,7 +540,7 @@ def schedule_install(
 ) -> None:
     """Write commune-auditor.service and .timer (then: systemctl enable --now
     commune-auditor.timer). Paths are made absolute so the job runs from anywhere."""
-    from auditor.schedule import Plan, UnsafeValue, cron_line, install
+    from auditor.schedule import Plan, UnsafeValue, calendar_problem, cron_line, install
 
     try:
         plan = Plan(
@@ -554,6 +554,11 @@ def schedule_install(
         )
     except UnsafeValue as exc:
         _fail(_t()("schedule.unsafe_value", name=exc.name, value=printable(repr(exc.value), 200)))
+    if not cron and (problem := calendar_problem(every)) is not None:  # what systemd would say
+        raise click.BadParameter(
+            _t()("schedule.bad_calendar", value=printable(every, 100), detail=printable(problem)),
+            param_hint="--every",
+        )
     if cron:
         try:
             echo(cron_line(plan), nl=False)
