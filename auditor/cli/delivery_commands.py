@@ -7,8 +7,12 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 from auditor.cli.app import (
     DB_OPTION,
@@ -196,7 +200,7 @@ def _receiver_modules() -> None:
     help="Trusted commune certificates or the province CA (PEM files or folders); repeatable.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8443, show_default=True)
+@click.option("--port", default=8443, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--cert", "tls_cert", type=EXISTING_FILE, required=True, help="Server TLS certificate (PEM)."
 )
@@ -238,7 +242,7 @@ def receiver_serve(
     _receiver_modules()
     import logging
 
-    from auditor.receiver.app import Limits, create_app, load_trust
+    from auditor.receiver.app import Limits, create_app
     from auditor.receiver.server import (
         ServerLimits,
         raise_descriptor_limit,
@@ -247,13 +251,21 @@ def receiver_serve(
     )
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    anchors = load_trust(list(trust))
+    t = _t()
+    # everything is checked before "listening on" is said: a mismatched key, a trust file
+    # that is not PEM, a database that cannot be opened, a port that is taken
+    anchors = _serve_trust(list(trust))
+    _check_tls(tls_cert, tls_key)
     limits = Limits(
         max_body=max_body_mb * 1024 * 1024,
         concurrent_uploads=max_uploads,
         body_timeout_s=body_timeout,
     )
-    app = create_app(db_url, anchors, limits=limits)
+    try:
+        app = create_app(db_url, anchors, limits=limits)
+    except Exception as exc:  # SQLAlchemy: a bad URL, an unreachable or unwritable store
+        _fail(t("receiver.db_unusable", detail=printable(str(exc).splitlines()[0][:300])))
+    _check_port(host, port)
     logging.getLogger("auditor.receiver").info(
         "listening on https://%s:%d; %d trusted certificates; store %s",
         host,
@@ -275,6 +287,40 @@ def receiver_serve(
         log_level="warning",
     )
     serve(config, handshake_timeout_s=header_timeout)
+
+
+def _serve_trust(paths: list[Path]) -> list[x509.Certificate]:
+    from auditor.receiver.app import load_trust
+
+    try:
+        anchors = load_trust(paths)
+    except (ValueError, OSError) as exc:
+        _fail(_t()("receiver.trust_unreadable", paths=", ".join(map(str, paths)), detail=str(exc)))
+    if not anchors:
+        _fail(_t()("receiver.trust_empty", paths=", ".join(map(str, paths))))
+    return anchors
+
+
+def _check_tls(cert: Path, key: Path) -> None:
+    """The server's certificate and key load and belong together."""
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(str(cert), str(key))
+    except (ssl.SSLError, OSError) as exc:
+        _fail(_t()("receiver.tls_unusable", cert=str(cert), key=str(key), detail=str(exc)))
+
+
+def _check_port(host: str, port: int) -> None:
+    """The address can be listened on now (not taken, allowed for this user)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        _fail(_t()("receiver.port_unusable", host=host, port=port, detail=exc.strerror or exc))
 
 
 @receiver.command("demo")
