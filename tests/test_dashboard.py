@@ -263,7 +263,10 @@ def test_session_rules(province: Province) -> None:
     with httpx.Client(base_url=base, verify=False, follow_redirects=False) as viewer:
         login(viewer, {"username": "chi-xem", "password": "một-mật-khẩu-dài"})
         assert viewer.get("/").status_code == 200
-        assert viewer.get("/admin").status_code == 403  # a viewer manages nothing
+        refused = viewer.get("/admin")
+        assert refused.status_code == 403  # a viewer manages nothing, and is told so
+        assert "không có quyền quản trị" in refused.text
+        assert "&#34;" not in refused.text and '"DejaVu Sans"' in refused.text  # CSS as written
 
 
 def test_signature_column_near_miss_an_untrusted_signer(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 from cryptography import x509
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from markupsafe import Markup
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -139,7 +140,7 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
         .render(
             t=Messages(lang),
             lang=lang,
-            css=load_resource("dashboard.css") or "",
+            css=Markup(load_resource("dashboard.css") or ""),  # our package data, not input
             when=lambda moment: (
                 vn_time(from_store(moment)).strftime("%d/%m/%Y %H:%M") if moment else "—"
             ),
@@ -446,7 +447,9 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     @signed_in
     async def admin(request: Request, session: dict[str, str]) -> Response:
         if session.get("role") != "admin":
-            return _page(request, "dashboard-missing.html.j2", 403, session=session)
+            return _page(
+                request, "dashboard-missing.html.j2", 403, session=session, why="dash.not_allowed"
+            )
         notice: str | None = None
         t_name = "PEM"
         error: tuple[str, dict[str, str]] | None = None
