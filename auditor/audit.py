@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.attest import Recorded, load_attestations
-from auditor.checking import Registry, discover
+from auditor.checking import Registry
 from auditor.collect.run import Context, collect_all
 from auditor.engine import Evaluation, Exemption, ReqStatus, evaluate
 from auditor.errors import InputError
-from auditor.inventory import load_inventory
+from auditor.inputs import load_inputs
 from auditor.paths import default_imports_dir, default_outbox
 from auditor.policy import Pack, load_policy
 from auditor.progress import Phase, Progress, Silent
@@ -107,12 +106,9 @@ def run_audit(
     """Load and check every input first, then collect, judge, write and sign."""
     progress = progress or Silent()
     inventory_bytes = inventory_path.read_bytes() if inventory_path.is_file() else b""
-    inventory = load_inventory(inventory_path)
-    registry = discover()
-    pack = load_policy(inventory.policy, registry, inventory.overrides)
-    attestations: dict[str, Recorded] = {}
-    if inventory.attestations is not None:
-        attestations = load_attestations(inventory.attestations, set(pack.ids()))
+    inputs = load_inputs(inventory_path)
+    inventory, registry, pack = inputs.inventory, inputs.registry, inputs.pack
+    attestations = inputs.attestations
     org = inventory.organisation
     signer, created = signer_for(key_dir, passphrase, org.name, org.commune, org.province)
     now = datetime.now(UTC).replace(microsecond=0)

@@ -320,3 +320,37 @@ def test_audit_refuses_an_output_that_is_not_a_folder_before_collecting(tmp_path
         assert "?" not in run_.stderr and "Traceback" not in run_.stderr
         assert time.monotonic() - started < 10  # refused at once, nothing collected
     assert taken.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_inventory_validate_says_everything_audit_would_at_once(tmp_path: Path) -> None:
+    """A broken tailoring and a broken attestations file are both named by validate (exit 2),
+    as audit would refuse them; an unknown pack is named too."""
+    home = tmp_path / "home"
+    text = (ROOT / "inventory.example.yaml").read_text(encoding="utf-8")
+    (tmp_path / "overrides.yaml").write_text(
+        "overrides:\n  - requirement: L2-NOPE-01\n    justification: a long enough reason\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "attestations.yaml").write_text(
+        "attestations:\n  - requirement: L2-KHONG-CO-99\n    decision_no: 1/QĐ-UBND\n"
+        "    date: 2026-01-05\n    signer: Chủ tịch\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "inventory.yaml"
+    broken.write_text(
+        text.replace(
+            "policy: nd85-level2",
+            "policy: nd85-level2\noverrides: overrides.yaml\nattestations: attestations.yaml",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    run_ = run("--lang", "en", "inventory", "validate", str(broken), home=home, cwd=tmp_path)
+    assert run_.returncode == 2, run_.stdout + run_.stderr
+    assert "overrides.yaml" in run_.stderr and "attestations.yaml" in run_.stderr, run_.stderr
+    assert "L2-NOPE-01" in run_.stderr and "L2-KHONG-CO-99" in run_.stderr
+    assert "valid" not in run_.stdout
+    unknown = tmp_path / "unknown-pack.yaml"
+    unknown.write_text(text.replace("policy: nd85-level2", "policy: nd99-level9", 1), "utf-8")
+    run_ = run("--lang", "en", "inventory", "validate", str(unknown), home=home, cwd=tmp_path)
+    assert run_.returncode == 2 and "nd99-level9" in run_.stderr, run_.stderr

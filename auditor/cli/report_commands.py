@@ -128,7 +128,7 @@ def audit(
     2 for bad input, 3 when some asset could not be collected.
     """
     from auditor.audit import run_audit
-    from auditor.inventory import load_inventory
+    from auditor.inputs import load_inputs
 
     t = _t()
     if make_pdf and not _pdf_extra_installed():  # say so now, not after the whole audit
@@ -138,7 +138,7 @@ def audit(
     lang = report_lang or _lang()
     keys = key_dir or default_key_dir()
     with _input_errors():
-        load_inventory(inventory_path)  # every input problem is shown before anything runs
+        load_inputs(inventory_path)  # every input problem is shown before anything runs
         with _progress(t) as tick:
             result = run_audit(
                 inventory_path,

@@ -217,15 +217,15 @@ def inventory_validate(path: Path | None, inventory_path: Path | None, as_json: 
     """Report every problem in the inventory at once, with file, line and field, then
     what is still missing for a complete official report (systems, decisions, signatory,
     recipients): those gaps do not stop an audit."""
-    from auditor.inventory import load_inventory
+    from auditor.inputs import load_inputs
     from auditor.systems import gaps
 
     t = _t()
     chosen = inventory_path or path
     if chosen is None:
         raise click.UsageError(t("inventory.path_needed"))
-    with _input_errors():
-        inv = load_inventory(chosen)
+    with _input_errors():  # what `audit` checks before collecting: inventory, pack, tailoring,
+        inv = load_inputs(chosen).inventory  # attestations — every problem at once
     missing = gaps(inv)
     if as_json:
         summary = {
