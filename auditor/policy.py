@@ -376,6 +376,18 @@ def _param_problems(
     return []
 
 
+def _attestation_change(a: AttestationSpec | None, b: AttestationSpec | None) -> str:
+    """Only what changed ("report_within_hours: {…} → {…}"), never "12 → 12"."""
+    old = a.model_dump(mode="json") if a else {}
+    new = b.model_dump(mode="json") if b else {}
+    return "; ".join(
+        f"{key}: {json.dumps(old.get(key), ensure_ascii=False)} → "
+        f"{json.dumps(new.get(key), ensure_ascii=False)}"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    )
+
+
 def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, str]]:
     """(requirement, kind, detail) for everything that changes from `old` to `new`:
     added, removed, severity, threshold, checks and their parameters, attestation review."""
@@ -412,14 +424,7 @@ def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, s
                 ]
                 out.append((req_id, "params", f"{check_id} {'; '.join(changed)}"))
         if a.attestation != b.attestation:
-            out.append(
-                (
-                    req_id,
-                    "attestation",
-                    f"{a.attestation.review_months if a.attestation else '-'} → "
-                    f"{b.attestation.review_months if b.attestation else '-'}",
-                )
-            )
+            out.append((req_id, "attestation", _attestation_change(a.attestation, b.attestation)))
         if a.refs.current != b.refs.current:
             out.append((req_id, "reference", b.refs.current))
     return out

@@ -189,3 +189,18 @@ def test_inventory_choice_errors_name_the_allowed_values(tmp_path: Path) -> None
     assert "Chỉ nhận một trong các giá trị: 'low', 'medium', 'high'." in result.stderr
     english = auditor_cli("--lang", "en", "inventory", "validate", str(path), home=tmp_path)
     assert "Only one of: 'low', 'medium', 'high'." in english.stderr
+
+
+def test_policy_diff_shows_only_what_changed(registry: Registry) -> None:
+    from auditor.policy import diff_packs
+
+    rows = diff_packs(
+        load_policy("nd85-level2", registry), load_policy("nd331-level2", registry), "en"
+    )
+    for _req, _kind, text in rows:
+        for part in text.split("; "):
+            if " → " in part:
+                old, new = part.split(" → ", 1)
+                assert old.split(": ")[-1] != new, part  # never "12 → 12"
+    incident = [t for r, k, t in rows if r == "L2-MGMT-IR-03" and k == "attestation"]
+    assert incident and "report_within_hours" in incident[0]
