@@ -60,6 +60,15 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     listed = json.loads(cli("findings", "list", "--json", home=home).stdout)
     fw = next(f for f in listed if f["requirement"] == "L2-CFG-FW-01")
     assert fw["status"] == "open" and fw["asset"] == "pc-chutich" and fw["severity"] == "high"
+    os.environ["COLUMNS"] = "80"  # an 80-column terminal, or a pipe: ids are never cut
+    try:
+        table = cli("findings", "list", home=home).stdout
+    finally:
+        del os.environ["COLUMNS"]
+    assert max(len(line) for line in table.splitlines()) <= 80
+    for finding in listed:
+        assert finding["requirement"] in table and finding["asset"] in table, finding
+        assert finding["due"] in table
     assert (
         cli("findings", "assign", str(fw["id"]), "--owner", "Nguyễn Văn An", home=home).returncode
         == 0

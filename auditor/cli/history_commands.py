@@ -80,8 +80,17 @@ def findings_list(
         echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
         return
     table = Table(title=t("export.findings_sheet"))
+    # identifiers and dates are never cut or folded (an 80-column terminal, a pipe): the
+    # words around them wrap instead
+    whole = {"id": "id", "asset": "asset_id", "requirement": "requirement", "due": "due"}
     for column in ("id", "asset", "requirement", "severity", "state", "owner", "due"):
-        table.add_column(t(f"export.{column}"))
+        header = t(f"export.{column}")
+        if column in whole:
+            values = [str(getattr(r, whole[column]) or "—") for r in rows]
+            width = max(len(v) for v in [*values, header]) + (2 if column == "due" else 0)
+            table.add_column(header, no_wrap=True, min_width=width)
+        else:
+            table.add_column(header, overflow="fold", ratio=1)
     for r in rows:
         late = r.due is not None and r.due < today and r.status != "waived"
         table.add_row(
