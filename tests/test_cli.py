@@ -354,3 +354,15 @@ def test_inventory_validate_says_everything_audit_would_at_once(tmp_path: Path) 
     unknown.write_text(text.replace("policy: nd85-level2", "policy: nd99-level9", 1), "utf-8")
     run_ = run("--lang", "en", "inventory", "validate", str(unknown), home=home, cwd=tmp_path)
     assert run_.returncode == 2 and "nd99-level9" in run_.stderr, run_.stderr
+
+
+def test_empty_results_and_unreachable_databases_say_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    empty = run("--lang", "en", "findings", "list", "--db", f"sqlite:///{tmp_path}/h.db", home=home)
+    assert empty.returncode == 0 and "No finding matches." in empty.stdout
+    down = run(
+        "--lang", "en", "findings", "list",
+        "--db", "postgresql+psycopg://nobody:hidden-pw@127.0.0.1:1/x", home=home,
+    )  # fmt: skip
+    assert down.returncode == 2 and "Connection refused" in down.stderr  # why, in its words
+    assert "hidden-pw" not in down.stderr and "Traceback" not in down.stderr

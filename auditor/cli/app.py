@@ -26,7 +26,7 @@ from auditor.paths import (
     default_outbox,
 )
 from auditor.runtime import EXIT_INPUT
-from auditor.textsafe import SafeConsole
+from auditor.textsafe import SafeConsole, printable
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -88,8 +88,13 @@ def _input_errors() -> Iterator[None]:
         if not _database_error(exc):
             raise
         # the history database could not be written or reached
-        detail = getattr(exc, "orig", None) or type(exc).__name__
-        _fail(_t()("store.db_failed", detail=str(detail)))
+        _fail(_t()("store.db_failed", detail=database_reason(exc)))
+
+
+def database_reason(exc: BaseException) -> str:
+    """Why the database failed, in the driver's words (first line; no URL, no password)."""
+    reason = str(getattr(exc, "orig", None) or "").strip().splitlines()
+    return printable(reason[0][:300]) if reason else type(exc).__name__
 
 
 def _database_error(exc: BaseException) -> bool:
@@ -229,7 +234,7 @@ def _store(db_url: str | None) -> Store:
     try:
         return Store(db_url)
     except SQLAlchemyError as exc:
-        _fail(_t()("store.db_failed", detail=type(exc).__name__))
+        _fail(_t()("store.db_failed", detail=database_reason(exc)))
 
 
 @contextmanager

@@ -79,6 +79,9 @@ def findings_list(
     if as_json:
         echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
         return
+    if not rows:  # an empty table reads as a broken command
+        echo(t("history.no_findings"))
+        return
     table = Table(title=t("export.findings_sheet"))
     # identifiers and dates are never cut or folded (an 80-column terminal, a pipe): the
     # words around them wrap instead
