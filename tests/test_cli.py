@@ -366,3 +366,15 @@ def test_empty_results_and_unreachable_databases_say_so(tmp_path: Path) -> None:
     )  # fmt: skip
     assert down.returncode == 2 and "Connection refused" in down.stderr  # why, in its words
     assert "hidden-pw" not in down.stderr and "Traceback" not in down.stderr
+
+
+def test_a_readable_token_file_is_named_as_a_secret_not_a_key(tmp_path: Path) -> None:
+    token = tmp_path / "token.txt"
+    token.write_text("not-a-real-token", encoding="utf-8")
+    token.chmod(0o644)
+    sent = run(
+        "upload", "--to", "https://127.0.0.1:1", "--token-file", str(token), home=tmp_path / "h"
+    )
+    assert sent.returncode == 2 and str(token) in sent.stderr, sent.stderr
+    assert "chứa bí mật" in sent.stderr and "Tệp khóa" not in sent.stderr
+    assert "not-a-real-token" not in sent.stderr

@@ -108,7 +108,8 @@ def secret_file(path: Path) -> str:
     """A passphrase, token, PIN or password from a file nobody else can read; never from the
     command line."""
     if path.stat().st_mode & 0o077:
-        _fail(_t()("keys.too_open", detail=f"{path} {oct(path.stat().st_mode & 0o777)}"))
+        mode = oct(path.stat().st_mode & 0o777)
+        _fail(_t()("keys.secret_too_open", path=str(path), mode=mode))
     return path.read_bytes().decode("utf-8").rstrip("\r\n")
 
 
