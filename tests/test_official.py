@@ -392,3 +392,16 @@ def test_accepted_risk_count_is_explained_beside_the_waived_findings(tmp_path: P
     assert "2 phát hiện đang được chấp nhận rủi ro" in flat(html)
     counted = report.evaluation.summary.counts["waived"]
     assert f"{counted} yêu cầu có kết quả chung “Chấp nhận rủi ro”" in flat(html)
+
+
+def test_english_pdf_has_plurals_and_no_python_none(tmp_path: Path) -> None:
+    from tests.golden import golden_report
+
+    report = golden_report()
+    (tmp_path / "en.pdf").write_bytes(render_pdf(report, "en", "5").data)
+    words = " ".join(pdf_text(tmp_path / "en.pdf").split())
+    assert "2 information systems (20 devices)" in words
+    assert "(s)" not in words and " None " not in f" {words} "
+    one = report.model_copy(update={"systems": report.systems[:1]})
+    (tmp_path / "one.pdf").write_bytes(render_pdf(one, "en", "5").data)
+    assert "1 information system (20 devices)" in " ".join(pdf_text(tmp_path / "one.pdf").split())
