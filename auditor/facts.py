@@ -171,6 +171,9 @@ class HostFacts(Fact):
     """Everything read from one Linux (later also Windows) host."""
 
     collected_at: datetime
+    # the host's clock minus the auditor's when its answer arrived (live collection only):
+    # a host a year behind must not date its own patches and logs as recent
+    clock_skew_s: float | None = None
     os: OsInfo
     antimalware: AntiMalware | None = None
     patching: Patching | None = None

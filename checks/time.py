@@ -11,13 +11,20 @@ from ._params import Params
 class TimeLimits(Params):
     max_offset_s: float | None = None  # judged where the daemon reports its offset
     max_sync_age_s: float | None = None  # judged where it reports its last good sync
+    max_skew_s: float | None = None  # host clock against the auditor's, where measured
 
 
 @check("time.sync", needs="host", params=TimeLimits)
 def time_sync(facts: HostFacts, p: TimeLimits) -> Outcome:
     """Pass proves: the system reports its clock NTP-synchronised and, where the daemon reports
-    them, the offset and the time since the last good sync are within the pack's limits. Does
-    not prove: anything when a time service merely runs (unknown)."""
+    them, the offset and the time since the last good sync are within the pack's limits, and,
+    where measured, its clock agrees with the auditor's. Does not prove: anything when a time
+    service merely runs (unknown)."""
+    skew, most = facts.clock_skew_s, p.max_skew_s
+    if skew is not None and most is not None and abs(skew) > most:
+        return Outcome.fail(
+            observed=f"{skew:+.0f} s", expected=f"≤ {most:g} s", note="outcome.clock_skew"
+        )
     t = facts.time
     if t is None:
         return Outcome.unknown("outcome.not_collected", what="time sync")

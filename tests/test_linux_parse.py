@@ -287,3 +287,24 @@ def test_pending_updates_from_apt_list_upgradable() -> None:
     unknown = parse_host(split_sections(silent)).patching
     assert unknown is not None and unknown.pending_updates is None
     assert unknown.pending_security is None
+
+
+def test_a_host_clock_a_year_behind_is_measured_and_never_dates_the_facts() -> None:
+    """Live collection dates the facts by the auditor's clock and measures the host's
+    against it; time.sync fails on the skew even when NTP says synchronised."""
+    from datetime import UTC, datetime, timedelta
+
+    from auditor.checking import discover
+    from auditor.collect.linux_parse import parse_host, split_sections
+
+    sections = split_sections(raw("ubuntu2204-hardened.txt"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    behind = int((now - timedelta(days=365)).timestamp())
+    sections["clock"] = f"{behind} +0700\n"
+    host = parse_host(sections, received_at=now)
+    assert host.collected_at == now
+    assert host.clock_skew_s is not None and abs(host.clock_skew_s + 365 * 86400) < 5
+    outcome = discover()["time.sync"].run(host, {"max_offset_s": 5, "max_skew_s": 300})
+    assert outcome.status.value == "fail" and outcome.note == "outcome.clock_skew"
+    imported = parse_host(sections)  # an import knows only the host's clock
+    assert imported.clock_skew_s is None and imported.collected_at.timestamp() == behind

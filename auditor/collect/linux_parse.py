@@ -60,13 +60,21 @@ def parse_host(
     processes: list[str] | None = None,
     listeners: list[Listener] | None = None,
     backup_path: str | None = None,
+    received_at: datetime | None = None,
 ) -> HostFacts:
-    """Build HostFacts; `processes`/`listeners` override the script's when psutil saw them."""
-    now = _clock(sections.get("clock"))
+    """Build HostFacts; `processes`/`listeners` override the script's when psutil saw them.
+    `received_at`, the auditor's time when the output arrived (live collection), dates the
+    facts and measures the host's clock against it; an import has only the host's clock."""
+    host_clock = _clock(sections.get("clock"))
+    now = received_at or host_clock
+    skew = (
+        (host_clock - received_at).total_seconds() if received_at and "clock" in sections else None
+    )
     procs = processes if processes is not None else _lines_or_none(sections.get("processes"))
     pam = sections.get("pam")
     return HostFacts(
         collected_at=now,
+        clock_skew_s=skew,
         os=_os(sections),
         antimalware=safe(lambda: _clamav(sections.get("clamav"), procs, sections.get("freshclam"))),
         patching=safe(

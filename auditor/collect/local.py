@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 
 import psutil
 
@@ -49,6 +50,7 @@ def collect_local(asset: Asset, timeout_s: int) -> HostResult:
         processes=processes,
         listeners=listeners,
         backup_path=asset.backup.path if asset.backup else None,
+        received_at=datetime.now(UTC),
     )
     evidence = sections_evidence(sections)
     evidence["processes.txt"] = "\n".join(processes).encode()

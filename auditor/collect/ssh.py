@@ -10,6 +10,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paramiko
@@ -117,7 +118,11 @@ def collect_ssh(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:
             ],
             evidence={"raw-output.txt": text[:65536].encode()},
         )
-    host = parse_host(sections, backup_path=asset.backup.path if asset.backup else None)
+    host = parse_host(
+        sections,
+        backup_path=asset.backup.path if asset.backup else None,
+        received_at=datetime.now(UTC),
+    )
     return HostResult(host=host, failures=truncated(sections), evidence=sections_evidence(sections))
 
 
