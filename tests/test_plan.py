@@ -123,3 +123,9 @@ def test_html_shows_the_steps_and_their_commands(report: Report) -> None:
     assert row.actions[0].text.vi.split("(")[0].strip()[:40] in html
     assert "<pre>" in html
     assert "Cần thu thập / bổ sung" in html
+
+
+def test_html_prints_each_assets_collection_time(report: Report) -> None:
+    html = render_html(report, "vi")
+    assert html.count("Thời điểm thu thập") == len(report.assets)
+    assert "20/11/2026 19:00" in html  # NOW (12:00 UTC) in Vietnam time
