@@ -266,6 +266,9 @@ class NetDeviceFacts(Fact):
     syslog_targets: list[str] | None = None  # None: the configuration could not be read
     ntp_servers: list[str] | None = None
     ntp_synchronized: bool | None = None  # what the device says live; a saved file cannot
+    # when the saved configuration was made, as it says itself (export header, "Last
+    # configuration change", pfSense revision); None when it does not say
+    config_time: datetime | None = None
     snmp_issues: list[str] | None = None  # RW communities, RO open to any address, defaults
     password_issues: list[str] | None = None  # reversible (type 7) or clear-text passwords
     weak_crypto: list[str] | None = None  # SSH v1, weak SSH ciphers, PPTP …

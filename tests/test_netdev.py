@@ -603,3 +603,40 @@ def test_every_local_account_is_tried_against_weak_passwords() -> None:
     assert found == ["ketoan: weak password"]
     strong = md5_crypt.hash("Kh0ng-Doan-Duoc-2026!")
     assert cisco(ios + f"username ketoan secret 5 {strong}\nend\n").default_accounts == []
+
+
+def test_an_old_configuration_is_not_judged_as_todays(tmp_path: Path) -> None:
+    """Its age comes from what it carries (RouterOS export header, IOS "Last configuration
+    change", pfSense revision time), else from the file's time; past the limit it is stale."""
+    import datetime as dt
+    import os
+
+    now = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    old = collect_config_file(NETDEV / "mikrotik-weak.rsc", max_age_days=31, now=now)
+    assert [(f.code, int(f.detail) > 600) for f in old.failures] == [("collect.stale_config", True)]
+    assert old.netdev is None and old.evidence  # kept (redacted), not judged
+    fresh = collect_config_file(NETDEV / "mikrotik-hardened.rsc", max_age_days=31, now=now)
+    assert fresh.netdev is not None and not fresh.failures  # exported 18/11/2026
+    ios = collect_config_file(NETDEV / "cisco-ios-hardened.txt", max_age_days=31, now=now)
+    assert ios.netdev is not None and ios.netdev.config_time == dt.datetime(
+        2026, 11, 17, 2, 12, 44, tzinfo=dt.UTC
+    )  # 09:12:44 ICT
+    later = collect_config_file(
+        NETDEV / "cisco-ios-hardened.txt", max_age_days=31, now=now + dt.timedelta(days=40)
+    )
+    assert [f.code for f in later.failures] == ["collect.stale_config"]  # the near miss
+    undated = tmp_path / "pfsense.xml"
+    undated.write_bytes((NETDEV / "pfsense-weak.xml").read_bytes())
+    year_ago = (now - dt.timedelta(days=365)).timestamp()
+    os.utime(undated, (year_ago, year_ago))  # no revision time: the file's own time counts
+    assert [f.code for f in collect_config_file(undated, max_age_days=31, now=now).failures] == [
+        "collect.stale_config"
+    ]
+    revised = (
+        (NETDEV / "pfsense-weak.xml")
+        .read_text()
+        .replace("</system>", "</system><revision><time>1796000000</time></revision>", 1)
+    )
+    undated.write_text(revised)  # 2026-11-30: the revision inside wins over the old file time
+    os.utime(undated, (year_ago, year_ago))
+    assert collect_config_file(undated, max_age_days=31, now=now).netdev is not None

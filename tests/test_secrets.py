@@ -39,7 +39,10 @@ def test_no_secret_reaches_any_output(tmp_path: Path) -> None:
     )
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text(
-        ORG + "systems:\n  - {id: lan, name: Mạng nội bộ, level: 2}\nassets:\n" + assets,
+        ORG
+        + "settings: {import_max_age_days: 3650}\n"  # the fixtures are archived exports
+        + "systems:\n  - {id: lan, name: Mạng nội bộ, level: 2}\nassets:\n"
+        + assets,
         encoding="utf-8",
     )
     log = tmp_path / "audit.log"

@@ -60,7 +60,12 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
     from auditor.collect.windows import collect_import, collect_windows_ssh
 
     if kind is AssetKind.netdevice and asset.config_file is not None:
-        return collect_config_file(asset.config_file, asset.platform)
+        return collect_config_file(
+            asset.config_file,
+            asset.platform,
+            inventory.settings.import_max_age_days,  # as old as an imported PC's facts may be
+            ctx.now,
+        )
     if kind is AssetKind.netdevice and connection is Connection.ssh:
         return collect_live(asset, ctx.known_hosts, timeout)
     if connection is Connection.ssh and kind is AssetKind.linux:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.collect.base import HostResult
@@ -65,8 +66,15 @@ def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostRe
     return HostResult(netdev=facts, evidence=evidence)
 
 
-def collect_config_file(path: Path, platform: str | None = None) -> HostResult:
-    """Facts from an exported configuration; the kept evidence is the redacted text."""
+def collect_config_file(
+    path: Path,
+    platform: str | None = None,
+    max_age_days: int | None = None,
+    now: datetime | None = None,
+) -> HostResult:
+    """Facts from an exported configuration; the kept evidence is the redacted text. A
+    configuration older than `max_age_days` (by the date it carries, else the file's time)
+    is not judged: an old export says nothing about the device today."""
     try:
         text = read_regular(path, MAX_CONFIG).decode("utf-8", "replace")
     except TooLarge:
@@ -74,7 +82,15 @@ def collect_config_file(path: Path, platform: str | None = None) -> HostResult:
     except OSError as exc:
         return _fail("import", "collect.failed", type(exc).__name__)
     driver = DRIVERS.get(platform or detect(text) or "")
-    return _judge("import", platform, {driver.config if driver else "config": text})
+    result = _judge("import", platform, {driver.config if driver else "config": text})
+    if result.netdev is None or max_age_days is None:
+        return result
+    made = result.netdev.config_time or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    age = ((now or datetime.now(UTC)) - made).days
+    if age > max_age_days:
+        failure = CollectionFailure(source="import", code="collect.stale_config", detail=str(age))
+        return HostResult(failures=[failure], evidence=result.evidence)
+    return result
 
 
 def collect_live(asset: Asset, known_hosts: Path, timeout_s: int) -> HostResult:

@@ -12,7 +12,12 @@ from collections.abc import Callable
 
 from passlib.hash import cisco_type7, md5_crypt
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones, weak_accounts
+from auditor.collect.netdev.common import (
+    DEFAULT_COMMUNITIES,
+    device_time,
+    separated_zones,
+    weak_accounts,
+)
 from auditor.facts import NetDeviceFacts, PortForward
 
 _NOISE = re.compile(
@@ -410,8 +415,15 @@ def parse_cisco(
     version = show_version(version_output) if version_output else {}
     train = re.search(r"^version (\S+)", text, re.M)
     hostname = re.search(r"^hostname (\S+)", text, re.M)
+    change = re.search(
+        r"^! Last configuration change at (\d{1,2}:\d{2}:\d{2})\S* \S+ \w{3} (\w{3} \d{1,2} \d{4})",
+        saved_text,
+        re.M,
+    )
+    made = device_time(f"{change[2]} {change[1]}", ("%b %d %Y %H:%M:%S",)) if change else None
     return NetDeviceFacts(
         vendor="cisco-ios",
+        config_time=made,
         hostname=hostname.group(1) if hostname else version.get("hostname") or None,
         firmware=version.get("version") or (train.group(1) if train else None),
         model=version.get("model") or None,

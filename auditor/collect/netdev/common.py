@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib.resources import files
 
@@ -40,3 +41,16 @@ def weak_accounts(accounts: list[tuple[str, Callable[[str], bool]]]) -> list[str
                 found.append(f"{name}: weak password")
                 break
     return found
+
+
+_DEVICE_ZONE = timezone(timedelta(hours=7))  # a device's own clock: assumed Vietnam time
+
+
+def device_time(text: str, formats: tuple[str, ...]) -> datetime | None:
+    """A date a device printed in its own local time, in UTC; None when none parses."""
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=_DEVICE_ZONE).astimezone(UTC)
+        except ValueError:
+            continue
+    return None

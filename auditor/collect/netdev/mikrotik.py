@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, device_time, separated_zones
 from auditor.facts import NetDeviceFacts, PortForward
 
 SERVICE_NAMES = {
@@ -360,6 +360,9 @@ def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
     return out
 
 
+_EXPORT_TIMES = ("%b/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")  # v6 "jan/02/2025", v7.13+ ISO
+
+
 def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
     sec = sections(text)
     services, restricted, sources, open_ports = _services(sec)
@@ -382,12 +385,15 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
     users = [kv(line).get("name", "") for line in sec.get("/user", [])]
     resource = system_resource(resource_output) if resource_output else {}
     firmware = re.search(r"by RouterOS (\S+)", text)
+    stamp = re.search(r"^# (\S+ \d{2}:\d{2}:\d{2}) by RouterOS", text, re.M)
+    made = device_time(stamp.group(1).capitalize(), _EXPORT_TIMES) if stamp else None
     model = re.search(r"^# model = (\S+)", text, re.M)
     identity = [kv(line).get("name") for line in sec.get("/system identity", [])]
     firewall = _input_dropped_from_wan(sec, wan)
     mgmt_on = any(services.values())
     return NetDeviceFacts(
         vendor="mikrotik",
+        config_time=made,
         hostname=identity[0] if identity else None,
         firmware=resource.get("version") or (firmware.group(1) if firmware else None),
         model=resource.get("model") or (model.group(1) if model else None),

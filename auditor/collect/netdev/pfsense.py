@@ -4,6 +4,7 @@ SSH). Read with defusedxml, which refuses entity tricks a hostile file could car
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
@@ -134,8 +135,11 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
     interfaces = root.find("interfaces")
     zones = [child.tag for child in interfaces] if interfaces is not None else []
     zones += [_text(v, "descr") or _text(v, "vlanif") or "" for v in root.iterfind("vlans/vlan")]
+    revision = _text(root, "revision/time") or ""
+    made = datetime.fromtimestamp(int(revision), UTC) if revision.isdigit() else None
     return NetDeviceFacts(
         vendor="pfsense",
+        config_time=made,
         hostname=_text(system, "hostname"),
         firmware=None,  # config.xml carries the schema version only; see `show version`
         model=None,
