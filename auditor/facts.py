@@ -167,6 +167,15 @@ class Encryption(Fact):
     volumes: list[EncryptedVolume] = Field(default_factory=list)  # every volume, where known
 
 
+class SocAgent(Fact):
+    """A monitoring agent's own account of its link to its manager (the provincial SOC):
+    what its state file says, and the manager addresses its configuration names."""
+
+    product: str
+    status: str | None = None  # e.g. "connected", "disconnected", "pending"
+    managers: list[str] = Field(default_factory=list)
+
+
 class HostFacts(Fact):
     """Everything read from one Linux (later also Windows) host."""
 
@@ -174,6 +183,7 @@ class HostFacts(Fact):
     # the host's clock minus the auditor's when its answer arrived (live collection only):
     # a host a year behind must not date its own patches and logs as recent
     clock_skew_s: float | None = None
+    soc_agent: SocAgent | None = None  # None: no agent that keeps a readable state
     os: OsInfo
     antimalware: AntiMalware | None = None
     patching: Patching | None = None
@@ -298,6 +308,7 @@ class Declared(Fact):
     admins: list[str] = Field(default_factory=list)
     users: list[str] | None = None  # current staff accounts; None = not declared
     backup_configured: bool = False
+    soc_managers: list[str] = Field(default_factory=list)  # the provincial SOC's addresses
 
 
 class AssetFacts(Fact):

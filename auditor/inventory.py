@@ -12,9 +12,16 @@ from datetime import date
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from auditor.attest import MAX_EVIDENCE
 from auditor.errors import InputError, Problem
@@ -127,6 +134,11 @@ class Organisation(Model):
     classification: Classification | None = None
     reporting: Reporting = Field(default_factory=Reporting)
     documents: Documents = Field(default_factory=Documents)
+    # the provincial SOC manager's host names or addresses, as the province gave them: an
+    # agent connected to another manager does not connect the commune to its SOC
+    soc_managers: list[
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$")]
+    ] = Field(default_factory=list, max_length=10)
 
     @property
     def place(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.checking import Outcome, check
-from auditor.facts import HostFacts
+from auditor.facts import AssetFacts, HostFacts, SocAgent
 
 from ._params import Params, days_between
 
@@ -73,19 +73,45 @@ def av_signature_age(facts: HostFacts, p: SignatureAge) -> Outcome:
     return Outcome.at_most(age, p.max_days, what="signature age")
 
 
-@check("av.central_agent", needs="host", params=ProductNames)
-def av_central_agent(facts: HostFacts, p: ProductNames) -> Outcome:
-    """Pass proves: a process of a listed central anti-malware or provincial SOC agent runs. Does
-    not prove: that the agent reports to the console or the SOC."""
-    if facts.processes is None:
+@check("av.central_agent", needs="asset", params=ProductNames)
+def av_central_agent(facts: AssetFacts, p: ProductNames) -> Outcome:
+    """Pass proves: a listed central anti-malware or provincial SOC agent runs and, where the
+    agent keeps its own state (Wazuh), that it says it is connected, to the SOC the inventory
+    declares when one is declared. Does not prove: that the console or the SOC receives and
+    acts on what it sends; for agents without a readable state, only that the process runs."""
+    host = facts.host
+    if host is None or host.processes is None:
         return Outcome.unknown("outcome.not_collected", what="processes")
-    procs = set(facts.processes)
+    agent = host.soc_agent
+    if agent is not None:
+        return _agent_link(agent, facts.declared.soc_managers)
+    procs = set(host.processes)
     found = sorted(name for name, binaries in p.products.items() if procs.intersection(binaries))
     if found:
         return Outcome.ok(observed=found, expected="≥ 1")
     return Outcome.fail(
         observed=[], expected=", ".join(sorted(p.products)), note="outcome.no_central_agent"
     )
+
+
+def _agent_link(agent: SocAgent, declared: list[str]) -> Outcome:
+    """What the agent says about its link, against the SOC the inventory names."""
+    if agent.status is None:
+        return Outcome.unknown("outcome.agent_state_unreadable", product=agent.product)
+    if agent.status != "connected":
+        return Outcome.fail(
+            observed=f"{agent.product}: {agent.status}",
+            expected="connected",
+            note="outcome.agent_not_connected",
+        )
+    wanted = {d.lower() for d in declared}
+    if wanted and not wanted & {m.lower() for m in agent.managers}:
+        return Outcome.fail(
+            observed=agent.managers,
+            expected=", ".join(sorted(declared)),
+            note="outcome.agent_other_manager",
+        )
+    return Outcome.ok(observed=[f"{agent.product}: connected", *agent.managers], expected="≥ 1")
 
 
 @check("av.realtime", needs="host", params=ProductNames)

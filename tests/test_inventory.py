@@ -219,3 +219,16 @@ def test_control_characters_in_names_are_refused(tmp_path: Path, name: str) -> N
     problem = caught.value.problems[0]
     assert problem.code == "inventory.control_character"
     assert problem.line == 8 and problem.field == "assets[0].name"
+
+
+def test_the_provincial_soc_is_named_by_host_or_address(tmp_path: Path) -> None:
+    asset = "assets:\n  - {id: a1, name: A, kind: linux, connection: local}\n"
+    good = ORG.replace(
+        "  province: Sơn La\n",
+        "  province: Sơn La\n  soc_managers: [soc.sonla.gov.vn, 10.10.0.5]\n",
+    )
+    inv = load_inventory(write(tmp_path, good + asset))
+    assert inv.organisation.soc_managers == ["soc.sonla.gov.vn", "10.10.0.5"]
+    bad = ORG.replace("  province: Sơn La\n", "  province: Sơn La\n  soc_managers: ['soc x; rm']\n")
+    found = problems(write(tmp_path, bad + asset, "bad.yaml"))
+    assert any("soc_managers" in str(p.field) for p in found)

@@ -308,3 +308,16 @@ def test_a_host_clock_a_year_behind_is_measured_and_never_dates_the_facts() -> N
     assert outcome.status.value == "fail" and outcome.note == "outcome.clock_skew"
     imported = parse_host(sections)  # an import knows only the host's clock
     assert imported.clock_skew_s is None and imported.collected_at.timestamp() == behind
+
+
+def test_the_wazuh_agent_state_and_managers_are_read() -> None:
+    """As linux_facts.sh prints them: the status line of wazuh-agentd.state (the agent
+    rewrites it every few seconds) and the <address> lines of ossec.conf."""
+    from auditor.collect.linux_parse import wazuh_agent
+
+    agent = wazuh_agent("status='connected'\naddress=soc.sonla.gov.vn\naddress=10.10.0.5\n")
+    assert agent is not None and agent.status == "connected"
+    assert agent.managers == ["soc.sonla.gov.vn", "10.10.0.5"]
+    pending = wazuh_agent("status='pending'\naddress=soc.sonla.gov.vn\n")
+    assert pending is not None and pending.status == "pending"
+    assert wazuh_agent("") is None and wazuh_agent(None) is None  # no agent state on the host

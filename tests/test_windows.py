@@ -13,7 +13,7 @@ from auditor.checking import Registry, Status, discover
 from auditor.collect.windows import facts_from_bytes, powershell_command, windows_script
 from auditor.collect.windows_parse import decode_product_state, load_document, parse_windows
 from auditor.errors import CollectionError
-from auditor.facts import HostFacts
+from auditor.facts import AssetFacts, Declared, HostFacts
 from auditor.inventory import Asset
 from auditor.policy import load_policy
 from tests.helpers import FIXTURES
@@ -38,6 +38,11 @@ def params(registry: Registry) -> dict[str, dict[str, Any]]:
 
 
 def run(registry: Registry, params: dict[str, dict[str, Any]], check: str, facts: HostFacts):
+    """A check on a PC's facts, wrapped as the engine wraps them for checks that also read
+    what the inventory declares."""
+    if registry[check].needs == "asset":
+        wrapped = AssetFacts(asset_id="pc", declared=Declared(kind="windows"), host=facts)
+        return registry[check].run(wrapped, params[check])
     return registry[check].run(facts, params[check])
 
 
@@ -426,3 +431,16 @@ def test_a_backup_on_another_partition_of_the_system_disk_is_not_separate() -> N
     assert unknown is not None and unknown.same_device_as_root is None
     assert share is not None and share.same_device_as_root is False
     assert system is not None and system.same_device_as_root is True
+
+
+def test_the_wazuh_agent_state_is_read_from_the_windows_facts() -> None:
+    doc = json.loads((WIN / "win11-25h2-hardened.json").read_text(encoding="utf-8"))
+    doc["wazuh"] = {
+        "State": ["# State file for wazuh-agent", "status='disconnected'", "msg_count='12'"],
+        "Managers": ["soc.sonla.gov.vn"],
+    }
+    agent = parse_windows(doc).soc_agent
+    assert agent is not None and agent.status == "disconnected"
+    assert agent.managers == ["soc.sonla.gov.vn"]
+    doc["wazuh"] = None
+    assert parse_windows(doc).soc_agent is None

@@ -23,6 +23,11 @@ sec os_release; cat /etc/os-release 2>/dev/null | cap
 sec hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname
 sec kernel; uname -sr
 sec clock; date +%s; date +%z
+sec wazuh
+if [ -r /var/ossec/var/run/wazuh-agentd.state ]; then
+  grep -E '^status=' /var/ossec/var/run/wazuh-agentd.state 2>/dev/null | head -1
+  sed -n 's:.*<address>\([^<]*\)</address>.*:address=\1:p' /var/ossec/etc/ossec.conf 2>/dev/null | head -5
+fi
 sec uid; id -u
 sec login_defs; nocomment /etc/login.defs | cap
 sec pwquality; nocomment /etc/security/pwquality.conf /etc/security/pwquality.conf.d/*.conf | cap

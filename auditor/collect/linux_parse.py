@@ -28,6 +28,7 @@ from auditor.facts import (
     PasswordPolicy,
     Patching,
     Privileges,
+    SocAgent,
     SshServer,
     TimeSync,
 )
@@ -75,6 +76,7 @@ def parse_host(
     return HostFacts(
         collected_at=now,
         clock_skew_s=skew,
+        soc_agent=safe(lambda: wazuh_agent(sections.get("wazuh"))),
         os=_os(sections),
         antimalware=safe(lambda: _clamav(sections.get("clamav"), procs, sections.get("freshclam"))),
         patching=safe(
@@ -118,6 +120,16 @@ def _lines_or_none(body: str | None) -> list[str] | None:
     if body is None:
         return None
     return sorted({line.strip() for line in body.splitlines() if line.strip()})
+
+
+def wazuh_agent(body: str | None) -> SocAgent | None:
+    """The Wazuh agent's state file (`status='connected'`) and the manager addresses of its
+    ossec.conf; None when the host keeps no such state."""
+    if not body or not body.strip():
+        return None
+    status = re.search(r"^status='?([a-z]+)'?", body, re.M)
+    managers = re.findall(r"^address=(\S{1,253})$", body, re.M)
+    return SocAgent(product="Wazuh", status=status.group(1) if status else None, managers=managers)
 
 
 def _clock(body: str | None) -> datetime:

@@ -155,6 +155,7 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
                 admins=asset.admins,
                 users=asset.users,
                 backup_configured=asset.backup is not None,
+                soc_managers=inventory.organisation.soc_managers,
             ),
             host=result.host,
             web=result.web,

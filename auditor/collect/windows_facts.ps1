@@ -244,6 +244,16 @@ $facts.browsers = Section "browsers" {
         }
     })
 }
+$facts.wazuh = Section "wazuh" {
+    # the Wazuh agent's own state and the manager addresses it is configured with
+    $dir = Join-Path ([Environment]::GetEnvironmentVariable('ProgramFiles(x86)')) 'ossec-agent'
+    $state = Join-Path $dir 'wazuh-agent.state'
+    if (-not (Test-Path -LiteralPath $state)) { return $null }
+    [ordered]@{
+        State = @(Get-Content -LiteralPath $state -TotalCount 50)
+        Managers = @(Select-String -LiteralPath (Join-Path $dir 'ossec.conf') -Pattern '<address>([^<]+)</address>' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Select-Object -First 5)
+    }
+}
 $facts.backup = $null
 if ($BackupPath) {
     $facts.backup = Section "backup" {

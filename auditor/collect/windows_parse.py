@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from auditor.collect.base import safe
+from auditor.collect.linux_parse import wazuh_agent
 from auditor.errors import CollectionError
 from auditor.facts import (
     Account,
@@ -34,6 +35,7 @@ from auditor.facts import (
     Patching,
     Privileges,
     ScreenLock,
+    SocAgent,
     TimeSync,
 )
 from auditor.strictjson import DuplicateKey, unique_keys
@@ -152,6 +154,7 @@ def parse_windows(doc: dict[str, Any]) -> HostFacts:
         logging=safe(lambda: _logging(doc.get("security_log"), collected)),
         time=safe(lambda: _time(doc.get("time_service"), registry, doc.get("w32tm"))),
         backup=safe(lambda: _backup(doc.get("backup"), doc.get("os") or {})),
+        soc_agent=safe(lambda: _wazuh(doc.get("wazuh"))),
         encryption=safe(lambda: _bitlocker(_list(doc, "bitlocker"), doc.get("os") or {})),
         packages=safe(lambda: _software(_list(doc, "software"))),
         screen_lock=safe(lambda: _screen_lock(registry)),
@@ -422,6 +425,16 @@ def w32tm_status(lines: Any) -> TimeSync | None:
         offset_s=abs(offset) if offset is not None else None,
         last_sync_age_s=age if synced else None,
     )
+
+
+def _wazuh(raw: Any) -> SocAgent | None:
+    """The Wazuh agent's state lines and manager addresses, as the fact script read them."""
+    if not isinstance(raw, dict):
+        return None
+    lines = [str(x) for x in raw.get("State") or [] if isinstance(x, str)][:50]
+    managers = [str(x)[:253] for x in raw.get("Managers") or [] if isinstance(x, str)][:5]
+    body = "\n".join(lines + [f"address={m}" for m in managers])
+    return wazuh_agent(body)
 
 
 def _backup(raw: Any, os_raw: dict[str, Any]) -> Backup | None:
