@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -196,3 +197,16 @@ def test_a_schedule_systemd_would_reject_is_refused_before_writing(tmp_path: Pat
     good = install("Mon *-*-* 07:00")  # the near miss: an expression systemd accepts
     assert good.returncode == 0, good.stderr
     assert "OnCalendar=Mon *-*-* 07:00" in (tmp_path / "u" / "commune-auditor.timer").read_text()
+
+
+def test_status_says_dates_as_the_officer_reads_them(tmp_path: Path) -> None:
+    env = {**os.environ, "AUDITOR_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "status", "-i", str(ROOT / "inventory.example.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert re.search(r"20/12/\d{4}", run.stdout) and not re.search(r"\d{4}-\d{2}-\d{2}", run.stdout)

@@ -704,20 +704,22 @@ def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> N
     if as_json:
         echo(json.dumps(info, ensure_ascii=False))
         return
+    from auditor.report.html import hm
+    from auditor.report.official import dmy
+
+    received = str((latest or {}).get("received_at") or "")
+    try:  # the receipt's ISO time, said as the officer reads times (Vietnam time)
+        last_delivery = hm(dt.datetime.fromisoformat(received)) if received else "—"
+    except ValueError:
+        last_delivery = printable(received, 40)
     echo(
         t(
             "status_cmd.last_audit",
-            at=info["last_audit"] or "—",
+            at=hm(last.generated_at) if last else "—",
             id=info["last_report_id"] or "—",
             open=open_count,
         )
     )
-    echo(t("status_cmd.quarterly", date=quarterly.isoformat(), days=(quarterly - today).days))
-    echo(t("status_cmd.annual", date=annual.isoformat(), days=(annual - today).days))
-    echo(
-        t(
-            "status_cmd.delivery",
-            pending=info["pending_uploads"],
-            last=(latest or {}).get("received_at", "—"),
-        )
-    )
+    echo(t("status_cmd.quarterly", date=dmy(quarterly), days=(quarterly - today).days))
+    echo(t("status_cmd.annual", date=dmy(annual), days=(annual - today).days))
+    echo(t("status_cmd.delivery", pending=info["pending_uploads"], last=last_delivery))
