@@ -73,6 +73,17 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
         cli("findings", "assign", str(fw["id"]), "--owner", "Nguyễn Văn An", home=home).returncode
         == 0
     )
+    past = cli(  # a due date already gone is refused, not taken silently
+        *("findings", "assign", str(fw["id"]), "--owner", "An", "--due", "2020-01-01"),
+        home=home,
+    )
+    assert past.returncode == 2 and "01/01/2020" in past.stderr, past.stderr
+    future = cli(
+        *("incidents", "add", "--at", "2099-01-01 08:00", "--type", "malware"),
+        *("--severity", "medium", "--description", "Thử"),
+        home=home,
+    )
+    assert future.returncode == 2 and "tương lai" in future.stderr, future.stderr
     assert (
         cli(
             "findings", "note", str(fw["id"]), "Đã báo nhà cung cấp", "--by", "an", home=home

@@ -206,11 +206,16 @@ def findings_assign(
     finding_id: int, owner: str, due: str | None, actor: str | None, db_url: str | None
 ) -> None:
     """Give a finding an owner (and optionally a new due date)."""
+    from auditor.report.official import dmy, vn_date
+
+    new_due = _date(due) if due else None
+    if new_due is not None and new_due < vn_date(dt.datetime.now(dt.UTC)):
+        raise click.BadParameter(_t()("finding.due_in_past", due=dmy(new_due)), param_hint="--due")
     with _store_errors():
         _store(db_url).assign(
             finding_id,
             owner,
-            _date(due) if due else None,
+            new_due,
             actor or default_actor(),
             dt.datetime.now(dt.UTC),
         )
@@ -538,6 +543,9 @@ def incidents_add(
         _fail(t("incident.invalid", field=field))
     if incident.reported_at is not None and incident.reported_at < incident.detected_at:
         _fail(t("incident.reported_before_detected"))
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # a clock a little ahead is fine
+    if incident.detected_at > now or (incident.reported_at and incident.reported_at > now):
+        _fail(t("incident.in_future"))
     store = _store(db_url)
     with _store_errors(), store.transaction() as session:
         saved = add_incident(session, incident)
