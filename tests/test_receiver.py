@@ -128,6 +128,7 @@ def served(
         db,
     )
     assert user.returncode == 0, user.stderr
+    assert "(role Viewer)" in user.stdout  # the role said in words, not its code
     ca, cert, key = make_certs(root, expired=False)
     port = free_port()
     log = root / "receiver.log"

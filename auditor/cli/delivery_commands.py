@@ -464,7 +464,7 @@ def receiver_add_user(username: str, role: str, password_file: Path | None, db_u
         add_account(open_store(db_url), username, password, role)
     except RegistryError as exc:
         _fail(t(exc.code, detail=exc.detail))
-    echo(t("receiver.account_added", name=username, role=role))
+    echo(t("receiver.account_added", name=username, role=t(f"dash.roles.{role}")))
 
 
 def _account_change(username: str, db_url: str, change: str, value: str = "") -> None:
