@@ -204,3 +204,11 @@ def test_policy_diff_shows_only_what_changed(registry: Registry) -> None:
                 assert old.split(": ")[-1] != new, part  # never "12 → 12"
     incident = [t for r, k, t in rows if r == "L2-MGMT-IR-03" and k == "attestation"]
     assert incident and "report_within_hours" in incident[0]
+
+
+def test_no_placeholder_reference_in_any_pack(registry: Registry) -> None:
+    """A reference names a clause or says it could not be confirmed; never "4.x"."""
+    for name in builtin_packs():
+        for req in load_policy(name, registry).requirements:
+            for ref in (req.refs.legacy, req.refs.current):
+                assert not re.search(r"\b\d+\.x\b", ref or ""), (name, req.id, ref)
