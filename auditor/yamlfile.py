@@ -64,6 +64,8 @@ class LoadedYaml:
 def load_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> LoadedYaml:
     """Read `path`; raise InputError naming file and line for anything unusable."""
     name = str(path)
+    if path.is_dir():
+        raise InputError([Problem(name, None, None, "input.is_folder")])
     if not path.is_file():
         raise InputError([Problem(name, None, None, "input.missing_file")])
     size = path.stat().st_size

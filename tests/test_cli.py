@@ -378,3 +378,12 @@ def test_a_readable_token_file_is_named_as_a_secret_not_a_key(tmp_path: Path) ->
     assert sent.returncode == 2 and str(token) in sent.stderr, sent.stderr
     assert "chứa bí mật" in sent.stderr and "Tệp khóa" not in sent.stderr
     assert "not-a-real-token" not in sent.stderr
+
+
+def test_error_locations_say_only_what_is_known(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    folder = run("inventory", "validate", str(tmp_path), home=home)
+    assert folder.returncode == 2 and "thư mục, không phải tệp" in folder.stderr
+    missing = run("inventory", "validate", str(tmp_path / "nope.yaml"), home=home)
+    assert missing.returncode == 2 and f"{tmp_path / 'nope.yaml'}: " in missing.stderr
+    assert ":-" not in missing.stderr and "-:" not in missing.stderr

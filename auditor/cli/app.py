@@ -59,17 +59,9 @@ def _print_problems(exc: InputError) -> NoReturn:
     for file, problems in by_file.items():
         err.print(t("cli.error_count", count=len(problems), file=file), markup=False)
         for p in problems:
-            err.print(
-                "  "
-                + t(
-                    "cli.problem",
-                    file=p.file,
-                    line=p.line or "-",
-                    field=p.field or "-",
-                    message=t(p.code, **p.params),
-                ),
-                markup=False,
-            )
+            # file:line: field: message — only the parts that are known (no "-: -:")
+            where = p.file + (f":{p.line}" if p.line else "") + (f": {p.field}" if p.field else "")
+            err.print(f"  {where}: {t(p.code, **p.params)}", markup=False)
     sys.exit(EXIT_INPUT)
 
 
