@@ -176,6 +176,13 @@ def test_every_vietnamese_view_is_free_of_raw_tokens(commune: tuple[Report, Path
     assert raw_tokens(html) == []
     made = auditor_cli("annual", str(out), "--db", f"sqlite:///{tmp_path}/h.db", home=tmp_path)
     assert made.returncode == 0, made.stderr
+    assert "CẢNH BÁO" not in made.stderr  # the report's own year: no warning
+    future = auditor_cli(
+        *("annual", str(out), "--db", f"sqlite:///{tmp_path}/h.db", "--year", "2099"),
+        *("-o", str(tmp_path / "future.html")),
+        home=tmp_path,
+    )
+    assert "CẢNH BÁO: năm 2099 chưa tới kỳ báo cáo" in future.stderr, future.stderr
     annual = visible((out / "annual-report.html").read_text(encoding="utf-8"))
     assert raw_tokens(annual) == []
     rendered = render_pdf(report, "vi", "5")

@@ -596,7 +596,10 @@ def annual_command(
     t = _t()
     report, digest = _verified_report(directory)
     lang = report_lang or _lang()
-    year = year or reporting_year(vn_date(report.generated_at))
+    current = reporting_year(vn_date(report.generated_at))
+    if year is not None and year > current:  # a period the report cannot speak for yet
+        err.print(t("annual.future_year", year=year, current=current), markup=False)
+    year = year or current
     store = _store(db_url)
     with _store_errors(), store.transaction() as session:
         history = period_history(session, year)
