@@ -419,6 +419,9 @@ def test_errors_say_what_happened(tmp_path: Path) -> None:
         token = _token_file(tmp_path, rx.token)
         bad_token = _upload_cli(home, "--to", rx.url, "--ca-bundle", str(rx.ca))
         assert "authentication needed" in bad_token.stderr.lower(), bad_token.stderr
+        # our token, not the report: kept queued, said so, not retried in vain
+        assert "stays in the outbox" in bad_token.stderr and "will retry" not in bad_token.stderr
+        assert bad_token.returncode == 1
         refused = _upload_cli(
             home, "--to", rx.url, "--ca-bundle", str(rx.ca), "--token-file", token
         )

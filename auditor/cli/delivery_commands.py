@@ -147,6 +147,7 @@ def upload_command(
                     "sent": result.sent,
                     "rejected": result.rejected,
                     "waiting": result.waiting,
+                    "held": result.held,
                     "pdf_refused": result.pdf_refused,
                 },
                 ensure_ascii=False,
@@ -164,7 +165,11 @@ def upload_command(
         for report_id, reason in result.waiting.items():
             why = _reason(reason, result.details.get(report_id, ""))
             err.print(t("upload.waiting", id=report_id, reason=why), markup=False)
-    sys.exit(0 if not result.rejected and not result.waiting else 1)
+        for report_id, reason in result.held.items():
+            why = _reason(reason, result.details.get(report_id, ""))
+            err.print(t("upload.held", id=report_id, reason=why), markup=False)
+    done = not result.rejected and not result.waiting and not result.held
+    sys.exit(0 if done else 1)
 
 
 @main.group()

@@ -16,7 +16,7 @@ from cryptography import x509
 
 from auditor.report.signing import verify_detached
 from auditor.upload.outbox import Item, Outbox
-from auditor.upload.transport import Refused, Retry, Transport
+from auditor.upload.transport import Held, Refused, Retry, Transport
 
 
 @dataclass
@@ -24,6 +24,7 @@ class UploadResult:
     sent: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
     waiting: dict[str, str] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)  # kept queued until the officer acts
     details: dict[str, str] = field(default_factory=dict)
     pdf_refused: dict[str, str] = field(default_factory=dict)  # sent without its PDF
 
@@ -73,6 +74,12 @@ def upload_pending(
                 if attempt + 1 < attempts:
                     sleep(backoff(attempt, base_delay, max_delay, rng))
                 continue
+            except Held as exc:  # retrying now would only be refused again
+                outbox.record_attempt(item, exc.code)
+                result.held[item.report_id] = exc.code
+                result.details[item.report_id] = exc.detail
+                result.waiting.pop(item.report_id, None)
+                break
             except Refused as exc:
                 if exc.code.startswith("receiver.pdf_") and item.pdf is not None:
                     # the report itself is good: deliver it, and say why its PDF was not taken

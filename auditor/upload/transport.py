@@ -28,6 +28,11 @@ class Refused(CodedError):
     """The receiver refused the report for good (bad signature, replayed id …)."""
 
 
+class Held(CodedError):
+    """The receiver refused us, not the report (a wrong or missing upload token): keep the
+    report queued, do not retry until the officer fixes it."""
+
+
 def _network_error(exc: httpx.HTTPError) -> Retry:
     """Say which network failure it was: an untrusted certificate is not a refused port."""
     cause: BaseException | None = exc
@@ -88,7 +93,7 @@ class HttpsTransport:
         if response.status_code in (200, 201):
             return payload
         if response.status_code == 401:  # our token: fix it and send again, keep the report
-            raise Retry(str(payload.get("error") or "receiver.auth_required"))
+            raise Held(str(payload.get("error") or "receiver.auth_required"))
         raise Refused(str(payload.get("error") or "upload.refused"), f"HTTP {response.status_code}")
 
 
