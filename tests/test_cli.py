@@ -387,3 +387,13 @@ def test_error_locations_say_only_what_is_known(tmp_path: Path) -> None:
     missing = run("inventory", "validate", str(tmp_path / "nope.yaml"), home=home)
     assert missing.returncode == 2 and f"{tmp_path / 'nope.yaml'}: " in missing.stderr
     assert ":-" not in missing.stderr and "-:" not in missing.stderr
+
+
+def test_export_into_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "khong-co" / "phat-hien.csv"
+    made = run(
+        "export", "findings", "-o", str(target), "--db", f"sqlite:///{tmp_path}/h.db",
+        home=tmp_path / "home",
+    )  # fmt: skip
+    assert made.returncode == 2 and "khong-co" in made.stderr, made.stderr
+    assert not target.parent.exists()

@@ -138,6 +138,7 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     sheet = load_workbook(tmp_path / "f.xlsx").active
     assert sheet is not None and [c.value for c in sheet[1]][:3] == ["Số", "Tài sản", "Yêu cầu"]
     assert any(row[5].value == "Tái diễn" for row in sheet.iter_rows(min_row=2))  # after the title
+    assert all(isinstance(row[0].value, int) for row in sheet.iter_rows(min_row=2))  # "Số": numbers
 
     waiver = cli(
         "findings",

@@ -424,6 +424,8 @@ def export_command(
     t = _t()
     if out_file.suffix.lower() not in EXTENSIONS:  # refused before anything is read
         _fail(t("export.bad_extension", suffix=out_file.suffix or "—"))
+    if not out_file.parent.is_dir():  # a typo in a folder name does not create folders
+        _fail(t("export.no_folder", folder=str(out_file.parent)))
     store = _store(db_url)
     with store.transaction() as session:
         rows = (

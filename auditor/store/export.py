@@ -54,7 +54,7 @@ def findings_table(session: Session, t: Messages) -> list[list[Cell]]:
     for f in session.scalars(select(FindingRow).order_by(FindingRow.id)):
         rows.append(
             [
-                str(f.id),
+                f.id,  # a number in XLSX, so it sorts as one
                 f.asset_id,
                 f.requirement,
                 titles.get(f.requirement, ""),
