@@ -475,19 +475,12 @@ def receiver_add_user(username: str, role: str, password_file: Path | None, db_u
 def _account_change(username: str, db_url: str, change: str, value: str = "") -> None:
     """Apply one lifecycle change to an account; its sessions end with it."""
     _receiver_modules()
-    from auditor.receiver import accounts
+    from auditor.receiver.accounts import change_account
     from auditor.receiver.store import RegistryError, open_store
 
     t = _t()
-    actions = {
-        "disable": lambda e: accounts.disable_account(e, username),
-        "enable": lambda e: accounts.enable_account(e, username),
-        "remove": lambda e: accounts.remove_account(e, username),
-        "set-role": lambda e: accounts.set_role(e, username, value),
-        "passwd": lambda e: accounts.set_password(e, username, value),
-    }
     try:
-        actions[change](open_store(db_url))
+        change_account(open_store(db_url), change, username, value)
     except RegistryError as exc:
         _fail(t(exc.code, detail=exc.detail))
     echo(t("receiver.account_changed", name=username))

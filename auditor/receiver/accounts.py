@@ -217,3 +217,23 @@ def _keep_an_admin(engine: Engine, username: str) -> None:
         account = session.get(Account, username)
         if account is not None and account.role == "admin" and others.count() == 0:
             raise RegistryError("receiver.last_admin", username)
+
+
+# what an admin can do to an account, by name, from the CLI and the admin page alike
+ACCOUNT_CHANGES = ("disable", "enable", "remove", "set-role", "passwd")
+
+
+def change_account(engine: Engine, change: str, username: str, value: str = "") -> None:
+    """Apply one named lifecycle change (`value`: the role or the new password)."""
+    if change == "disable":
+        disable_account(engine, username)
+    elif change == "enable":
+        enable_account(engine, username)
+    elif change == "remove":
+        remove_account(engine, username)
+    elif change == "set-role":
+        set_role(engine, username, value)
+    elif change == "passwd":
+        set_password(engine, username, value)
+    else:
+        raise ValueError(change)

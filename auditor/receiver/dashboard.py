@@ -32,18 +32,15 @@ from starlette.routing import Route
 
 from auditor.messages.catalogue import Messages
 from auditor.receiver.accounts import (
+    ACCOUNT_CHANGES,
     SLOT_WAIT_S,
     Busy,
     Login,
     add_account,
     authenticate,
-    disable_account,
-    enable_account,
+    change_account,
     end_sessions,
-    remove_account,
     session_valid,
-    set_password,
-    set_role,
 )
 from auditor.receiver.limits import LoginLimits
 from auditor.receiver.province import (
@@ -73,14 +70,6 @@ from auditor.store.export import Cell, table_bytes
 
 COOKIE = "province_session"
 LOGIN_CSRF = "province_login_csrf"
-# what an admin can do to an account from the page: (engine, username, value) → None
-ACCOUNT_ACTIONS: dict[str, Callable[[Engine, str, str], None]] = {
-    "disable": lambda e, u, _: disable_account(e, u),
-    "enable": lambda e, u, _: enable_account(e, u),
-    "remove": lambda e, u, _: remove_account(e, u),
-    "set-role": set_role,
-    "passwd": set_password,
-}
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_HOURS = 8
 
@@ -153,8 +142,8 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 
 
 def private(request: Request, response: Response) -> Response:
-    """Headers of every page and file with the communes' data: not stored by a browser or a
-    proxy, not framed, HTTPS remembered."""
+    """Headers of every page with the communes' data: not stored by a browser or a proxy,
+    not framed, HTTPS remembered."""
     response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
@@ -468,11 +457,11 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
                         str(form.get("role", "viewer")),
                     )
                     notice = "dash.user_added"
-                elif form.get("action") in ACCOUNT_ACTIONS:
+                elif form.get("action") in ACCOUNT_CHANGES:
                     action = str(form.get("action"))
                     user = str(form.get("username", ""))[:64]
                     value = str(form.get("value", ""))[:512]
-                    await run_in_threadpool(ACCOUNT_ACTIONS[action], engine, user, value)
+                    await run_in_threadpool(change_account, engine, action, user, value)
                     notice = f"dash.account_{action.replace('-', '_')}"
                 elif form.get("action") == "add-commune":
                     pem = str(form.get("cert", "")).encode()

@@ -53,7 +53,11 @@ def word(t: Messages, value: Any) -> str:
 @pass_context
 def show_value(context: Any, value: Any) -> str:
     """Observed/expected values as the officer reads them, in the report's language."""
-    t: Messages = context["t"]
+    return said(context["t"], value)
+
+
+def said(t: Messages, value: Any) -> str:
+    """A value in the reader's words: "—" for none, a list joined, each item by `word`."""
     if value is None:
         return "—"
     if isinstance(value, list):

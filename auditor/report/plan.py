@@ -23,7 +23,7 @@ from auditor.facts import AssetFacts
 from auditor.fixes import command_for, param_values, step_items
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.policy import Requirement, Text
-from auditor.report.html import word
+from auditor.report.html import said, word
 from auditor.report.model import AssetInfo, PlanAction, PlanItem, PlanRow
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
@@ -85,7 +85,7 @@ def build_plan(ctx: PlanContext) -> list[PlanRow]:
     for rr in ctx.evaluation.requirements:
         att = rr.attestation
         if att is not None and att.status in (Status.failed, Status.manual):
-            rows.append(_document_row(ctx, reqs[rr.requirement], att.status, att.note))
+            rows.append(_document_row(ctx, reqs[rr.requirement], att.status))
     rows += [_uncollected_row(ctx, a) for a in ctx.assets if a.failures]
     return sorted(
         rows,
@@ -148,8 +148,7 @@ def _fix_actions(
     for platform, assets in by_platform.items():
         for step in _steps_for(card, platform):
             values = {
-                lang: _values(lang, step, {a: seen[a] for a in assets}, params, names)
-                for lang in LANGS
+                lang: _values(lang, {a: seen[a] for a in assets}, params, names) for lang in LANGS
             }
             actions.append(
                 PlanAction(
@@ -161,15 +160,7 @@ def _fix_actions(
                         vi=fill(step.text.vi, values["vi"]), en=fill(step.text.en, values["en"])
                     ),
                     where=step.where,
-                    command=command_for(
-                        step,
-                        [
-                            i
-                            for a in assets
-                            for i in step_items(step, seen[a].observed, seen[a].params)
-                        ],
-                        params,
-                    ),
+                    command=command_for(step, _items(step, [seen[a] for a in assets]), params),
                 )
             )
     return actions
@@ -186,13 +177,12 @@ def _steps_for(card: CheckCard, platform: str | None) -> list[Step]:
 
 def _values(
     lang: str,
-    step: Step,
     seen: Mapping[str, CheckResult],
     params: BaseModel,
     names: Mapping[str, str],
 ) -> dict[str, str]:
     t = Messages(lang)
-    shown = {a: _shown(t, r.observed) for a, r in seen.items()}
+    shown = {a: said(t, r.observed) for a, r in seen.items()}
     if len(set(shown.values())) == 1:
         observed = next(iter(shown.values()))
     else:
@@ -204,14 +194,6 @@ def _values(
         "assets": ", ".join(names.get(a, a) for a in seen),
     }
     return values | param_values(params)
-
-
-def _shown(t: Messages, observed: object) -> str:
-    if observed is None:
-        return "—"
-    if isinstance(observed, list):
-        return ", ".join(word(t, v) for v in observed) if observed else t("value.empty")
-    return word(t, observed)
 
 
 def _collect_action(check_id: str, seen: Mapping[str, CheckResult]) -> PlanAction:
@@ -228,7 +210,7 @@ def _collect_action(check_id: str, seen: Mapping[str, CheckResult]) -> PlanActio
     return PlanAction(kind="collect", check=check_id, assets=list(seen), text=Text(**texts))
 
 
-def _document_row(ctx: PlanContext, req: Requirement, status: Status, note: str | None) -> PlanRow:
+def _document_row(ctx: PlanContext, req: Requirement, status: Status) -> PlanRow:
     card = requirement_cards()[req.id]  # tests/test_cards.py: every such requirement has one
     recorded = status is Status.failed  # recorded, but expired or without its evidence
     # who issues what, then (when nothing is recorded yet) what to record in the tool

@@ -90,7 +90,6 @@ class Template(_Data):
     authority: dict[str, Any] = Field(default_factory=dict)
     approver: dict[str, Any] = Field(default_factory=dict)
     can_cu: list[Basis] = Field(default_factory=list)
-    can_cu_style: str | None = None
     proposal: str | None = None
     decides: str | None = None
     intro: str | None = None
