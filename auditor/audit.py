@@ -26,6 +26,7 @@ from auditor.systems import systems_of
 
 if TYPE_CHECKING:
     from auditor.incidents import Incident
+    from auditor.inventory import Organisation
     from auditor.store.history import Store
 
 
@@ -74,17 +75,17 @@ def _check_import(directory: Path, signer: Signer) -> str | None:
 
 
 def _open_history(
-    db_url: str | None, now: datetime
+    db_url: str | None, organisation: Organisation, now: datetime
 ) -> tuple[Store, dict[tuple[str, str], Exemption], list[Incident]]:
-    """The history store with what evaluation needs from it: running waivers and
+    """The organisation's history with what evaluation needs from it: running waivers and
     not-applicable marks, and the incidents of the last 13 months."""
     from auditor.store.history import Store
     from auditor.store.incidents import incidents_between
 
-    store = Store(db_url)
+    store = Store.for_organisation(organisation, db_url)
     exemptions = store.exemptions(now.date())
     with store.transaction() as session:
-        incidents = incidents_between(session, now - timedelta(days=400))
+        incidents = incidents_between(session, store.org, now - timedelta(days=400))
     return store, exemptions, incidents
 
 
@@ -122,7 +123,7 @@ def run_audit(
     # (a database that cannot be opened still stops the audit, before anything is written).
     with ThreadPoolExecutor(1, thread_name_prefix="collect") as pool:
         collecting = pool.submit(collect_all, inventory, ctx, progress)
-        store, exemptions, incidents = _open_history(db_url, now) if record else (None, {}, [])
+        store, exemptions, incidents = _open_history(db_url, org, now) if record else (None, {}, [])
         from auditor.report.writer import AuditInput, write_audit
         from auditor.store.history import AuditMeta, history_for
         from auditor.upload.outbox import Outbox

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
@@ -139,6 +140,14 @@ class Organisation(Model):
     soc_managers: list[
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$")]
     ] = Field(default_factory=list, max_length=10)
+
+    @property
+    def history_key(self) -> str:
+        """Whose history a store row is: the name and the province (two provinces may each
+        have an "UBND xã Tân Lập"), Unicode- and whitespace-normalised so that retyping the
+        name in another editor does not start a new history."""
+        parts = (unicodedata.normalize("NFC", p) for p in (self.name, self.province))
+        return " — ".join(" ".join(p.split()) for p in parts)
 
     @property
     def place(self) -> str:

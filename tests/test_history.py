@@ -27,6 +27,7 @@ from auditor.store.models import EventRow, FindingRow
 from tests.helpers import host
 from tests.pg import Cluster, why_not_available
 
+ORG = "UBND xã Thử — Tỉnh Thử"
 ASSET = Asset.model_validate({"id": "pc1", "name": "PC 1", "kind": "linux", "connection": "local"})
 DAY0 = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)
 
@@ -45,10 +46,10 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
-        yield Store(f"sqlite:///{tmp_path}/history.db")
+        yield Store(f"sqlite:///{tmp_path}/history.db", org=ORG)
         return
     url: str = request.getfixturevalue("pg_url")
-    store = Store(url)
+    store = Store(url, org=ORG)
     yield store
     from auditor.store.models import Base
 
@@ -216,8 +217,8 @@ def test_exports_with_vietnamese_headers(
     store.assign(fw.id, "Nguyễn Văn An", None, "it", DAY0)
     t = Messages("vi")
     with store.transaction() as session:
-        findings_rows = findings_table(session, t)
-        requirement_rows = requirements_table(session, t, None)
+        findings_rows = findings_table(session, store.org, t)
+        requirement_rows = requirements_table(session, store.org, t, None)
     write_table(findings_rows, tmp_path / "f.xlsx", t("export.findings_sheet"))
     write_table(requirement_rows, tmp_path / "r.csv", t("export.requirements_sheet"))
     sheet = load_workbook(tmp_path / "f.xlsx").active
@@ -284,7 +285,7 @@ def test_head_revision_is_alembics_and_an_uptodate_db_skips_alembic(tmp_path: Pa
     url = f"sqlite:///{tmp_path / 'h.db'}"
     probe = (
         "import sys\nfrom auditor.store.history import Store\n"
-        f"Store({url!r})\nprint('alembic' in sys.modules)\n"
+        f"Store({url!r}, org='x')\nprint('alembic' in sys.modules)\n"
     )
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
@@ -298,7 +299,7 @@ def test_findings_list_reads_right_and_never_obeys_data(
     """Columns sit under their headers; an owner named like rich markup or carrying a
     terminal escape is printed as text (no crash, no escape reaching the terminal)."""
     url = f"sqlite:///{tmp_path}/history.db"
-    store = Store(url)
+    store = Store(url, org=ORG)
     audit(store, pack, registry, DAY0, firewall_on=False, report_id="m1")
     fw = finding(store, "L2-CFG-FW-01")
     store.assign(fw.id, "[/bold]An\x1b]0;pwned\x07", None, "it", DAY0)
@@ -340,3 +341,97 @@ def test_uncollected_assets_and_missing_documents_enter_the_plan(
     assert policy.status == "open" and policy.due is not None
     record_audit(store, pack, registry, DAY0 + dt.timedelta(days=7), facts(firewall_on=True), "u2")
     assert finding(store, "L2-CFG-FW-01").status == "resolved"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it yet, on each dialect (PostgreSQL's emptied after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/history.db"
+        return
+    url: str = request.getfixturevalue("pg_url")
+    yield url
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+
+
+def test_a_shared_store_is_split_by_organisation_when_migrated(empty_url: str) -> None:
+    """A store of two communes made before histories were kept apart (revision 0002): after
+    the migration each organisation opens only what its own audits made (a mark is the
+    organisation's audited last at its time); the schema is then the models'."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import DateTime, bindparam, create_engine, text
+
+    from auditor.inventory import Organisation
+    from auditor.store.db import alembic_config
+    from auditor.store.models import Base
+
+    engine = create_engine(empty_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        audit = (
+            "INSERT INTO audits VALUES (:id, :at, :org, 'nd85-level2', 'd', 'x', "
+            "0, 0, 1, 0, 0.5, 1)"
+        )
+        finding = (
+            "INSERT INTO findings (asset_id, requirement, status, severity, first_audit, "
+            "last_audit, waiver_reason, waiver_until, updated_at) VALUES ('pc1', "
+            "'L2-CFG-FW-01', 'waived', 'high', :audit, :audit, :reason, '2099-01-01', :at)"
+        )
+        mark = "INSERT INTO not_applicable VALUES ('*', 'L2-NET-WIFI-01', :reason, 'an', :at)"
+
+        def run(sql: str, **values: object) -> None:  # times bound as the store binds them
+            at = bindparam("at", type_=DateTime(timezone=True))
+            connection.execute(text(sql).bindparams(at), values)
+
+        later = DAY0 + dt.timedelta(days=1)
+        run(mark, reason="không có Wi-Fi", at=DAY0)
+        run(audit, id="a-thu", at=DAY0, org="UBND xã Thử")
+        run(finding, audit="a-thu", reason="thử", at=DAY0)
+        run(audit, id="a-khac", at=later, org="UBND xã Khác")
+    engine.dispose()
+
+    def organisation(name: str) -> Organisation:
+        return Organisation.model_validate(
+            {
+                "name": name,
+                "commune": name.removeprefix("UBND "),
+                "province": "Sơn La",
+                "security_officer": {"name": "An"},
+                "incident_contact": {"name": "An"},
+            }
+        )
+
+    other = Store.for_organisation(organisation("UBND xã Khác"), empty_url)
+    assert other.exemptions(DAY0.date()) == {}  # neither the waiver nor the older mark
+    with other.transaction() as session:
+        assert history_for(session, "a-khac", DAY0.date()).plan == []
+        assert history_for(session, "a-khac", DAY0.date()).changes.previous_report_id is None
+    mine = Store.for_organisation(organisation("UBND xã Thử"), empty_url)
+    assert set(mine.exemptions(DAY0.date())) == {("pc1", "L2-CFG-FW-01"), ("*", "L2-NET-WIFI-01")}
+    assert mine.org == "UBND xã Thử — Sơn La" and set(mine.organisations()) == {
+        mine.org,
+        other.org,
+    }
+    with mine.transaction() as session:
+        assert [i.asset_id for i in history_for(session, "a-thu", DAY0.date()).plan] == ["pc1"]
+    # the same asset and requirement may now be a finding of each organisation
+    record_audit(other, *_pack_registry(), later, facts(False), "k2")
+    with other.transaction() as session:
+        ids = {(f.org, f.asset_id) for f in session.scalars(select(FindingRow))}
+    assert (mine.org, "pc1") in ids and (other.org, "pc1") in ids
+    with mine.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def _pack_registry() -> tuple[Pack, Registry]:
+    registry = discover()
+    return load_policy("nd85-level2", registry), registry

@@ -248,7 +248,7 @@ def test_history_store_and_outbox_are_private(tmp_path: Path) -> None:
     from auditor.store.history import Store
     from auditor.upload.outbox import Outbox
 
-    Store(f"sqlite:///{tmp_path}/state/history.db")
+    Store(f"sqlite:///{tmp_path}/state/history.db", org="x")
     assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "state" / "history.db").stat().st_mode) == 0o600
     Outbox(tmp_path / "outbox")

@@ -238,7 +238,7 @@ def test_annual_report_covers_three_audits_and_an_incident(
 ) -> None:
     report, out, tmp_path = commune
     db = f"sqlite:///{tmp_path}/history.db"
-    store = Store(db)
+    store = Store.for_organisation(report.organisation, db)
     vn = dt.timezone(dt.timedelta(hours=7))
     record(store, report, dt.datetime(2025, 12, 1, 9, tzinfo=vn), report.evaluation)  # before
     record(store, report, dt.datetime(2026, 1, 12, 9, tzinfo=vn), report.evaluation)

@@ -31,6 +31,7 @@ from auditor.textsafe import SafeConsole, printable
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from auditor.inventory import Organisation
     from auditor.report.model import Report
     from auditor.report.pades import SignerSpec
     from auditor.store.history import Store
@@ -219,15 +220,47 @@ def _anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
 
 
 # ------------------------------------------------------------------ history
-def _store(db_url: str | None) -> Store:
+ORG_OPTION = click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Whose history: the organisation of this inventory [default: ./inventory.yaml, "
+    "else the only organisation in the history database].",
+)
+HERE = Path("inventory.yaml")
+
+
+def _store(
+    db_url: str | None,
+    inventory_path: Path | None = None,
+    *,
+    organisation: Organisation | None = None,
+    any_org: bool = False,
+) -> Store:
+    """The history of one organisation: the inventory's given, else ./inventory.yaml's,
+    else the only one the database holds (several and none chosen is refused, naming them).
+    `any_org` is for commands that name a finding by its number, which carries its own."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from auditor.store.history import Store
 
+    if organisation is None and not any_org and (inventory_path is not None or HERE.is_file()):
+        from auditor.inventory import load_inventory
+
+        with _input_errors():
+            organisation = load_inventory(inventory_path or HERE).organisation
     try:
-        return Store(db_url)
+        if organisation is not None:
+            return Store.for_organisation(organisation, db_url)
+        store = Store(db_url, org="")
+        known = {} if any_org else store.organisations()
     except SQLAlchemyError as exc:
         _fail(_t()("store.db_failed", detail=database_reason(exc)))
+    if len(known) > 1:
+        _fail(_t()("store.which_org", names="; ".join(sorted(known.values()))))
+    return store.scoped(next(iter(known), ""))
 
 
 @contextmanager

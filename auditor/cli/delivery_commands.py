@@ -666,14 +666,16 @@ def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> N
     month, day = (int(x) for x in reporting.annual_due.split("-"))
     quarterly = quarterly_due(today, reporting.quarterly_due_day)
     annual = annual_due(today, month, day)
-    store = _store(db_url)
+    store = _store(db_url, organisation=inv.organisation)
     with store.transaction() as session:
-        last = session.scalars(select(AuditRow).order_by(AuditRow.generated_at.desc())).first()
+        last = session.scalars(
+            select(AuditRow).where(AuditRow.org == store.org).order_by(AuditRow.generated_at.desc())
+        ).first()
         open_count = (
             session.scalar(
                 select(func.count())
                 .select_from(FindingRow)
-                .where(FindingRow.status.in_(["open", "reopened"]))
+                .where(FindingRow.org == store.org, FindingRow.status.in_(["open", "reopened"]))
             )
             or 0
         )

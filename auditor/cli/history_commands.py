@@ -12,6 +12,7 @@ import click
 from auditor.cli.app import (
     BY_OPTION,
     DB_OPTION,
+    ORG_OPTION,
     _date,
     _fail,
     _input_errors,
@@ -45,6 +46,7 @@ def findings() -> None:
 @click.option("--severity", type=click.Choice(["high", "medium", "low"]), default=None)
 @click.option("--overdue", is_flag=True, help="Only findings past their due date.")
 @click.option("--json", "as_json", is_flag=True)
+@ORG_OPTION
 @DB_OPTION
 def findings_list(
     status: str,
@@ -52,6 +54,7 @@ def findings_list(
     severity: str | None,
     overdue: bool,
     as_json: bool,
+    inventory_path: Path | None,
     db_url: str | None,
 ) -> None:
     """List findings (active ones by default), overdue first."""
@@ -61,11 +64,12 @@ def findings_list(
     from auditor.store.models import FindingRow
 
     t = _t()
-    store = _store(db_url)
+    store = _store(db_url, inventory_path)
     today = dt.datetime.now(dt.UTC).date()
     store.expire_waivers(today, default_actor(), dt.datetime.now(dt.UTC))
     with store.transaction() as session:
-        rows = list(session.scalars(select(FindingRow).order_by(FindingRow.due, FindingRow.id)))
+        mine = select(FindingRow).where(FindingRow.org == store.org)
+        rows = list(session.scalars(mine.order_by(FindingRow.due, FindingRow.id)))
     wanted = ["open", "reopened", "waived"] if status == "active" else [status]
     rows = [
         r
@@ -140,7 +144,7 @@ def findings_show(finding_id: int, as_json: bool, db_url: str | None) -> None:
     from auditor.store.models import EventRow
 
     t = _t()
-    store = _store(db_url)
+    store = _store(db_url, any_org=True)
     with _store_errors(), store.transaction() as session:
         row = store.finding(session, finding_id)
         events = list(
@@ -212,7 +216,7 @@ def findings_assign(
     if new_due is not None and new_due < vn_date(dt.datetime.now(dt.UTC)):
         raise click.BadParameter(_t()("finding.due_in_past", due=dmy(new_due)), param_hint="--due")
     with _store_errors():
-        _store(db_url).assign(
+        _store(db_url, any_org=True).assign(
             finding_id,
             owner,
             new_due,
@@ -230,7 +234,9 @@ def findings_assign(
 def findings_note(finding_id: int, text: str, actor: str | None, db_url: str | None) -> None:
     """Add a note to a finding's history."""
     with _store_errors():
-        _store(db_url).note(finding_id, text, actor or default_actor(), dt.datetime.now(dt.UTC))
+        _store(db_url, any_org=True).note(
+            finding_id, text, actor or default_actor(), dt.datetime.now(dt.UTC)
+        )
     echo(_t()("store.noted", id=finding_id))
 
 
@@ -262,7 +268,7 @@ def findings_accept(
 
     Mandatory documents (the pack's `waivable: false` requirements: the level decision, the
     named officer, the security policy) cannot be waived."""
-    store = _store(db_url)
+    store = _store(db_url, any_org=True)
     with _store_errors(), store.transaction() as session:
         requirement = store.finding(session, finding_id).requirement
     if requirement in _not_waivable():
@@ -321,7 +327,7 @@ def findings_not_applicable(
             t("finding.unknown_requirement", id=requirement, pack=pack.id),
             param_hint="REQUIREMENT",
         )
-    _store(db_url).mark_not_applicable(
+    _store(db_url, inventory_path).mark_not_applicable(
         asset_id, requirement, reason, actor or default_actor(), dt.datetime.now(dt.UTC)
     )
     echo(_t()("store.marked_na", requirement=requirement, asset=asset_id))
@@ -341,7 +347,7 @@ def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) 
     from auditor.store.models import AuditRow
 
     t = _t()
-    store = _store(db_url)
+    store = _store(db_url, any_org=True)
     with store.transaction() as session:
         resolved = []
         for prefix in (audit_a, audit_b):
@@ -352,6 +358,9 @@ def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) 
                 code = "store.unknown_audit" if not found else "store.ambiguous_audit"
                 _fail(t(code, detail=prefix))
             resolved.append(found[0])
+        owners = set(session.scalars(select(AuditRow.org).where(AuditRow.id.in_(resolved))))
+        if len(owners) > 1:  # two communes' audits have nothing to compare
+            _fail(t("store.audits_of_two_orgs"))
         changes = compare(session, resolved[0], resolved[1])
     if as_json:
         echo(changes.model_dump_json())
@@ -370,20 +379,23 @@ def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) 
 @main.command("history")
 @click.argument("asset_id")
 @click.option("--json", "as_json", is_flag=True)
+@ORG_OPTION
 @DB_OPTION
-def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
+def history_command(
+    asset_id: str, as_json: bool, inventory_path: Path | None, db_url: str | None
+) -> None:
     """Each audit's result for one asset, oldest first."""
     from sqlalchemy import func, select
 
     from auditor.store.models import AuditRow, ResultRow
 
     t = _t()
-    store = _store(db_url)
+    store = _store(db_url, inventory_path)
     with store.transaction() as session:
         rows = session.execute(
             select(AuditRow.id, AuditRow.generated_at, ResultRow.status, func.count())
             .join(ResultRow, ResultRow.audit_id == AuditRow.id)
-            .where(ResultRow.asset_id == asset_id)
+            .where(AuditRow.org == store.org, ResultRow.asset_id == asset_id)
             .group_by(AuditRow.id, AuditRow.generated_at, ResultRow.status)
             .order_by(AuditRow.generated_at)
         ).all()
@@ -414,9 +426,15 @@ def history_command(asset_id: str, as_json: bool, db_url: str | None) -> None:
 )
 @click.option("--audit", "audit_id", default=None, help="Report id [default: the newest].")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@ORG_OPTION
 @DB_OPTION
 def export_command(
-    what: str, out_file: Path, audit_id: str | None, as_json: bool, db_url: str | None
+    what: str,
+    out_file: Path,
+    audit_id: str | None,
+    as_json: bool,
+    inventory_path: Path | None,
+    db_url: str | None,
 ) -> None:
     """Export findings or the per-requirement status, with headers in your language."""
     from auditor.store.export import EXTENSIONS, findings_table, requirements_table, write_table
@@ -426,12 +444,12 @@ def export_command(
         _fail(t("export.bad_extension", suffix=out_file.suffix or "—"))
     if not out_file.parent.is_dir():  # a typo in a folder name does not create folders
         _fail(t("export.no_folder", folder=str(out_file.parent)))
-    store = _store(db_url)
+    store = _store(db_url, inventory_path)
     with store.transaction() as session:
         rows = (
-            findings_table(session, t)
+            findings_table(session, store.org, t)
             if what == "findings"
-            else requirements_table(session, t, audit_id)
+            else requirements_table(session, store.org, t, audit_id)
         )
     with _input_errors():
         write_table(rows, out_file, t(f"export.{what}_sheet"))
@@ -492,7 +510,8 @@ def incidents() -> None:
     "inventory_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Check --system and --asset against this inventory.",
+    help="The organisation's inventory: whose register, and what --system and --asset "
+    "must name [default: ./inventory.yaml, else the only organisation in the history].",
 )
 @BY_OPTION
 @DB_OPTION
@@ -548,9 +567,9 @@ def incidents_add(
     now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # a clock a little ahead is fine
     if incident.detected_at > now or (incident.reported_at and incident.reported_at > now):
         _fail(t("incident.in_future"))
-    store = _store(db_url)
+    store = _store(db_url, inventory_path)
     with _store_errors(), store.transaction() as session:
-        saved = add_incident(session, incident)
+        saved = add_incident(session, store.org, incident)
     echo(t("incident.added", id=saved.id))
 
 
@@ -563,8 +582,11 @@ def _incident_dict(incident: Any) -> dict[str, Any]:
     "--year", type=int, default=None, help="Only the reporting period ending 14/12 of YEAR."
 )
 @click.option("--json", "as_json", is_flag=True)
+@ORG_OPTION
 @DB_OPTION
-def incidents_list(year: int | None, as_json: bool, db_url: str | None) -> None:
+def incidents_list(
+    year: int | None, as_json: bool, inventory_path: Path | None, db_url: str | None
+) -> None:
     """List recorded incidents, oldest first."""
     from rich.table import Table
 
@@ -574,9 +596,9 @@ def incidents_list(year: int | None, as_json: bool, db_url: str | None) -> None:
 
     t = _t()
     start, end = period_bounds(year) if year else (None, None)
-    store = _store(db_url)
+    store = _store(db_url, inventory_path)
     with _store_errors(), store.transaction() as session:
-        found = incidents_between(session, start, end)
+        found = incidents_between(session, store.org, start, end)
     if as_json:
         echo(json.dumps([_incident_dict(i) for i in found], ensure_ascii=False))
         return
@@ -601,16 +623,19 @@ def incidents_list(year: int | None, as_json: bool, db_url: str | None) -> None:
 @incidents.command("show")
 @click.argument("incident_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
+@ORG_OPTION
 @DB_OPTION
-def incidents_show(incident_id: int, as_json: bool, db_url: str | None) -> None:
+def incidents_show(
+    incident_id: int, as_json: bool, inventory_path: Path | None, db_url: str | None
+) -> None:
     """Show one incident in full."""
     from auditor.report.official import dmy, vn_time
     from auditor.store.incidents import get_incident
 
     t = _t()
-    store = _store(db_url)
+    store = _store(db_url, inventory_path)
     with _store_errors(), store.transaction() as session:
-        incident = get_incident(session, incident_id)
+        incident = get_incident(session, store.org, incident_id)
     if incident is None:
         _fail(t("incident.not_found", id=incident_id))
     if as_json:

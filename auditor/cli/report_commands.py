@@ -600,9 +600,9 @@ def annual_command(
     if year is not None and year > current:  # a period the report cannot speak for yet
         err.print(t("annual.future_year", year=year, current=current), markup=False)
     year = year or current
-    store = _store(db_url)
+    store = _store(db_url, organisation=report.organisation)
     with _store_errors(), store.transaction() as session:
-        history = period_history(session, year)
+        history = period_history(session, store.org, year)
     options: dict[str, Any] = {
         "year": year,
         "number": document.number,

@@ -65,18 +65,18 @@ class PeriodHistory:
     incidents: list[Incident] = field(default_factory=list)
 
 
-def period_history(session: Any, year: int) -> PeriodHistory:
-    """Read the period's audits, finding events and incidents from the history store."""
+def period_history(session: Any, org: str, year: int) -> PeriodHistory:
+    """Read organisation `org`'s audits, finding events and incidents of the period."""
     from sqlalchemy import func, select
 
     from auditor.store.db import from_store, to_store
     from auditor.store.incidents import incidents_between
-    from auditor.store.models import AuditRow, EventRow
+    from auditor.store.models import AuditRow, EventRow, FindingRow
 
     start, end = (to_store(moment) for moment in period_bounds(year))
     rows = session.scalars(
         select(AuditRow)
-        .where(AuditRow.generated_at >= start, AuditRow.generated_at < end)
+        .where(AuditRow.org == org, AuditRow.generated_at >= start, AuditRow.generated_at < end)
         .order_by(AuditRow.generated_at)
     )
     audits = [
@@ -97,7 +97,13 @@ def period_history(session: Any, year: int) -> PeriodHistory:
             session.scalar(
                 select(func.count())
                 .select_from(EventRow)
-                .where(EventRow.kind.in_(kinds), EventRow.at >= start, EventRow.at < end)
+                .join(FindingRow, FindingRow.id == EventRow.finding_id)
+                .where(
+                    FindingRow.org == org,
+                    EventRow.kind.in_(kinds),
+                    EventRow.at >= start,
+                    EventRow.at < end,
+                )
             )
             or 0
         )
@@ -106,7 +112,7 @@ def period_history(session: Any, year: int) -> PeriodHistory:
         audits=audits,
         fixed=events("resolved"),
         opened=events("open", "reopened"),
-        incidents=incidents_between(session, start, end),
+        incidents=incidents_between(session, org, start, end),
     )
 
 

@@ -48,10 +48,12 @@ def requirement_titles(lang: str) -> dict[str, str]:
     return titles
 
 
-def findings_table(session: Session, t: Messages) -> list[list[Cell]]:
+def findings_table(session: Session, org: str, t: Messages) -> list[list[Cell]]:
     titles = requirement_titles(t.lang)
     rows: list[list[Cell]] = [[t(f"export.{c}") for c in FINDING_COLUMNS]]
-    for f in session.scalars(select(FindingRow).order_by(FindingRow.id)):
+    for f in session.scalars(
+        select(FindingRow).where(FindingRow.org == org).order_by(FindingRow.id)
+    ):
         rows.append(
             [
                 f.id,  # a number in XLSX, so it sorts as one
@@ -70,10 +72,17 @@ def findings_table(session: Session, t: Messages) -> list[list[Cell]]:
     return rows
 
 
-def requirements_table(session: Session, t: Messages, audit_id: str | None) -> list[list[Cell]]:
-    """Per-requirement status of one audit (the newest by default), rolled up over assets."""
+def requirements_table(
+    session: Session, org: str, t: Messages, audit_id: str | None
+) -> list[list[Cell]]:
+    """Per-requirement status of one of organisation `org`'s audits (the newest by
+    default), rolled up over assets."""
     if audit_id is None:
-        audit_id = session.scalar(select(AuditRow.id).order_by(AuditRow.generated_at.desc()))
+        audit_id = session.scalar(
+            select(AuditRow.id).where(AuditRow.org == org).order_by(AuditRow.generated_at.desc())
+        )
+    elif session.scalar(select(AuditRow.org).where(AuditRow.id == audit_id)) != org:
+        audit_id = None  # another organisation's audit: nothing of it is shown
     by_req: dict[str, list[tuple[str, str]]] = {}
     for r in session.scalars(select(ResultRow).where(ResultRow.audit_id == audit_id)):
         by_req.setdefault(r.requirement, []).append((r.asset_id, r.status))

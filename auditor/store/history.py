@@ -1,8 +1,10 @@
 """Record audits and follow findings: open → resolved → reopened, waivers and N/A.
 
-A finding is one (asset, requirement). Every audit is recorded in one transaction together
-with the lifecycle changes it causes, so a killed process leaves the audit fully recorded
-or not at all. Every state change is an event with who and when.
+A finding is one (asset, requirement) of one organisation: a store may hold several
+communes' histories, and a `Store` reads and writes only its own organisation's rows.
+Every audit is recorded in one transaction together with the lifecycle changes it causes,
+so a killed process leaves the audit fully recorded or not at all. Every state change is an
+event with who and when.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from auditor.engine import Evaluation, Exemption, ReqStatus
@@ -20,7 +23,19 @@ from auditor.errors import StoreError
 from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
 from auditor.runtime import ORG_ASSET as ORG
 from auditor.store.db import open_engine, session_factory
-from auditor.store.models import AuditRow, EventRow, FindingRow, NotApplicableRow, ResultRow
+from auditor.store.models import (
+    AuditRow,
+    EventRow,
+    FindingRow,
+    IncidentRow,
+    NotApplicableRow,
+    ResultRow,
+)
+
+if TYPE_CHECKING:
+    from auditor.inventory import Organisation
+
+OWNED = (AuditRow, FindingRow, NotApplicableRow, IncidentRow)  # the tables keyed by `org`
 
 # Everything that is not met enters the plan: failed, partly met, and not assessed (a missing
 # document, an asset that could not be collected) — each gets an owner and a due date.
@@ -60,11 +75,43 @@ def result_rows(evaluation: Evaluation) -> dict[tuple[str, str], str]:
 
 
 class Store:
-    """The history database; one `Store` per process, sessions per operation."""
+    """One organisation's history in the history database; sessions per operation.
+    Findings, events and audits are also reachable by their own id (a finding number the
+    officer typed), whose organisation they carry."""
 
-    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
+    def __init__(self, url: str | None = None, engine: Engine | None = None, *, org: str) -> None:
         self.engine = engine or open_engine(url)
+        self.org = org
         self._sessions = session_factory(self.engine)
+
+    @classmethod
+    def for_organisation(
+        cls, organisation: Organisation, url: str | None = None, engine: Engine | None = None
+    ) -> Store:
+        """The store of the inventory's organisation. Rows a store made before histories
+        were kept apart carry their organisation's bare name (or nothing, when no audit
+        had been recorded yet): they become this organisation's on its first use."""
+        store = cls(url, engine, org=organisation.history_key)
+        with store.transaction() as session:
+            for table in OWNED:
+                session.execute(
+                    update(table)
+                    .where(or_(table.org == organisation.name, table.org == ""))
+                    .values(org=store.org)
+                )
+        return store
+
+    def organisations(self) -> dict[str, str]:
+        """Every organisation with an audit in this database: its key → its latest name."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(AuditRow.org, AuditRow.organisation).order_by(AuditRow.generated_at)
+            )
+            return {org: name for org, name in rows}
+
+    def scoped(self, org: str) -> Store:
+        """The same database, seen as organisation `org`'s history."""
+        return Store(engine=self.engine, org=org)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -77,9 +124,14 @@ class Store:
         with self._sessions() as session:
             out = {
                 (row.asset_id, row.requirement): Exemption(kind="not_applicable", reason=row.reason)
-                for row in session.scalars(select(NotApplicableRow))
+                for row in session.scalars(
+                    select(NotApplicableRow).where(NotApplicableRow.org == self.org)
+                )
             }
-            for f in session.scalars(select(FindingRow).where(FindingRow.status == "waived")):
+            waived = select(FindingRow).where(
+                FindingRow.org == self.org, FindingRow.status == "waived"
+            )
+            for f in session.scalars(waived):
                 if f.waiver_until is not None and f.waiver_until >= today:
                     out[(f.asset_id, f.requirement)] = Exemption(
                         kind="waived",
@@ -112,6 +164,7 @@ class Store:
         session.add(
             AuditRow(
                 id=meta.report_id,
+                org=self.org,
                 generated_at=meta.generated_at,
                 organisation=meta.organisation,
                 policy_id=meta.policy_id,
@@ -130,7 +183,10 @@ class Store:
             ResultRow(audit_id=meta.report_id, asset_id=a, requirement=r, status=s)
             for (a, r), s in rows.items()
         )
-        existing = {(f.asset_id, f.requirement): f for f in session.scalars(select(FindingRow))}
+        existing = {
+            (f.asset_id, f.requirement): f
+            for f in session.scalars(select(FindingRow).where(FindingRow.org == self.org))
+        }
         for (asset_id, requirement), status in sorted(rows.items()):
             finding = existing.get((asset_id, requirement))
             event = _transition(finding, status, today)
@@ -141,6 +197,7 @@ class Store:
             level = severity.get(requirement, "medium")
             if finding is None:
                 finding = FindingRow(
+                    org=self.org,
                     asset_id=asset_id,
                     requirement=requirement,
                     status="open",
@@ -165,7 +222,9 @@ class Store:
         assert audit is not None
         audit.open_findings = (
             session.scalar(
-                select(func.count()).select_from(FindingRow).where(FindingRow.status.in_(ACTIVE))
+                select(func.count())
+                .select_from(FindingRow)
+                .where(FindingRow.org == self.org, FindingRow.status.in_(ACTIVE))
             )
             or 0
         )
@@ -235,6 +294,7 @@ class Store:
         with self.transaction() as session:
             session.merge(
                 NotApplicableRow(
+                    org=self.org,
                     asset_id=asset_id,
                     requirement=requirement,
                     reason=reason,
@@ -277,8 +337,9 @@ def _log(
     )
 
 
-def plan(session: Session, today: dt.date) -> list[PlanItem]:
-    """Active findings, overdue first, then by due date, severity and requirement."""
+def plan(session: Session, org: str, today: dt.date) -> list[PlanItem]:
+    """The organisation's active findings, overdue first, then by due date, severity and
+    requirement."""
     rank = {"high": 0, "medium": 1, "low": 2}
     items = [
         PlanItem(
@@ -294,7 +355,9 @@ def plan(session: Session, today: dt.date) -> list[PlanItem]:
             waiver_until=f.waiver_until,
             approved_by=f.waiver_approved_by,
         )
-        for f in session.scalars(select(FindingRow).where(FindingRow.status.in_(ACTIVE)))
+        for f in session.scalars(
+            select(FindingRow).where(FindingRow.org == org, FindingRow.status.in_(ACTIVE))
+        )
     ]
     return sorted(
         items,
@@ -349,15 +412,20 @@ def previous_audit(session: Session, report_id: str) -> str | None:
         return None
     return session.scalar(
         select(AuditRow.id)
-        .where(AuditRow.generated_at < current.generated_at)
+        .where(AuditRow.org == current.org, AuditRow.generated_at < current.generated_at)
         .order_by(AuditRow.generated_at.desc())
         .limit(1)
     )
 
 
-def trend(session: Session, limit: int = 12) -> list[TrendPoint]:
+def trend(session: Session, org: str, limit: int = 12) -> list[TrendPoint]:
     rows = list(
-        session.scalars(select(AuditRow).order_by(AuditRow.generated_at.desc()).limit(limit))
+        session.scalars(
+            select(AuditRow)
+            .where(AuditRow.org == org)
+            .order_by(AuditRow.generated_at.desc())
+            .limit(limit)
+        )
     )
     return [
         TrendPoint(
@@ -368,10 +436,14 @@ def trend(session: Session, limit: int = 12) -> list[TrendPoint]:
 
 
 def history_for(session: Session, report_id: str, today: dt.date) -> History:
+    """The plan, changes and trend of the organisation the audit `report_id` belongs to."""
+    audit = session.get(AuditRow, report_id)
+    if audit is None:
+        raise StoreError("store.unknown_audit", report_id)
     return History(
-        plan=plan(session, today),
+        plan=plan(session, audit.org, today),
         changes=compare(session, previous_audit(session, report_id), report_id),
-        trend=trend(session),
+        trend=trend(session, audit.org),
     )
 
 

@@ -30,8 +30,9 @@ def _model(row: IncidentRow) -> Incident:
     )
 
 
-def add_incident(session: Session, incident: Incident) -> Incident:
-    values = incident.model_dump(exclude={"id"})
+def add_incident(session: Session, org: str, incident: Incident) -> Incident:
+    """Record `incident` in organisation `org`'s register."""
+    values = incident.model_dump(exclude={"id"}) | {"org": org}
     for key in ("detected_at", "reported_at", "recorded_at"):
         if values[key] is not None:
             values[key] = to_store(values[key])
@@ -42,10 +43,14 @@ def add_incident(session: Session, incident: Incident) -> Incident:
 
 
 def incidents_between(
-    session: Session, start: dt.datetime | None = None, end: dt.datetime | None = None
+    session: Session, org: str, start: dt.datetime | None = None, end: dt.datetime | None = None
 ) -> list[Incident]:
-    """Incidents detected in [start, end), oldest first."""
-    query = select(IncidentRow).order_by(IncidentRow.detected_at, IncidentRow.id)
+    """Organisation `org`'s incidents detected in [start, end), oldest first."""
+    query = (
+        select(IncidentRow)
+        .where(IncidentRow.org == org)
+        .order_by(IncidentRow.detected_at, IncidentRow.id)
+    )
     if start is not None:
         query = query.where(IncidentRow.detected_at >= to_store(start))
     if end is not None:
@@ -53,6 +58,7 @@ def incidents_between(
     return [_model(row) for row in session.scalars(query)]
 
 
-def get_incident(session: Session, incident_id: int) -> Incident | None:
+def get_incident(session: Session, org: str, incident_id: int) -> Incident | None:
+    """Incident `incident_id` if it is organisation `org`'s."""
     row = session.get(IncidentRow, incident_id)
-    return _model(row) if row is not None else None
+    return _model(row) if row is not None and row.org == org else None

@@ -12,10 +12,17 @@ class Base(DeclarativeBase):
     pass
 
 
+def org_column() -> Mapped[str]:
+    """Whose history a row belongs to (`Organisation.history_key`): one store may hold
+    several communes, and no row is ever read across them."""
+    return mapped_column(String(400), index=True, default="", server_default="")
+
+
 class AuditRow(Base):
     __tablename__ = "audits"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the report id
+    org: Mapped[str] = org_column()
     generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     organisation: Mapped[str] = mapped_column(String(300))
     policy_id: Mapped[str] = mapped_column(String(64))
@@ -42,9 +49,14 @@ class ResultRow(Base):
 
 class FindingRow(Base):
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("asset_id", "requirement"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "org", "asset_id", "requirement", name="uq_findings_org_asset_requirement"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = org_column()
     asset_id: Mapped[str] = mapped_column(String(64), index=True)
     requirement: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -76,6 +88,7 @@ class EventRow(Base):
 class NotApplicableRow(Base):
     __tablename__ = "not_applicable"
 
+    org: Mapped[str] = mapped_column(String(400), primary_key=True, server_default="")
     asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     requirement: Mapped[str] = mapped_column(String(64), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
@@ -90,6 +103,7 @@ class IncidentRow(Base):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = org_column()
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     system: Mapped[str | None] = mapped_column(String(64))
     asset_id: Mapped[str | None] = mapped_column(String(64))
