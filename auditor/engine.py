@@ -133,8 +133,9 @@ class Evaluation(Model):
 
 
 def combine(statuses: Iterable[ReqStatus]) -> ReqStatus:
-    """Roll several statuses into one: any failure beside a success is *partly met*;
-    unknowns never make *met*."""
+    """Roll several statuses into one: a failure beside something fully met is *partly
+    met*; without anything fully met it is *not met* (0 of 3 assets met, the rest unknown
+    or themselves only partly met, is not "partly met"); unknowns never make *met*."""
     seen = set(statuses)
     seen.discard(ReqStatus.not_applicable)
     if not seen:
@@ -152,7 +153,7 @@ def combine(statuses: Iterable[ReqStatus]) -> ReqStatus:
 
 _ONLY_MET = {ReqStatus.met}
 _FAILING = {ReqStatus.not_met, ReqStatus.partly_met}
-_PASSING = {ReqStatus.met, ReqStatus.partly_met}
+_PASSING = {ReqStatus.met}
 _MET_OR_WAIVED = {ReqStatus.met, ReqStatus.waived}
 
 

@@ -46,7 +46,9 @@ M, P, N, U, X = (
         ([X], X),
         ([], X),
         ([P, M], P),
-        ([P], P),
+        ([P], N),  # near miss: partly, but nothing fully met
+        ([P, U, U], N),  # 0 of 3 met, the rest unknown: not met, never "partly"
+        ([P, N], N),
         ([M, P, N, U], P),
     ],
 )
