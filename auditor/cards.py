@@ -22,7 +22,16 @@ from auditor.checking import Status
 from auditor.policy import Text
 
 Platform = Literal[
-    "windows", "debian", "rhel", "cisco-ios", "routeros", "pfsense", "nginx", "apache", "any"
+    "windows",
+    "debian",
+    "rhel",
+    "cisco-ios",
+    "fortios",
+    "routeros",
+    "pfsense",
+    "nginx",
+    "apache",
+    "any",
 ]
 CaseKind = Literal["pass", "fail", "unknown", "near_miss"]
 CARD_PACKAGE = "auditor.checks"

@@ -293,6 +293,9 @@ class NetDeviceFacts(Fact):
     zones: list[str] | None = None  # VLANs / interfaces / zones that separate the network
     config_saved: bool | None = None  # running configuration equals the saved one
     default_login_works: bool | None = None  # the opt-in probe logged in with the vendor pair
+    # settings the configuration left out, taken as the vendor's documented default for its
+    # version (FortiOS `show`): said as assumed wherever a verdict rests on them
+    assumed_defaults: list[str] = Field(default_factory=list)
 
 
 class CollectionFailure(Fact):

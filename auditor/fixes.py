@@ -28,8 +28,9 @@ EXTENSIONS = {
     "routeros": "rsc",
     "cisco-ios": "ios.txt",
     "pfsense": "txt",
+    "fortios": "fortios.txt",
 }
-_COMMENT = {"ps1": "#", "sh": "#", "rsc": "#", "ios.txt": "!", "txt": ""}
+_COMMENT = {"ps1": "#", "sh": "#", "rsc": "#", "ios.txt": "!", "txt": "", "fortios.txt": "#"}
 _IOS_SAFE = re.compile(r"^[A-Za-z0-9._@/:-]{1,64}$")
 _CONFIG_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,199}$")
 

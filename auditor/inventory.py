@@ -240,7 +240,9 @@ class Asset(Model):
     winrm: WinRMSettings | None = None
     web: WebSettings | None = None
     config_file: Path | None = None  # a network device's exported configuration
-    platform: Literal["cisco-ios", "mikrotik", "pfsense"] | None = None  # network devices
+    platform: Literal["cisco-ios", "fortios", "mikrotik", "pfsense"] | None = (
+        None  # network devices
+    )
     # Opt-in: try the vendor's documented default login once (never a list, never twice).
     probe_default_login: bool = False
     scan: bool = True

@@ -61,6 +61,15 @@ def idle_timeout(facts: NetDeviceFacts, p: MaxSeconds) -> Outcome:
     )
 
 
+def _assumed(outcome: Outcome, facts: NetDeviceFacts, *settings: str) -> Outcome:
+    """A pass that rests on a setting the configuration left out (the vendor's default for
+    its version, e.g. FortiOS `show`) says so: shown as assumed, never as configured."""
+    used = [s for s in settings if s in facts.assumed_defaults]
+    if outcome.status is not Status.passed or not used:
+        return outcome
+    return replace(outcome, note="outcome.default_assumed", params={"settings": ", ".join(used)})
+
+
 def _some(values: list[str] | None, what: str) -> Outcome:
     if values is None:
         return Outcome.unknown("outcome.not_collected", what=what)
@@ -92,7 +101,8 @@ def ntp(facts: NetDeviceFacts, p: NtpParams) -> Outcome:
     if facts.ntp_synchronized is False:
         return Outcome.fail(observed=facts.ntp_servers, note="outcome.ntp_not_synchronised")
     if p.accept_configured:
-        return replace(configured, note="outcome.ntp_configured_accepted")
+        accepted = replace(configured, note="outcome.ntp_configured_accepted")
+        return _assumed(accepted, facts, "ntp")
     return Outcome.unknown("outcome.ntp_unproven", servers=", ".join(facts.ntp_servers or []))
 
 
@@ -130,7 +140,7 @@ def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 def weak_crypto(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Pass proves: management SSH refuses version 1 and weak ciphers as configured, and no PPTP
     server is on. Does not prove: the ciphers actually offered (no handshake is made)."""
-    return _none_of(facts.weak_crypto, "SSH/VPN crypto")
+    return _assumed(_none_of(facts.weak_crypto, "SSH/VPN crypto"), facts, "strong-crypto")
 
 
 @check("net.wifi", needs="netdev")
@@ -140,10 +150,10 @@ def wifi(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     if facts.wifi_modes is None:
         return Outcome(status=Status.not_applicable, note="outcome.no_wifi")
     weak = sorted(m for m in facts.wifi_modes if m in ("open", "wep", "wpa", "tkip", "leap"))
-    return (
-        Outcome.fail(observed=weak, expected="wpa2/wpa3")
-        if weak
-        else Outcome.ok(observed=facts.wifi_modes, expected="wpa2/wpa3")
+    if weak:
+        return Outcome.fail(observed=weak, expected="wpa2/wpa3")
+    return _assumed(
+        Outcome.ok(observed=facts.wifi_modes, expected="wpa2/wpa3"), facts, "vap security"
     )
 
 
@@ -282,7 +292,8 @@ def wps(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 def login_limit(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Pass proves: repeated failed logins to the device are blocked by configuration. Does not
     prove: the length of the block."""
-    return _flag(facts.login_limit, "login blocking", True, ("on", "off"))
+    blocking = _flag(facts.login_limit, "login blocking", True, ("on", "off"))
+    return _assumed(blocking, facts, "admin-lockout-threshold")
 
 
 @check("net.config_saved", needs="netdev")

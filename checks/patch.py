@@ -10,6 +10,9 @@ from ._params import MaxDays, Params, days_between
 
 class MaxPending(Params):
     max_pending: int
+    # the pack's choice: count every pending update, not only those from the security
+    # pocket or with a security advisory (a commune plan may say "mọi bản cập nhật")
+    count_all_updates: bool = False
 
 
 @check("patch.last_update_age", needs="host", params=MaxDays)
@@ -26,5 +29,8 @@ def last_update_age(facts: HostFacts, p: MaxDays) -> Outcome:
 def pending_security(facts: HostFacts, p: MaxPending) -> Outcome:
     """Pass proves: no more than the pack's number of security updates wait to be installed. Does
     not prove: anything about software outside the package manager."""
+    if p.count_all_updates:
+        every = facts.patching.pending_updates if facts.patching else None
+        return Outcome.at_most(every, p.max_pending, what="pending updates")
     pending = facts.patching.pending_security if facts.patching else None
     return Outcome.at_most(pending, p.max_pending, what="pending security updates")

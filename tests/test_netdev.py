@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from auditor.audit import run_audit
 from auditor.collect.netdev import collect_config_file, detect, redact
@@ -526,13 +527,13 @@ def test_pfsense_idle_timeout_left_at_the_default_is_shown_as_assumed() -> None:
 
 
 def test_a_known_but_unsupported_platform_is_said_so_and_not_kept(tmp_path: Path) -> None:
-    result = collect_config_file(NETDEV / "fortigate-unsupported.conf")
+    result = collect_config_file(NETDEV / "juniper-unsupported.conf")
     assert [(f.code, f.detail) for f in result.failures] == [
-        ("collect.unsupported_device", "FortiGate (FortiOS)")
+        ("collect.unsupported_device", "Juniper (Junos)")
     ]
     assert result.netdev is None
     kept = b"".join(result.evidence.values())
-    assert b"SH2kVxXa9" not in kept and b"FGT-UBND-XA" not in kept  # a fingerprint only
+    assert b"Jn0sRx9q" not in kept and b"SRX-UBND-XA" not in kept  # a fingerprint only
     garbage = tmp_path / "notes.txt"
     garbage.write_text("just some notes\n", encoding="utf-8")
     assert [f.code for f in collect_config_file(garbage).failures] == ["collect.garbage"]
@@ -640,3 +641,161 @@ def test_an_old_configuration_is_not_judged_as_todays(tmp_path: Path) -> None:
     undated.write_text(revised)  # 2026-11-30: the revision inside wins over the old file time
     os.utime(undated, (year_ago, year_ago))
     assert collect_config_file(undated, max_age_days=31, now=now).netdev is not None
+
+
+def test_cisco_telnet_behind_an_access_class_that_really_limits_sources() -> None:
+    """Telnet on the lines is a restriction only when the access-class's list exists and
+    admits no "any": an undefined list (IOS lets everything through) or a permit any is not."""
+    telnet = CISCO_BASE.replace(" transport input ssh\n", " transport input telnet ssh\n")
+    ssh_in_any = telnet.replace(" 20 deny ip any any\n", " 15 permit tcp any any eq 23\n")
+    limited = cisco(ssh_in_any)
+    assert limited.mgmt_services["telnet"] and limited.mgmt_restricted is True
+    assert limited.wan_mgmt_exposed is False  # the lines answer only 192.168.10.20
+    undefined = cisco(
+        ssh_in_any.replace("ip access-list standard VTY\n 10 permit 192.168.10.20\n", "")
+    )
+    assert undefined.mgmt_restricted is False and undefined.wan_mgmt_exposed is True
+    anyone = cisco(ssh_in_any.replace(" 10 permit 192.168.10.20\n", " 10 permit any\n"))
+    assert anyone.mgmt_restricted is False and anyone.wan_mgmt_exposed is True
+
+
+# ---------------------------------------------------------------- FortiGate (FortiOS)
+def fortios(text: str) -> Any:
+    from auditor.collect.netdev.fortios import parse_fortios
+
+    return parse_fortios(text)
+
+
+FGT_HARDENED = (NETDEV / "fortigate-hardened.conf").read_text(encoding="utf-8")
+
+
+def test_fortigate_backups_are_read_hardened_and_weak() -> None:
+    good = collect_config_file(NETDEV / "fortigate-hardened.conf").netdev
+    assert good is not None and good.vendor == "fortios"
+    assert (good.model, good.firmware, good.hostname) == (
+        "FGT60F",
+        "7.2.5 build 1517",
+        "FGT-UBND-XA",
+    )
+    assert good.mgmt_services == {
+        "telnet": False, "ssh": True, "http": False, "https": True, "snmp": False,
+    }  # fmt: skip
+    assert good.mgmt_restricted is True and good.wan_mgmt_exposed is False
+    assert good.mgmt_sources == ["192.168.10.20 255.255.255.255", "192.168.10.21 255.255.255.255"]
+    assert (good.idle_timeout_s, good.idle_timeout_assumed) == (600, False)
+    assert good.syslog_targets == ["192.168.10.30"]
+    assert good.ntp_servers == ["192.168.10.1", "time.nist.gov"]
+    assert (good.snmp_issues, good.password_issues, good.default_accounts) == ([], [], [])
+    assert good.ips_enabled is True and good.firewall_enabled is True
+    assert good.zones == ["internal", "vlan20-ketoan"] and good.port_forwards == []
+    assert good.assumed_defaults == ["strong-crypto"]  # `show` leaves the default out
+
+    weak = collect_config_file(NETDEV / "fortigate-weak.conf").netdev
+    assert weak is not None
+    assert weak.mgmt_services["telnet"] and weak.mgmt_services["http"]
+    assert weak.wan_mgmt_exposed is True and weak.mgmt_restricted is False
+    assert weak.idle_timeout_s == 480 * 60 and weak.syslog_targets == []
+    assert weak.snmp_issues == ["default community", "community open to any address"]
+    assert weak.default_accounts == ["admin/<empty>"]  # the factory login: no password line
+    assert weak.password_issues == ["secrets encrypted with the fixed FortiOS key"]
+    assert weak.weak_crypto == ["strong-crypto disabled"] and weak.wifi_modes == ["open"]
+    assert weak.ips_enabled is False
+    assert [(f.port, f.to_host, f.to_port) for f in weak.port_forwards] == [
+        (3389, "192.168.20.15", 3389)
+    ]
+
+
+def test_fortigate_judged_by_the_checks() -> None:
+    from auditor.checking import Status, discover
+
+    registry = discover()
+    good = collect_config_file(NETDEV / "fortigate-hardened.conf").netdev
+    weak = collect_config_file(NETDEV / "fortigate-weak.conf").netdev
+    params: dict[str, dict[str, Any]] = {
+        "net.mgmt_protocols": {"services": ["telnet", "http"]},
+        "net.idle_timeout": {"max_seconds": 900},
+        "net.port_forwards": {"ports": {3389: "RDP", 22: "SSH"}},
+        "net.zones": {"min_zones": 2},
+    }
+    for check_id in (
+        "net.mgmt_protocols", "net.mgmt_restricted", "net.idle_timeout", "net.syslog",
+        "net.snmp_default", "net.accounts", "net.wan_management", "net.port_forwards",
+        "net.ips", "net.weak_crypto",
+    ):  # fmt: skip
+        check = registry[check_id]
+        assert check.run(good, params.get(check_id, {})).status is Status.passed, check_id
+        assert check.run(weak, params.get(check_id, {})).status is Status.failed, check_id
+    crypto = registry["net.weak_crypto"].run(good, {})
+    assert crypto.note == "outcome.default_assumed" and crypto.params == {
+        "settings": "strong-crypto"
+    }  # met by the version's default, said as assumed
+
+
+def test_fortigate_near_misses() -> None:
+    # a trusthost of 0.0.0.0/0 is no restriction
+    anywhere = FGT_HARDENED.replace(
+        "set trusthost2 192.168.10.21 255.255.255.255", "set trusthost2 0.0.0.0 0.0.0.0"
+    ).replace("set trusthost1 192.168.10.20 255.255.255.255", "set trusthost1 0.0.0.0 0.0.0.0")
+    assert fortios(anywhere).mgmt_restricted is False
+    # an IPS sensor on a disabled policy, or with UTM off, inspects nothing
+    no_ips = FGT_HARDENED.replace('set ips-sensor "default"\n', "", 1).replace(
+        '        set name "KeToan-Internet"\n',
+        '        set name "KeToan-Internet"\n        set status disable\n',
+    )
+    assert fortios(no_ips).ips_enabled is False
+    # a policy letting everything from one inside interface to the other joins the zones
+    joined = FGT_HARDENED.replace(
+        "config firewall policy\n",
+        'config firewall policy\n    edit 9\n        set srcintf "internal"\n'
+        '        set dstintf "vlan20-ketoan"\n        set action accept\n'
+        '        set srcaddr "all"\n        set dstaddr "all"\n        set service "ALL"\n'
+        "    next\n",
+    )
+    assert fortios(joined).zones == ["internal+vlan20-ketoan"]
+    # a VIP that is not a port forward, or is disabled, forwards no port
+    assert fortios(FGT_HARDENED).port_forwards == []
+    # left out by `show`: the version's documented default, named as assumed
+    bare = FGT_HARDENED.replace("    set admintimeout 10\n", "").replace(
+        "    set admin-lockout-threshold 3\n", ""
+    )
+    facts = fortios(bare)
+    assert (facts.idle_timeout_s, facts.idle_timeout_assumed) == (300, True)
+    assert facts.login_limit is True and "admin-lockout-threshold" in facts.assumed_defaults
+    # a version the defaults table does not know (5.6): what is left out stays unknown
+    old = bare.replace("FGT60F-7.2.5-FW-build1517", "FGT60E-5.6.14-FW-build1727")
+    facts = fortios(old)
+    assert (facts.idle_timeout_s, facts.login_limit, facts.weak_crypto) == (None, None, None)
+    # a fragment without interfaces or administrators says nothing about them
+    fragment = fortios('config system global\n    set hostname "x"\nend\n')
+    assert fragment.mgmt_services == {} and fragment.zones is None
+    assert fragment.default_accounts is None and fragment.mgmt_restricted is None
+
+
+def test_fortigate_truncated_backup_is_incomplete_and_its_secrets_redacted() -> None:
+    result = collect_config_file(NETDEV / "fortigate-truncated.conf")
+    assert result.netdev is None
+    assert [f.code for f in result.failures] == ["collect.truncated"]
+    kept = b"".join(result.evidence.values()).decode()
+    assert "config firewall policy" in kept and "<redacted>" in kept
+    listed = yaml.safe_load((NETDEV / "SECRETS.yaml").read_text(encoding="utf-8"))
+    for secret in listed["fortigate-truncated.conf"]:
+        assert secret not in kept
+    # a quoted value cut off before its closing quote: the rest is never kept
+    cut = FGT_HARDENED[: FGT_HARDENED.index("AgIIADAMBggq")]
+    from auditor.collect.netdev import redact
+
+    assert "MIIFHDBOBgkq" not in redact(cut, "fortios")
+
+
+def test_fortigate_multi_vdom_backup_reads_global_and_root() -> None:
+    body = FGT_HARDENED.split("\n", 4)[4]
+    global_part, vdom_part = body.split("config system interface\n", 1)
+    vdoms = (
+        "#config-version=FGT100F-7.4.3-FW-build2573-240201:opmode=0:vdom=1:user=quantri\n"
+        "config vdom\nedit root\nnext\nend\n"
+        f"config global\n{global_part}end\n"
+        f"config vdom\nedit root\nconfig system interface\n{vdom_part}next\nend\n"
+    )
+    facts = fortios(vdoms)
+    assert facts.hostname == "FGT-UBND-XA" and facts.ips_enabled is True
+    assert facts.zones == ["internal", "vlan20-ketoan"] and facts.model == "FGT100F"

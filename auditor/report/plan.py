@@ -32,7 +32,12 @@ _LINUX = {
     "debian": ("debian", "ubuntu", "raspbian", "linuxmint", "kali", "pop"),
     "rhel": ("rhel", "rocky", "almalinux", "centos", "fedora", "ol", "amzn"),
 }
-_VENDOR = {"cisco-ios": "cisco-ios", "mikrotik": "routeros", "pfsense": "pfsense"}
+_VENDOR = {
+    "cisco-ios": "cisco-ios",
+    "fortios": "fortios",
+    "mikrotik": "routeros",
+    "pfsense": "pfsense",
+}
 
 
 def platform_of(facts: AssetFacts | None, kind: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Network devices: Cisco IOS/IOS-XE, MikroTik RouterOS and pfSense, from a saved
+"""Network devices: Cisco IOS/IOS-XE, FortiGate, MikroTik RouterOS and pfSense, from a saved
 configuration file or live over SSH. One parser per platform turns the text into
 NetDeviceFacts; secrets are redacted before anything is kept as evidence."""
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.collect.base import HostResult
-from auditor.collect.netdev.common import MAX_CONFIG
+from auditor.collect.netdev.common import MAX_CONFIG, Incomplete
 from auditor.collect.netdev.drivers import DRIVERS, detect, unsupported
 from auditor.collect.netdev.redact import redact
 from auditor.errors import CollectionError
@@ -61,6 +61,8 @@ def _judge(source: str, platform: str | None, outputs: dict[str, str]) -> HostRe
         return _fail(source, "collect.truncated", "no final 'end' line", **evidence)
     try:
         facts = DRIVERS[found].parse(outputs)
+    except Incomplete as exc:  # cut off: what is there is kept, nothing is judged
+        return _fail(source, "collect.truncated", str(exc), **evidence)
     except Exception as exc:  # a malformed file must not stop the audit
         return _fail(source, "collect.garbage", type(exc).__name__, **_fingerprints(outputs))
     return HostResult(netdev=facts, evidence=evidence)

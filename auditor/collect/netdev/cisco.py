@@ -386,6 +386,12 @@ def parse_cisco(
     saved_text, text = text, merged(text)
     transport, timeouts, vty_acl, timeout_assumed = _vty(text)
     sources = _acl_sources(text)
+    # an access-class limits the lines only if every ACL it names exists (IOS lets an
+    # undefined list through) and none of its permits admits any source
+    defined = all(
+        _acl_rules(text, name) for name in re.findall(r"^ access-class (\S+) in", text, re.M)
+    )
+    vty_limited = vty_acl and defined and not any(_any_source(rule) for rule in sources)
     interfaces = blocks(text, "interface ")
     outside = [
         lines
@@ -403,7 +409,7 @@ def parse_cisco(
     }
     http_acl = bool(re.search(r"^ip http access-class", text, re.M))
     open_ports = set()  # management ports that answer any source address
-    if not vty_acl:
+    if not vty_limited:
         open_ports |= {23} if services["telnet"] else set()
         open_ports |= {22} if services["ssh"] else set()
     if not http_acl:
@@ -428,7 +434,7 @@ def parse_cisco(
         firmware=version.get("version") or (train.group(1) if train else None),
         model=version.get("model") or None,
         mgmt_services=services,
-        mgmt_restricted=vty_acl and not any(_any_source(rule) for rule in sources),
+        mgmt_restricted=vty_limited,
         mgmt_sources=sources,
         local_users=users,
         idle_timeout_s=max(timeouts)

@@ -7,6 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from importlib.resources import files
 
+
+class Incomplete(ValueError):
+    """A configuration cut off before its end (a transfer interrupted, a paste too short):
+    reported as incomplete, never judged."""
+
+
 MAX_CONFIG = 4 * 1024 * 1024  # bytes of configuration/output accepted from one device
 DEFAULT_COMMUNITIES = {"public", "private"}
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditor.collect.netdev.cisco import parse_cisco
+from auditor.collect.netdev.fortios import parse_fortios
 from auditor.collect.netdev.mikrotik import parse_mikrotik
 from auditor.collect.netdev.pfsense import parse_pfsense
 from auditor.facts import NetDeviceFacts
@@ -58,6 +59,18 @@ DRIVERS = {
             ),
         ),
         Driver(
+            platform="fortios",
+            config="show full-configuration",
+            extra=(),
+            netmiko_type="fortinet",
+            default_login=("admin", ""),
+            looks_like=lambda text: bool(
+                re.search(r"^#config-version=F", text, re.M)
+                or re.search(r"^config system (global|interface|admin)\s*$", text, re.M)
+            ),
+            parse=lambda out: parse_fortios(out["show full-configuration"]),
+        ),
+        Driver(
             platform="cisco-ios",
             config="show running-config",
             extra=("show version", "show startup-config"),
@@ -74,7 +87,6 @@ DRIVERS = {
 
 # Platforms recognised but not yet read: said so, rather than "could not be read".
 UNSUPPORTED = {
-    "FortiGate (FortiOS)": re.compile(r"^config system (global|interface|admin)\b", re.M),
     "Juniper (Junos)": re.compile(r"^(set system host-name |system \{)", re.M),
     "Huawei (VRP)": re.compile(r"^ ?sysname \S+", re.M),
     "Ubiquiti (EdgeOS)": re.compile(r"^(firewall|interfaces|service) \{", re.M),

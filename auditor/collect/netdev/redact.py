@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element, tostring
 from defusedxml.ElementTree import fromstring
 
 from auditor.collect.netdev.common import DEFAULT_COMMUNITIES
+from auditor.collect.netdev.fortios import redact_fortios
 
 MASK = "<redacted>"
 
@@ -200,6 +201,7 @@ def _pfsense(text: str) -> str:
 
 
 REDACTORS: dict[str, Callable[[str], str]] = {
+    "fortios": redact_fortios,
     "mikrotik": _routeros,
     "cisco-ios": _cisco,
     "pfsense": _pfsense,
