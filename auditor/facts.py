@@ -290,6 +290,7 @@ class NetDeviceFacts(Fact):
     port_forwards: list[PortForward] | None = None  # inbound NAT from the WAN to the inside
     firewall_enabled: bool | None = None  # inbound traffic to the device/LAN is filtered
     ips_enabled: bool | None = None  # an intrusion prevention engine inspects traffic
+    ips_signatures_at: datetime | None = None  # when its signatures were published, if said
     zones: list[str] | None = None  # VLANs / interfaces / zones that separate the network
     config_saved: bool | None = None  # running configuration equals the saved one
     default_login_works: bool | None = None  # the opt-in probe logged in with the vendor pair

@@ -261,11 +261,22 @@ def firewall(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     return _flag(facts.firewall_enabled, "firewall", True, ("on", "off"))
 
 
-@check("net.ips", needs="netdev")
-def ips(facts: NetDeviceFacts, _: NoParams) -> Outcome:
-    """Pass proves: an intrusion prevention engine is enabled on the device. Does not prove: that
-    its signatures are current."""
-    return _flag(facts.ips_enabled, "IPS", True, ("on", "off"))
+class IpsParams(Params):
+    # signatures older than this fail where the device says their date (None: not judged)
+    max_signature_age_days: int | None = None
+
+
+@check("net.ips", needs="netdev", params=IpsParams)
+def ips(facts: NetDeviceFacts, p: IpsParams) -> Outcome:
+    """Pass proves: an intrusion prevention engine is enabled on the device and, where the device
+    says when its signatures were published, that they are within the pack's age. Does not
+    prove: that signatures are current on a device that does not say their date."""
+    enabled = _flag(facts.ips_enabled, "IPS", True, ("on", "off"))
+    published = facts.ips_signatures_at
+    if enabled.status is not Status.passed or published is None or p.max_signature_age_days is None:
+        return enabled
+    age = (facts.collected_at - published).days
+    return Outcome.at_most(age, p.max_signature_age_days, what="IPS signature age (days)")
 
 
 @check("net.zones", needs="netdev", params=MinZones)

@@ -25,7 +25,7 @@ ERASE = "\b" * len(MORE) + " " * len(MORE) + "\b" * len(MORE)
 
 @dataclass
 class Device:
-    platform: str  # cisco-ios, mikrotik, pfsense
+    platform: str  # cisco-ios, fortios, mikrotik, pfsense
     hostname: str
     user: str
     password: str
@@ -152,6 +152,8 @@ class _Shell:
     def prompt(self) -> str:
         if self.d.platform == "mikrotik":
             return f"[{self.d.user}@{self.d.hostname}] > "
+        if self.d.platform == "fortios":
+            return f"{self.d.hostname} # "
         return f"{self.d.hostname}{'#' if self.enabled else '>'}"
 
     def send(self, text: str) -> None:
@@ -258,6 +260,15 @@ def fixture_device(platform: str, profile: str, user: str, password: str, **extr
             ).read_text(),
         }
         host = "MikroTik"
+    elif platform == "fortios":
+        backup = (FIXTURES / f"fortigate-{profile}.conf").read_text()
+        outputs = {  # a live `show` prints no `#config-version=` header lines
+            "show full-configuration": "".join(
+                line for line in backup.splitlines(keepends=True) if not line.startswith("#")
+            ),
+            "get system status": (live / f"fortigate-{profile}-system-status.txt").read_text(),
+        }
+        host = "FGT-UBND-XA"
     else:
         outputs = {"cat /conf/config.xml": (FIXTURES / f"pfsense-{profile}.xml").read_text()}
         host = "pfSense"

@@ -36,6 +36,10 @@ def mikrotik(name: str, **extra: Any) -> Device:
     return fixture_device("mikrotik", name, "quantri", "pw-device-1", **extra)
 
 
+def fortigate(name: str, **extra: Any) -> Device:
+    return fixture_device("fortios", name, "quantri", "pw-device-1", **extra)
+
+
 def pfsense(name: str, **extra: Any) -> Device:
     return fixture_device("pfsense", name, "quantri", "pw-device-1", **extra)
 
@@ -307,3 +311,26 @@ def test_officer_pins_the_device_key_with_hosts_trust_then_audits(tmp_path: Path
             "audit", "-i", str(inventory), "-o", str(tmp_path / "o2"), "--json", home=home
         )
     assert json.loads(done.stdout)["collection_failures"] == {}, done.stderr
+
+
+def test_fortigate_live_reads_the_configuration_pages_and_its_status(known: Path) -> None:
+    """A FortiGate over SSH: `show full-configuration` read through its --More-- pages (the
+    console settings are never changed to stop paging), `get system status` adding model,
+    firmware and the IPS definitions' date; the same facts as from its backup file."""
+    got = live(fortigate("hardened"), known)
+    assert got.failures == [] and got.netdev is not None
+    shown = got.evidence["show-full-configuration.txt"].decode()
+    assert "--More--" not in shown and "\b" not in shown and shown.rstrip().endswith("end")
+    assert "Xa-Psk-Enc-2026" not in shown and "set psksecret ENC <redacted>" in shown
+    facts = got.netdev
+    assert (facts.model, facts.firmware) == ("FortiGate-60F", "7.2.5 build 1517")
+    assert facts.ips_signatures_at is not None and facts.ips_signatures_at.date().isoformat() == (
+        "2026-12-02"
+    )  # 03/12 02:06 in Vietnam time
+    from_file = collect_config_file(NETDEV / "fortigate-hardened.conf").netdev
+    assert from_file is not None
+    same = {"mgmt_services", "mgmt_restricted", "zones", "wan_mgmt_exposed", "snmp_issues"}
+    assert facts.model_dump(include=same) == from_file.model_dump(include=same)
+    weak = live(fortigate("weak"), known).netdev
+    assert weak is not None and weak.ips_signatures_at is not None
+    assert weak.ips_signatures_at.year == 2025 and weak.default_accounts == ["admin/<empty>"]

@@ -61,14 +61,19 @@ DRIVERS = {
         Driver(
             platform="fortios",
             config="show full-configuration",
-            extra=(),
-            netmiko_type="fortinet",
+            extra=("get system status",),
+            # netmiko's "fortinet" type turns paging off by changing the console settings
+            # (config system console / set output standard): an audit changes nothing, so a
+            # plain session, whose --More-- pages are read like any other device's
+            netmiko_type="generic",
             default_login=("admin", ""),
             looks_like=lambda text: bool(
                 re.search(r"^#config-version=F", text, re.M)
                 or re.search(r"^config system (global|interface|admin)\s*$", text, re.M)
             ),
-            parse=lambda out: parse_fortios(out["show full-configuration"]),
+            parse=lambda out: parse_fortios(
+                out["show full-configuration"], out.get("get system status")
+            ),
         ),
         Driver(
             platform="cisco-ios",

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, Incomplete
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, Incomplete, device_time
 from auditor.facts import NetDeviceFacts, PortForward
 
 MASK = "<redacted>"
@@ -168,13 +169,21 @@ def _defaults() -> dict[str, Any]:
     return loaded
 
 
-def _version(text: str) -> tuple[str | None, str | None]:
-    """Model and firmware from the backup's first line:
-    `#config-version=FGT60F-7.2.5-FW-build1517-230606:opmode=0:…`."""
+def _version(text: str, status: str) -> tuple[str | None, str | None]:
+    """Model and firmware from the backup's first line
+    (`#config-version=FGT60F-7.2.5-FW-build1517-230606:opmode=0:…`), else from a live
+    `get system status` (`Version: FortiGate-60F v7.2.5,build1517,230606 (GA.F)`)."""
     found = re.search(r"^#config-version=([A-Z0-9]+)-(\d+\.\d+\.\d+)-FW-build(\d+)", text, re.M)
+    found = found or re.search(r"^Version: (\S+) v(\d+\.\d+\.\d+),build(\d+)", status, re.M)
     if not found:
         return None, None
     return found.group(1), f"{found.group(2)} build {found.group(3)}"
+
+
+def _ips_signatures(status: str) -> datetime | None:
+    """When the IPS definitions were published: `IPS-DB: 26.00636(2023-10-16 02:06)`."""
+    found = re.search(r"^IPS-DB: [\d.]+\((\d{4}-\d\d-\d\d \d\d:\d\d)\)", status, re.M)
+    return device_time(found.group(1), ("%Y-%m-%d %H:%M",)) if found else None
 
 
 def defaults_for(firmware: str | None) -> dict[str, Any]:
@@ -333,12 +342,14 @@ def _has_encrypted_secrets(settings: list[_Setting]) -> bool:
     )
 
 
-def parse_fortios(text: str) -> NetDeviceFacts:
+def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
+    """Facts from a backup (or `show full-configuration`), with a live `get system status`
+    adding the model, firmware and IPS definitions' date where the backup does not say."""
     tree, settings, complete = _walk(text)
     if not complete or not tree.configs:
         raise Incomplete("configuration blocks do not close")
     config = _scoped(tree)
-    model, firmware = _version(text)
+    model, firmware = _version(text, status or "")
     defaults = defaults_for(firmware)
     system = config.at("system global")
     assumed: list[str] = []
@@ -421,6 +432,7 @@ def parse_fortios(text: str) -> NetDeviceFacts:
         port_forwards=_forwards(config),
         firewall_enabled=not _open_inbound(config, wan),
         ips_enabled=ips,
+        ips_signatures_at=_ips_signatures(status or ""),
         zones=_zones(config, wan) if interfaces else None,
         config_saved=True,  # a backup is the saved configuration
         assumed_defaults=sorted(set(assumed)),

@@ -1,6 +1,6 @@
 """Live device sessions over SSH.
 
-Cisco IOS and MikroTik RouterOS speak through an interactive shell, so netmiko drives
+Cisco IOS, FortiOS and MikroTik RouterOS speak through an interactive shell, so netmiko drives
 them (login, prompt detection, `enable`, terminal settings). Reading is ours: a device
 may still page with `--More--` (a restricted account cannot turn paging off), so each
 command is read until the prompt, answering every `--More--` with a space, bounded in
@@ -67,6 +67,8 @@ def _connect(asset: Asset, netmiko_type: str, known_hosts: Path, timeout_s: int)
             banner_timeout=timeout_s,
             read_timeout_override=timeout_s,
         )
+        if netmiko_type == "generic":  # netmiko learns no prompt for a plain session
+            conn.set_base_prompt(pri_prompt_terminator="#", alt_prompt_terminator="$")
         if (
             asset.platform == "cisco-ios"
             and cred.enable_password_env
