@@ -26,7 +26,7 @@ from auditor.checking import (
     well_formed,
 )
 from auditor.facts import AssetFacts
-from auditor.incidents import Incident
+from auditor.incidents import Incident, deadlines
 from auditor.inventory import Asset
 from auditor.perf import gc_paused
 from auditor.policy import CheckRef, Pack, Requirement
@@ -287,29 +287,36 @@ def judge_attestation(
 def judge_incidents(
     req: Requirement, incidents: list[Incident], today: dt.date
 ) -> AttestationResult | None:
-    """Incident reporting judged from the register: every incident detected in the review
-    period was reported within the hours the pack allows for its severity. None when the
-    register holds no incident of the period (the written attestation then decides)."""
+    """Incident reporting judged from the register: every report an incident of the review
+    period owed under the text in force on its day (TT 20/2017 or NĐ 331/2026) went out in
+    time, each with its number as evidence. A report sent without a number is the officer's
+    word only: not assessed. None when no incident of the period owed a report (the written
+    attestation then decides)."""
     assert req.attestation is not None
     since = add_months(today, -req.attestation.review_months)
-    window = [i for i in incidents if since <= i.detected_at.date() <= today]
-    if not window:
+    now = dt.datetime.combine(today, dt.time.max, tzinfo=dt.UTC)
+    owed = {
+        i.id: [d.state(now) for d in deadlines(i)[1]]
+        for i in incidents
+        if since <= i.detected_at.date() <= today
+    }
+    owed = {k: states for k, states in owed.items() if states and "pending" not in states}
+    if not owed:
         return None
-    limits = req.attestation.report_within_hours
 
-    def on_time(incident: Incident) -> bool:
-        hours = limits.get(incident.severity, limits.get("default"))
-        if incident.reported_at is None or hours is None:
-            return False
-        return incident.reported_at - incident.detected_at <= dt.timedelta(hours=hours)
+    def ids(state: str) -> str:
+        return ", ".join(f"#{k}" for k, states in owed.items() if state in states)
 
-    late = [f"#{i.id}" for i in window if not on_time(i)]
-    if late:
+    if late := ids("late"):
         return AttestationResult(
-            status=Status.failed, note="outcome.incidents_late", params={"ids": ", ".join(late)}
+            status=Status.failed, note="outcome.incidents_late", params={"ids": late}
+        )
+    if unproven := ids("unproven"):
+        return AttestationResult(
+            status=Status.manual, note="outcome.incidents_no_evidence", params={"ids": unproven}
         )
     return AttestationResult(
-        status=Status.passed, note="outcome.incidents_on_time", params={"count": str(len(window))}
+        status=Status.passed, note="outcome.incidents_on_time", params={"count": str(len(owed))}
     )
 
 

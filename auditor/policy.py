@@ -68,7 +68,6 @@ class AttestationSpec(Model):
     # "incidents": from the incident register, when it holds incidents of the review period
     source: Literal["attestation", "systems", "incidents"] = "attestation"
     # for "incidents": hours allowed from detection to report, by incident severity
-    report_within_hours: dict[str, int] = Field(default_factory=dict)
 
 
 class Requirement(Model):

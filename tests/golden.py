@@ -23,7 +23,7 @@ from auditor.collect.netdev import collect_config_file
 from auditor.collect.windows import facts_from_bytes
 from auditor.engine import Exemption, evaluate
 from auditor.facts import AssetFacts, CollectionFailure, Declared, OpenPort
-from auditor.incidents import Incident
+from auditor.incidents import Incident, SentReport
 from auditor.inventory import Inventory
 from auditor.policy import load_policy
 from auditor.report.model import Report, ToolInfo, canonical_bytes
@@ -173,8 +173,14 @@ def golden_input() -> AuditInput:
             kind="malware",
             severity="serious",
             description="Mã độc trên máy kế toán",
-            reported_to="Công an tỉnh",
-            reported_at=datetime(2026, 6, 2, 14, 0, tzinfo=UTC),
+            sent=[
+                SentReport(
+                    kind="notice",
+                    at=datetime(2026, 6, 2, 14, 0, tzinfo=UTC),
+                    to="Công an tỉnh",
+                    reference="15/TB-UBND",
+                )
+            ],
             recorded_by="an",
             recorded_at=datetime(2026, 6, 2, 15, 0, tzinfo=UTC),
         )

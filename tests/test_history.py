@@ -397,6 +397,12 @@ def test_a_shared_store_is_split_by_organisation_when_migrated(empty_url: str) -
         run(audit, id="a-thu", at=DAY0, org="UBND xã Thử")
         run(finding, audit="a-thu", reason="thử", at=DAY0)
         run(audit, id="a-khac", at=later, org="UBND xã Khác")
+        incident = (
+            "INSERT INTO incidents (detected_at, kind, severity, description, actions, "
+            "reported_to, reported_at, recorded_by, recorded_at) VALUES (:at, 'malware', "
+            "'high', 'Mã độc', '', 'PA05', :at, 'an', :at)"
+        )
+        run(incident, at=DAY0)  # recorded while xã Thử was the last audited
     engine.dispose()
 
     def organisation(name: str) -> Organisation:
@@ -423,6 +429,13 @@ def test_a_shared_store_is_split_by_organisation_when_migrated(empty_url: str) -
     }
     with mine.transaction() as session:
         assert [i.asset_id for i in history_for(session, "a-thu", DAY0.date()).plan] == ["pc1"]
+        from auditor.store.incidents import incidents_between
+
+        (kept,) = incidents_between(session, mine.org)
+        # the one reported_to/reported_at pair became a notice; its record is its history
+        assert [(r.kind, r.to, r.reference) for r in kept.sent] == [("notice", "PA05", None)]
+        assert [e.kind for e in kept.history] == ["recorded"]
+        assert incidents_between(session, other.org) == []
     # the same asset and requirement may now be a finding of each organisation
     record_audit(other, *_pack_registry(), later, facts(False), "k2")
     with other.transaction() as session:

@@ -752,6 +752,11 @@ def test_fortigate_near_misses() -> None:
         "    next\n",
     )
     assert fortios(joined).zones == ["internal+vlan20-ketoan"]
+    # an interface that is down is neither a zone nor a way in
+    down = FGT_HARDENED.replace(
+        "        set vlanid 20\n", "        set vlanid 20\n        set status down\n"
+    )
+    assert fortios(down).zones == ["internal"]
     # a VIP that is not a port forward, or is disabled, forwards no port
     assert fortios(FGT_HARDENED).port_forwards == []
     # left out by `show`: the version's documented default, named as assumed

@@ -17,7 +17,7 @@ import pytest
 
 from auditor.checking import Status, discover
 from auditor.engine import ReqStatus, judge_incidents
-from auditor.incidents import Incident
+from auditor.incidents import VIETNAM, Incident
 from auditor.messages.catalogue import Messages, catalogue
 from auditor.policy import load_policy
 from auditor.report.annual import reporting_period, reporting_year
@@ -325,38 +325,71 @@ def test_key_file_signer_alone_leaves_the_person_and_agency_fields_empty(
     assert re.search(r"Số:\s+/BC-UBND", pdf_text(pdf, "-layout"))  # blank for the clerk
 
 
-def incident(hours_to_report: float | None, severity: str = "medium") -> Incident:
-    detected = dt.datetime(2026, 5, 3, 9, 30, tzinfo=dt.UTC)
-    reported = None if hours_to_report is None else detected + dt.timedelta(hours=hours_to_report)
-    return Incident(
-        id=1,
-        detected_at=detected,
-        kind="malware",
-        severity=severity,  # type: ignore[arg-type]
-        description="x",
-        reported_at=reported,
-        recorded_by="an",
-        recorded_at=detected,
+def incident(
+    hours_to_notice: float | None,
+    severity: str = "medium",
+    *,
+    detected: dt.datetime = dt.datetime(2026, 5, 3, 9, 30, tzinfo=dt.UTC),
+    hours_to_report: float | None = None,
+    reference: str | None = "12/TB-UBND",
+) -> Incident:
+    def sent(kind: str, hours: float | None) -> list[dict[str, object]]:
+        if hours is None:
+            return []
+        at = detected + dt.timedelta(hours=hours)
+        return [{"kind": kind, "at": at, "to": "PA05", "reference": reference}]
+
+    return Incident.model_validate(
+        {
+            "id": 1,
+            "detected_at": detected,
+            "kind": "malware",
+            "severity": severity,
+            "description": "x",
+            "recorded_by": "an",
+            "recorded_at": detected,
+            "sent": sent("notice", hours_to_notice) + sent("report", hours_to_report),
+        }
     )
 
 
-def test_incident_reporting_is_judged_from_the_register() -> None:
+def test_incident_reporting_is_judged_by_the_text_in_force_on_its_day() -> None:
+    """TT 20/2017's five days before 01/07/2026, NĐ 331's 24 h notice and 72 h report of a
+    serious incident after — whatever pack the audit runs under."""
     registry = discover()
-    old = load_policy("nd85-level2", registry).requirement("L2-MGMT-IR-03")
-    new = load_policy("nd331-level2", registry).requirement("L2-MGMT-IR-03")
+    req = load_policy("nd85-level2", registry).requirement("L2-MGMT-IR-03")
+    same = load_policy("nd331-level2", registry).requirement("L2-MGMT-IR-03")
     today = dt.date(2026, 11, 30)
-    on_time = judge_incidents(old, [incident(5.5)], today)
+    on_time = judge_incidents(req, [incident(5.5)], today)
     assert on_time is not None and on_time.status is Status.passed
-    # near miss: a serious incident reported after 30 hours is on time under TT 20 (5 days)
-    # but late under NĐ 331 (24 hours)
-    serious = [incident(30, "serious")]
-    assert judge_incidents(old, serious, today).status is Status.passed  # type: ignore[union-attr]
-    late = judge_incidents(new, serious, today)
-    assert late is not None and late.status is Status.failed and late.params == {"ids": "#1"}
-    never = judge_incidents(old, [incident(None)], today)
+    # near miss: a serious incident notified after 30 hours — on time on 30/06/2026 (five
+    # days), late on 02/07/2026 (24 hours), under either pack
+    june = dt.datetime(2026, 6, 30, 2, 0, tzinfo=dt.UTC)  # 30/06 09:00 in Vietnam
+    july = dt.datetime(2026, 7, 2, 2, 0, tzinfo=dt.UTC)
+    for pack_req in (req, same):
+        before = judge_incidents(pack_req, [incident(30, "serious", detected=june)], today)
+        assert before is not None and before.status is Status.passed
+        after = judge_incidents(pack_req, [incident(30, "serious", detected=july)], today)
+        assert after is not None and after.status is Status.failed
+        assert after.params == {"ids": "#1"}
+    # after 01/07/2026 the notice in 20 hours is not enough: the report is due in 72
+    no_report = judge_incidents(req, [incident(20, "serious", detected=july)], today)
+    assert no_report is not None and no_report.status is Status.failed
+    both = judge_incidents(req, [incident(20, "serious", detected=july, hours_to_report=70)], today)
+    assert both is not None and both.status is Status.passed
+    # a medium incident after 01/07/2026 has no statutory deadline: the attestation decides
+    assert judge_incidents(req, [incident(None, detected=july)], today) is None
+    # sent in time but without a number: the officer's word only, not "met"
+    unproven = judge_incidents(req, [incident(5.5, reference=None)], today)
+    assert unproven is not None and unproven.status is Status.manual
+    never = judge_incidents(req, [incident(None)], today)
     assert never is not None and never.status is Status.failed
     # nothing in the last 12 months: the register proves nothing, the attestation decides
-    assert judge_incidents(old, [incident(1)], dt.date(2027, 6, 1)) is None
+    assert judge_incidents(req, [incident(1)], dt.date(2027, 6, 1)) is None
+    from auditor.incidents import rule_for
+
+    assert rule_for(june + dt.timedelta(hours=14, minutes=59)).id == "tt20-2017"  # type: ignore[union-attr]
+    assert rule_for(june + dt.timedelta(hours=15)).id == "nd331-2026"  # type: ignore[union-attr]
 
 
 def test_an_audit_judges_incident_reporting_from_the_register(tmp_path: Path) -> None:
@@ -376,6 +409,55 @@ def test_an_audit_judges_incident_reporting_from_the_register(tmp_path: Path) ->
     )
     assert result["status"] == "not_met"  # 7 days after detection: later than TT 20's 5 days
     assert result["attestation"]["note"] == "outcome.incidents_late"
+
+
+def test_incidents_are_followed_to_closure_in_an_append_only_register(tmp_path: Path) -> None:
+    """A serious incident recorded late says so at once; the notice sent later, a note and
+    the closure are added with who and when; nothing is rewritten; closing twice is refused."""
+    home = tmp_path / "home"
+    detected = (dt.datetime.now(VIETNAM) - dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    at = detected.strftime("%Y-%m-%d %H:%M")
+    added = auditor_cli(
+        "incidents", "add", "--at", at, "--type", "defacement", "--severity", "serious",
+        "--description", "Trang thông tin điện tử của xã bị thay giao diện", "--by", "an",
+        home=home,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "CẢNH BÁO" in added.stderr and "thông báo ban đầu" in added.stderr
+    assert "331/2026/NĐ-CP" in added.stderr  # the text in force on the incident's day
+    sent_at = (detected + dt.timedelta(hours=30)).strftime("%Y-%m-%d %H:%M")
+    update = auditor_cli(
+        "incidents", "update", "1", "--sent", "notice", "--to", "Công an tỉnh (PA05)",
+        "--at", sent_at, "--channel", "email", "--reference", "12/TB-UBND", "--by", "binh",
+        home=home,
+    )  # fmt: skip
+    assert update.returncode == 0, update.stderr
+    assert "báo cáo (nguyên nhân, phạm vi, khắc phục)" in update.stderr + update.stdout
+    noted = auditor_cli(
+        "incidents", "update", "1", "--note", "Đã khôi phục trang từ bản sao lưu", home=home
+    )
+    assert noted.returncode == 0, noted.stderr
+    empty = auditor_cli("incidents", "update", "1", home=home)
+    assert empty.returncode != 0 and "--note" in empty.stderr
+    closed = auditor_cli("incidents", "close", "1", "--result", "Đã khắc phục", home=home)
+    assert closed.returncode == 0, closed.stderr
+    again = auditor_cli("incidents", "close", "1", "--result", "Lần nữa", home=home)
+    assert again.returncode != 0 and "đã đóng" in again.stderr
+    shown = auditor_cli("incidents", "show", "1", home=home).stdout
+    for words in (
+        "Ghi vào sổ", "Gửi báo cáo", "Ghi thêm: Đã khôi phục trang từ bản sao lưu",
+        "Đóng sự cố: Đã khắc phục", "thư điện tử, số 12/TB-UBND", "Quá hạn",
+        "Nghị định số 331/2026/NĐ-CP",
+    ):  # fmt: skip
+        assert words in shown, (words, shown)
+    assert "binh" in shown and "an" in shown
+    (entry,) = json.loads(auditor_cli("incidents", "list", "--json", home=home).stdout)
+    assert entry["rule"] == "nd331-2026" and entry["closed_at"] is not None
+    assert [(d["report"], d["state"]) for d in entry["deadlines"]] == [
+        ("notice", "late"),
+        ("report", "late"),
+    ]
+    assert [e["kind"] for e in entry["history"]] == ["recorded", "sent", "update", "closed"]
 
 
 def test_accepted_risk_count_is_explained_beside_the_waived_findings(tmp_path: Path) -> None:

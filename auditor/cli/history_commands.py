@@ -480,6 +480,21 @@ def incidents() -> None:
     incident-response requirements."""
 
 
+CHANNELS = ["email", "qlvb", "paper", "phone", "portal", "other"]
+CHANNEL_OPTION = click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    default="other",
+    show_default=True,
+    help="How it was sent: email, qlvb (the document system), paper, phone, portal.",
+)
+REFERENCE_OPTION = click.option(
+    "--reference",
+    default=None,
+    help="The number of the notice or report sent (e.g. '12/TB-UBND'): its evidence.",
+)
+
+
 @incidents.command("add")
 @click.option(
     "--at",
@@ -494,16 +509,16 @@ def incidents() -> None:
     "--severity",
     type=click.Choice(["low", "medium", "high", "serious"]),
     required=True,
-    help="How bad ('serious': reported within 24 hours under NĐ 331).",
+    help="How bad ('serious': a notice within 24 hours and a report within 72 under NĐ 331).",
 )
 @click.option("--description", required=True, help="What was seen, in a sentence or two.")
 @click.option("--actions", default="", help="What was done about it.")
 @click.option("--system", default=None, help="Id of the information system concerned.")
 @click.option("--asset", "asset_id", default=None, help="Id of the asset concerned.")
-@click.option(
-    "--reported-to", default=None, help="To whom it was reported, e.g. 'Công an tỉnh (PA05)'."
-)
-@click.option("--reported-at", default=None, help="When it was reported: 'YYYY-MM-DD HH:MM'.")
+@click.option("--reported-to", default=None, help="Who was notified, e.g. 'Công an tỉnh (PA05)'.")
+@click.option("--reported-at", default=None, help="When they were notified: 'YYYY-MM-DD HH:MM'.")
+@CHANNEL_OPTION
+@REFERENCE_OPTION
 @click.option(
     "-i",
     "--inventory",
@@ -525,14 +540,17 @@ def incidents_add(
     asset_id: str | None,
     reported_to: str | None,
     reported_at: str | None,
+    channel: str,
+    reference: str | None,
     inventory_path: Path | None,
     actor: str | None,
     db_url: str | None,
 ) -> None:
-    """Record an incident in the history store (it appears in the annual report)."""
+    """Record an incident in the register (it appears in the annual report), with the
+    notice already sent if any; says at once what is due by when, or already late."""
     from pydantic import ValidationError
 
-    from auditor.incidents import Incident
+    from auditor.incidents import Incident, SentReport
     from auditor.store.incidents import add_incident
 
     t = _t()
@@ -545,36 +563,197 @@ def incidents_add(
             raise click.BadParameter(t("incident.unknown_system", id=system), param_hint="--system")
         if asset_id is not None and asset_id not in {a.id for a in inv.assets}:
             raise click.BadParameter(t("incident.unknown_asset", id=asset_id), param_hint="--asset")
+    if (reported_to is None) != (reported_at is None):
+        _fail(t("incident.notice_needs_both"))
     try:
+        detected_at = _moment(detected)
+        sent = (
+            [
+                SentReport(
+                    kind="notice",
+                    at=_moment(reported_at),
+                    to=reported_to,
+                    channel=channel,
+                    reference=reference,
+                )
+            ]
+            if reported_to and reported_at
+            else []
+        )
         incident = Incident(
-            detected_at=_moment(detected),
+            detected_at=detected_at,
             system=system,
             asset_id=asset_id,
             kind=kind,
             severity=severity,
             description=description,
             actions=actions,
-            reported_to=reported_to,
-            reported_at=_moment(reported_at) if reported_at else None,
             recorded_by=actor or default_actor(),
             recorded_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            sent=sent,
         )
     except ValidationError as exc:
         field = ".".join(str(p) for p in exc.errors()[0]["loc"])
         _fail(t("incident.invalid", field=field))
-    if incident.reported_at is not None and incident.reported_at < incident.detected_at:
+    if sent and sent[0].at < incident.detected_at:
         _fail(t("incident.reported_before_detected"))
-    now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # a clock a little ahead is fine
-    if incident.detected_at > now or (incident.reported_at and incident.reported_at > now):
-        _fail(t("incident.in_future"))
+    _not_in_future(incident.detected_at, *(s.at for s in sent))
     store = _store(db_url, inventory_path)
     with _store_errors(), store.transaction() as session:
         saved = add_incident(session, store.org, incident)
     echo(t("incident.added", id=saved.id))
+    _say_deadlines(saved)
+
+
+def _not_in_future(*moments: dt.datetime) -> None:
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # a clock a little ahead is fine
+    if any(m > now for m in moments):
+        _fail(_t()("incident.in_future"))
+
+
+def _say_deadlines(incident: Any) -> None:
+    """What the incident owes under the text in force on its day: late ones as a warning
+    on stderr at once, pending ones with their due time."""
+    from auditor.cli.app import err
+    from auditor.incidents import deadlines
+    from auditor.report.official import dmy, vn_time
+
+    t = _t()
+    rule, owed = deadlines(incident)
+    now = dt.datetime.now(dt.UTC)
+    for due in owed:
+        state = due.state(now)
+        if state == "on_time":
+            continue
+        words = t(
+            f"incident.deadline.{state}",
+            report=t(f"incident.sent_kind.{due.kind}"),
+            due=f"{dmy(due.due)} {vn_time(due.due):%H:%M}",
+            basis=rule.basis.vi if rule and t.lang == "vi" else rule.basis.en if rule else "",
+            id=incident.id,
+        )
+        err.print(words, markup=False) if state == "late" else echo(words)
+
+
+@incidents.command("update")
+@click.argument("incident_id", type=int)
+@click.option("--note", default="", help="What was found or done since, in a sentence or two.")
+@click.option(
+    "--sent",
+    "sent_kind",
+    type=click.Choice(["notice", "report", "final"]),
+    default=None,
+    help="A report was sent: the first notice, the report (cause, scope, remedy), the final one.",
+)
+@click.option("--to", "sent_to", default=None, help="To whom it was sent (with --sent).")
+@click.option("--at", "sent_at", default=None, help="When it was sent: 'YYYY-MM-DD HH:MM'.")
+@CHANNEL_OPTION
+@REFERENCE_OPTION
+@ORG_OPTION
+@BY_OPTION
+@DB_OPTION
+def incidents_update(
+    incident_id: int,
+    note: str,
+    sent_kind: str | None,
+    sent_to: str | None,
+    sent_at: str | None,
+    channel: str,
+    reference: str | None,
+    inventory_path: Path | None,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Add to an incident what happened since: a note, a report sent (to whom, when, how,
+    its number). Nothing recorded is rewritten; every addition is in its history."""
+    from pydantic import ValidationError
+
+    from auditor.incidents import SentReport
+    from auditor.store.incidents import update_incident
+
+    t = _t()
+    sent = None
+    if sent_kind is not None:
+        if not sent_to or not sent_at:
+            _fail(t("incident.sent_needs_to_and_at"))
+        try:
+            sent = SentReport(
+                kind=sent_kind,
+                at=_moment(sent_at),
+                to=sent_to,
+                channel=channel,
+                reference=reference,
+            )
+        except ValidationError as exc:
+            field = ".".join(str(p) for p in exc.errors()[0]["loc"])
+            _fail(t("incident.invalid", field=field))
+        _not_in_future(sent.at)
+    elif not note.strip():
+        _fail(t("incident.nothing_to_add"))
+    store = _store(db_url, inventory_path)
+    with _store_errors(), store.transaction() as session:
+        updated = update_incident(
+            session,
+            store.org,
+            incident_id,
+            actor=actor or default_actor(),
+            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            note=note.strip(),
+            sent=sent,
+        )
+    echo(t("incident.updated", id=incident_id))
+    _say_deadlines(updated)
+
+
+@incidents.command("close")
+@click.argument("incident_id", type=int)
+@click.option(
+    "--result", required=True, callback=not_blank, help="How the response ended, in a sentence."
+)
+@click.option("--at", "closed_at", default=None, help="When it ended [default: now].")
+@ORG_OPTION
+@BY_OPTION
+@DB_OPTION
+def incidents_close(
+    incident_id: int,
+    result: str,
+    closed_at: str | None,
+    inventory_path: Path | None,
+    actor: str | None,
+    db_url: str | None,
+) -> None:
+    """Close an incident with the result of the response (once; later facts are added with
+    `incidents update`)."""
+    from auditor.store.incidents import close_incident
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    at = _moment(closed_at) if closed_at else now
+    _not_in_future(at)
+    store = _store(db_url, inventory_path)
+    with _store_errors(), store.transaction() as session:
+        close_incident(
+            session,
+            store.org,
+            incident_id,
+            actor=actor or default_actor(),
+            now=now,
+            at=at,
+            result=result,
+        )
+    echo(_t()("incident.closed", id=incident_id))
 
 
 def _incident_dict(incident: Any) -> dict[str, Any]:
-    return dict(incident.model_dump(mode="json"))
+    from auditor.incidents import deadlines
+
+    rule, owed = deadlines(incident)
+    now = dt.datetime.now(dt.UTC)
+    return dict(incident.model_dump(mode="json")) | {
+        "rule": rule.id if rule else None,
+        "deadlines": [
+            {"report": d.kind, "due": d.due.isoformat(), "state": d.state(now)} for d in owed
+        ],
+    }
 
 
 @incidents.command("list")
@@ -587,14 +766,16 @@ def _incident_dict(incident: Any) -> dict[str, Any]:
 def incidents_list(
     year: int | None, as_json: bool, inventory_path: Path | None, db_url: str | None
 ) -> None:
-    """List recorded incidents, oldest first."""
+    """List recorded incidents, oldest first, with whether each was reported in time."""
     from rich.table import Table
 
+    from auditor.incidents import reporting_state
     from auditor.report.annual import period_bounds
     from auditor.report.official import dmy, vn_time
     from auditor.store.incidents import incidents_between
 
     t = _t()
+    now = dt.datetime.now(dt.UTC)
     start, end = period_bounds(year) if year else (None, None)
     store = _store(db_url, inventory_path)
     with _store_errors(), store.transaction() as session:
@@ -606,7 +787,7 @@ def incidents_list(
         echo(t("incident.none"))
         return
     table = Table(show_header=True, header_style="bold", box=None)
-    for key in ("id", "detected", "type", "severity", "where", "description"):
+    for key in ("id", "detected", "type", "severity", "where", "reporting", "description"):
         table.add_column(t("incident.col." + key))
     for i in found:
         table.add_row(
@@ -615,6 +796,8 @@ def incidents_list(
             t("incident.kind." + i.kind),
             t("incident.severity." + i.severity),
             cell(" / ".join(x for x in (i.system, i.asset_id) if x) or "—"),
+            t(f"incident.state.{reporting_state(i, now)}")
+            + (f" · {t('incident.state.closed')}" if i.closed_at else ""),
             cell(i.description if len(i.description) <= 60 else i.description[:59] + "…"),
         )
     SafeConsole().print(table)
@@ -628,7 +811,8 @@ def incidents_list(
 def incidents_show(
     incident_id: int, as_json: bool, inventory_path: Path | None, db_url: str | None
 ) -> None:
-    """Show one incident in full."""
+    """Show one incident in full: the reports it owed and sent, and its whole history."""
+    from auditor.incidents import deadlines
     from auditor.report.official import dmy, vn_time
     from auditor.store.incidents import get_incident
 
@@ -654,9 +838,34 @@ def incidents_show(
         (t("incident.col.asset"), incident.asset_id or "—"),
         (t("incident.col.description"), incident.description),
         (t("incident.col.actions"), incident.actions or "—"),
-        (t("incident.col.reported_to"), incident.reported_to or "—"),
-        (t("incident.col.reported_at"), when(incident.reported_at)),
         (t("incident.col.recorded_by"), incident.recorded_by),
+        (t("incident.col.closed"), when(incident.closed_at)),
     ]
     for label, value in lines:
         echo(f"{label}: {printable(value, 5000)}")
+    rule, owed = deadlines(incident)
+    now = dt.datetime.now(dt.UTC)
+    if rule is not None:
+        basis = rule.basis.vi if t.lang == "vi" else rule.basis.en
+        echo(t("incident.rule", basis=basis))
+    for due in owed:
+        echo(
+            f"  {t(f'incident.sent_kind.{due.kind}')}: {t('incident.due')} {when(due.due)} — "
+            f"{t(f'incident.state.{due.state(now)}')}"
+        )
+    echo(t("incident.col.sent") + ":")
+    for sent in incident.sent:
+        how = [t(f"incident.channel.{sent.channel}")]
+        if sent.reference:
+            how.append(t("incident.number", number=printable(sent.reference, 100)))
+        what = t(f"incident.sent_kind.{sent.kind}")
+        echo(f"  {when(sent.at)}  {what} → {printable(sent.to, 300)} ({', '.join(how)})")
+    if not incident.sent:
+        echo("  —")
+    echo(t("incident.col.history") + ":")
+    for event in incident.history:
+        detail = event.detail if event.kind != "sent" else ""
+        echo(
+            f"  {when(event.at)}  {printable(event.actor, 200)}  "
+            f"{t(f'incident.event.{event.kind}')}{': ' + printable(detail, 2000) if detail else ''}"
+        )

@@ -166,6 +166,27 @@ def group_rows(report: Report) -> list[GroupRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class IncidentLine:
+    """An incident as the annual report lists it: the reports sent, and whether those it
+    owed under the text in force on its day went out in time."""
+
+    incident: Incident
+    state: str  # incidents.reporting_state
+    basis: str  # the text whose deadlines applied ("" when none did)
+
+
+def incident_lines(incidents: Sequence[Incident], at: dt.datetime, lang: str) -> list[IncidentLine]:
+    from auditor.incidents import reporting_state, rule_for
+
+    lines = []
+    for incident in incidents:
+        rule = rule_for(incident.detected_at)
+        basis = (rule.basis.vi if lang == "vi" else rule.basis.en) if rule else ""
+        lines.append(IncidentLine(incident, reporting_state(incident, at), basis))
+    return lines
+
+
 def annual_context(
     report: Report,
     lang: str,
@@ -192,6 +213,7 @@ def annual_context(
         "start": start,
         "end": end,
         "period": history,
+        "incidents": incident_lines(history.incidents, report.generated_at, lang),
         "first": history.audits[0] if history.audits else None,
         "last": history.audits[-1] if history.audits else None,
         "groups": group_rows(report),

@@ -98,7 +98,8 @@ class NotApplicableRow(Base):
 
 class IncidentRow(Base):
     """An incident the commune handled (the fields of the incident report forms: what, when,
-    where, how bad, what was done, who was told and when)."""
+    where, how bad, what was done); who was told and when are its `incident_sent` rows,
+    every later change an `incident_events` row (the register is append-only)."""
 
     __tablename__ = "incidents"
 
@@ -111,7 +112,37 @@ class IncidentRow(Base):
     severity: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(Text)
     actions: Mapped[str] = mapped_column(Text, default="")
-    reported_to: Mapped[str | None] = mapped_column(String(300))
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentSentRow(Base):
+    """A notice or report sent about an incident (to whom, when, how, its number)."""
+
+    __tablename__ = "incident_sent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_to: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(10))
+    reference: Mapped[str | None] = mapped_column(String(100))
+
+
+class IncidentEventRow(Base):
+    """One entry of an incident's history: recorded, updated, a report sent, closed."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(Text, default="")

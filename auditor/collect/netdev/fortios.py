@@ -296,7 +296,10 @@ def _zones(config: Block, wan: set[str]) -> list[str]:
     inside = [
         name
         for name, interface in config.at("system interface").edits.items()
-        if name not in wan and interface.get("ip") not in (None, "0.0.0.0 0.0.0.0")
+        if name not in wan
+        and interface.get("ip") not in (None, "0.0.0.0 0.0.0.0")
+        and interface.get("status") != "down"
+        and interface.get("fortilink") != "enable"  # the link that manages FortiSwitches
     ]
     joined: list[set[str]] = []
     for zone in config.at("system zone").edits.values():
@@ -332,12 +335,12 @@ def _snmp(config: Block) -> list[str]:
 
 def _has_encrypted_secrets(settings: list[_Setting]) -> bool:
     """A secret stored `ENC` reversibly (a pre-shared key, a certificate's password), not
-    as an administrator's one-way hash (`ENC SH2…`, `ENC AK1…`)."""
+    as an administrator's one-way hash (`ENC SH2…`, `ENC PB2…`, `ENC AK1…`)."""
     return any(
         _is_secret(s)
         and len(s.values) > 1
         and s.values[0][0] == "ENC"
-        and not s.values[1][0].startswith(("SH2", "AK1"))
+        and not s.values[1][0].startswith(("SH2", "AK1", "PB2"))
         for s in settings
     )
 
@@ -365,7 +368,11 @@ def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
     # says nothing about them (unknown, never "none")
     interfaces = config.at("system interface").edits
     wan = {name for name, i in interfaces.items() if _is_wan(name, i)}
-    access = {name: set(i.sets.get("allowaccess", [])) for name, i in interfaces.items()}
+    access = {  # an interface that is down answers nothing
+        name: set(i.sets.get("allowaccess", []))
+        for name, i in interfaces.items()
+        if i.get("status") != "down"
+    }
     admins = config.at("system admin").edits
     if admins:
         no_password = "admin" in admins and admins["admin"].get("password") is None
@@ -380,11 +387,11 @@ def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
         if (block := config.at(path)).get("status") == "enable"
     ]
     ntp = config.at("system ntp")
-    if not ntp.sets:
-        assumed.append("ntp")  # FortiGuard's servers, synchronised, unless set otherwise
+    # the schema's default is `ntpsync disable` (the factory configuration turns it on, so a
+    # backup without the line has had synchronisation turned off)
     servers: list[str] | None
-    if ntp.get("ntpsync") == "disable":
-        servers = []
+    if (ntp.get("ntpsync") or defaults.get("ntpsync")) != "enable":
+        servers = [] if ntp.get("ntpsync") or "ntpsync" in defaults else None
     elif ntp.get("type") == "custom":
         servers = [s.get("server") or "" for s in ntp.at("ntpserver").edits.values()]
     else:
