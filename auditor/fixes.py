@@ -30,7 +30,10 @@ EXTENSIONS = {
     "pfsense": "txt",
     "fortios": "fortios.txt",
 }
-_COMMENT = {"ps1": "#", "sh": "#", "rsc": "#", "ios.txt": "!", "txt": "", "fortios.txt": "#"}
+_COMMENT = {"ps1": "#", "sh": "#", "rsc": "#", "ios.txt": "!", "txt": "", "fortios.txt": ""}
+# platforms whose file is read and followed, not pasted whole: the pfSense GUI, and the
+# FortiOS CLI (which has no comment syntax to carry the explanations): commands indented
+_READ_ONLY = {"pfsense", "fortios"}
 _IOS_SAFE = re.compile(r"^[A-Za-z0-9._@/:-]{1,64}$")
 _CONFIG_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,199}$")
 
@@ -116,7 +119,7 @@ def snippet(platform: str, asset_name: str, parts: Sequence[SnippetPart]) -> str
         lines += ["", *comment(f"{part.check}: {part.title}"), *comment(part.text)]
         if part.step.where is not None:
             lines += comment(part.step.where("vi"))
-        if part.command is not None and platform != "pfsense":
+        if part.command is not None and platform not in _READ_ONLY:
             lines += part.command.splitlines()
         elif part.command is not None:
             lines += [f"  {line}" for line in part.command.splitlines()]
