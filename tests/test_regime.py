@@ -156,6 +156,20 @@ def test_report_has_readiness_section_and_annual_view(tmp_path: Path) -> None:
     )
 
 
+def test_annual_report_made_before_the_period_ends_says_its_cut_off(tmp_path: Path) -> None:
+    """Near miss: made on 10/12 the figures stop before 14/12 and the report says so; made
+    on 15/12 the period is complete and no such line appears."""
+    report, _, _ = build(tmp_path)
+    vn = dt.timezone(dt.timedelta(hours=7))
+    early = report.model_copy(update={"generated_at": dt.datetime(2026, 12, 10, 9, tzinfo=vn)})
+    html = render_annual(early, "vi", PeriodHistory(), year=2026)
+    assert "Số liệu tính đến ngày 10/12/2026; kỳ báo cáo đầy đủ kết thúc ngày 14/12/2026." in html
+    done = report.model_copy(update={"generated_at": dt.datetime(2026, 12, 15, 9, tzinfo=vn)})
+    assert "Số liệu tính đến ngày" not in render_annual(done, "vi", PeriodHistory(), year=2026)
+    last_day = report.model_copy(update={"generated_at": dt.datetime(2026, 12, 14, 23, tzinfo=vn)})
+    assert "Số liệu tính đến ngày" not in render_annual(last_day, "vi", PeriodHistory(), year=2026)
+
+
 def test_annual_cli_writes_html_and_signed_pdf(tmp_path: Path) -> None:
     pytest.importorskip("weasyprint")
     import os

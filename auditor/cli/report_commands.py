@@ -585,11 +585,13 @@ def annual_command(
     from auditor.cli.app import _store, _store_errors
     from auditor.report.annual import (
         annual_context,
+        data_cutoff,
         period_history,
         render_annual,
+        reporting_period,
         reporting_year,
     )
-    from auditor.report.official import vn_date
+    from auditor.report.official import dmy, vn_date
     from auditor.report.pades import write_signed_pdf
     from auditor.report.pdf import render_pdf
 
@@ -600,6 +602,10 @@ def annual_command(
     if year is not None and year > current:  # a period the report cannot speak for yet
         err.print(t("annual.future_year", year=year, current=current), markup=False)
     year = year or current
+    cutoff = data_cutoff(year, vn_date(report.generated_at))
+    if cutoff is not None:  # the figures stop before the period does
+        end = reporting_period(year)[1]
+        err.print(t("annual.partial", date=dmy(cutoff), end=dmy(end)), markup=False)
     store = _store(db_url, organisation=report.organisation)
     with _store_errors(), store.transaction() as session:
         history = period_history(session, store.org, year)

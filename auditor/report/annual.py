@@ -33,6 +33,13 @@ def reporting_period(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year - 1, 12, 15), dt.date(year, 12, 14)
 
 
+def data_cutoff(year: int, data_date: dt.date) -> dt.date | None:
+    """The day the figures stop when they were taken before the period's last day (14/12):
+    the report then says "số liệu tính đến ngày …"; None once the period is complete."""
+    end = reporting_period(year)[1]
+    return data_date if data_date < end else None
+
+
 def period_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     """The period as [start, end) instants on Vietnamese clocks, for store queries."""
     start, end = reporting_period(year)
@@ -212,6 +219,7 @@ def annual_context(
         "year": year,
         "start": start,
         "end": end,
+        "cutoff": data_cutoff(year, vn_date(report.generated_at)),
         "period": history,
         "incidents": incident_lines(history.incidents, report.generated_at, lang),
         "first": history.audits[0] if history.audits else None,
