@@ -15,7 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from auditor.checking import Registry
 from auditor.errors import InputError, Problem
@@ -113,8 +113,9 @@ class Pack(Model):
     version: str
     title: Text
     legal_basis: list[str]
-    # The legal bases written out for the "Căn cứ" lines of an official document
-    citations: list[Text] = Field(default_factory=list, max_length=20)
+    # The legal texts the pack rests on (ids of policies/law/texts.yaml): an official
+    # document's "Căn cứ" lines are chosen from them by the document's date (auditor.law)
+    citations: list[str] = Field(default_factory=list, max_length=20)
     level: int = Field(default=2, ge=1, le=5)  # the highest system level this pack covers
     refs_in_force: Literal["legacy", "current"] = "legacy"  # which refs cite this pack's law
     abstract: Text | None = None  # trích yếu of the official report
@@ -125,6 +126,16 @@ class Pack(Model):
     successor: str | None = None  # the pack that replaces this one (the "ready for" view)
     successor_deadline: date | None = None
     tailoring: list[Tailoring] = Field(default_factory=list)
+
+    @field_validator("citations")
+    @classmethod
+    def _known_texts(cls, ids: list[str]) -> list[str]:
+        from auditor.law import legal_texts
+
+        unknown = [i for i in ids if i not in legal_texts()]
+        if unknown:
+            raise ValueError(f"unknown legal text(s) {unknown} (policies/law/texts.yaml)")
+        return ids
 
     def requirement(self, req_id: str) -> Requirement:
         return next(r for r in self.requirements if r.id == req_id)

@@ -199,10 +199,10 @@ def make_demo(
     rng = random.Random(seed)
     pack = load_policy("nd85-level2", discover())
     infos = [RequirementInfo.of(r) for r in pack.requirements]
-    base = PolicyInfo.of(pack)
     db_url = db_url or f"sqlite:///{directory / 'received.db'}"
     engine = open_store(db_url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    base = PolicyInfo.of(pack, now.date())
     trust: list[bytes] = []
     tokens: dict[str, dict[str, str]] = {}  # commune → upload token and key folder
     for index, name in enumerate(_names(communes)):

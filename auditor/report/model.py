@@ -44,14 +44,18 @@ class PolicyInfo(Model):
     sla_days: dict[str, int] = {}  # days to fix a finding, by severity
 
     @classmethod
-    def of(cls, pack: Pack) -> PolicyInfo:
+    def of(cls, pack: Pack, day: date) -> PolicyInfo:
+        """The pack as a report dated `day` carries it: its citations are the texts in
+        force on that day (auditor.law)."""
+        from auditor.law import citations_on
+
         return cls(
             id=pack.id,
             version=pack.version,
             digest=pack.digest(),
             title=pack.title,
             legal_basis=pack.legal_basis,
-            citations=pack.citations,
+            citations=citations_on(day, pack.citations),
             level=pack.level,
             in_force=pack.refs_in_force,
             abstract=pack.abstract,

@@ -202,7 +202,7 @@ def build_report(
         auditor_host=socket.gethostname()[:253],
         organisation=data.inventory.organisation,
         systems=systems_of(data.inventory),
-        policy=PolicyInfo.of(pack),
+        policy=PolicyInfo.of(pack, vn_date(now)),
         requirements=[RequirementInfo.of(r) for r in pack.requirements],
         tailoring=pack.tailoring,
         inventory_sha256=hashlib.sha256(data.inventory_bytes).hexdigest(),
