@@ -295,7 +295,8 @@ def test_annual_report_covers_three_audits_and_an_incident(
         assert phrase in words, phrase
     assert "01/12/2025" not in words  # the audit before the period is not counted
     # the running footer (binding line, page number) may fall inside the sentence
-    body = re.sub(r" ?Lập từ báo cáo đánh giá \S+ — SHA-256 của report\.json: \S+( \d+)?", "", words)
+    footer = r" ?Lập từ báo cáo đánh giá \S+ — SHA-256 của report\.json: \S+( \d+)?"
+    body = re.sub(footer, "", words)
     fixed_count = re.search(r"đã khắc phục (\d+) tồn tại", body)
     assert fixed_count is not None and int(fixed_count.group(1)) > 0
     assert raw_tokens(pdf_text(out / "annual-report.pdf")) == []
