@@ -124,6 +124,9 @@ class Pack(Model):
     requirements: list[Requirement]
     sla_days: dict[Severity, int]  # days to fix a finding, by severity
     successor: str | None = None  # the pack that replaces this one (the "ready for" view)
+    # the day from which a new inventory is made under this pack (`auditor init`): the day
+    # its law took effect; the pack it replaces then serves history and transition only
+    new_inventories_from: date | None = None
     successor_deadline: date | None = None
     tailoring: list[Tailoring] = Field(default_factory=list)
 
@@ -157,6 +160,17 @@ def builtin_packs() -> list[str]:
         for p in files("auditor.policies").iterdir()
         if p.name.endswith(".yaml")
     )
+
+
+def default_pack(day: date, registry: Registry) -> str:
+    """The pack a new inventory made on `day` is written with: the built-in pack whose law
+    had taken effect most recently by then."""
+    dated = [
+        (pack.new_inventories_from, pack.id)
+        for pack in (load_policy(name, registry) for name in builtin_packs())
+        if pack.new_inventories_from is not None and pack.new_inventories_from <= day
+    ]
+    return max(dated)[1]
 
 
 def builtin_requirements(registry: Registry) -> list[Requirement]:

@@ -29,6 +29,7 @@ def readiness(
         pack_id=successor.id,
         title=successor.title,
         deadline=current.successor_deadline,
+        successor_from=successor.new_inventories_from,
         failing=failing,
         new_requirements=sorted(set(successor.ids()) - ids),
         tailoring_applied=tailored,

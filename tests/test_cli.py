@@ -261,8 +261,10 @@ def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path:
     assert first.returncode == 0, first.stderr
     inventory = load_inventory(tmp_path / "xa" / "inventory.yaml")  # the shipped example
     assert inventory.organisation.name == "UBND xã Mẫu"
+    # made after 01/07/2026: under the law in force, the 2026 pack
+    assert inventory.policy == "nd331-level2"
     template = tmp_path / "xa" / "attestations.yaml"
-    ids = set(load_policy("nd85-level2", discover()).ids())
+    ids = set(load_policy("nd331-level2", discover()).ids())
     assert load_attestations(template, ids) == {}  # valid while every entry is commented out
     text = template.read_text(encoding="utf-8")
     assert "# L2-MGMT-ORG-01 — " in text
@@ -280,6 +282,17 @@ def test_init_writes_an_example_inventory_and_an_attestations_template(tmp_path:
     assert again.returncode == 2 and "--force" in again.stderr
 
 
+def test_the_default_pack_follows_the_day_the_law_took_effect() -> None:
+    import datetime as dt
+
+    from auditor.checking import discover
+    from auditor.policy import default_pack
+
+    registry = discover()
+    assert default_pack(dt.date(2026, 6, 30), registry) == "nd85-level2"
+    assert default_pack(dt.date(2026, 7, 1), registry) == "nd331-level2"
+
+
 def test_the_shipped_example_is_the_repository_example() -> None:
     shipped = ROOT / "auditor" / "examples" / "inventory.example.yaml"
     assert shipped.read_bytes() == (ROOT / "inventory.example.yaml").read_bytes()
@@ -294,7 +307,7 @@ def test_json_and_one_meaning_of_dash_i(tmp_path: Path) -> None:
         "organisation": "UBND xã Mẫu",
         "assets": 1,
         "systems": ["mang-noi-bo"],
-        "policy": "nd85-level2",
+        "policy": "nd331-level2",
         "gaps": [{"code": "inventory.gap_decision", "name": "Hệ thống mạng nội bộ UBND xã Mẫu"}],
     }
     assert auditor_cli("inventory", "validate", example, home=home).returncode == 0
@@ -339,8 +352,8 @@ def test_inventory_validate_says_everything_audit_would_at_once(tmp_path: Path) 
     broken = tmp_path / "inventory.yaml"
     broken.write_text(
         text.replace(
-            "policy: nd85-level2",
-            "policy: nd85-level2\noverrides: overrides.yaml\nattestations: attestations.yaml",
+            "policy: nd331-level2",
+            "policy: nd331-level2\noverrides: overrides.yaml\nattestations: attestations.yaml",
             1,
         ),
         encoding="utf-8",
@@ -351,7 +364,7 @@ def test_inventory_validate_says_everything_audit_would_at_once(tmp_path: Path) 
     assert "L2-NOPE-01" in run_.stderr and "L2-KHONG-CO-99" in run_.stderr
     assert "valid" not in run_.stdout
     unknown = tmp_path / "unknown-pack.yaml"
-    unknown.write_text(text.replace("policy: nd85-level2", "policy: nd99-level9", 1), "utf-8")
+    unknown.write_text(text.replace("policy: nd331-level2", "policy: nd99-level9", 1), "utf-8")
     run_ = run("--lang", "en", "inventory", "validate", str(unknown), home=home, cwd=tmp_path)
     assert run_.returncode == 2 and "nd99-level9" in run_.stderr, run_.stderr
 

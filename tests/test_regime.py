@@ -143,6 +143,17 @@ def test_report_has_readiness_section_and_annual_view(tmp_path: Path) -> None:
     ready = readiness(old, report.evaluation, new, later)
     assert ready.pack_id == "nd331-level2" and ready.deadline == dt.date(2027, 7, 1)
     assert "L2-AST-SWREG-01" in ready.new_requirements
+    from auditor.report.html import render_html
+
+    # after 01/07/2026 the report says its pack serves history and transition only
+    vn = dt.timezone(dt.timedelta(hours=7))
+    with_ready = report.model_copy(
+        update={"readiness": ready, "generated_at": dt.datetime(2026, 12, 6, 9, tzinfo=vn)}
+    )
+    transition = "Từ ngày 01/07/2026, hệ thống thông tin đánh giá theo"
+    assert transition in render_html(with_ready, "vi")
+    before = with_ready.model_copy(update={"generated_at": dt.datetime(2026, 6, 30, 9, tzinfo=vn)})
+    assert transition not in render_html(before, "vi")  # near miss: the day before
     html = render_annual(report, "vi", PeriodHistory(), year=2026)
     assert "Tình hình bảo đảm an toàn hệ thống thông tin theo cấp độ năm 2026" in html
     assert "từ ngày 15/12/2025 đến ngày 14/12/2026" in html

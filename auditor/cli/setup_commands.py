@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,14 +163,21 @@ def init_command(directory: Path, force: bool) -> None:
     from importlib.resources import files
 
     from auditor.checking import discover
-    from auditor.policy import load_policy
+    from auditor.policy import default_pack, load_policy
+    from auditor.report.official import vn_date
 
     t, lang = _t(), _lang()
+    registry = discover()
+    pack = default_pack(vn_date(dt.datetime.now(dt.UTC)), registry)  # the law in force today
+    example = files("auditor.examples").joinpath("inventory.example.yaml").read_text("utf-8")
+    example = re.sub(
+        r"^policy: \S+( *)", lambda m: f"policy: {pack}{m[1]}", example, count=1, flags=re.M
+    )
     targets = {
-        "inventory.yaml": files("auditor.examples").joinpath("inventory.example.yaml").read_bytes(),
-        "attestations.yaml": _attestations_template(
-            load_policy("nd85-level2", discover()), lang
-        ).encode("utf-8"),
+        "inventory.yaml": example.encode("utf-8"),
+        "attestations.yaml": _attestations_template(load_policy(pack, registry), lang).encode(
+            "utf-8"
+        ),
     }
     existing = [name for name in targets if (directory / name).exists()]
     if existing and not force:

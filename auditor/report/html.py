@@ -15,7 +15,7 @@ from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
-from auditor.report.official import dmy, vn_time
+from auditor.report.official import dmy, vn_date, vn_time
 
 
 def load_resource(name: str) -> str | None:
@@ -38,6 +38,7 @@ def environment() -> Environment:
     env.filters["words"] = words
     env.globals["dmy"] = dmy
     env.globals["hm"] = hm
+    env.globals["vn_day"] = vn_date  # the calendar day in Vietnam of a moment
     return env
 
 

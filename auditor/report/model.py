@@ -190,6 +190,9 @@ class Readiness(Model):
     pack_id: str
     title: Text
     deadline: date | None
+    # the day the successor's law took effect: from then on this pack serves only systems
+    # approved under the old rules, until `deadline`
+    successor_from: date | None = None
     failing: list[ReadinessItem]
     new_requirements: list[str]
     tailoring_applied: bool = False  # the commune's tailoring file was applied to it too
