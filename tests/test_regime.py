@@ -235,3 +235,21 @@ def test_readiness_applies_the_communes_tailoring_to_the_successor(
     )
     untailored, tailored = _successor("nd331-level2", registry, path)
     assert not tailored and untailored.tailoring == []
+
+
+def test_a_missing_level_decision_counts_against_its_own_system_only(tmp_path: Path) -> None:
+    """Two systems, one without its level decision: the level requirement fails the
+    undecided system, not the decided one (the organisation's verdict still fails)."""
+    from auditor.report.by_system import system_verdicts
+
+    report, _, _ = build(tmp_path, commune=True)
+    level = next(r for r in report.evaluation.requirements if r.requirement == "L2-MGMT-LVL-01")
+    assert level.status is ReqStatus.not_met
+    # the same assets in both systems: their verdicts can differ only by their decisions
+    same = report.model_copy(
+        update={"systems": [s.model_copy(update={"assets": ["fs1"]}) for s in report.systems]}
+    )
+    by_id = {v.system.id: v for v in system_verdicts(same)}
+    decided, undecided = by_id["lan"], by_id["motcua"]
+    assert undecided.counts["not_met"] == decided.counts["not_met"] + 1
+    assert decided.counts["met"] == undecided.counts["met"] + 1
