@@ -19,7 +19,16 @@ import click
 import yaml
 
 LANG_ENV = "AUDITOR_LANG"
-_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "types", "utils")
+_CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "termui",
+    "types",
+    "utils",
+)
 
 
 def chosen_language(args: list[str] | None = None) -> str:
@@ -115,6 +124,8 @@ def translate_tree(command: click.Command, path: str, lang: str) -> None:
     words = _catalogue("click.vi.yaml") if lang == "vi" else {}
     _set(command, entry.get("_"))
     command.options_metavar = words.get("[OPTIONS]", "[OPTIONS]")
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = words.get("COMMAND [ARGS]...", "COMMAND [ARGS]...")
     if getattr(command, "_help_option", None) is not None:
         command._help_option = None  # click caches its --help option, text and all
     arguments = _catalogue("help.vi.yaml").get("_arguments", {}) if lang == "vi" else {}
@@ -131,14 +142,34 @@ def translate_tree(command: click.Command, path: str, lang: str) -> None:
 
 
 _RUN = {"lang": "vi"}  # the language `TranslatedGroup.main` chose for this run
+_TYPE_NAMES: dict[int, str] = {}  # id of a click.Path → the name it was made with ("file")
+
+
+def localise_types(command: click.Command, lang: str) -> None:
+    """click names a path parameter ("file", "directory") when the decorator runs, before
+    the language is known; name every one in `lang` (its errors say "Tệp 'x' không tồn
+    tại", never "File 'x' …")."""
+    table: dict[str, Any] = _catalogue("click.vi.yaml") if lang == "vi" else {}
+    for param in command.params:
+        if isinstance(param.type, click.Path):
+            original = _TYPE_NAMES.setdefault(id(param.type), param.type.name)
+            word = table.get(original, original)
+            param.type.name = word if isinstance(word, str) else original
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            localise_types(sub, lang)
 
 
 class TranslatedCommand(click.Command):
-    """A command whose help is shown in the run's language."""
+    """A command whose help, and usage line under an error, are in the run's language."""
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         translate_tree(self, _path(ctx), _RUN["lang"])
         super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        translate_tree(self, _path(ctx), _RUN["lang"])
+        super().format_usage(ctx, formatter)
 
 
 class TranslatedGroup(click.Group):
@@ -152,8 +183,13 @@ class TranslatedGroup(click.Group):
         translate_tree(self, _path(ctx), _RUN["lang"])
         super().format_help(ctx, formatter)
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        translate_tree(self, _path(ctx), _RUN["lang"])
+        super().format_usage(ctx, formatter)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         given = kwargs.get("args", args[0] if args else None)
         _RUN["lang"] = chosen_language(list(given) if given is not None else None)
         install(_RUN["lang"])
+        localise_types(self, _RUN["lang"])
         return super().main(*args, **kwargs)
