@@ -112,8 +112,14 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
     assert {"asset_id": "pc-chutich", "requirement": "L2-CFG-FW-01"} in fixed
 
     shown = cli("--lang", "en", "findings", "show", str(fw["id"]), home=home).stdout
-    for word in ("Open", "Resolved", "Reopened", "assigned", "Đã báo nhà cung cấp"):
+    for word in ("Open", "Resolved", "Reopened", "Assigned", "Note", "Đã báo nhà cung cấp"):
         assert word in shown, word
+    assert "Requirement: " in shown and "Checks: fw." in shown  # what it asks, how to fix
+    assert "auditor checks show" in shown
+    vietnamese = cli("findings", "show", str(fw["id"]), home=home).stdout
+    for word in ("Giao xử lý", "Ghi chú", "Yêu cầu: ", "Kiểm tra: "):
+        assert word in vietnamese, word
+    assert " assigned " not in vietnamese and " note " not in vietnamese
     assert shown.startswith(f"#{fw['id']}  L2-CFG-FW-01") and "{" not in shown  # a card, not JSON
     assert "Owner: Nguyễn Văn An" in shown
     card = json.loads(cli("findings", "show", str(fw["id"]), "--json", home=home).stdout)

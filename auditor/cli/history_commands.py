@@ -170,7 +170,9 @@ def findings_show(finding_id: int, as_json: bool, db_url: str | None) -> None:
         echo(json.dumps({**card, "events": history}, ensure_ascii=False, indent=1))
         return
     echo(f"#{card['id']}  {card['requirement']}  —  {card['asset']}")
+    requirement = _requirement(card["requirement"])
     fields = (
+        ("finding.title", requirement.title(t.lang) if requirement else None),
         ("export.severity", t(f"severity.{card['severity']}")),
         ("export.state", t(f"finding.{card['status']}") + (" !" if card["overdue"] else "")),
         ("export.owner", card["owner"] or "—"),
@@ -178,14 +180,31 @@ def findings_show(finding_id: int, as_json: bool, db_url: str | None) -> None:
         ("export.waiver_reason", card["waiver_reason"]),
         ("export.waiver_until", _day(card["waiver_until"]) if card["waiver_until"] else None),
         ("export.approved_by", card["approved_by"]),
+        ("finding.checks", ", ".join(c.id for c in requirement.checks) if requirement else None),
+        ("finding.last_audit", row.last_audit[:8]),
     )
     for key, value in fields:
         if value:
             echo(f"  {t(key)}: {value}")
+    if requirement and requirement.checks:
+        echo(f"  {t('finding.how_to_fix')}")
     echo("")
     for event in history:
         audit = f"  [{event['audit'][:8]}]" if event["audit"] else ""
         echo(f"  {event['at']}  {event['actor']}  {event['event']}  {event['detail']}{audit}")
+
+
+def _requirement(requirement_id: str) -> Any:
+    """The requirement as the shipped packs define it (the newest pack that has it)."""
+    from auditor.checking import discover
+    from auditor.policy import builtin_packs, load_policy
+
+    registry = discover()
+    for name in reversed(builtin_packs()):
+        pack = load_policy(name, registry)
+        if requirement_id in pack.ids():
+            return pack.requirement(requirement_id)
+    return None
 
 
 def _day(iso: str | None) -> str:
