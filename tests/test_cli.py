@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import auditor_cli, openssl_verify
+from tests.helpers import ORG, auditor_cli, openssl_verify
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDITOR = shutil.which("auditor", path=str(Path(sys.executable).parent)) or "auditor"
@@ -410,3 +410,20 @@ def test_export_into_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> 
     )  # fmt: skip
     assert made.returncode == 2 and "khong-co" in made.stderr, made.stderr
     assert not target.parent.exists()
+
+
+def test_commands_that_did_their_job_quietly_now_say_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    script = tmp_path / "collect.ps1"
+    wrote = run("collect", "windows-script", "-o", str(script), home=home)
+    assert wrote.returncode == 0 and script.is_file()
+    assert str(script) in wrote.stdout and "-OutFile facts.json" in wrote.stdout
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        ORG + "assets:\n  - {id: pc1, name: PC, kind: linux, connection: local}\n",
+        encoding="utf-8",
+    )
+    nothing = run("hosts", "trust", "-i", str(inventory), "--yes", home=home)
+    assert nothing.returncode == 0 and "không có tài sản nào kết nối qua SSH" in nothing.stdout
+    as_json = run("hosts", "trust", "-i", str(inventory), "--yes", "--json", home=home)
+    assert json.loads(as_json.stdout) == []

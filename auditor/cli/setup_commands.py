@@ -286,6 +286,7 @@ def collect_windows_script(out_file: Path | None) -> None:
     else:
         with _input_errors():
             atomic_write(out_file, text.encode("utf-8-sig"))
+        echo(_t()("collect.script_written", path=out_file))
 
 
 @main.command("import")
@@ -381,6 +382,9 @@ def hosts_trust(
         inv = load_inventory(inventory_path)
     store = known_hosts or inv.settings.known_hosts or default_known_hosts()
     ids = list(asset_ids) or [a.id for a in inv.assets if a.connection is Connection.ssh]
+    if not ids:  # nothing to do is said, not silence
+        echo("[]" if as_json else t("hosts.no_ssh_assets", path=inventory_path))
+        return
     status = 0
     results: list[dict[str, str]] = []
     for asset_id in ids:
