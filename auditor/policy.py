@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from auditor.checking import Registry
 from auditor.errors import InputError, Problem
 from auditor.inventory import AssetKind
-from auditor.yamlfile import CodedValueError, LoadedYaml, dotted, load_yaml, parse_yaml, validate
+from auditor.yamlfile import (
+    CodedValueError,
+    LoadedYaml,
+    dotted,
+    load_yaml,
+    parse_yaml,
+    problem_of,
+    validate,
+)
 
 REQ_ID = r"^L2-[A-Z0-9]+(-[A-Z0-9]+)*-\d{2}$"
 
@@ -384,17 +392,13 @@ def _param_problems(
     line: int | None,
     field: str,
 ) -> list[Problem]:
+    model = registry[check_id].params
     try:
-        registry[check_id].params.model_validate(params)
+        model.model_validate(params)
     except ValidationError as exc:
+        known = set(model.model_fields)  # a mistyped parameter gets the nearest real one
         return [
-            Problem(
-                file,
-                line,
-                f"{field}.{'.'.join(map(str, e['loc']))}",
-                "input.invalid",
-                {"detail": e["msg"]},
-            )
+            problem_of(e, file, line, (*field.split("."), *e["loc"]), known)
             for e in exc.errors(include_input=False)
         ]
     return []

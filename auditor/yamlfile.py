@@ -188,31 +188,36 @@ def validate(model: type[M], loaded: LoadedYaml, context: dict[str, Any] | None 
         return model.model_validate(loaded.data, context=context)
     except ValidationError as exc:
         known = _field_names(model)
-        problems = [_to_problem(err, loaded, known) for err in exc.errors(include_input=False)]
+        problems = []
+        for err in exc.errors(include_input=False):
+            loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
+            problems.append(problem_of(err, loaded.file, loaded.line_of(loc), loc, known))
         raise InputError(problems) from None
 
 
-def _to_problem(err: Any, loaded: LoadedYaml, known: set[str]) -> Problem:
-    loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
-    line = loaded.line_of(loc)
+def problem_of(
+    err: Any, file: str, line: int | None, loc: tuple[Any, ...], known: set[str]
+) -> Problem:
+    """One pydantic error as a coded problem at `file`:`line`, field `loc`: a mistyped key
+    with the nearest `known` name ("did you mean"), a missing field, a value of the wrong
+    kind, in the catalogue's words (never pydantic's English)."""
     kind = err["type"]
+    where = dotted(loc)
     if kind == "extra_forbidden" and loc:
         guess = difflib.get_close_matches(str(loc[-1]), sorted(known), n=1)
         code = "input.unknown_key_suggest" if guess else "input.unknown_key"
-        return Problem(
-            loaded.file, line, dotted(loc), code, {"suggestion": guess[0] if guess else ""}
-        )
+        return Problem(file, line, where, code, {"suggestion": guess[0] if guess else ""})
     if kind == "missing":
-        return Problem(loaded.file, line, dotted(loc), "input.missing_field")
+        return Problem(file, line, where, "input.missing_field")
     if kind == "value_error":
         ctx = err.get("ctx", {})
         inner = ctx.get("error")
         if isinstance(inner, CodedValueError):
-            return Problem(loaded.file, line, dotted(loc), inner.code, inner.params)
+            return Problem(file, line, where, inner.code, inner.params)
     if kind in PYDANTIC_CODES:
         params = {k: str(v).replace(" or ", ", ") for k, v in err.get("ctx", {}).items()}
-        return Problem(loaded.file, line, dotted(loc), f"input.{PYDANTIC_CODES[kind]}", params)
-    return Problem(loaded.file, line, dotted(loc), "input.invalid", {"detail": err["msg"]})
+        return Problem(file, line, where, f"input.{PYDANTIC_CODES[kind]}", params)
+    return Problem(file, line, where, "input.invalid", {"detail": err["msg"]})
 
 
 # pydantic error types → catalogue codes (`input.*`), so the reason reads in vi or en; the

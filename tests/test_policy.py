@@ -212,3 +212,33 @@ def test_no_placeholder_reference_in_any_pack(registry: Registry) -> None:
         for req in load_policy(name, registry).requirements:
             for ref in (req.refs.legacy, req.refs.current):
                 assert not re.search(r"\b\d+\.x\b", ref or ""), (name, req.id, ref)
+
+
+def test_a_mistyped_check_parameter_gets_the_nearest_real_one(tmp_path: Path) -> None:
+    """Near miss: `min_lenght` for pwd.min_length's `min_length`, and a value of the wrong
+    kind, named in Vietnamese with line and field (never pydantic's English)."""
+    from tests.helpers import auditor_cli
+
+    path = tmp_path / "overrides.yaml"
+    path.write_text(
+        "overrides:\n"
+        "  - requirement: L2-ACC-PWD-01\n"
+        "    check: pwd.min_length\n"
+        "    params: {min_lenght: 12}\n"
+        "    justification: Theo kế hoạch của tỉnh năm 2026\n"
+        "  - requirement: L2-ACC-PWD-01\n"
+        "    check: pwd.min_length\n"
+        "    params: {min_length: nhiều}\n"
+        "    justification: Theo kế hoạch của tỉnh năm 2026\n",
+        encoding="utf-8",
+    )
+    result = auditor_cli(
+        "policy", "validate", "nd85-level2", "--overrides", str(path), home=tmp_path
+    )
+    assert result.returncode == 2
+    assert (
+        ":2: overrides[0].params.min_lenght: Khóa không hợp lệ — có phải ý bạn là 'min_length'?"
+        in result.stderr
+    ), result.stderr
+    assert ":6: overrides[1].params.min_length: " in result.stderr
+    assert "Input should" not in result.stderr and "Extra inputs" not in result.stderr
