@@ -253,3 +253,20 @@ def test_a_missing_level_decision_counts_against_its_own_system_only(tmp_path: P
     decided, undecided = by_id["lan"], by_id["motcua"]
     assert undecided.counts["not_met"] == decided.counts["not_met"] + 1
     assert decided.counts["met"] == undecided.counts["met"] + 1
+
+
+def test_each_group_counts_the_evidence_its_own_verdicts_rest_on(tmp_path: Path) -> None:
+    """Not the total of every file for every group: the verdicts of the group's own
+    requirements that rest on collected facts or a recorded document."""
+    report, _, _ = build(tmp_path, commune=True)
+    rows = {g.group: g for g in group_rows(report)}
+    groups = {r.id: r.group for r in report.requirements}
+    judged = [
+        ar
+        for ar in report.evaluation.asset_results
+        if groups[ar.requirement] == "accounts"
+        and any(c.status.value in ("pass", "fail") for c in ar.checks)
+    ]
+    assert judged and rows["accounts"].evidence == len(judged)
+    assert len({g.evidence for g in rows.values()}) > 2  # groups differ
+    assert rows["network"].evidence == 0  # nothing judged there, nothing counted

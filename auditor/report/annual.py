@@ -131,30 +131,28 @@ class GroupRow:
     evidence: int  # evidence files behind the group's verdicts
 
 
-def _evidence_by_requirement(report: Report) -> dict[str, set[str]]:
-    """The evidence files each requirement's verdict rests on: the facts files of the
-    assets it judged (pass or fail) and its recorded document or the systems' decisions."""
-    by_asset: dict[str, set[str]] = {}
-    for entry in report.evidence:
-        parts = entry.path.split("/")
-        if len(parts) >= 3:
-            by_asset.setdefault(parts[1], set()).add(entry.path)
-    found: dict[str, set[str]] = {}
+def _evidenced_verdicts(report: Report) -> dict[str, int]:
+    """How many of each requirement's verdicts rest on evidence kept with the report: an
+    asset judged (pass or fail) from facts collected from it, a document recorded with its
+    scan, or the systems' scanned level decisions (one each). A group's count is then what
+    its own verdicts rest on, not every file of every asset."""
+    collected = {
+        entry.path.split("/")[1] for entry in report.evidence if entry.path.count("/") >= 2
+    }
+    found: dict[str, int] = {}
     for ar in report.evaluation.asset_results:
-        if any(c.status.value in ("pass", "fail", "waived") for c in ar.checks):
-            found.setdefault(ar.requirement, set()).update(by_asset.get(ar.asset_id, set()))
+        judged = any(c.status.value in ("pass", "fail", "waived") for c in ar.checks)
+        if judged and ar.asset_id in collected:
+            found[ar.requirement] = found.get(ar.requirement, 0) + 1
     for result in report.evaluation.requirements:
         attestation = result.attestation
         if attestation is None:
             continue
-        if attestation.note in SYSTEM_NOTES:  # judged from the scanned level decisions
-            files = by_asset.get("systems", set())
-        elif not attestation.evidence_sha256:
-            continue
-        else:
-            prefix = f"evidence/attestations/{result.requirement}-"
-            files = {p for p in by_asset.get("attestations", set()) if p.startswith(prefix)}
-        found.setdefault(result.requirement, set()).update(files)
+        if attestation.note in SYSTEM_NOTES:
+            scans = [s for s in report.systems if s.decision_sha256]
+            found[result.requirement] = found.get(result.requirement, 0) + len(scans)
+        elif attestation.evidence_sha256:
+            found[result.requirement] = found.get(result.requirement, 0) + 1
     return found
 
 
@@ -163,13 +161,14 @@ def group_rows(report: Report) -> list[GroupRow]:
     for info in report.requirements:
         groups.setdefault(info.group, []).append(info.id)
     results = {r.requirement: r for r in report.evaluation.requirements}
-    evidence = _evidence_by_requirement(report)
+    evidence = _evidenced_verdicts(report)
     rows = []
     for group, ids in groups.items():
         statuses = [results[i].status for i in ids if i in results]
         counts = {s.value: sum(1 for x in statuses if x is s) for s in ReqStatus}
-        files: set[str] = set().union(*(evidence.get(i, set()) for i in ids))
-        rows.append(GroupRow(group, combine(statuses), counts, len(files)))
+        rows.append(
+            GroupRow(group, combine(statuses), counts, sum(evidence.get(i, 0) for i in ids))
+        )
     return rows
 
 
