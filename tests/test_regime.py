@@ -270,3 +270,25 @@ def test_each_group_counts_the_evidence_its_own_verdicts_rest_on(tmp_path: Path)
     assert judged and rows["accounts"].evidence == len(judged)
     assert len({g.evidence for g in rows.values()}) > 2  # groups differ
     assert rows["network"].evidence == 0  # nothing judged there, nothing counted
+
+
+def test_not_assessed_with_every_asset_met_says_what_is_missing(tmp_path: Path) -> None:
+    """'Chưa đánh giá — 1/1 tài sản đạt' read as a contradiction: the line says the
+    document part is what is not recorded."""
+    from auditor.engine import RequirementResult
+    from auditor.report.html import render_html
+
+    report, _, _ = build(tmp_path)
+    zone = RequirementResult(
+        requirement="L2-NET-ZONE-01",
+        status=ReqStatus.not_assessed,
+        assets={"fs1": ReqStatus.met},
+        assets_total=1,
+        assets_met=1,
+        assets_assessed=1,
+    )
+    others = [r for r in report.evaluation.requirements if r.requirement != "L2-NET-ZONE-01"]
+    evaluation = report.evaluation.model_copy(update={"requirements": [*others, zone]})
+    html = render_html(report.model_copy(update={"evaluation": evaluation}), "vi")
+    assert "1/1 tài sản đạt; nhưng phần văn bản (hoặc quyết định) của yêu cầu chưa được" in html
+    assert html.count("chưa được ghi nhận, nên yêu cầu chưa đánh giá được") == 1
