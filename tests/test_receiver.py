@@ -367,7 +367,7 @@ def test_access_log_names_who_and_never_a_secret(served: Served, tmp_path: Path)
     served.read("/api/communes")
     time.sleep(0.3)
     text = served.log.read_text(encoding="utf-8")
-    assert "listening on https://127.0.0.1" in text
+    assert "Đang nhận báo cáo tại https://127.0.0.1" in text  # in the operator's language
     assert f"{COMMUNE_A} POST /api/reports 201" in text
     assert "province:so-tttt GET /api/communes 200" in text
     for secret in (*served.tokens.values(), PASSWORD):

@@ -271,17 +271,10 @@ def receiver_serve(
     except Exception as exc:  # SQLAlchemy: a bad URL, an unreachable or unwritable store
         _fail(t("receiver.db_unusable", detail=printable(str(exc).splitlines()[0][:300])))
     _check_port(host, port)
-    logging.getLogger("auditor.receiver").info(
-        "listening on https://%s:%d; %d trusted certificates; store %s",
-        host,
-        port,
-        len(anchors),
-        app.state.engine.url.render_as_string(hide_password=True),
-    )
-    descriptors = raise_descriptor_limit()
-    logging.getLogger("auditor.receiver").info(
-        "descriptor limit %d (each connection takes one)", descriptors
-    )
+    say = logging.getLogger("auditor.receiver").info
+    store = app.state.engine.url.render_as_string(hide_password=True)
+    say(t("receiver.log.listening", host=host, port=port, trusted=len(anchors), store=store))
+    say(t("receiver.log.descriptors", limit=raise_descriptor_limit()))
     config = server_config(
         app,
         host=host,
@@ -289,6 +282,7 @@ def receiver_serve(
         tls_cert=tls_cert,
         tls_key=tls_key,
         limits=ServerLimits(max_connections=max_connections, header_timeout_s=header_timeout),
+        t=t,
         log_level="warning",
     )
     serve(config, handshake_timeout_s=header_timeout)

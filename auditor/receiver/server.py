@@ -16,6 +16,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from auditor.cli.i18n import chosen_language
+from auditor.messages.catalogue import Messages
 from auditor.receiver.app import AccessLog
 
 log = logging.getLogger("auditor.receiver")
@@ -29,11 +31,13 @@ class ServerLimits:
     keep_alive_s: int = 5
 
 
-def guarded_protocol(limits: ServerLimits) -> type[H11Protocol]:
+def guarded_protocol(limits: ServerLimits, t: Messages | None = None) -> type[H11Protocol]:
     """H11Protocol that closes a connection over the cap at once, and any connection whose
-    request headers have not all arrived within the deadline."""
+    request headers have not all arrived within the deadline (said in the log in `t`'s
+    language)."""
 
     per_source: Counter[str] = Counter()
+    say = t or Messages(chosen_language())
 
     class Guarded(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
@@ -45,11 +49,13 @@ def guarded_protocol(limits: ServerLimits) -> type[H11Protocol]:
             self._source = str(peer[0]) if isinstance(peer, tuple) else "?"
             per_source[self._source] += 1
             if len(self.connections) > limits.max_connections:
-                log.warning("connection cap reached (%d): closing", limits.max_connections)
+                log.warning(say("receiver.log.cap", limit=limits.max_connections))
                 transport.abort()  # no TLS goodbye: a hostile peer would hold it open
                 return
             if per_source[self._source] > limits.max_per_source:
-                log.warning("%s holds %d connections: closing", self._source, limits.max_per_source)
+                log.warning(
+                    say("receiver.log.per_source", source=self._source, limit=limits.max_per_source)
+                )
                 transport.abort()
                 return
             self._arm()
@@ -96,6 +102,7 @@ def server_config(
     tls_cert: Path,
     tls_key: Path,
     limits: ServerLimits | None = None,
+    t: Messages | None = None,
     **extra: Any,
 ) -> uvicorn.Config:
     limits = limits or ServerLimits()
@@ -105,7 +112,7 @@ def server_config(
         port=port,
         ssl_certfile=str(tls_cert),
         ssl_keyfile=str(tls_key),
-        http=guarded_protocol(limits),
+        http=guarded_protocol(limits, t),
         limit_concurrency=limits.max_connections + 16,
         timeout_keep_alive=limits.keep_alive_s,
         h11_max_incomplete_event_size=16 * 1024,
