@@ -804,3 +804,22 @@ def test_fortigate_multi_vdom_backup_reads_global_and_root() -> None:
     facts = fortios(vdoms)
     assert facts.hostname == "FGT-UBND-XA" and facts.ips_enabled is True
     assert facts.zones == ["internal", "vlan20-ketoan"] and facts.model == "FGT100F"
+
+
+def test_pfsense_zones_need_a_rule_between_them() -> None:
+    """Segments count as zones only when the rules separate them: an OPT interface allowed
+    to reach anything is one flat zone with the LAN; a VLAN never assigned is no segment."""
+    from auditor.collect.netdev.pfsense import parse_pfsense
+
+    text = (NETDEV / "pfsense-hardened.xml").read_text(encoding="utf-8")
+    assert parse_pfsense(text).zones == ["opt1", "lan"]  # the guest VLAN blocked from the LAN
+    open_guest = text.replace(
+        "\t\t\t<type>block</type>\n\t\t\t<interface>opt1</interface>",
+        "\t\t\t<type>pass</type>\n\t\t\t<interface>opt1</interface>",
+    ).replace(
+        "\t\t\t\t<network>lan</network>\n\t\t\t</destination>",
+        "\t\t\t\t<any></any>\n\t\t\t</destination>",
+    )
+    assert parse_pfsense(open_guest).zones == ["lan+opt1"]  # near miss: nothing between them
+    unassigned = text.replace("<opt1>\n\t\t\t<enable></enable>", "<opt1>")
+    assert parse_pfsense(unassigned).zones == ["lan"]  # a disabled interface is no zone

@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 from passlib.context import CryptContext
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, weak_accounts
+from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, separated_zones, weak_accounts
 from auditor.facts import NetDeviceFacts, PortForward
 
 DEFAULT_LOGIN = ("admin", "pfsense")  # the documented factory pair
@@ -80,6 +80,37 @@ def _wan_mgmt(root: Element) -> bool:
     return False
 
 
+def _zones(root: Element) -> list[str] | None:
+    """Inside segments as the rules separate them: every enabled, addressed interface but
+    the WAN (a VLAN counts once it is assigned to one). A segment whose rules pass traffic
+    to any destination, with no block towards another inside segment, is not separated
+    from the others (pfSense's default LAN rule); the unseparated ones form one zone."""
+    interfaces = root.find("interfaces")
+    if interfaces is None:
+        return None
+    inside = [
+        child.tag
+        for child in interfaces
+        if child.tag != "wan" and child.find("enable") is not None and _text(child, "ipaddr")
+    ]
+    rules = [r for r in root.iterfind("filter/rule") if r.find("disabled") is None]
+
+    def filtered(name: str) -> bool:
+        own = [r for r in rules if _text(r, "interface") == name]
+        passes_any = any(
+            _text(r, "type") == "pass" and r.find("destination/any") is not None for r in own
+        )
+        others = {n for n in inside if n != name} | {f"{n}ip" for n in inside if n != name}
+        blocks_inside = any(
+            _text(r, "type") in ("block", "reject")
+            and (_text(r, "destination/network") or "") in others
+            for r in own
+        )
+        return not passes_any or blocks_inside
+
+    return separated_zones(inside, {name for name in inside if filtered(name)})
+
+
 def _default_accounts(root: Element, works: bool | None) -> list[str] | None:
     """The factory pair on admin, then every enabled account whose stored hash verifies a
     common weak password."""
@@ -132,9 +163,6 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         for package in ("suricata", "snort")
         for rule in root.iterfind(f"installedpackages/{package}/rule")
     )
-    interfaces = root.find("interfaces")
-    zones = [child.tag for child in interfaces] if interfaces is not None else []
-    zones += [_text(v, "descr") or _text(v, "vlanif") or "" for v in root.iterfind("vlans/vlan")]
     revision = _text(root, "revision/time") or ""
     made = datetime.fromtimestamp(int(revision), UTC) if revision.isdigit() else None
     return NetDeviceFacts(
@@ -163,7 +191,7 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         port_forwards=_forwards(root),
         firewall_enabled=system is not None and system.find("disablefilter") is None,
         ips_enabled=ips,
-        zones=[z for z in zones if z and z != "wan"],
+        zones=_zones(root),
         config_saved=True,  # config.xml is the saved configuration
         default_login_works=default_login,
     )
