@@ -85,6 +85,9 @@ class Account(Fact):
     password: Literal["set", "empty", "locked"] | None = None
     password_never_expires: bool | None = None
     password_max_days: int | None = None  # Linux: this account's own maximum (shadow field 5)
+    # Linux: its stored hash verifies the image's factory password (pi/raspberry …), tried on
+    # the host by its own crypt; None when that could not be tried
+    factory_password: bool | None = None
     last_login: datetime | None = None
     never_logged_in: bool | None = None
 

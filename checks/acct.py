@@ -1,4 +1,5 @@
-"""Accounts: built-in, inactive, leavers, empty passwords, expiry (L2-ACC-*, L2-MGMT-HR-03)."""
+"""Accounts: built-in, inactive, leavers, empty and factory passwords, expiry (L2-ACC-*,
+L2-MGMT-HR-03)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,23 @@ def no_empty_password(facts: HostFacts, _: NoParams) -> Outcome:
         if empty
         else Outcome.ok(observed=[], expected="[]")
     )
+
+
+@check("acct.no_factory_password", needs="host")
+def no_factory_password(facts: HostFacts, _: NoParams) -> Outcome:
+    """Pass proves: no account's stored password is its image's factory password (pi/raspberry,
+    ubuntu/ubuntu, kali/kali …), as the host's own crypt verifies each listed pair. Does not
+    prove: anything about passwords outside that list."""
+    accounts = facts.accounts
+    if accounts is None or all(a.factory_password is None for a in accounts):
+        return Outcome.unknown("outcome.not_collected", what="factory passwords")
+    unchecked = sorted(a.name for a in accounts if a.factory_password is None)
+    factory = sorted(a.name for a in accounts if a.factory_password)
+    if factory:
+        return Outcome.fail(observed=factory, expected="[]")
+    if unchecked:
+        return Outcome.unknown("outcome.factory_unchecked", accounts=", ".join(unchecked))
+    return Outcome.ok(observed=[], expected="[]")
 
 
 @check("acct.inactive", needs="host", params=HumanAccounts)

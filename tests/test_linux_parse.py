@@ -4,6 +4,7 @@ Ubuntu 22.04 file server, truncated output and garbage."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from auditor.collect.base import truncated
 from auditor.collect.linux_parse import parse_host, split_sections
@@ -321,3 +322,52 @@ def test_the_wazuh_agent_state_and_managers_are_read() -> None:
     pending = wazuh_agent("status='pending'\naddress=soc.sonla.gov.vn\n")
     assert pending is not None and pending.status == "pending"
     assert wazuh_agent("") is None and wazuh_agent(None) is None  # no agent state on the host
+
+
+def test_factory_passwords_are_tried_on_the_host_by_its_own_crypt(tmp_path: Path) -> None:
+    """The real fact script on this machine's /bin/sh and perl, against a shadow file with a
+    yescrypt pi/raspberry (Raspberry Pi OS), a SHA-512 ubuntu with a changed password, a
+    locked kali and a hash kind crypt cannot verify: only names come back, never a hash."""
+    import subprocess
+
+    from auditor.checking import Status, discover
+    from auditor.collect.base import linux_script
+    from auditor.collect.linux_parse import parse_host, split_sections
+    from auditor.inventory import Asset
+
+    def crypt(password: str, setting: str) -> str:
+        made = subprocess.run(
+            ["perl", "-e", "print crypt($ARGV[0], $ARGV[1])", password, setting],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert made.startswith("$"), made
+        return made
+
+    pi = crypt("raspberry", "$y$j9T$F31F/jItUvvjOv6IBFNea/")
+    ubuntu = crypt("a-changed-password", "$6$saltsaltsalt$")
+    shadow = tmp_path / "shadow"
+    shadow.write_text(
+        f"root:!:19000:0:99999:7:::\npi:{pi}:19000:0:99999:7:::\n"
+        f"ubuntu:{ubuntu}:19000:0:99999:7:::\nkali:!{pi}:19000:0:99999:7:::\n"
+        "admin:$unknownscheme$abc$def:19000:0:99999:7:::\n",
+        encoding="utf-8",
+    )
+    asset = Asset.model_validate({"id": "h", "name": "H", "kind": "linux", "connection": "local"})
+    run = subprocess.run(
+        ["/bin/sh"],
+        input=f"AUDITOR_SHADOW={shadow}\n" + linux_script(asset),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    sections = split_sections(run.stdout)
+    assert sections["default_logins"].split() == ["pi", "@@unsupported", "admin"]
+    assert pi not in run.stdout and ubuntu not in run.stdout  # no hash leaves the host
+    sections["passwd"] = "".join(  # the accounts of that shadow file (this machine has none)
+        f"{name}:x:{1000 + i}:{1000 + i}::/home/{name}:/bin/bash\n"
+        for i, name in enumerate(("pi", "ubuntu", "kali", "admin"))
+    )
+    facts = parse_host(sections)
+    by_name = {a.name: a.factory_password for a in facts.accounts or []}
+    assert by_name == {"pi": True, "ubuntu": False, "kali": False, "admin": None}
+    check = discover()["acct.no_factory_password"]
+    assert check.run(facts, {}).status is Status.failed
+    assert check.run(facts, {}).observed == ["pi"]

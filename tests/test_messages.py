@@ -56,3 +56,22 @@ def test_every_check_says_what_a_pass_proves_and_does_not_in_both_languages() ->
         english = catalogue("en")[f"proves.{check_id}.pass"]
         assert doc.startswith(f"Pass proves: {english}."), check_id
         assert "Does not prove:" in doc, check_id
+
+
+def test_every_named_fact_of_a_check_has_vietnamese_words() -> None:
+    """A check saying what it could not judge (`what="…"`) is read in Vietnamese: every
+    literal it names has a `value.*` entry, so no English reaches a Vietnamese report."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    checks = Path(__file__).resolve().parents[1] / "checks"
+    named = {
+        m.group(1)
+        for path in checks.glob("*.py")
+        for m in re.finditer(r'what="([^"]+)"', path.read_text(encoding="utf-8"))
+    }
+    root = Path(__file__).resolve().parents[1] / "auditor" / "messages"
+    words = yaml.safe_load((root / "vi.yaml").read_text(encoding="utf-8"))["value"]
+    assert named and not sorted(named - set(words))

@@ -6,6 +6,7 @@ import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 from typing import TypeVar
 
@@ -47,12 +48,21 @@ def secret_from_env(name: str | None) -> str | None:
     return value
 
 
+@cache
+def default_logins() -> str:
+    """The factory user/password pairs the Linux script tries on the host (data file)."""
+    text = files("auditor.collect").joinpath("linux_default_logins.txt").read_text("utf-8")
+    return "\n".join(ln for ln in text.splitlines() if ln and not ln.startswith("#"))
+
+
 def linux_script(asset: Asset) -> str:
-    """The batched fact script with this asset's backup location filled in safely."""
+    """The batched fact script with this asset's backup location and the factory logins to
+    try filled in safely."""
     body = files("auditor.collect").joinpath("linux_facts.sh").read_text(encoding="utf-8")
-    prefix = ""
+    logins = shlex.quote(default_logins())
+    prefix = f"AUDITOR_DEFAULT_LOGINS={logins}\nexport AUDITOR_DEFAULT_LOGINS\n"
     if asset.backup is not None:
-        prefix = (
+        prefix += (
             f"AUDITOR_BACKUP_PATH={shlex.quote(asset.backup.path)}\n"
             f"AUDITOR_BACKUP_PATTERN={shlex.quote(asset.backup.pattern)}\n"
         )

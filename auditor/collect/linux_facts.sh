@@ -1,6 +1,8 @@
 # commune-auditor: Linux fact script. Read-only; prints marked sections; never prints secrets.
 # Runs under /bin/sh (dash, busybox, bash) locally or over SSH as one batch per host.
-# The caller prepends AUDITOR_BACKUP_PATH / AUDITOR_BACKUP_PATTERN assignments.
+# The caller prepends AUDITOR_BACKUP_PATH / AUDITOR_BACKUP_PATTERN and the exported
+# AUDITOR_DEFAULT_LOGINS (factory user/password pairs) assignments.
+AUDITOR_SHADOW=${AUDITOR_SHADOW:-/etc/shadow}
 LC_ALL=C; export LC_ALL
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH
 sec() { printf '\n@@AUDITOR-SECTION %s@@\n' "$1"; }
@@ -38,8 +40,29 @@ done | cap
 sec faillock; nocomment /etc/security/faillock.conf | cap
 sec passwd; cap < /etc/passwd
 sec shadow
-if [ -r /etc/shadow ]; then
-  awk -F: '{s="set"; if ($2=="") s="empty"; else if ($2 ~ /^[!*]/) s="locked"; print $1":"s":"$3":"$5}' /etc/shadow | cap
+if [ -r "$AUDITOR_SHADOW" ]; then
+  awk -F: '{s="set"; if ($2=="") s="empty"; else if ($2 ~ /^[!*]/) s="locked"; print $1":"s":"$3":"$5}' "$AUDITOR_SHADOW" | cap
+else echo "@@unreadable"; fi
+sec default_logins
+# Each account named in AUDITOR_DEFAULT_LOGINS is tried with its factory password by this
+# host's own crypt(3) through perl; only the names that verify are printed, never a hash.
+if [ -r "$AUDITOR_SHADOW" ] && have perl; then
+  perl -e '
+    my %try;
+    for (split /\n/, ($ENV{AUDITOR_DEFAULT_LOGINS} // "")) {
+      my ($user, $password) = split / /, $_, 2;
+      push @{$try{$user}}, $password if defined $password;
+    }
+    while (my $line = <STDIN>) {
+      chomp $line;
+      my ($user, $hash) = split /:/, $line;
+      next unless defined $hash && $try{$user} && $hash =~ /^\$/;
+      for my $password (@{$try{$user}}) {
+        my $made = crypt($password, $hash);
+        if (!defined $made || $made =~ /^\*/) { print "\@\@unsupported $user\n"; last }
+        if ($made eq $hash) { print "$user\n"; last }
+      }
+    }' < "$AUDITOR_SHADOW" | cap
 else echo "@@unreadable"; fi
 sec group; cap < /etc/group
 sec sudoers

@@ -95,7 +95,10 @@ def parse_host(
         processes=procs,
         accounts=safe(
             lambda: _accounts(
-                sections.get("passwd"), sections.get("shadow"), sections.get("lastlog")
+                sections.get("passwd"),
+                sections.get("shadow"),
+                sections.get("lastlog"),
+                sections.get("default_logins"),
             )
         ),
         privileges=safe(
@@ -398,9 +401,29 @@ def _hex_addr(raw: str) -> str:
     return str(ipaddress.IPv6Address(bytes.fromhex(flipped)))
 
 
-def _accounts(passwd: str | None, shadow: str | None, lastlog: str | None) -> list[Account] | None:
+def _default_logins(body: str | None) -> tuple[set[str], set[str]] | None:
+    """(accounts whose hash verifies a factory password, accounts whose hash the host's
+    crypt could not check); None when the section could not be produced."""
+    if body is None or body.startswith("@@unreadable"):
+        return None
+    found, unchecked = set(), set()
+    for line in body.splitlines():
+        if line.startswith("@@unsupported "):
+            unchecked.add(line.removeprefix("@@unsupported ").strip())
+        elif line.strip():
+            found.add(line.strip())
+    return found, unchecked
+
+
+def _accounts(
+    passwd: str | None,
+    shadow: str | None,
+    lastlog: str | None,
+    default_logins: str | None = None,
+) -> list[Account] | None:
     if passwd is None:
         return None
+    defaults = _default_logins(default_logins)
     states: dict[str, str] = {}
     max_days: dict[str, int] = {}
     if shadow and not shadow.startswith("@@unreadable"):
@@ -427,6 +450,9 @@ def _accounts(passwd: str | None, shadow: str | None, lastlog: str | None) -> li
                 can_login=not shell.endswith(NOLOGIN_SHELLS) and state != "locked",
                 password=state,
                 password_max_days=max_days.get(parts[0]),
+                factory_password=None
+                if defaults is None or parts[0] in defaults[1]
+                else parts[0] in defaults[0],
                 last_login=login if isinstance(login, datetime) else None,
                 never_logged_in=None if login is None else login == "never",
             )
