@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from auditor.checking import Outcome
+from auditor.facts import HostFacts
 
 
 class Params(BaseModel):
@@ -25,10 +26,16 @@ class PortList(Params):
 
 def days_between(earlier: object, later: object) -> float:
     """Age in days between two aware datetimes (typed loosely to keep checks terse)."""
-    from datetime import datetime
-
     assert isinstance(earlier, datetime) and isinstance(later, datetime)
     return (later - earlier).total_seconds() / 86400
+
+
+def host_clock(facts: HostFacts) -> datetime:
+    """The host's own clock at collection: an age of something the host dated itself (its
+    package log, its backup files, its logins) is measured on the clock that dated it, so a
+    host whose clock is a year off is neither a year out of date nor a year ahead of it (the
+    skew itself is judged by time.sync)."""
+    return facts.collected_at + timedelta(seconds=facts.clock_skew_s or 0)
 
 
 def support_ends(observed: str, end: date | None, today: date) -> Outcome:

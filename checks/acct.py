@@ -6,7 +6,7 @@ from __future__ import annotations
 from auditor.checking import NoParams, Outcome, check
 from auditor.facts import AssetFacts, HostFacts
 
-from ._params import Params, days_between
+from ._params import Params, days_between, host_clock
 
 
 class HumanAccounts(Params):
@@ -63,9 +63,7 @@ def inactive(facts: HostFacts, p: HumanAccounts) -> Outcome:
         a.name
         for a in people
         if a.never_logged_in
-        or (
-            a.last_login is not None and days_between(a.last_login, facts.collected_at) > p.max_days
-        )
+        or (a.last_login is not None and days_between(a.last_login, host_clock(facts)) > p.max_days)
     )
     if stale:
         return Outcome.fail(observed=stale, expected=f"≤ {p.max_days}")

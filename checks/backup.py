@@ -5,7 +5,7 @@ from __future__ import annotations
 from auditor.checking import NoParams, Outcome, check
 from auditor.facts import AssetFacts
 
-from ._params import MaxDays, days_between
+from ._params import MaxDays, days_between, host_clock
 
 
 @check("backup.latest_age", needs="asset", params=MaxDays)
@@ -25,7 +25,7 @@ def latest_age(facts: AssetFacts, p: MaxDays) -> Outcome:
             path=backup.path,
         )
     assert facts.host is not None
-    age = round(days_between(backup.newest_file_time, facts.host.collected_at), 1)
+    age = round(days_between(backup.newest_file_time, host_clock(facts.host)), 1)
     return Outcome.at_most(age, p.max_days, what="backup age")
 
 

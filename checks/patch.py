@@ -5,7 +5,7 @@ from __future__ import annotations
 from auditor.checking import Outcome, check
 from auditor.facts import HostFacts
 
-from ._params import MaxDays, Params, days_between
+from ._params import MaxDays, Params, days_between, host_clock
 
 
 class MaxPending(Params):
@@ -21,7 +21,7 @@ def last_update_age(facts: HostFacts, p: MaxDays) -> Outcome:
     number of days old. Does not prove: that every package is current."""
     if facts.patching is None or facts.patching.last_update is None:
         return Outcome.unknown("outcome.not_collected", what="last update")
-    age = round(days_between(facts.patching.last_update, facts.collected_at), 1)
+    age = round(days_between(facts.patching.last_update, host_clock(facts)), 1)
     return Outcome.at_most(age, p.max_days, what="last update")
 
 
