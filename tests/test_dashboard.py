@@ -251,6 +251,19 @@ def test_session_rules(province: Province) -> None:
         login(admin, {"username": "demo", "password": password})
         csv = admin.get("/export/communes.csv?overdue=1")
         assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbfX\xc3\xa3,")
+        assert csv.headers["cache-control"] == "no-store"  # exports never stay in a cache
+        missing = admin.get("/reports/khong-co/bundle.zip")
+        assert missing.status_code == 404 and "Không có trang hoặc báo cáo này" in missing.text
+        assert admin.get("/export/khac.csv").status_code == 404
+        listed = admin.get("/").text
+        commune = listed.split('href="/communes/', 1)[1].split('"', 1)[0]
+        page_of_commune = admin.get(f"/communes/{commune}").text
+        report_id = page_of_commune.split('href="/reports/', 1)[1].split("/", 1)[0]
+        zipped = admin.get(f"/reports/{report_id}/bundle.zip")
+        assert zipped.status_code == 200 and zipped.headers["cache-control"] == "no-store"
+        shown = admin.get(f"/reports/{report_id}/html")
+        assert shown.headers["cache-control"] == "no-store"
+        assert shown.headers["content-security-policy"].startswith("default-src 'none'")
         assert admin.post("/admin", data={"action": "add-user"}).status_code == 403  # no CSRF
         page = admin.get("/admin").text
         csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]

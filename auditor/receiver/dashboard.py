@@ -141,10 +141,17 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     return private(request, HTMLResponse(html, status_code=status))
 
 
+def _missing(request: Request, session: dict[str, str]) -> Response:
+    """A page that does not exist, said in the dashboard's language (not an empty 404)."""
+    return _page(request, "dashboard-missing.html.j2", 404, session=session, why="dash.not_found")
+
+
 def private(request: Request, response: Response) -> Response:
     """Headers of every page with the communes' data: not stored by a browser or a proxy,
     not framed, HTTPS remembered."""
-    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'"
+    )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -394,33 +401,34 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     async def report_html(request: Request, session: dict[str, str]) -> Response:
         row = await run_in_threadpool(received, engine, request.path_params["report_id"])
         if row is None:
-            return Response(status_code=404)
+            return _missing(request, session)
         html = await run_in_threadpool(render_html, report_of(row), _lang(request))
         policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+        return private(request, HTMLResponse(html, headers={"Content-Security-Policy": policy}))
 
     @signed_in
     async def bundle(request: Request, session: dict[str, str]) -> Response:
         row = await run_in_threadpool(received, engine, request.path_params["report_id"])
         if row is None:
-            return Response(status_code=404)
+            return _missing(request, session)
         data = io.BytesIO()
         with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(REPORT, row.content)
             archive.writestr(SIGNATURE, row.signature)
             if row.pdf is not None:  # signed by the commune (PAdES), checked on receipt
                 archive.writestr(PDF, row.pdf)
-        return Response(
+        zipped = Response(
             data.getvalue(),
             media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="{row.report_id}.zip"'},
         )
+        return private(request, zipped)  # a commune's evidence is never kept in a cache
 
     @signed_in
     async def export(request: Request, session: dict[str, str]) -> Response:
         what, suffix = request.path_params["what"], "." + request.path_params["suffix"]
         if what not in ("communes", "heatmap") or suffix not in (".xlsx", ".csv"):
-            return Response(status_code=404)
+            return _missing(request, session)
         t = Messages(_lang(request))
         rows = await run_in_threadpool(commune_rows, engine, trust)
         if what == "communes":
@@ -431,7 +439,8 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         data = await run_in_threadpool(table_bytes, table, suffix, t(f"dash.{what}"))
         media = "text/csv; charset=utf-8" if suffix == ".csv" else XLSX_MEDIA
         disposition = f'attachment; filename="{what}{suffix}"'
-        return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+        exported = Response(data, media_type=media, headers={"Content-Disposition": disposition})
+        return private(request, exported)
 
     @signed_in
     async def admin(request: Request, session: dict[str, str]) -> Response:
