@@ -518,3 +518,34 @@ def test_lows_names_with_slashes_and_controls_titles_from_the_province_and_fresh
     add_commune(engine, "UBND xã Mới", "ef" * 32)
     after = {r.name for r in prov.commune_rows(engine)}
     assert "UBND xã Mới" in after and after != before
+
+
+def test_the_list_pages_names_signers_and_explains_its_arrows(tmp_path: Path) -> None:
+    """205 communes in pages of 100; the signer by the certificate's name, not its DN; the
+    trend arrow explained; a commune's plan judged overdue on the day it is viewed."""
+    from starlette.testclient import TestClient
+
+    from auditor.receiver.app import create_app
+    from auditor.receiver.dashboard import signer_name
+    from auditor.receiver.demo import make_demo
+    from auditor.receiver.store import add_commune, open_store
+
+    demo = make_demo(tmp_path / "demo", communes=3, reports=1)
+    engine = open_store(demo.db_url)
+    for n in range(202):
+        add_commune(engine, f"UBND xã Thêm {n:03d}", f"{n:064x}")
+    app = create_app(demo.db_url, [])
+    with TestClient(app, base_url="https://testserver") as client:
+        login(client, {"username": "demo", "password": demo.password_file.read_text().strip()})
+        first = client.get("/").text
+        assert first.count('href="/communes/') == 100
+        assert "Trang 1/3 (205 xã)" in first and 'rel="next"' in first and 'rel="prev"' not in first
+        assert "↑ số yêu cầu đạt tăng so với báo cáo trước" in first
+        last = client.get("/?page=3").text
+        assert last.count('href="/communes/') == 5 and "Trang 3/3" in last
+        assert "Trang 3/3" in client.get("/?page=999").text  # past the end: the last page
+        assert "Trang 1/3" in client.get("/?page=abc").text
+        assert ">CN=" not in first and "(commune-auditor)</td>" in first  # by name, DN on hover
+    assert signer_name("CN=Nguyễn Văn An,O=UBND xã Thử,C=VN") == "Nguyễn Văn An"
+    assert signer_name("O=UBND xã Thử,C=VN") == "O=UBND xã Thử,C=VN"  # no CN: as stored
+    assert signer_name("not a DN ===") == "not a DN ==="

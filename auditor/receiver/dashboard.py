@@ -16,11 +16,12 @@ import secrets
 import threading
 import zipfile
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import Engine, select
@@ -117,6 +118,22 @@ def _linker(lang: str) -> Any:
     return link
 
 
+PAGE_ROWS = 100  # communes per page of the list (a province has up to ~2,000)
+
+
+def signer_name(subject: str | None) -> str:
+    """The signer as a person reads it: the certificate's common name, not its whole
+    distinguished name ("CN=…,O=…,C=VN"); the subject as stored when it has no CN."""
+    if not subject:
+        return "—"
+    try:
+        name = x509.Name.from_rfc4514_string(subject)
+    except ValueError:
+        return subject
+    common = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(common[0].value) if common else subject
+
+
 def _lang(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "vi"
 
@@ -135,6 +152,8 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
             ),
             link=_linker(lang),
             quote=quote,
+            signer_name=signer_name,
+            today=vn_time(datetime.now(UTC)).date(),
             **context,
         )
     )
@@ -349,10 +368,18 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     async def communes(request: Request, session: dict[str, str]) -> Response:
         rows = await run_in_threadpool(commune_rows, engine, trust)
         shown = _filter(rows, request)
+        pages = max(1, -(-len(shown) // PAGE_ROWS))
+        asked = request.query_params.get("page", "1")
+        page = min(max(int(asked), 1), pages) if asked.isdigit() and len(asked) < 7 else 1
+        query = {k: v for k, v in request.query_params.items() if k != "page"}
         return _page(
             request,
             "dashboard-communes.html.j2",
-            rows=shown,
+            rows=shown[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+            matching=len(shown),
+            page=page,
+            pages=pages,
+            page_link=lambda n: "/?" + urlencode({**query, "page": str(n)}),
             total=len(rows),
             areas=sorted({r.area for r in rows if r.area}),
             levels=sorted({r.level for r in rows if r.level}),
