@@ -93,25 +93,24 @@ def _bearer(request: Request) -> str:
     return value.strip()
 
 
-async def _read_body(request: Request, limits: Limits) -> bytes:
-    """The body, refused by its declared length and by a running count while streaming."""
+async def _read_body(request: Request, limits: Limits) -> bytearray:
+    """The body, refused by its declared length and by a running count while streaming;
+    gathered in one growing buffer (a list of chunks joined at the end held the body twice)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limits.max_body):
         raise Refusal(413, "receiver.too_large")
-    chunks: list[bytes] = []
-    size = 0
+    body = bytearray()
     try:
         async with asyncio.timeout(limits.body_timeout_s):
             async for chunk in request.stream():
-                size += len(chunk)
-                if size > limits.max_body:
+                if len(body) + len(chunk) > limits.max_body:
                     raise Refusal(413, "receiver.too_large")
-                chunks.append(chunk)
+                body += chunk
     except TimeoutError:
         raise Refusal(408, "receiver.body_timeout") from None
     except ClientDisconnect:
         raise Refusal(400, "receiver.bad_request") from None
-    return b"".join(chunks)
+    return body
 
 
 @dataclass(frozen=True)
@@ -122,9 +121,26 @@ class Upload:
     pdf: bytes | None  # the signed PDF of the report, when the commune sent it
 
 
-def _parse_upload(raw: bytes) -> Upload:
+_B64_SLICE = 1 << 20  # characters decoded at a time (a multiple of 4)
+
+
+def _b64(text: str) -> bytearray:
+    """Strict base64 of a large field, decoded a slice at a time: decoding it whole first
+    copies the text to bytes, holding the field twice beside its result."""
+    out = bytearray()
+    for start in range(0, len(text), _B64_SLICE):
+        out += base64.b64decode(text[start : start + _B64_SLICE], validate=True)
+    return out
+
+
+def _parse_upload(raw: bytearray) -> Upload:
+    """The upload's fields, decoded. The raw body is emptied as soon as it is parsed: at no
+    time are the body, its parsed text and the decoded report all held at once."""
     try:
-        body = json.loads(raw, object_pairs_hook=unique_keys)
+        text = raw.decode("utf-8")
+        raw.clear()
+        body = json.loads(text, object_pairs_hook=unique_keys)
+        del text
         if not isinstance(body, dict):
             raise TypeError("object expected")
         claimed, report, signature = body["report_id"], body["report"], body["signature"]
@@ -133,9 +149,14 @@ def _parse_upload(raw: bytes) -> Upload:
             raise TypeError("strings expected")
         if pdf is not None and not isinstance(pdf, str):
             raise TypeError("pdf: a string expected")
-        content = base64.b64decode(report, validate=True)
+        del body
+        decoded = _b64(report)
+        del report  # the text goes before the bytes are copied out of the buffer
+        content = bytes(decoded)
+        del decoded
         sig = base64.b64decode(signature, validate=True)
         pdf_bytes = base64.b64decode(pdf, validate=True) if pdf is not None else None
+        del pdf
     except (ValueError, KeyError, TypeError, RecursionError, binascii.Error):
         raise Refusal(400, "receiver.bad_request") from None
     if len(claimed) != 36:
@@ -166,9 +187,7 @@ def create_app(
             if uploads.locked():
                 raise Refusal(503, "receiver.busy")
             async with uploads:
-                raw = await _read_body(request, limits)
-                upload = _parse_upload(raw)
-                del raw
+                upload = _parse_upload(await _read_body(request, limits))
                 return await run_in_threadpool(_accept, engine, trust, limits, commune, upload)
         except Refusal as refusal:
             return _error(refusal.status, refusal.code)
@@ -250,6 +269,8 @@ def _accept(
         raise Refusal(422, "receiver.organisation_mismatch")
     if report.generated_at > now + limits.clock_skew:
         raise Refusal(422, "receiver.future_report")
+    generated_at = report.generated_at
+    del report  # validated; its objects weigh about three times the report's bytes
     digest = hashlib.sha256(content).hexdigest()
     if upload.pdf is not None:
         _check_pdf(upload.pdf, trust, commune, claimed, digest)
@@ -257,7 +278,7 @@ def _accept(
         report_id=claimed,
         sha256=digest,
         organisation=commune.name,
-        generated_at=report.generated_at,
+        generated_at=generated_at,
         received_at=now,
         signer=check.signer_subject[:500],
         signer_sha256=signer_sha256,
