@@ -116,6 +116,13 @@ class Documents(Model):
     # ô 8: the seal's diameter, so the agency's signature field holds it at real size
     seal_mm: float = Field(default=35.0, ge=20, le=60)
     proposals: list[str] = Field(default_factory=list, max_length=30)
+    # a công văn (the annual report under NĐ 331, Mẫu 08): its symbol, whom it is addressed
+    # to (the chuyên trách unit), and the organisation's contacts it gives
+    letter_symbol: str = Field(default="UBND", pattern=r"^[A-ZĐ0-9]{1,10}(-[A-ZĐ0-9]{1,10}){0,3}$")
+    addressee: str | None = Field(default=None, max_length=300)
+    address: str | None = Field(default=None, max_length=300)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
 
     @field_validator("recipients", "proposals")
     @classmethod
@@ -180,6 +187,13 @@ class InfoSystem(Model):
     scope: str | None = Field(default=None, max_length=2000)
     owner: str | None = Field(default=None, max_length=300)  # chủ quản
     operator: str | None = Field(default=None, max_length=300)  # đơn vị vận hành
+    # what the annual report (NĐ 331, Mẫu 08) says of it beyond the decision: how far its
+    # level dossier (HSĐXCĐ) has gone, its cyber-security rules, the dates it expects
+    approval_status: Literal["drafting", "submitted", "appraised", "approved"] | None = None
+    expected_approval: date | None = None
+    security_rules: str | None = Field(default=None, max_length=300)  # "Quyết định số …"
+    expected_full_implementation: date | None = None
+    check_kind: Literal["before_use", "periodic"] = "periodic"
 
 
 class Credential(Model):

@@ -128,6 +128,8 @@ class Pack(Model):
     refs_in_force: Literal["legacy", "current"] = "legacy"  # which refs cite this pack's law
     abstract: Text | None = None  # trích yếu of the official report
     annual_abstract: Text | None = None  # trích yếu of the annual report; {year} is filled in
+    # the form of the annual report: TT 12/2022 Đ14's items, or NĐ 331's Mẫu 08 công văn
+    annual_form: Literal["tt12", "mau08"] = "tt12"
     extends: str | None = None
     requirements: list[Requirement]
     sla_days: dict[Severity, int]  # days to fix a finding, by severity

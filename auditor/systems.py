@@ -41,6 +41,11 @@ class SystemInfo(BaseModel):
     operator: str | None = None
     assets: list[str]
     implicit: bool = False
+    approval_status: str | None = None  # drafting, submitted, appraised, approved
+    expected_approval: dt.date | None = None
+    security_rules: str | None = None
+    expected_full_implementation: dt.date | None = None
+    check_kind: str = "periodic"  # or before_use
 
     @property
     def decided(self) -> bool:
@@ -91,6 +96,11 @@ def systems_of(inventory: Inventory) -> list[SystemInfo]:
             owner=s.owner or org.name,
             operator=s.operator,
             assets=[a.id for a in inventory.assets if s.id in a.systems],
+            approval_status=s.approval_status,
+            expected_approval=s.expected_approval,
+            security_rules=s.security_rules,
+            expected_full_implementation=s.expected_full_implementation,
+            check_kind=s.check_kind,
         )
         for s in inventory.systems
     ]

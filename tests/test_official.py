@@ -499,3 +499,68 @@ def test_english_pdf_has_plurals_and_no_python_none(tmp_path: Path) -> None:
     one = report.model_copy(update={"systems": report.systems[:1]})
     (tmp_path / "one.pdf").write_bytes(render_pdf(one, "en", "5").data)
     assert "1 information system (20 devices)" in " ".join(pdf_text(tmp_path / "one.pdf").split())
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_annual_report_under_the_2026_pack_is_a_mau08_cong_van(tmp_path: Path) -> None:
+    """Under the NĐ 331 pack the annual report is Mẫu 08: Số …/UBND, V/v, Kính gửi the
+    chuyên trách unit, the counts, the owner and the unit, the twelve columns with the
+    approval and implementation words, the signature and Nơi nhận; under the NĐ 85 pack it
+    stays the TT 12 Đ14 report."""
+    from auditor.report.annual import (
+        PeriodHistory,
+        annual_context,
+        annual_template,
+        render_annual,
+    )
+    from auditor.report.model import PolicyInfo
+
+    report, _, _ = build(tmp_path, commune=True)
+    assert annual_template(report) == "annual.html.j2"  # the NĐ 85 pack: TT 12's items
+    pack = load_policy("nd331-level2", discover())
+    documents = report.organisation.documents.model_copy(
+        update={"addressee": "Công an tỉnh Sơn La (Phòng PA05)", "phone": "0212 3850 000"}
+    )
+    motcua = report.systems[1].model_copy(
+        update={"approval_status": "submitted", "expected_approval": dt.date(2027, 3, 31)}
+    )
+    report = report.model_copy(
+        update={
+            "policy": PolicyInfo.of(pack, vn_date(report.generated_at)),
+            "organisation": report.organisation.model_copy(update={"documents": documents}),
+            "systems": [report.systems[0], motcua],
+        }
+    )
+    assert annual_template(report) == "annual-mau08.html.j2"
+    context = annual_context(report, "vi", PeriodHistory(), year=2026, number="9")
+    html = render_annual(report, "vi", PeriodHistory(), year=2026, number="9")
+    for phrase in (
+        "Tình trạng phê duyệt", "Quy chế bảo đảm an ninh mạng", "Dự kiến triển khai đầy đủ",
+        "Hình thức kiểm tra", "Đã được phê duyệt", "Đã gửi thẩm định", "Định kỳ",
+        "Chưa đáp ứng đầy đủ", "(Kèm theo Công văn số 09/UBND",
+        "Số 12/QĐ-UBND ngày 01/03/2026",  # the quy chế recorded for L2-MGMT-POL-01
+    ):  # fmt: skip
+        assert phrase in html, phrase
+    pdf = tmp_path / "annual.pdf"
+    pdf.write_bytes(
+        render_pdf(report, "vi", template=annual_template(report), context=context).data
+    )
+    words = flat(pdf_text(pdf))
+    for phrase in (
+        "Số: 09/UBND",
+        "V/v kết quả công tác bảo đảm an ninh mạng hệ thống thông tin",
+        "Kính gửi: Công an tỉnh Sơn La (Phòng PA05)",
+        "1. Thông tin chung",
+        "Tổng số hệ thống thông tin thuộc phạm vi quản lý: 2.",
+        "đang dự thảo 0; đã gửi thẩm định 1; đã thẩm định 0; đã được phê duyệt 1.",
+        "Dự kiến thời gian hoàn thành phê duyệt cấp độ toàn bộ hệ thống thông tin: 31/03/2027.",
+        "a) Chủ quản hệ thống thông tin: UBND xã Thử.",
+        "Điện thoại: 0212 3850 000.",
+        "b) Đơn vị, người phụ trách an ninh mạng: Nguyễn Văn An",
+        "UBND xã Thử trân trọng báo cáo.",
+        "Nơi nhận:", "- Lưu: VT, VHXH.", "KT. CHỦ TỊCH", "Lê Văn Cường",
+    ):  # fmt: skip
+        assert phrase in words, phrase
+    assert re.search(r"Đã triển khai một số hạng mục|Chưa triển khai|Đã triển khai đầy đủ", html)
+    assert "Căn cứ" not in words  # a công văn answers; it has no "Căn cứ" block
+    assert raw_tokens(pdf_text(pdf)) == []

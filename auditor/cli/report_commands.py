@@ -585,6 +585,7 @@ def annual_command(
     from auditor.cli.app import _store, _store_errors
     from auditor.report.annual import (
         annual_context,
+        annual_template,
         data_cutoff,
         period_history,
         render_annual,
@@ -621,7 +622,8 @@ def annual_command(
         if make_pdf:
             try:
                 context = annual_context(report, lang, history, **options, report_sha256=digest)
-                rendered = render_pdf(report, lang, template="annual.html.j2", context=context)
+                template = annual_template(report)
+                rendered = render_pdf(report, lang, template=template, context=context)
                 pdf = write_signed_pdf(
                     directory,
                     report,

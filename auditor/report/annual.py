@@ -17,8 +17,9 @@ from auditor.messages.catalogue import Messages
 from auditor.report.by_system import system_verdicts
 from auditor.report.html import environment
 from auditor.report.model import Report
-from auditor.report.official import VIETNAM, vn_date
+from auditor.report.official import VIETNAM, letterhead, vn_date
 from auditor.report.pdf import document_context
+from auditor.systems import SystemInfo
 
 
 def reporting_year(day: dt.date) -> int:
@@ -226,9 +227,80 @@ def annual_context(
         "groups": group_rows(report),
         "systems": system_verdicts(report),
         "documents": documents,
+        "mau08": mau08(report, history),
+        "letter": letterhead(
+            report.organisation,
+            Messages(lang),
+            number=number,
+            day=vn_date(report.generated_at),
+            citations=[],
+            symbol=report.organisation.documents.letter_symbol,
+        ),
     }
+
+
+TEMPLATES = {"tt12": "annual.html.j2", "mau08": "annual-mau08.html.j2"}
+
+
+def annual_template(report: Report) -> str:
+    """The form the report's pack prescribes: TT 12/2022 Đ14, or NĐ 331's Mẫu 08 công văn."""
+    return TEMPLATES.get(report.policy.annual_form, "annual.html.j2")
+
+
+@dataclass(frozen=True)
+class Mau08Row:
+    """One line of Mẫu 08's table: a system, its approval and its implementation."""
+
+    system: SystemInfo
+    approval: str  # drafting, submitted, appraised, approved
+    implementation: str  # none, partial, full — from this audit's verdict on the system
+    expected_full: dt.date | None  # the system's own date, else the plan's last due date
+
+
+def mau08(report: Report, history: PeriodHistory) -> dict[str, Any]:
+    """Mẫu 08 (NĐ 331): the counts of part 1 and the rows of part 3, from the systems the
+    signed report carries and the audits of the period."""
+    verdicts = {v.system.id: v for v in system_verdicts(report)}
+    last_due = max((row.due for row in report.plan), default=None)
+    rows = []
+    for system in report.systems:
+        decided = bool(system.decision_no and system.decision_date)
+        approval = "approved" if decided else (system.approval_status or "drafting")
+        verdict = verdicts.get(system.id)
+        met = verdict.counts.get("met", 0) if verdict else 0
+        full = verdict is not None and verdict.status is ReqStatus.met
+        implementation = "full" if full else ("partial" if met else "none")
+        expected = system.expected_full_implementation or (None if full else last_due)
+        rows.append(Mau08Row(system, approval, implementation, expected))
+    pending = [r.system.expected_approval for r in rows if r.approval != "approved"]
+    # the organisation's own security rules (quy chế), recorded for L2-MGMT-POL-01, stand
+    # for every system that does not name its own
+    policy = next(
+        (
+            r.attestation
+            for r in report.evaluation.requirements
+            if r.requirement == "L2-MGMT-POL-01" and r.attestation and r.attestation.decision_no
+        ),
+        None,
+    )
+    checked = [r for r in rows if r.system.check_kind == "periodic" and history.audits]
+    return {
+        "rows": rows,
+        "count": {
+            "in_scope": len(rows),
+            "classified": sum(1 for r in rows if r.system.level),
+            **{state: sum(1 for r in rows if r.approval == state) for state in APPROVAL},
+            "checked": len(checked),
+        },
+        "all_approved_by": max((d for d in pending if d), default=None) if pending else None,
+        "rules": (policy.decision_no, policy.date) if policy is not None else None,
+        "pending": len(pending),
+    }
+
+
+APPROVAL = ("drafting", "submitted", "appraised", "approved")
 
 
 def render_annual(report: Report, lang: str, history: PeriodHistory, **options: Any) -> str:
     context = annual_context(report, lang, history, **options)
-    return environment().get_template("annual.html.j2").render(**context)
+    return environment().get_template(annual_template(report)).render(**context)

@@ -41,6 +41,7 @@ class PolicyInfo(Model):
     in_force: str = "legacy"  # which of a requirement's refs is the pack's own ("Căn cứ")
     abstract: Text | None = None  # trích yếu of the report made under this pack
     annual_abstract: Text | None = None  # trích yếu of its annual report ({year})
+    annual_form: str = "tt12"  # tt12 (TT 12/2022 Đ14) or mau08 (NĐ 331 Mẫu 08)
     sla_days: dict[str, int] = {}  # days to fix a finding, by severity
 
     @classmethod
@@ -60,6 +61,7 @@ class PolicyInfo(Model):
             in_force=pack.refs_in_force,
             abstract=pack.abstract,
             annual_abstract=pack.annual_abstract,
+            annual_form=pack.annual_form,
             sla_days={k.value: v for k, v in pack.sla_days.items()},
         )
 

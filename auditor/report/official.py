@@ -88,8 +88,12 @@ def letterhead(
     number: str | None,
     day: date,
     citations: list[str],
+    symbol: str | None = None,
 ) -> Letterhead:
+    """The parts every document shares; `symbol` a công văn's own (documents.letter_symbol)
+    in place of the báo cáo's."""
     documents = org.documents
+    symbol = symbol or documents.symbol
     position = documents.signatory.position if documents.signatory else "chairman"
     authority = [t("doc.on_behalf")] + (
         [t("doc.for_chairman"), t("doc.vice_chairman")]
@@ -102,12 +106,12 @@ def letterhead(
     return Letterhead(
         parent=documents.parent_body.upper() if documents.parent_body else None,
         issuer=[t("doc.collective"), *org.issuer_lines],
-        number=t("doc.number", number=document_number(number, documents.symbol)),
+        number=t("doc.number", number=document_number(number, symbol)),
         place_date=place_date(t, org.place, day),
         citations=[line + (";" if i < len(bases) - 1 else ".") for i, line in enumerate(bases)],
         authority=authority,
         signatory=documents.signatory.name if documents.signatory else "",
-        number_only=document_number(number, documents.symbol),
+        number_only=document_number(number, symbol),
         date_text=dmy(day),
         recipients=recipients,
         drafter=documents.drafter,
