@@ -118,6 +118,11 @@ class Documents(Model):
     proposals: list[str] = Field(default_factory=list, max_length=30)
     # a công văn (the annual report under NĐ 331, Mẫu 08): its symbol, whom it is addressed
     # to (the chuyên trách unit), and the organisation's contacts it gives
+    # what the document answers ("Kế hoạch số 12/KH-UBND ngày 15/01/2026 của UBND tỉnh …"):
+    # a báo cáo then opens with "Thực hiện …" instead of "Căn cứ …"; the local plan also
+    # names the "Kế hoạch địa phương" a requirement's reference points to
+    answers: list[str] = Field(default_factory=list, max_length=5)
+    local_plan: str | None = Field(default=None, max_length=300)
     letter_symbol: str = Field(default="UBND", pattern=r"^[A-ZĐ0-9]{1,10}(-[A-ZĐ0-9]{1,10}){0,3}$")
     addressee: str | None = Field(default=None, max_length=300)
     address: str | None = Field(default=None, max_length=300)

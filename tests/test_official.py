@@ -564,3 +564,32 @@ def test_annual_report_under_the_2026_pack_is_a_mau08_cong_van(tmp_path: Path) -
     assert re.search(r"Đã triển khai một số hạng mục|Chưa triển khai|Đã triển khai đầy đủ", html)
     assert "Căn cứ" not in words  # a công văn answers; it has no "Căn cứ" block
     assert raw_tokens(pdf_text(pdf)) == []
+
+
+def test_a_report_answering_a_plan_opens_with_it_and_names_the_local_plan(
+    tmp_path: Path,
+) -> None:
+    """ "Thực hiện …" in place of the "Căn cứ" lines when the report answers a plan; the
+    requirements' "Kế hoạch địa phương" named by that plan; no bare "—" as a basis."""
+    from auditor.report.pdf import report_context
+
+    report, _, _ = build(tmp_path, commune=True)
+    plan = "Kế hoạch số 12/KH-UBND ngày 15/01/2026 của UBND tỉnh Sơn La"
+    documents = report.organisation.documents.model_copy(
+        update={"answers": [plan], "local_plan": plan}
+    )
+    answering = report.model_copy(
+        update={"organisation": report.organisation.model_copy(update={"documents": documents})}
+    )
+    context = report_context(answering, "vi", "5")
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(render_pdf(answering, "vi", template="report.pdf.j2", context=context).data)
+    words = flat(pdf_text(pdf))
+    assert f"Thực hiện {plan}, UBND xã Thử báo cáo kết quả tự kiểm tra" in words
+    assert "Căn cứ Luật" not in words and "Căn cứ Nghị định" not in words  # no "Căn cứ" block
+    assert "Kế hoạch địa phương" not in words and f"{plan}: sao lưu" in words
+    html = render_html(answering, "vi")
+    assert "Không có căn cứ ngoài bộ tiêu chí" in html  # never a bare "—" as a basis
+    # without a plan given, the reference says the local plan is not named yet
+    unnamed = render_html(report, "vi")
+    assert "kế hoạch của địa phương (chưa khai báo số, ngày" in unnamed

@@ -39,6 +39,7 @@ def environment() -> Environment:
     env.globals["dmy"] = dmy
     env.globals["hm"] = hm
     env.globals["vn_day"] = vn_date  # the calendar day in Vietnam of a moment
+    env.filters["basis"] = basis
     return env
 
 
@@ -70,6 +71,22 @@ def said(t: Messages, value: Any) -> str:
 def words(context: Any, params: dict[str, Any]) -> dict[str, str]:
     """A note's parameters in the report's language (`what="port forwards"` and the like)."""
     return {key: word(context["t"], value) for key, value in params.items()}
+
+
+@pass_context
+def basis(context: Any, reference: str) -> str:
+    """A requirement's legal basis as a document shows it: "Kế hoạch địa phương" named by
+    the commune's own plan (number and date) where the inventory gives it, and a missing
+    one said in words, never "—"."""
+    t = context["t"]
+    if not reference.strip() or reference.strip() == "—":
+        return str(t("doc.no_basis"))
+    plan = context["report"].organisation.documents.local_plan
+    local = "Kế hoạch địa phương"
+    if local in reference:
+        named = plan if plan else t("doc.local_plan_unnamed")
+        reference = reference.replace(local, named)
+    return reference
 
 
 def hm(moment: datetime) -> str:
