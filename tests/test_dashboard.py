@@ -173,6 +173,14 @@ def test_a_province_officer_reads_the_dashboard(
     browser.get(base + "/heatmap")
     heat = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody tr")
     assert len(heat) > 40
+    matrix = browser.find_elements(By.CSS_SELECTOR, "#matrix tbody tr")
+    assert len(matrix) == len(heat)  # the matrix and the ranked list show the same requirements
+    areas = browser.find_elements(By.CSS_SELECTOR, "#matrix thead th")
+    assert "Mường La (huyện cũ)" in {a.text for a in areas}
+    coloured = browser.find_elements(
+        By.CSS_SELECTOR, "#matrix td.s-not_met, #matrix td.s-partly_met"
+    )
+    assert coloured  # some area fails some requirement in the demo province
     shot(browser, "heatmap")
     click_through(browser, heat[0].find_element(By.TAG_NAME, "a"))  # who fails the top one
     assert "failing=" in browser.current_url
@@ -513,6 +521,21 @@ def test_lows_names_with_slashes_and_controls_titles_from_the_province_and_fresh
     assert pack is not None and heat
     for row in heat:
         assert row.title == pack[row.requirement][0].vi
+    # the matrix: requirements × areas, each cell the area's failing / reporting communes
+    areas, matrix = prov.heat_matrix(heat, rows, "Chưa phân địa bàn")
+    reporting = sum(1 for r in rows if r.report_id)
+    assert len(matrix) == len(heat) and areas
+    for line, cells in matrix:
+        assert sum(c.failing for c in cells) == len(line.failing)
+        assert sum(c.reporting for c in cells) == reporting
+        for cell in cells:
+            expected = (
+                "none" if not cell.reporting
+                else "met" if cell.failing == 0
+                else "not_met" if cell.failing == cell.reporting
+                else "partly_met"
+            )  # fmt: skip
+            assert cell.status == expected
     before = {r.name for r in prov.commune_rows(engine)}
     revoke_commune(engine, "UBND xã A/B")
     add_commune(engine, "UBND xã Mới", "ef" * 32)

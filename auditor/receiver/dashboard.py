@@ -49,6 +49,7 @@ from auditor.receiver.province import (
     HeatRow,
     commune_rows,
     heat_map,
+    heat_matrix,
     received,
     report_of,
     reports_of,
@@ -391,7 +392,16 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     async def heatmap(request: Request, session: dict[str, str]) -> Response:
         rows = await run_in_threadpool(commune_rows, engine, trust)
         heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
-        return _page(request, "dashboard-heatmap.html.j2", heat=heat, session=session)
+        unassigned = Messages(_lang(request))("dash.no_area")
+        areas, matrix = heat_matrix(heat, rows, unassigned)
+        return _page(
+            request,
+            "dashboard-heatmap.html.j2",
+            heat=heat,
+            areas=areas,
+            matrix=matrix,
+            session=session,
+        )
 
     @signed_in
     async def commune(request: Request, session: dict[str, str]) -> Response:

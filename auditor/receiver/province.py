@@ -314,3 +314,40 @@ def heat_map(rows: list[CommuneRow], engine: Engine, lang: str) -> list[HeatRow]
         for req, (title, severity) in titles.items()
     ]
     return sorted(heat, key=lambda h: (-len(h.failing), h.requirement))
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    failing: int  # communes of the area failing the requirement
+    reporting: int  # communes of the area with a latest report
+
+    @property
+    def share(self) -> float:
+        return self.failing / self.reporting if self.reporting else 0.0
+
+    @property
+    def status(self) -> str:
+        """The colour the cell takes: none failing, some, every one (or nothing to show)."""
+        if not self.reporting:
+            return "none"
+        return (
+            "met"
+            if not self.failing
+            else ("not_met" if self.failing == self.reporting else "partly_met")
+        )
+
+
+def heat_matrix(
+    heat: list[HeatRow], rows: list[CommuneRow], unassigned: str
+) -> tuple[list[str], list[tuple[HeatRow, list[HeatCell]]]]:
+    """The heat map as its name says: requirements × areas, each cell how many of the
+    area's reporting communes fail the requirement (`unassigned` names communes without an
+    area)."""
+    area_of = {r.name: r.area or unassigned for r in rows if r.report_id}
+    areas = sorted(set(area_of.values()), key=lambda a: (a == unassigned, a))
+    reporting = {a: sum(1 for v in area_of.values() if v == a) for a in areas}
+    matrix = []
+    for line in heat:
+        failing = [area_of[name] for name in line.failing if name in area_of]
+        matrix.append((line, [HeatCell(failing.count(a), reporting[a]) for a in areas]))
+    return areas, matrix
