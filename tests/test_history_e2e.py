@@ -129,9 +129,10 @@ def test_three_audits_open_resolved_reopened(tmp_path: Path) -> None:
 
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "TÁI DIỄN" in html and "L2-CFG-FW-01@pc-chutich" in html
-    assert '<svg class="trend"' in html and "<polyline" in html
-    svg = html.split('<svg class="trend"', 1)[1].split("</svg>", 1)[0]
-    labels = re.findall(r'text-anchor="middle">([^<]+)<', svg)
+    assert '<svg class="chart"' in html and "<polyline" in html
+    svg = html.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
+    labels = re.findall(r'<text class="x"[^>]*>([^<]+)<', svg)
+    assert len(re.findall(r'<text class="v"', svg)) == 6  # every point's number beside it
     assert len(labels) == 3 and len(set(labels)) == 3  # three audits, three distinct dates
     remediation = html.split("Danh sách việc cần khắc phục", 1)[1]
     assert f'<a title="auditor findings show {fw["id"]}">{fw["id"]}</a>' in remediation

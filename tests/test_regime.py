@@ -292,3 +292,30 @@ def test_not_assessed_with_every_asset_met_says_what_is_missing(tmp_path: Path) 
     html = render_html(report.model_copy(update={"evaluation": evaluation}), "vi")
     assert "1/1 tài sản đạt; nhưng phần văn bản (hoặc quyết định) của yêu cầu chưa được" in html
     assert html.count("chưa được ghi nhận, nên yêu cầu chưa đánh giá được") == 1
+
+
+def test_the_annual_report_draws_its_trend_and_groups_with_their_numbers(tmp_path: Path) -> None:
+    """Pictures people would rather look at than read: the period's trend (a line per
+    series, every point's number beside it) and the status by criteria group (stacked bars
+    with their counts), as inline SVG without scripts."""
+    import re
+
+    from auditor.report.annual import AuditPoint
+
+    report, _, _ = build(tmp_path, commune=True)
+    vn = dt.timezone(dt.timedelta(hours=7))
+    audits = [
+        AuditPoint(dt.datetime(2026, m, 3, 9, tzinfo=vn), met, 1, 29 - met, 2, 0.8, 30 - met)
+        for m, met in ((1, 20), (6, 24), (11, 27))
+    ]
+    html = render_annual(report, "vi", PeriodHistory(audits=audits), year=2026)
+    trend = html.split('aria-label="Số yêu cầu đạt và chưa đạt', 1)[1].split("</svg>", 1)[0]
+    assert re.findall(r'<text class="x"[^>]*>([^<]+)<', trend) == ["03/01", "03/06", "03/11"]
+    values = re.findall(r'<text class="v"[^>]*>(\d+)<', trend)
+    assert values == ["20", "24", "27", "10", "6", "3"]  # met; not met + partly met
+    groups = html.split('aria-label="Kết quả theo nhóm tiêu chí"', 1)[1].split("</svg>", 1)[0]
+    rows = {g.group: g for g in group_rows(report)}
+    counted = ("met", "partly_met", "not_met", "not_assessed")
+    total = sum(rows["accounts"].counts.get(s, 0) for s in counted)
+    assert f">{total}</text>" in groups and "<rect" in groups  # the total beside the bar
+    assert "<script" not in html

@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from auditor.engine import SYSTEM_NOTES, ReqStatus, combine
 from auditor.incidents import Incident
 from auditor.messages.catalogue import Messages
 from auditor.report.by_system import system_verdicts
-from auditor.report.html import environment
+from auditor.report.charts import STATUS_COLOURS, Series, line_chart, stacked_bars
+from auditor.report.html import environment, moment_labels
 from auditor.report.model import Report
 from auditor.report.official import VIETNAM, letterhead, vn_date
 from auditor.report.pdf import document_context
@@ -228,6 +231,7 @@ def annual_context(
         "systems": system_verdicts(report),
         "documents": documents,
         "mau08": mau08(report, history),
+        **annual_charts(report, history, Messages(lang)),
         "letter": letterhead(
             report.organisation,
             Messages(lang),
@@ -237,6 +241,34 @@ def annual_context(
             symbol=report.organisation.documents.letter_symbol,
         ),
     }
+
+
+def annual_charts(report: Report, history: PeriodHistory, t: Messages) -> dict[str, Markup]:
+    """The period's trend (requirements met and not met at each audit) and the status by
+    criteria group, as inline SVG with their numbers."""
+    audits = history.audits
+    trend = line_chart(
+        moment_labels([a.generated_at for a in audits]),
+        [
+            Series(t("status.met"), STATUS_COLOURS["met"], [a.met for a in audits]),
+            Series(
+                t("annual.not_met_series"),
+                STATUS_COLOURS["not_met"],
+                [a.not_met + a.partly_met for a in audits],
+            ),
+        ],
+        t("annual.trend_chart"),
+    )
+    statuses = ("met", "partly_met", "not_met", "not_assessed")
+    groups = stacked_bars(
+        [
+            (t(f"group.{g.group}"), {s: g.counts.get(s, 0) for s in statuses})
+            for g in group_rows(report)
+        ],
+        {s: t(f"status.{s}") for s in statuses},
+        t("annual.groups"),
+    )
+    return {"trend_chart": trend, "groups_chart": groups}
 
 
 TEMPLATES = {"tt12": "annual.html.j2", "mau08": "annual-mau08.html.j2"}

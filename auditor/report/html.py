@@ -8,11 +8,12 @@ from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from auditor.checking import Status
 from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
+from auditor.report.charts import STATUS_COLOURS, Series, line_chart
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.official import dmy, vn_date, vn_time
@@ -129,39 +130,29 @@ def render_html(report: Report, lang: str) -> str:
 def trend_svg(report: Report, t: Messages) -> Markup:
     """Met requirements and open findings over the last audits as an inline SVG (no JS)."""
     points = report.history.trend if report.history else []
-    if len(points) < 2:
-        return Markup("")
-    width, height, pad = 640, 220, 36
-    top = max(max(p.met for p in points), max(p.open_findings for p in points), 1)
-    step = (width - 2 * pad) / (len(points) - 1)
+    return line_chart(
+        moment_labels([p.generated_at for p in points]),
+        [
+            Series(t("history.met_series"), STATUS_COLOURS["met"], [p.met for p in points]),
+            Series(
+                t("history.open_series"),
+                STATUS_COLOURS["not_met"],
+                [p.open_findings for p in points],
+            ),
+        ],
+        t("history.trend"),
+    )
 
-    def xy(index: int, value: int) -> str:
-        return f"{pad + index * step:.1f},{height - pad - value / top * (height - 2 * pad):.1f}"
 
-    met = " ".join(xy(i, p.met) for i, p in enumerate(points))
-    open_ = " ".join(xy(i, p.open_findings) for i, p in enumerate(points))
-    # the shortest date format that tells the audits apart (several may run on one day)
+def moment_labels(moments: list[datetime]) -> list[str]:
+    """The shortest date format that tells the moments apart (several audits may run on
+    one day), in Vietnam time."""
     shape = next(
         (
             f
             for f in ("%d/%m", "%d/%m %H:%M", "%d/%m %H:%M:%S")
-            if len({vn_time(p.generated_at).strftime(f) for p in points}) == len(points)
+            if len({vn_time(m).strftime(f) for m in moments}) == len(moments)
         ),
         "%d/%m %H:%M:%S",
     )
-    labels = "".join(
-        f'<text x="{pad + i * step:.1f}" y="{height - 12}" text-anchor="middle">'
-        f"{escape(vn_time(p.generated_at).strftime(shape))}</text>"
-        for i, p in enumerate(points)
-    )
-    return Markup(
-        f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' role="img" aria-label="{escape(t("history.trend"))}">'
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
-        f'stroke="#888"/><text x="{pad}" y="14">{top}</text>'
-        f'<polyline fill="none" stroke="#2e7d32" stroke-width="2.5" points="{met}"/>'
-        f'<polyline fill="none" stroke="#c62828" stroke-width="2.5" points="{open_}"/>'
-        f'{labels}<text x="{width - 220}" y="14" fill="#2e7d32">'
-        f'{escape(t("history.met_series"))}</text><text x="{width - 220}" y="30" fill="#c62828">'
-        f"{escape(t('history.open_series'))}</text></svg>"
-    )
+    return [vn_time(m).strftime(shape) for m in moments]
