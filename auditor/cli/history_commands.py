@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -569,7 +569,7 @@ def incidents_add(
     notice already sent if any; says at once what is due by when, or already late."""
     from pydantic import ValidationError
 
-    from auditor.incidents import Incident, SentReport
+    from auditor.incidents import Incident
     from auditor.store.incidents import add_incident
 
     t = _t()
@@ -584,23 +584,14 @@ def incidents_add(
             raise click.BadParameter(t("incident.unknown_asset", id=asset_id), param_hint="--asset")
     if (reported_to is None) != (reported_at is None):
         _fail(t("incident.notice_needs_both"))
+    sent = (
+        [_sent("notice", reported_to, reported_at, channel, reference)]
+        if reported_to and reported_at
+        else []
+    )
     try:
-        detected_at = _moment(detected)
-        sent = (
-            [
-                SentReport(
-                    kind="notice",
-                    at=_moment(reported_at),
-                    to=reported_to,
-                    channel=channel,
-                    reference=reference,
-                )
-            ]
-            if reported_to and reported_at
-            else []
-        )
         incident = Incident(
-            detected_at=detected_at,
+            detected_at=_moment(detected),
             system=system,
             asset_id=asset_id,
             kind=kind,
@@ -612,8 +603,7 @@ def incidents_add(
             sent=sent,
         )
     except ValidationError as exc:
-        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        _fail(t("incident.invalid", field=field))
+        _invalid(exc)
     if sent and sent[0].at < incident.detected_at:
         _fail(t("incident.reported_before_detected"))
     _not_in_future(incident.detected_at, *(s.at for s in sent))
@@ -622,6 +612,25 @@ def incidents_add(
         saved = add_incident(session, store.org, incident)
     echo(t("incident.added", id=saved.id))
     _say_deadlines(saved)
+
+
+def _invalid(exc: Any) -> NoReturn:
+    """A field of an incident that does not validate, named (never pydantic's English)."""
+    _fail(_t()("incident.invalid", field=".".join(str(p) for p in exc.errors()[0]["loc"])))
+
+
+def _sent(kind: str, to: str, at: str, channel: str, reference: str | None) -> Any:
+    """A report sent about an incident, from the command line, or a named refusal."""
+    from pydantic import ValidationError
+
+    from auditor.incidents import SentReport
+
+    try:
+        return SentReport.model_validate(
+            {"kind": kind, "at": _moment(at), "to": to, "channel": channel, "reference": reference}
+        )
+    except ValidationError as exc:
+        _invalid(exc)
 
 
 def _not_in_future(*moments: dt.datetime) -> None:
@@ -685,9 +694,7 @@ def incidents_update(
 ) -> None:
     """Add to an incident what happened since: a note, a report sent (to whom, when, how,
     its number). Nothing recorded is rewritten; every addition is in its history."""
-    from pydantic import ValidationError
 
-    from auditor.incidents import SentReport
     from auditor.store.incidents import update_incident
 
     t = _t()
@@ -695,17 +702,7 @@ def incidents_update(
     if sent_kind is not None:
         if not sent_to or not sent_at:
             _fail(t("incident.sent_needs_to_and_at"))
-        try:
-            sent = SentReport(
-                kind=sent_kind,
-                at=_moment(sent_at),
-                to=sent_to,
-                channel=channel,
-                reference=reference,
-            )
-        except ValidationError as exc:
-            field = ".".join(str(p) for p in exc.errors()[0]["loc"])
-            _fail(t("incident.invalid", field=field))
+        sent = _sent(sent_kind, sent_to, sent_at, channel, reference)
         _not_in_future(sent.at)
     elif not note.strip():
         _fail(t("incident.nothing_to_add"))
