@@ -4,6 +4,7 @@ report with the network requirements right."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -823,3 +824,37 @@ def test_pfsense_zones_need_a_rule_between_them() -> None:
     assert parse_pfsense(open_guest).zones == ["lan+opt1"]  # near miss: nothing between them
     unassigned = text.replace("<opt1>\n\t\t\t<enable></enable>", "<opt1>")
     assert parse_pfsense(unassigned).zones == ["lan"]  # a disabled interface is no zone
+
+
+PUBLISHED = NETDEV / "fortigate-published"
+
+
+def test_fortigate_backups_shaped_after_published_ones() -> None:
+    """Backups laid out as real published FortiOS 6.2–7.4 exports are (SOURCES.md there):
+    read, judged, redacted by the tree (every ENC value and the whole private key), and the
+    cut one refused as incomplete."""
+    from auditor.checking import Status, discover
+
+    registry = discover()
+    good = collect_config_file(PUBLISHED / "fortigate-hardened.conf")
+    weak = collect_config_file(PUBLISHED / "fortigate-weak.conf")
+    assert good.netdev is not None and weak.netdev is not None
+    for check_id, params in (
+        ("net.mgmt_protocols", {"services": ["telnet", "http"]}),
+        ("net.wan_management", {}),
+        ("net.accounts", {}),
+        ("net.snmp_default", {}),
+        ("net.weak_crypto", {}),
+    ):
+        assert registry[check_id].run(good.netdev, params).status is Status.passed, check_id
+        assert registry[check_id].run(weak.netdev, params).status is Status.failed, check_id
+    assert weak.netdev.wifi_modes == ["open"] and weak.netdev.default_accounts == ["admin/<empty>"]
+    for result, name in ((good, "hardened"), (weak, "weak")):
+        text = (PUBLISHED / f"fortigate-{name}.conf").read_text(encoding="utf-8")
+        kept = b"".join(result.evidence.values()).decode()
+        secrets = re.findall(r"set \S+ ENC (\S+)", text)
+        assert secrets and not [s for s in secrets if s in kept], name
+        body = text.split("BEGIN ENCRYPTED PRIVATE KEY-----", 1)[1].split("-----END", 1)[0]
+        assert body.strip() and body.strip().splitlines()[0] not in kept
+    cut = collect_config_file(PUBLISHED / "fortigate-truncated.conf")
+    assert cut.netdev is None and [f.code for f in cut.failures] == ["collect.truncated"]
