@@ -572,3 +572,29 @@ def test_the_list_pages_names_signers_and_explains_its_arrows(tmp_path: Path) ->
     assert signer_name("CN=Nguyễn Văn An,O=UBND xã Thử,C=VN") == "Nguyễn Văn An"
     assert signer_name("O=UBND xã Thử,C=VN") == "O=UBND xã Thử,C=VN"  # no CN: as stored
     assert signer_name("not a DN ===") == "not a DN ==="
+
+
+def test_a_commune_plan_is_judged_overdue_on_the_day_it_is_viewed() -> None:
+    """The report said "not overdue" on its own day; viewed a month later the item is late,
+    unless its risk was accepted."""
+    import datetime as dt
+
+    from auditor.receiver.dashboard import late_today
+    from auditor.report.model import PlanItem
+
+    def item(status: str, due: dt.date) -> PlanItem:
+        return PlanItem(
+            id=1, asset_id="pc1", requirement="L2-CFG-FW-01", severity="high",
+            status=status, owner=None, due=due, overdue=False,
+        )  # fmt: skip
+
+    today = dt.date(2026, 12, 6)
+    rows = late_today(
+        [
+            item("open", dt.date(2026, 11, 30)),
+            item("waived", dt.date(2026, 11, 30)),
+            item("open", dt.date(2026, 12, 6)),
+        ],
+        today,
+    )
+    assert [late for _, late in rows] == [True, False, False]  # due today is not yet late

@@ -16,7 +16,7 @@ import secrets
 import threading
 import zipfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -64,6 +64,7 @@ from auditor.receiver.store import (
     set_area,
 )
 from auditor.report.html import environment, load_resource, render_html
+from auditor.report.model import PlanItem
 from auditor.report.official import vn_time
 from auditor.report.outputs import PDF, REPORT, SIGNATURE
 from auditor.report.signing import fingerprint, verify_detached
@@ -119,6 +120,13 @@ def _linker(lang: str) -> Any:
     return link
 
 
+def late_today(plan: list[PlanItem], today: date | None = None) -> list[tuple[PlanItem, bool]]:
+    """Each plan item with whether it is overdue on the day the page is viewed (the report
+    said so on its own day; an accepted risk is never overdue)."""
+    day = today or vn_time(datetime.now(UTC)).date()
+    return [(p, p.status != "waived" and p.due is not None and p.due < day) for p in plan]
+
+
 PAGE_ROWS = 100  # communes per page of the list (a province has up to ~2,000)
 
 
@@ -154,7 +162,6 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
             link=_linker(lang),
             quote=quote,
             signer_name=signer_name,
-            today=vn_time(datetime.now(UTC)).date(),
             **context,
         )
     )
@@ -430,7 +437,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             report=report,
             check=check,
             cert_sha256=fingerprint(check.signer_cert) if check.signer_cert else "",
-            plan=report.history.plan if report.history else [],
+            plan=late_today(report.history.plan if report.history else []),
             session=session,
         )
 
