@@ -195,16 +195,12 @@ def findings_show(finding_id: int, as_json: bool, db_url: str | None) -> None:
 
 
 def _requirement(requirement_id: str) -> Any:
-    """The requirement as the shipped packs define it (the newest pack that has it)."""
+    """The requirement as the shipped packs define it (the last pack that has it)."""
     from auditor.checking import discover
-    from auditor.policy import builtin_packs, load_policy
+    from auditor.policy import builtin_requirements
 
-    registry = discover()
-    for name in reversed(builtin_packs()):
-        pack = load_policy(name, registry)
-        if requirement_id in pack.ids():
-            return pack.requirement(requirement_id)
-    return None
+    found = [r for r in builtin_requirements(discover()) if r.id == requirement_id]
+    return found[-1] if found else None
 
 
 def _day(iso: str | None) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from auditor.cli.i18n import chosen_language
 from auditor.messages.catalogue import Messages
 from auditor.receiver.app import AccessLog
 
@@ -37,7 +36,7 @@ def guarded_protocol(limits: ServerLimits, t: Messages | None = None) -> type[H1
     language)."""
 
     per_source: Counter[str] = Counter()
-    say = t or Messages(chosen_language())
+    say = t or Messages("vi")  # the CLI passes the operator's language
 
     class Guarded(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from auditor.engine import SYSTEM_NOTES, ReqStatus, combine
 from auditor.incidents import Incident
 from auditor.messages.catalogue import Messages
-from auditor.report.by_system import system_verdicts
+from auditor.report.by_system import SystemVerdict, system_verdicts
 from auditor.report.charts import STATUS_COLOURS, Series, line_chart, stacked_bars
 from auditor.report.html import environment, moment_labels
 from auditor.report.model import Report
@@ -217,6 +217,7 @@ def annual_context(
     )
     results = {r.requirement: r for r in report.evaluation.requirements}
     documents = [(info, results[info.id]) for info in report.requirements if info.has_attestation]
+    groups, systems = group_rows(report), system_verdicts(report)
     return {
         **document_context(report, lang, number, abstract, proposals, report_sha256),
         "year": year,
@@ -227,14 +228,14 @@ def annual_context(
         "incidents": incident_lines(history.incidents, report.generated_at, lang),
         "first": history.audits[0] if history.audits else None,
         "last": history.audits[-1] if history.audits else None,
-        "groups": group_rows(report),
-        "systems": system_verdicts(report),
+        "groups": groups,
+        "systems": systems,
         "documents": documents,
-        "mau08": mau08(report, history),
-        **annual_charts(report, history, Messages(lang)),
+        "mau08": mau08(report, history, systems),
+        **annual_charts(groups, history, t),
         "letter": letterhead(
             report.organisation,
-            Messages(lang),
+            t,
             number=number,
             day=vn_date(report.generated_at),
             citations=[],
@@ -243,7 +244,7 @@ def annual_context(
     }
 
 
-def annual_charts(report: Report, history: PeriodHistory, t: Messages) -> dict[str, Markup]:
+def annual_charts(groups: list[GroupRow], history: PeriodHistory, t: Messages) -> dict[str, Markup]:
     """The period's trend (requirements met and not met at each audit) and the status by
     criteria group, as inline SVG with their numbers."""
     audits = history.audits
@@ -260,15 +261,12 @@ def annual_charts(report: Report, history: PeriodHistory, t: Messages) -> dict[s
         t("annual.trend_chart"),
     )
     statuses = ("met", "partly_met", "not_met", "not_assessed")
-    groups = stacked_bars(
-        [
-            (t(f"group.{g.group}"), {s: g.counts.get(s, 0) for s in statuses})
-            for g in group_rows(report)
-        ],
+    bars = stacked_bars(
+        [(t(f"group.{g.group}"), {s: g.counts.get(s, 0) for s in statuses}) for g in groups],
         {s: t(f"status.{s}") for s in statuses},
         t("annual.groups"),
     )
-    return {"trend_chart": trend, "groups_chart": groups}
+    return {"trend_chart": trend, "groups_chart": bars}
 
 
 TEMPLATES = {"tt12": "annual.html.j2", "mau08": "annual-mau08.html.j2"}
@@ -289,10 +287,10 @@ class Mau08Row:
     expected_full: dt.date | None  # the system's own date, else the plan's last due date
 
 
-def mau08(report: Report, history: PeriodHistory) -> dict[str, Any]:
+def mau08(report: Report, history: PeriodHistory, systems: list[SystemVerdict]) -> dict[str, Any]:
     """Mẫu 08 (NĐ 331): the counts of part 1 and the rows of part 3, from the systems the
-    signed report carries and the audits of the period."""
-    verdicts = {v.system.id: v for v in system_verdicts(report)}
+    signed report carries (with their verdicts) and the audits of the period."""
+    verdicts = {v.system.id: v for v in systems}
     last_due = max((row.due for row in report.plan), default=None)
     rows = []
     for system in report.systems:
