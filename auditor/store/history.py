@@ -94,11 +94,11 @@ class Store:
         store = cls(url, engine, org=organisation.history_key)
         with store.transaction() as session:
             for table in OWNED:
-                session.execute(
-                    update(table)
-                    .where(or_(table.org == organisation.name, table.org == ""))
-                    .values(org=store.org)
-                )
+                legacy = or_(table.org == organisation.name, table.org == "")
+                # looked for first: an UPDATE takes the write lock even when it changes
+                # nothing, and most opens (a `findings list`) only read
+                if session.scalar(select(table.org).where(legacy).limit(1)) is not None:
+                    session.execute(update(table).where(legacy).values(org=store.org))
         return store
 
     def organisations(self) -> dict[str, str]:
