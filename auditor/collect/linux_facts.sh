@@ -62,7 +62,8 @@ if [ -r "$AUDITOR_SHADOW" ] && have perl; then
         if (!defined $made || $made =~ /^\*/) { print "\@\@unsupported $user\n"; last }
         if ($made eq $hash) { print "$user\n"; last }
       }
-    }' < "$AUDITOR_SHADOW" | cap
+    }
+    print "\@\@done\n";' < "$AUDITOR_SHADOW" | cap
 else echo "@@unreadable"; fi
 sec group; cap < /etc/group
 sec sudoers

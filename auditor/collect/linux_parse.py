@@ -403,11 +403,14 @@ def _hex_addr(raw: str) -> str:
 
 def _default_logins(body: str | None) -> tuple[set[str], set[str]] | None:
     """(accounts whose hash verifies a factory password, accounts whose hash the host's
-    crypt could not check); None when the section could not be produced."""
-    if body is None or body.startswith("@@unreadable"):
+    crypt could not check); None when the section could not be produced or stopped before
+    its end marker (perl died, the output was cut): silence never means "none found"."""
+    if body is None or "@@done" not in body.splitlines():
         return None
     found, unchecked = set(), set()
     for line in body.splitlines():
+        if line == "@@done":
+            continue
         if line.startswith("@@unsupported "):
             unchecked.add(line.removeprefix("@@unsupported ").strip())
         elif line.strip():
