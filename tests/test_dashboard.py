@@ -155,6 +155,10 @@ def test_a_province_officer_reads_the_dashboard(
     rows = browser.find_elements(By.CSS_SELECTOR, "#communes tbody tr")
     assert len(rows) == COMMUNES
     assert browser.find_element(By.ID, "count").text == f"Hiển thị {COMMUNES}/{COMMUNES} xã."
+    charts = browser.find_elements(By.CSS_SELECTOR, "#charts svg")
+    assert len(charts) == 2 and all(c.is_displayed() and c.size["height"] > 100 for c in charts)
+    assert charts[0].get_attribute("aria-label") == "Tuân thủ toàn tỉnh theo quý"
+    assert "Mường La (huyện cũ)" in charts[1].text  # a bar per area, its name beside it
     shot(browser, "communes")
 
     browser.find_element(By.ID, "f-overdue").click()
@@ -193,6 +197,8 @@ def test_a_province_officer_reads_the_dashboard(
     signature = browser.find_element(By.ID, "signature")
     assert signature.get_attribute("class") == "ok" and "hợp lệ" in signature.text
     assert len(browser.find_elements(By.CSS_SELECTOR, "#reports tbody tr")) == 3
+    trend = browser.find_element(By.CSS_SELECTOR, "#trend svg")
+    assert trend.is_displayed() and len(trend.find_elements(By.TAG_NAME, "polyline")) == 3
     shot(browser, "commune")
     browser.find_element(By.ID, "bundle").click()
     downloads: Path = browser.downloads  # type: ignore[attr-defined]
@@ -424,13 +430,13 @@ def test_the_rows_kept_between_page_views_follow_the_day(tmp_path: Path) -> None
 
     demo = make_demo(tmp_path / "demo", communes=6, reports=1)
     with Session(open_store(demo.db_url)) as session:
-        by_commune, parsed = _listing(session)
+        by_commune = _listing(session)
     today = dt.datetime.now(dt.UTC)
-    now = [r.overdue for r in _figures(by_commune, parsed, today)]
+    now = [r.overdue for r in _figures(by_commune, today)]
     assert not all(now)  # some communes reported this quarter
-    later = [r.overdue for r in _figures(by_commune, parsed, today + dt.timedelta(days=400))]
+    later = [r.overdue for r in _figures(by_commune, today + dt.timedelta(days=400))]
     assert all(later)
-    assert [r.overdue for r in _figures(by_commune, parsed, today)] == now
+    assert [r.overdue for r in _figures(by_commune, today)] == now
 
 
 def test_sessions_end_with_their_account_and_logins_cannot_flood(province: Province) -> None:
@@ -516,7 +522,7 @@ def test_lows_names_with_slashes_and_controls_titles_from_the_province_and_fresh
     rows = prov.commune_rows(engine)
     listed = prov.reports_of(engine, next(r.name for r in rows if r.report_id))
     assert listed and not hasattr(listed[0], "content")  # a page lists, it does not load
-    heat = prov.heat_map(rows, engine, "vi")
+    heat = prov.heat_map(rows, "vi")
     pack = prov._province_pack("nd85-level2")
     assert pack is not None and heat
     for row in heat:
@@ -598,3 +604,100 @@ def test_a_commune_plan_is_judged_overdue_on_the_day_it_is_viewed() -> None:
         today,
     )
     assert [late for _, late in rows] == [True, False, False]  # due today is not yet late
+
+
+def test_the_province_charts_tell_what_the_reports_say(tmp_path: Path) -> None:
+    """The quarters' figures and the areas' bars agree with the stored reports themselves
+    (parsed here, independently of their digests); a report made after a quarter's end is
+    not counted in it; reports received before digests existed are digested on the first
+    listing and read the same; an unreadable one is left out, not fatal."""
+    import datetime as dt
+    from collections import Counter
+
+    from sqlalchemy import delete, select, update
+    from sqlalchemy.orm import Session
+    from starlette.testclient import TestClient
+
+    from auditor.receiver import province as prov
+    from auditor.receiver.app import create_app
+    from auditor.receiver.demo import make_demo
+    from auditor.receiver.store import Commune, Received, ReportDigest, open_store
+    from auditor.report.model import parse_report
+    from auditor.report.official import vn_date
+
+    demo = make_demo(tmp_path / "demo", communes=5, reports=3)
+    engine = open_store(demo.db_url)
+    with Session(engine) as session:
+        stored = [
+            (org, parse_report(content))
+            for org, content in session.execute(select(Received.organisation, Received.content))
+        ]
+        area = dict(session.execute(select(Commune.name, Commune.area)).all())
+    today = vn_date(dt.datetime.now(dt.UTC))
+
+    def latest_by(day: dt.date) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for org, report in sorted(stored, key=lambda s: s[1].generated_at):
+            if vn_date(report.generated_at) <= day:
+                found[org] = report
+        return found
+
+    quarters = prov.province_quarters(engine)
+    now = quarters[-1]
+    expected: Counter[str] = Counter()
+    for report in latest_by(today).values():
+        expected.update(report.evaluation.summary.counts)  # type: ignore[attr-defined]
+    assert now.counts == dict(expected)
+    assert now.met_share == round(100 * expected["met"] / sum(expected.values()))
+    # the quarter before: its last day, not today (a report of this quarter is not in it)
+    first_of_quarter = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    earlier = latest_by(first_of_quarter - dt.timedelta(days=1))
+    before = quarters[-2]
+    assert sum(before.counts.values()) == sum(
+        sum(r.evaluation.summary.counts.values())  # type: ignore[attr-defined]
+        for r in earlier.values()
+    )
+    assert (before.quarter, before.year) != (now.quarter, now.year)
+
+    rows = prov.commune_rows(engine)
+    totals = dict(prov.area_totals(rows, "Chưa phân địa bàn"))
+    by_area: dict[str, Counter[str]] = {}
+    for org, report in latest_by(today).items():
+        by_area.setdefault(area[org] or "Chưa phân địa bàn", Counter()).update(
+            report.evaluation.summary.counts  # type: ignore[attr-defined]
+        )
+    assert totals == {a: dict(c) for a, c in by_area.items()}
+
+    # reports stored before digests existed: digested on the next listing, figures the same
+    with Session(engine) as session:
+        session.execute(delete(ReportDigest))
+        victim = session.scalars(select(Received.report_id).limit(1)).one()
+        session.execute(
+            update(Received).where(Received.report_id == victim).values(content=b"{not json")
+        )
+        session.commit()
+    prov._LISTING.clear()
+    prov._DIGESTS.clear()
+    again = {r.name: r for r in prov.commune_rows(engine)}
+    with Session(engine) as session:
+        assert (
+            session.scalar(select(ReportDigest.digest).where(ReportDigest.report_id == victim))
+            == "{}"
+        )
+        assert len(session.scalars(select(ReportDigest.report_id)).all()) == len(stored)
+    for row in rows:
+        if row.report_id != victim:
+            assert again[row.name].counts == row.counts
+
+    name = next(r.name for r in rows if r.report_id and r.report_id != victim)
+    app = create_app(demo.db_url, [])
+    with TestClient(app, base_url="https://testserver") as client:
+        login(client, {"username": "demo", "password": demo.password_file.read_text().strip()})
+        page = client.get("/communes/" + quote(name, safe="")).text
+        points = prov.commune_trend(engine, name)
+        met = [d.counts.get("met", 0) for _, d in points]
+        assert 'id="trend"' in page and len(points) == 3
+        for value in met:  # every report's figure written beside its point
+            assert f">{value}</text>" in page
+        front = client.get("/").text
+        assert 'id="charts"' in front and "Quý " in front

@@ -393,7 +393,8 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     Base.metadata.create_all(old)
     with old.begin() as connection:
         # the schema as create_all made it then: before communes had an area (r0002),
-        # reports a PDF (r0003) and accounts a lifecycle (r0004)
+        # reports a PDF (r0003), accounts a lifecycle (r0004) and reports a digest (r0005)
+        connection.exec_driver_sql("DROP TABLE report_digests")
         connection.exec_driver_sql("ALTER TABLE communes DROP COLUMN area")
         connection.exec_driver_sql("ALTER TABLE received_reports DROP COLUMN pdf")
         connection.exec_driver_sql("ALTER TABLE accounts DROP COLUMN disabled")
@@ -412,6 +413,7 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
         kept = connection.exec_driver_sql("SELECT username FROM accounts").scalar()
         commune = connection.exec_driver_sql("SELECT name, area FROM communes").one()
     assert kept == "giu-lai" and inspect(reopened).has_table("received_reports")
+    assert inspect(reopened).has_table("report_digests")
     assert tuple(commune) == ("UBND xã Cũ", None)  # kept, and in no area until one is set
 
 

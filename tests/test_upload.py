@@ -80,6 +80,10 @@ def test_delivered_verified_stored_once_with_receipt(tmp_path: Path) -> None:
             }
         ]
         assert len(stored(rx)) == 1
+        with sqlite3.connect(rx.db.removeprefix("sqlite:///")) as db:  # its digest, at receipt
+            (digest,) = db.execute("SELECT digest FROM report_digests").fetchone()
+        sent = json.loads((out / "report.json").read_bytes())
+        assert json.loads(digest)["counts"] == sent["evaluation"]["summary"]["counts"]
 
 
 def test_receiver_down_then_up_delivers_exactly_once(tmp_path: Path) -> None:

@@ -40,9 +40,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auditor.receiver.accounts import Busy, authenticate
 from auditor.receiver.dashboard import dashboard_routes
+from auditor.receiver.digest import digest_of
 from auditor.receiver.limits import LoginLimits
 from auditor.receiver.province import commune_rows
-from auditor.receiver.store import Commune, Received, commune_by_token, open_store
+from auditor.receiver.store import (
+    Commune,
+    Received,
+    ReportDigest,
+    commune_by_token,
+    open_store,
+)
 from auditor.report.model import parse_report
 from auditor.report.signing import fingerprint, verify_detached
 from auditor.strictjson import unique_keys
@@ -269,7 +276,7 @@ def _accept(
         raise Refusal(422, "receiver.organisation_mismatch")
     if report.generated_at > now + limits.clock_skew:
         raise Refusal(422, "receiver.future_report")
-    generated_at = report.generated_at
+    generated_at, summary = report.generated_at, digest_of(report).model_dump_json()
     del report  # validated; its objects weigh about three times the report's bytes
     digest = hashlib.sha256(content).hexdigest()
     if upload.pdf is not None:
@@ -290,6 +297,7 @@ def _accept(
         existing = session.get(Received, claimed)
         if existing is None:
             session.add(row)
+            session.add(ReportDigest(report_id=claimed, digest=summary))
             try:
                 session.commit()
                 return JSONResponse(receipt(row), status_code=201)

@@ -47,13 +47,17 @@ from auditor.receiver.limits import LoginLimits
 from auditor.receiver.province import (
     CommuneRow,
     HeatRow,
+    area_totals,
     commune_rows,
+    commune_trend,
     heat_map,
     heat_matrix,
+    province_quarters,
     received,
     report_of,
     reports_of,
 )
+from auditor.receiver.province_charts import commune_chart, province_charts
 from auditor.receiver.store import (
     Account,
     Commune,
@@ -375,6 +379,9 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     @signed_in
     async def communes(request: Request, session: dict[str, str]) -> Response:
         rows = await run_in_threadpool(commune_rows, engine, trust)
+        quarters = await run_in_threadpool(province_quarters, engine)
+        t = Messages(_lang(request))
+        charts = province_charts(quarters, area_totals(rows, t("dash.no_area")), t)
         shown = _filter(rows, request)
         pages = max(1, -(-len(shown) // PAGE_ROWS))
         asked = request.query_params.get("page", "1")
@@ -389,6 +396,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             pages=pages,
             page_link=lambda n: "/?" + urlencode({**query, "page": str(n)}),
             total=len(rows),
+            charts=charts,
             areas=sorted({r.area for r in rows if r.area}),
             levels=sorted({r.level for r in rows if r.level}),
             session=session,
@@ -398,7 +406,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
     @signed_in
     async def heatmap(request: Request, session: dict[str, str]) -> Response:
         rows = await run_in_threadpool(commune_rows, engine, trust)
-        heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
+        heat = await run_in_threadpool(heat_map, rows, _lang(request))
         unassigned = Messages(_lang(request))("dash.no_area")
         areas, matrix = heat_matrix(heat, rows, unassigned)
         return _page(
@@ -428,6 +436,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             at=from_store(latest.received_at),
         )
         report = report_of(latest)
+        points = await run_in_threadpool(commune_trend, engine, name)
         return _page(
             request,
             "dashboard-commune.html.j2",
@@ -438,6 +447,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             check=check,
             cert_sha256=fingerprint(check.signer_cert) if check.signer_cert else "",
             plan=late_today(report.history.plan if report.history else []),
+            trend_chart=commune_chart(points, Messages(_lang(request))),
             session=session,
         )
 
@@ -478,7 +488,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
         if what == "communes":
             table = communes_table(_filter(rows, request), t)
         else:
-            heat = await run_in_threadpool(heat_map, rows, engine, _lang(request))
+            heat = await run_in_threadpool(heat_map, rows, _lang(request))
             table = heat_table(heat, t)
         data = await run_in_threadpool(table_bytes, table, suffix, t(f"dash.{what}"))
         media = "text/csv; charset=utf-8" if suffix == ".csv" else XLSX_MEDIA

@@ -28,7 +28,8 @@ from auditor.fileio import atomic_write, safe_dir
 from auditor.inventory import Organisation, Person
 from auditor.policy import load_policy
 from auditor.receiver.accounts import add_account
-from auditor.receiver.store import Received, add_commune, open_store
+from auditor.receiver.digest import digest_of
+from auditor.receiver.store import Received, ReportDigest, add_commune, open_store
 from auditor.report.model import (
     SCHEMA_VERSION,
     Changes,
@@ -220,7 +221,7 @@ def make_demo(
             "keys": str(directory / "keys" / f"{index:04d}"),
         }
         late = rng.random() < 0.15  # some communes have stopped reporting
-        rows = []
+        rows, digests = [], []
         for k in range(reports):
             age = (reports - 1 - k) * 91 + rng.randint(1, 20) + (200 if late else 0)
             when = now - dt.timedelta(days=age)
@@ -239,8 +240,12 @@ def make_demo(
                     signature=sign_detached(content, signer),
                 )
             )
+            digests.append(  # as the receiver keeps it at receipt
+                ReportDigest(report_id=report.report_id, digest=digest_of(report).model_dump_json())
+            )
         with Session(engine) as session:
             session.add_all(rows)
+            session.add_all(digests)
             session.commit()
     # the communes' upload tokens, to try `auditor upload` against the demo (0600)
     atomic_write(directory / "tokens.json", json.dumps(tokens, ensure_ascii=False).encode(), 0o600)

@@ -1,13 +1,15 @@
-"""What the province's pages show, computed from the stored signed reports: one row per
-commune (latest report, counts, overdue, high-severity gaps, trend) and the requirement ×
-commune heat map. Reports are immutable once stored, so a parsed report is cached by id."""
+"""What the province's pages show, computed from the stored reports' digests (never their
+content): one row per commune (latest report, counts, overdue, high-severity gaps, trend),
+the requirement × commune heat map and the province's charts. A report is parsed in full
+only to be shown, and a few parsed reports are cached by id (reports never change)."""
 
 from __future__ import annotations
 
-import gc
+import bisect
+import calendar
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
@@ -18,47 +20,32 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from auditor.checking import discover
-from auditor.engine import ReqStatus
 from auditor.policy import Text, builtin_packs, load_policy
-from auditor.receiver.store import Commune, Received
+from auditor.receiver.digest import Digest, digest_of
+from auditor.receiver.store import Commune, Received, ReportDigest
 from auditor.report.model import Report, parse_report
 from auditor.report.official import vn_date
 from auditor.report.signing import PerAnchors, fingerprint, verify_detached
 from auditor.store.db import from_store
 
-FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
-
-
-_CACHE: OrderedDict[str, Report] = OrderedDict()  # report id → parsed; reports never change
-_CACHE_SIZE = 8192
+_CACHE: OrderedDict[str, Report] = OrderedDict()  # report id → parsed, for the pages showing one
+_CACHE_SIZE = 16
 _LOCK = threading.Lock()
 _BUSY = threading.Lock()
 
 
-def _remember(report_id: str, report: Report) -> Report:
+def report_of(row: Received) -> Report:
+    """A stored report parsed, for a page that shows it."""
     with _LOCK:
-        _CACHE[report_id] = report
-        _CACHE.move_to_end(report_id)
+        cached = _CACHE.get(row.report_id)
+    if cached is not None:
+        return cached
+    report = parse_report(row.content)
+    with _LOCK:
+        _CACHE[row.report_id] = report
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return report
-
-
-def report_of(row: Received) -> Report:
-    cached = _CACHE.get(row.report_id)
-    return cached if cached is not None else _remember(row.report_id, parse_report(row.content))
-
-
-def _reports(session: Session, ids: list[str]) -> dict[str, Report]:
-    """Parsed reports by id: from the cache, else one query for the missing contents."""
-    found = {i: _CACHE[i] for i in ids if i in _CACHE}
-    missing = [i for i in ids if i not in found]
-    for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
-        query = select(Received.report_id, Received.content).where(Received.report_id.in_(chunk))
-        for report_id, content in session.execute(query):
-            found[report_id] = _remember(report_id, parse_report(content))
-    return found
 
 
 @dataclass(frozen=True)
@@ -76,15 +63,17 @@ class CommuneRow:
     failing: frozenset[str]  # requirement ids not met or partly met
     signature_ok: bool | None = None  # the latest report's signature, as of its receipt
     area: str | None = None  # the province's grouping, from the registry
+    policy: str | None = None  # the pack the latest report was judged under
 
 
 @dataclass(frozen=True)
 class Stored:
-    """What the list needs of a stored report without its content."""
+    """What the pages need of a stored report without its content."""
 
     report_id: str
     generated_at: datetime
     signer: str
+    digest: Digest
 
 
 def quarter_overdue(latest: datetime, due_day: int, today: date) -> bool:
@@ -102,43 +91,87 @@ def quarter_overdue(latest: datetime, due_day: int, today: date) -> bool:
     return vn_date(latest) < quarter_start
 
 
-def _row(name: str, reports: list[Stored], parsed: dict[str, Report], now: datetime) -> CommuneRow:
+@cache
+def _province_pack(pack_id: str) -> dict[str, tuple[Text, str]] | None:
+    """Titles and severities of a pack the province itself ships, never what a commune's
+    report declares about it; None for a pack the province does not know."""
+    if pack_id not in builtin_packs():
+        return None
+    pack = load_policy(pack_id, discover())
+    return {r.id: (r.title, r.severity.value) for r in pack.requirements}
+
+
+def _high_gaps(digest: Digest) -> int:
+    """Failing requirements of high severity, as the province's own pack grades them (the
+    report's grading only for a pack the province does not ship)."""
+    own = _province_pack(digest.policy) or {}
+    return sum(
+        1
+        for req, declared in digest.failing.items()
+        if (own[req][1] if req in own else declared) == "high"
+    )
+
+
+def _row(name: str, reports: list[Stored], now: datetime) -> CommuneRow:
     if not reports:
         return CommuneRow(name, None, None, "", True, {}, 0.0, 0, None, 0, frozenset())
-    latest = parsed[reports[-1].report_id]
-    severity = {r.id: r.severity.value for r in latest.requirements}
-    failing = frozenset(
-        r.requirement for r in latest.evaluation.requirements if r.status in FAILING
-    )
-    met = latest.evaluation.summary.counts.get("met", 0)
-    previous = parsed[reports[-2].report_id] if len(reports) > 1 else latest
-    before = previous.evaluation.summary.counts.get("met", 0)
-    levels = [s.level for s in latest.systems if s.level is not None]
-    when = from_store(reports[-1].generated_at)
+    latest = reports[-1].digest
+    before = reports[-2].digest.met if len(reports) > 1 else latest.met
+    when = reports[-1].generated_at
     return CommuneRow(
         name=name,
         report_id=reports[-1].report_id,
         generated_at=when,
         signer=reports[-1].signer,
-        overdue=quarter_overdue(
-            when, latest.organisation.reporting.quarterly_due_day, vn_date(now)
-        ),
-        counts=latest.evaluation.summary.counts,
-        coverage=latest.evaluation.summary.coverage,
-        high_gaps=sum(1 for req in failing if severity.get(req) == "high"),
-        level=max(levels) if levels else None,
-        trend=met - before,
-        failing=failing,
+        overdue=quarter_overdue(when, latest.due_day, vn_date(now)),
+        counts=latest.counts,
+        coverage=latest.coverage,
+        high_gaps=_high_gaps(latest),
+        level=latest.level,
+        trend=latest.met - before,
+        failing=frozenset(latest.failing),
+        policy=latest.policy,
     )
+
+
+def _fill_digests(session: Session) -> None:
+    """Digest the reports received before digests were kept, a few at a time (each parsed
+    once, then dropped); a report that cannot be parsed any more is marked, not retried."""
+    undigested = (
+        select(Received.report_id)
+        .outerjoin(ReportDigest, ReportDigest.report_id == Received.report_id)
+        .where(ReportDigest.report_id.is_(None))
+    )
+    while missing := list(session.scalars(undigested.limit(50))):
+        contents = select(Received.report_id, Received.content).where(
+            Received.report_id.in_(missing)
+        )
+        for report_id, content in session.execute(contents):
+            try:
+                text = digest_of(parse_report(content)).model_dump_json()
+            except (ValueError, RecursionError):
+                text = "{}"  # not a digest: the listing leaves the report out
+            session.add(ReportDigest(report_id=report_id, digest=text))
+        session.commit()
+
+
+_DIGESTS: dict[str, Digest | None] = {}  # report id → its digest, read once (never changes)
+
+
+def _digest(report_id: str, text: str) -> Digest | None:
+    if report_id not in _DIGESTS:
+        try:
+            _DIGESTS[report_id] = Digest.model_validate_json(text)
+        except ValueError:
+            _DIGESTS[report_id] = None
+    return _DIGESTS[report_id]
 
 
 _LISTING: dict[str, Any] = {}  # the last listing and the store state it was read at
 
 
-def _listing(
-    session: Session,
-) -> tuple[dict[str, list[Stored]], dict[str, Report]]:
-    """Four columns of every report and the latest two per commune, parsed; read again only
+def _listing(session: Session) -> dict[str, list[Stored]]:
+    """Every commune's reports (four columns and the digest), oldest first; read again only
     when the store changed (another report, another commune)."""
     state = (
         str(session.get_bind().engine.url),
@@ -148,23 +181,31 @@ def _listing(
         hashlib.sha256("\n".join(session.scalars(select(Commune.name))).encode()).hexdigest(),
     )
     if _LISTING.get("state") == state:
-        return _LISTING["by_commune"], _LISTING["parsed"]
+        listing: dict[str, list[Stored]] = _LISTING["by_commune"]
+        return listing
+    _fill_digests(session)
     by_commune: dict[str, list[Stored]] = {}
     for (name,) in session.execute(select(Commune.name)):
         by_commune.setdefault(name, [])
-    query = select(
-        Received.organisation, Received.report_id, Received.generated_at, Received.signer
-    ).order_by(Received.organisation, Received.generated_at)
-    for org, report_id, generated_at, signer in session.execute(query):
-        by_commune.setdefault(org, []).append(Stored(report_id, from_store(generated_at), signer))
-    wanted = [s.report_id for reports in by_commune.values() for s in reports[-2:]]
-    parsed = _reports(session, wanted)
+    query = (
+        select(
+            Received.organisation,
+            Received.report_id,
+            Received.generated_at,
+            Received.signer,
+            ReportDigest.digest,
+        )
+        .join(ReportDigest, ReportDigest.report_id == Received.report_id)
+        .order_by(Received.organisation, Received.generated_at)
+    )
+    for org, report_id, generated_at, signer, text in session.execute(query):
+        reports = by_commune.setdefault(org, [])
+        digest = _digest(report_id, text)
+        if digest is not None:
+            reports.append(Stored(report_id, from_store(generated_at), signer, digest))
     with _LOCK:
-        _LISTING.update(state=state, by_commune=by_commune, parsed=parsed)
-    # millions of long-lived objects (4,000 parsed reports for 2,000 communes): left to the
-    # cyclic collector, each full pass rescans them all, two seconds during some page view
-    gc.freeze()
-    return by_commune, parsed
+        _LISTING.update(state=state, by_commune=by_commune)
+    return by_commune
 
 
 # (report id, digest of the trust anchors) → signature valid and trusted when received
@@ -204,12 +245,12 @@ def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) ->
     now = datetime.now(UTC)
     # one reader does the heavy first pass (parse, verify); the others wait for its result
     with _BUSY, Session(engine) as session:
-        by_commune, parsed = _listing(session)
+        by_commune = _listing(session)
         latest = [reports[-1].report_id for reports in by_commune.values() if reports]
         anchors = _signatures(session, latest, trust) if trust is not None else None
         query = select(Commune.name, Commune.area).where(Commune.area.is_not(None))
         area = {name: place for name, place in session.execute(query)}  # admins edit it
-        rows = _figures(by_commune, parsed, now)
+        rows = _figures(by_commune, now)
     return [
         replace(
             row,
@@ -225,16 +266,14 @@ def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) ->
 _FIGURES: dict[str, Any] = {}  # the rows of the last listing, and the day they were judged
 
 
-def _figures(
-    by_commune: dict[str, list[Stored]], parsed: dict[str, Report], now: datetime
-) -> list[CommuneRow]:
+def _figures(by_commune: dict[str, list[Stored]], now: datetime) -> list[CommuneRow]:
     """The rows of a listing, computed once per listing and per day (overdue changes with
     the date): 2,000 communes cost 0.15 s to compute, and every page view needs them."""
     today = vn_date(now)
     if _FIGURES.get("listing") is by_commune and _FIGURES.get("day") == today:
         rows: list[CommuneRow] = _FIGURES["rows"]
         return rows
-    rows = [_row(name, reports, parsed, now) for name, reports in sorted(by_commune.items())]
+    rows = [_row(name, reports, now) for name, reports in sorted(by_commune.items())]
     _FIGURES.update(listing=by_commune, day=today, rows=rows)
     return rows
 
@@ -284,25 +323,13 @@ class HeatRow:
     reporting: int  # communes with a latest report
 
 
-@cache
-def _province_pack(pack_id: str) -> dict[str, tuple[Text, str]] | None:
-    """Titles and severities of a pack the province itself ships, never what a commune's
-    report declares about it; None for a pack the province does not know."""
-    if pack_id not in builtin_packs():
-        return None
-    pack = load_policy(pack_id, discover())
-    return {r.id: (r.title, r.severity.value) for r in pack.requirements}
-
-
-def heat_map(rows: list[CommuneRow], engine: Engine, lang: str) -> list[HeatRow]:
+def heat_map(rows: list[CommuneRow], lang: str) -> list[HeatRow]:
     """Requirements by how many communes fail them, most first; titles and severities from
     the province's own copy of each pack the reports were judged under."""
     titles: dict[str, tuple[str, str]] = {}
     reporting = [r for r in rows if r.report_id]
-    with Session(engine) as session:
-        parsed = _reports(session, [r.report_id for r in reporting if r.report_id])
-    for report in parsed.values():
-        for req_id, (title, severity) in (_province_pack(report.policy.id) or {}).items():
+    for pack_id in sorted({r.policy for r in reporting if r.policy}):
+        for req_id, (title, severity) in (_province_pack(pack_id) or {}).items():
             titles.setdefault(req_id, (title(lang), severity))
     failing: dict[str, list[str]] = {req: [] for req in titles}
     for row in reporting:
@@ -351,3 +378,97 @@ def heat_matrix(
         failing = [area_of[name] for name in line.failing if name in area_of]
         matrix.append((line, [HeatCell(failing.count(a), reporting[a]) for a in areas]))
     return areas, matrix
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """The province at the end of one quarter (today, for the current one)."""
+
+    quarter: int
+    year: int
+    counts: dict[str, int]  # requirement verdicts in every commune's latest report by then
+    reported: int  # communes with a report made within the quarter
+    communes: int  # communes known then (registered or reporting)
+
+    def share(self, part: int, whole: int) -> int:
+        return round(100 * part / whole) if whole else 0
+
+    @property
+    def met_share(self) -> int:
+        """Requirements met, in % of every verdict of every commune's latest report."""
+        return self.share(self.counts.get("met", 0), sum(self.counts.values()))
+
+    @property
+    def reported_share(self) -> int:
+        return self.share(self.reported, self.communes)
+
+
+def _quarters(today: date, count: int) -> list[tuple[int, int, date, date]]:
+    """The last `count` quarters up to today's, oldest first: number, year, first day, last
+    day (today, for the quarter under way)."""
+    start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    found = []
+    for _ in range(count):
+        last_month = start.month + 2
+        end = date(start.year, last_month, calendar.monthrange(start.year, last_month)[1])
+        found.append(((start.month - 1) // 3 + 1, start.year, start, min(end, today)))
+        start = date(start.year - (start.month == 1), (start.month - 4) % 12 + 1, 1)
+    return found[::-1]
+
+
+def province_quarters(engine: Engine, count: int = 8) -> list[Quarter]:
+    """The province's compliance over the last `count` quarters (from the first with a
+    report): what every commune's latest report said at each quarter's end, and how many
+    communes reported within it."""
+    today = vn_date(datetime.now(UTC))
+    with _BUSY, Session(engine) as session:
+        by_commune = _listing(session)
+    if _QUARTERS.get("listing") is by_commune and _QUARTERS.get("key") == (today, count):
+        kept: list[Quarter] = _QUARTERS["quarters"]
+        return kept
+    days = {name: [vn_date(s.generated_at) for s in stored] for name, stored in by_commune.items()}
+    quarters: list[Quarter] = []
+    for number, year, first, last in _quarters(today, count):
+        counts: Counter[str] = Counter()
+        reported = 0
+        for name, reports in by_commune.items():
+            index = bisect.bisect_right(days[name], last) - 1
+            if index >= 0:
+                counts.update(reports[index].digest.counts)
+                reported += days[name][index] >= first
+        if counts or quarters:
+            quarters.append(Quarter(number, year, dict(counts), reported, len(by_commune)))
+    _QUARTERS.update(listing=by_commune, key=(today, count), quarters=quarters)
+    return quarters
+
+
+_QUARTERS: dict[str, Any] = {}  # the last computed quarters, for the listing and day they are of
+
+
+def area_totals(rows: list[CommuneRow], unassigned: str) -> list[tuple[str, dict[str, int]]]:
+    """Requirement verdicts of the latest reports summed per area (`unassigned` names the
+    communes without one), areas in name order, the unassigned last."""
+    totals: dict[str, Counter[str]] = {}
+    for row in rows:
+        if row.report_id:
+            totals.setdefault(row.area or unassigned, Counter()).update(row.counts)
+    order = sorted(totals, key=lambda a: (a == unassigned, a))
+    return [(area, dict(totals[area])) for area in order]
+
+
+def commune_trend(engine: Engine, name: str, count: int = 12) -> list[tuple[datetime, Digest]]:
+    """A commune's last `count` reports' digests, oldest first, for its trend chart."""
+    query = (
+        select(Received.report_id, Received.generated_at, ReportDigest.digest)
+        .join(ReportDigest, ReportDigest.report_id == Received.report_id)
+        .where(Received.organisation == name)
+        .order_by(Received.generated_at.desc())
+        .limit(count)
+    )
+    with Session(engine) as session:
+        found = [
+            (from_store(generated_at), digest)
+            for report_id, generated_at, text in session.execute(query)
+            if (digest := _digest(report_id, text)) is not None
+        ]
+    return found[::-1]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     false,
     select,
 )
@@ -49,6 +50,17 @@ class Received(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     # the signed PDF the commune sent with it (PAdES, bound to this report), if it did
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class ReportDigest(Base):
+    """The figures the province's pages need of a received report (`digest.Digest` as
+    JSON), in a table of their own: in SQLite a column after a report's content is reached
+    only by reading through the content, so the listing never touches that table's rows."""
+
+    __tablename__ = "report_digests"
+
+    report_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    digest: Mapped[str] = mapped_column(Text)
 
 
 AREA_MAX = 100
