@@ -118,6 +118,7 @@ def run_audit(
         imports_dir=inventory.settings.imports_dir or imports_dir or default_imports_dir(),
         check_import=lambda directory: _check_import(directory, signer),
         now=now,
+        max_fact_age_days=pack.max_fact_age_days,
     )
     # Collection waits on hosts; the history store and the report libraries load meanwhile
     # (a database that cannot be opened still stops the audit, before anything is written).

@@ -356,7 +356,14 @@ class Settings(Model):
     concurrency: int = Field(default=8, ge=1, le=128)
     known_hosts: Path | None = None
     imports_dir: Path | None = None
-    import_max_age_days: int = Field(default=31, ge=1, le=3650)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        """The age limit of facts is the pack's now (tailored with a reason, not set here)."""
+        if isinstance(data, dict) and "import_max_age_days" in data:
+            raise CodedValueError("inventory.max_age_moved")
+        return data
 
 
 class Inventory(Model):

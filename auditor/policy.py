@@ -102,14 +102,30 @@ class Requirement(Model):
 
 
 class Tailoring(Model):
-    """One local change to the pack, printed in the report with its justification."""
+    """One local change to the pack, printed in the report with its justification: a
+    check's threshold, a requirement not applicable, or a pack-wide setting."""
 
-    requirement: str
+    requirement: str | None = None
     check: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     not_applicable: bool = False
+    setting: Literal["max_fact_age_days"] | None = None
+    value: int | None = Field(default=None, ge=1, le=3650)
     justification: str = Field(min_length=10, max_length=2000)
     approved_by: str | None = None
+
+    @model_validator(mode="after")
+    def _one_change(self) -> Tailoring:
+        """A change is of a requirement, or of a setting with its value; never both."""
+        if self.setting is None and self.requirement is None:
+            raise CodedValueError("policy.tailoring_needs_target")
+        if self.setting is not None and (
+            self.requirement is not None or self.check is not None or self.value is None
+        ):
+            raise CodedValueError("policy.setting_change_shape")
+        if self.setting is None and self.value is not None:
+            raise CodedValueError("policy.setting_change_shape")
+        return self
 
 
 class Overrides(Model):
@@ -138,6 +154,9 @@ class Pack(Model):
     # its law took effect; the pack it replaces then serves history and transition only
     new_inventories_from: date | None = None
     successor_deadline: date | None = None
+    # facts older than this (an imported PC's, a saved device configuration's) are not
+    # judged: "chưa đánh giá: dữ liệu cũ"; tailoring may change it, with its reason
+    max_fact_age_days: int = Field(default=31, ge=1, le=3650)
     tailoring: list[Tailoring] = Field(default_factory=list)
 
     @field_validator("citations")
@@ -290,6 +309,8 @@ def load_policy(name_or_path: str, registry: Registry, overrides: Path | None = 
     for index, change in enumerate(tailoring.overrides):
         loc = ("overrides", index)
         line = tail_file.line_of(loc)
+        if change.requirement is None:  # a pack-wide setting, checked by its model
+            continue
         if change.requirement not in pack.ids():
             problems.append(
                 Problem(
@@ -351,7 +372,8 @@ def _apply(pack: Pack, changes: list[Tailoring]) -> Pack:
                     }
                 )
         reqs.append(req)
-    return pack.model_copy(update={"requirements": reqs, "tailoring": changes})
+    settings: dict[str, Any] = {c.setting: c.value for c in changes if c.setting is not None}
+    return pack.model_copy(update={"requirements": reqs, "tailoring": changes, **settings})
 
 
 def _check_pack(pack: Pack, registry: Registry, loaded: LoadedYaml) -> list[Problem]:

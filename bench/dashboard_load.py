@@ -7,20 +7,24 @@ the heat map for 2,000 communes x 8 reports in <= 300 ms p95 on loopback).
 Generates the province with `make_demo` (real signed reports in SQLite, or in a PostgreSQL
 the bench starts itself), serves it with the real `auditor receiver serve` on 127.0.0.1,
 then, for each number of readers, has that many logged-in staff request `/` and `/heatmap`
-at once, each `--requests` times, after one warm-up request per page (the first parses the
-latest two reports of every commune once). Prints p50/p95/max per page. Asserts nothing.
+at once, each `--requests` times, after one warm-up request per page (the first reads the
+reports' digests and verifies the latest signatures once), then opens 20 communes' own pages.
+Prints p50/p95/max per page and the server's resident memory (now and at its peak, from
+/proc). Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from province import database, percentiles, served  # bench/ is on sys.path
+import psutil
+from province import database, log_in, percentiles, served  # bench/ is on sys.path
 
 from auditor.receiver.demo import make_demo
 
@@ -30,7 +34,7 @@ def timed_reads(base: str, password: str, page: str, readers: int, requests: int
 
     def reader(_: int) -> list[float]:
         with httpx.Client(base_url=base, verify=False, timeout=120) as client:
-            client.post("/login", data={"username": "demo", "password": password})
+            log_in(client, password)
             times = []
             for _ in range(requests):
                 t0 = time.perf_counter()
@@ -40,6 +44,14 @@ def timed_reads(base: str, password: str, page: str, readers: int, requests: int
 
     with ThreadPoolExecutor(readers) as pool:
         return sorted(t for times in pool.map(reader, range(readers)) for t in times)
+
+
+def server_memory() -> str:
+    """The receiver's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    (server,) = [p for p in psutil.Process().children(recursive=True) if "serve" in p.cmdline()]
+    status = Path(f"/proc/{server.pid}/status").read_text()
+    kb = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M))
+    return f"server RSS {int(kb['VmRSS']) / 1024:.0f} MB, peak {int(kb['VmHWM']) / 1024:.0f} MB"
 
 
 def main() -> None:
@@ -60,15 +72,27 @@ def main() -> None:
         password = demo.password_file.read_text().strip()
         with served(demo) as base:
             with httpx.Client(base_url=base, verify=False, timeout=120) as client:
-                client.post("/login", data={"username": "demo", "password": password})
+                log_in(client, password)
                 for page in ("/", "/heatmap"):
                     first = time.perf_counter()
                     assert client.get(page).status_code == 200
                     print(f"{page:<10} first request {(time.perf_counter() - first) * 1000:.0f} ms")
+                print("after the first views:", server_memory())
             for readers in (int(n) for n in args.readers.split(",")):
                 for page in ("/", "/heatmap"):
                     times = timed_reads(base, password, page, readers, args.requests)
                     print(f"{page:<10} {readers:>2} reader(s): {percentiles(times)}")
+            print("after the readers:", server_memory())
+            with httpx.Client(base_url=base, verify=False, timeout=120) as client:
+                log_in(client, password)
+                links = re.findall(r'href="(/communes/[^"?]+)"', client.get("/").text)[:20]
+                times = []
+                for link in links:
+                    started = time.perf_counter()
+                    assert client.get(link).status_code == 200
+                    times.append(time.perf_counter() - started)
+                print(f"{len(links)} commune pages: {percentiles(times)}")
+            print("after the commune pages:", server_memory())
 
 
 if __name__ == "__main__":

@@ -99,3 +99,16 @@ def login(client: Any, fields: dict[str, str]) -> Any:
     page = client.get("/login")
     token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     return client.post("/login", data={**fields, "csrf": token})
+
+
+def archive_review(folder: Path, days: int = 3650) -> str:
+    """The inventory line of a tailoring file that lets facts `days` old be judged (the
+    fixtures are archived exports), with the reason the report prints."""
+    path = folder / "overrides-archive.yaml"
+    path.write_text(
+        "overrides:\n"
+        f"  - setting: max_fact_age_days\n    value: {days}\n"
+        "    justification: Xem xét các bản sao lưu cấu hình và dữ liệu đã lưu trữ\n",
+        encoding="utf-8",
+    )
+    return f"overrides: {path}\n"

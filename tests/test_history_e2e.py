@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.helpers import FIXTURES, ORG
+from tests.helpers import FIXTURES, ORG, archive_review
 from tests.helpers import auditor_cli as cli
 
 FIXTURE = (FIXTURES / "windows" / "win11-25h2-hardened.json").read_text(encoding="utf-8")
@@ -32,8 +32,8 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
      users: [chutich]}}
 settings:
   imports_dir: {tmp_path}/imports
-  import_max_age_days: 3650
-""",
+"""
+        + archive_review(tmp_path),
         encoding="utf-8",
     )
     return home, inv

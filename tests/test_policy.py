@@ -242,3 +242,78 @@ def test_a_mistyped_check_parameter_gets_the_nearest_real_one(tmp_path: Path) ->
     ), result.stderr
     assert ":6: overrides[1].params.min_length: " in result.stderr
     assert "Input should" not in result.stderr and "Extra inputs" not in result.stderr
+
+
+def test_the_age_limit_of_facts_is_the_packs_and_tailored_only_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    """A saved configuration older than the pack's limit (31 days) is not judged; a
+    tailoring entry with its reason raises the limit and the report prints that reason; the
+    old inventory setting is refused with where it went; a setting change without a reason,
+    or mixed with a requirement, is refused by line and field."""
+    import json
+
+    from tests.helpers import ORG, archive_review, auditor_cli
+
+    packs = {p: load_policy(p, discover()) for p in ("nd85-level2", "nd331-level2")}
+    assert {p.max_fact_age_days for p in packs.values()} == {31}  # the 2026 pack inherits it
+
+    def inventory(extra: str) -> Path:
+        path = tmp_path / "inventory.yaml"
+        path.write_text(
+            ORG
+            + extra
+            + "assets:\n  - {id: router, name: Router, kind: netdevice, connection: import,"
+            f" config_file: {FIXTURES / 'netdev' / 'mikrotik-weak.rsc'}, scan: false}}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    def audited(path: Path, out: str) -> dict[str, object]:
+        run = auditor_cli(
+            "--lang", "en", "audit", "-i", str(path), "-o", str(tmp_path / out),
+            "--no-history",
+            home=tmp_path,
+        )  # fmt: skip
+        assert run.returncode in (0, 1, 3), run.stderr  # 3: a collection failed
+        report: dict[str, object] = json.loads((tmp_path / out / "report.json").read_text())
+        return report
+
+    def failures(report: dict[str, object]) -> list[str]:
+        (asset,) = report["assets"]  # type: ignore[misc]
+        return [f["code"] for f in asset["failures"]]  # type: ignore[index]
+
+    stale = audited(inventory(""), "stale")  # exported in 2025: far past 31 days
+    assert failures(stale) == ["collect.stale_config"] and stale["tailoring"] == []
+    reviewed = audited(inventory(archive_review(tmp_path, 3650)), "reviewed")
+    assert failures(reviewed) == []
+    (change,) = reviewed["tailoring"]  # type: ignore[misc]
+    assert change["setting"] == "max_fact_age_days" and change["value"] == 3650
+    html = (tmp_path / "reviewed" / "report.html").read_text()
+    assert "Tuổi tối đa của dữ liệu" not in html  # English report: the English words
+    assert "Maximum age of collected facts (days)" in html and change["justification"] in html
+
+    moved = auditor_cli(
+        "inventory", "validate", str(inventory("settings: {import_max_age_days: 400}\n")),
+        home=tmp_path,
+    )  # fmt: skip
+    assert moved.returncode == 2
+    assert "settings: Tuổi tối đa của dữ liệu không còn đặt trong tệp kiểm kê" in moved.stderr
+    assert "setting: max_fact_age_days" in moved.stderr
+
+    bad = tmp_path / "bad-overrides.yaml"
+    bad.write_text(
+        "overrides:\n"
+        "  - setting: max_fact_age_days\n    value: 400\n"
+        "  - setting: max_fact_age_days\n    value: 400\n    requirement: L2-ACC-PWD-01\n"
+        "    justification: Xem xét cấu hình lưu trữ năm ngoái\n",
+        encoding="utf-8",
+    )
+    refused = auditor_cli(
+        "policy", "validate", "nd85-level2", "--overrides", str(bad), home=tmp_path
+    )
+    assert refused.returncode == 2
+    assert ":2: overrides[0].justification:" in refused.stderr
+    assert ":4: overrides[1]: Mục điều chỉnh tham số chung cần 'setting' và 'value'" in (
+        refused.stderr
+    )

@@ -75,6 +75,13 @@ class Served:
     ) -> httpx.Response:
         return httpx.get(self.url + path, auth=auth, verify=self.context())
 
+    def read_from(self, source: str, path: str) -> httpx.Response:
+        """A read from another loopback address (127.0.0.2, …): another client's source."""
+        transport = httpx.HTTPTransport(local_address=source, verify=self.context())
+        url = self.url.replace("localhost", "127.0.0.1") + path
+        with httpx.Client(transport=transport, timeout=5) as client:
+            return client.get(url, auth=("so-tttt", PASSWORD), headers={"Host": "localhost"})
+
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -322,13 +329,43 @@ def test_connections_that_never_start_tls_are_cut_by_the_deadline(served: Served
     port = int(served.url.rsplit(":", 1)[1])
     idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(50)]
     started = time.monotonic()
-    assert served.read("/api/communes").status_code == 200
+    assert served.read_from("127.0.0.2", "/api/communes").status_code == 200
     for sock in idle:
         sock.settimeout(5)
         with contextlib.suppress(OSError):  # a reset is a close as well
             assert sock.recv(1) == b""
         sock.close()
     assert time.monotonic() - started < 4
+
+
+def test_one_source_cannot_hold_more_than_its_share_of_unfinished_handshakes(
+    served: Served,
+) -> None:
+    """TCP connections that never start TLS are counted from the moment they are accepted:
+    beyond 16 from one address the next are closed at once (long before the deadline),
+    while another address is served; the log says which address and why."""
+    port = int(served.url.rsplit(":", 1)[1])
+    held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(16)]
+    time.sleep(0.1)  # accepted and counted
+    extra = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(8)]
+    started = time.monotonic()
+    for sock in extra:  # refused at once: closed or reset, not left to the 1 s deadline
+        sock.settimeout(0.6)
+        with contextlib.suppress(ConnectionResetError):
+            assert sock.recv(1) == b""
+    assert time.monotonic() - started < 0.6
+    for sock in held[:4]:  # the first 16 still wait for their handshake (the near miss)
+        sock.settimeout(0.02)
+        with pytest.raises(TimeoutError):
+            sock.recv(1)
+    assert served.read_from("127.0.0.3", "/api/communes").status_code == 200
+    for sock in held + extra:
+        sock.close()
+    time.sleep(1.2)  # past the deadline the budget is free again
+    assert served.read("/api/communes").status_code == 200
+    assert "Địa chỉ 127.0.0.1 có 16 kết nối chưa hoàn tất bắt tay TLS" in (
+        served.log.read_text(encoding="utf-8")
+    )
 
 
 def test_a_slow_body_is_cut_by_its_deadline(served: Served) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import FIXTURES, ORG, auditor_cli
+from tests.helpers import FIXTURES, ORG, archive_review, auditor_cli
 
 NETDEV = FIXTURES / "netdev"
 SECRETS: dict[str, list[str]] = yaml.safe_load((NETDEV / "SECRETS.yaml").read_text("utf-8"))
@@ -40,7 +40,7 @@ def test_no_secret_reaches_any_output(tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text(
         ORG
-        + "settings: {import_max_age_days: 3650}\n"  # the fixtures are archived exports
+        + archive_review(tmp_path)  # the fixtures are archived exports
         + "systems:\n  - {id: lan, name: Mạng nội bộ, level: 2}\nassets:\n"
         + assets,
         encoding="utf-8",

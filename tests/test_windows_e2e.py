@@ -16,7 +16,7 @@ from auditor.collect.windows import collect_windows_ssh
 from auditor.engine import ReqStatus
 from auditor.inventory import load_inventory
 from auditor.report.verify import verify_dir
-from tests.helpers import FIXTURES, ORG
+from tests.helpers import FIXTURES, ORG, archive_review
 from tests.helpers import auditor_cli as cli
 from tests.sshd import Sshd, why_not_available
 
@@ -44,8 +44,11 @@ def inventory(tmp_path: Path, *, max_age: int = 3650, local: bool = True) -> Pat
         )
     path = tmp_path / "inventory.yaml"
     path.write_text(
-        ORG + "assets:\n" + assets + f"settings:\n  imports_dir: {tmp_path}/imports\n"
-        f"  import_max_age_days: {max_age}\n",
+        ORG
+        + "assets:\n"
+        + assets
+        + f"settings:\n  imports_dir: {tmp_path}/imports\n"
+        + archive_review(tmp_path, max_age),
         encoding="utf-8",
     )
     return path

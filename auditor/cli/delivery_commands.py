@@ -275,17 +275,18 @@ def receiver_serve(
     store = app.state.engine.url.render_as_string(hide_password=True)
     say(t("receiver.log.listening", host=host, port=port, trusted=len(anchors), store=store))
     say(t("receiver.log.descriptors", limit=raise_descriptor_limit()))
+    server_limits = ServerLimits(max_connections=max_connections, header_timeout_s=header_timeout)
     config = server_config(
         app,
         host=host,
         port=port,
         tls_cert=tls_cert,
         tls_key=tls_key,
-        limits=ServerLimits(max_connections=max_connections, header_timeout_s=header_timeout),
+        limits=server_limits,
         t=t,
         log_level="warning",
     )
-    serve(config, handshake_timeout_s=header_timeout)
+    serve(config, server_limits, t)
 
 
 def _serve_trust(paths: list[Path]) -> list[x509.Certificate]:

@@ -37,6 +37,7 @@ class Context:
     imports_dir: Path
     check_import: RecordCheck  # imported for types only: paramiko loads when SSH is used
     now: datetime
+    max_fact_age_days: int  # the pack's: older imports and saved configurations are stale
 
 
 def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult:
@@ -63,7 +64,7 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
         return collect_config_file(
             asset.config_file,
             asset.platform,
-            inventory.settings.import_max_age_days,  # as old as an imported PC's facts may be
+            ctx.max_fact_age_days,
             ctx.now,
         )
     if kind is AssetKind.netdevice and connection is Connection.ssh:
@@ -80,7 +81,7 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
         return collect_import(
             asset,
             ctx.imports_dir,
-            inventory.settings.import_max_age_days,
+            ctx.max_fact_age_days,
             ctx.now,
             ctx.check_import,
         )

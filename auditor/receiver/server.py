@@ -1,14 +1,16 @@
 """Serve the receiver with uvicorn, guarded against clients that hold sockets: a deadline for
-the TLS handshake and one for the request headers (slowloris), a connection cap overall and
-per source address, short keep-alive, a small header limit, and as many descriptors as the
-system allows."""
+the TLS handshake and one for the request headers (slowloris), a cap on unfinished
+handshakes overall and per source address, a connection cap overall and per source, short
+keep-alive, a small header limit, and as many descriptors as the system allows."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import resource
+import ssl
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,10 @@ class ServerLimits:
     max_per_source: int = 32  # one address cannot take the whole budget
     header_timeout_s: float = 10.0  # also the deadline of the TLS handshake
     keep_alive_s: int = 5
+    # TCP connections still in their TLS handshake: asyncio would hand them to us only once
+    # it is done, so idle sockets from one address could take every descriptor unseen
+    max_handshakes: int = 512
+    max_handshakes_per_source: int = 16
 
 
 def guarded_protocol(limits: ServerLimits, t: Messages | None = None) -> type[H11Protocol]:
@@ -136,16 +142,125 @@ def raise_descriptor_limit(wanted: int = 65536) -> int:
     return soft
 
 
-def serve(config: uvicorn.Config, handshake_timeout_s: float) -> None:
-    """Run the server on an event loop whose TLS listeners close a connection that has not
-    finished its handshake in time (asyncio's own default waits a minute)."""
+class _Handshakes:
+    """Unfinished TLS handshakes, overall and by source address."""
 
-    class TimelyTls(asyncio.SelectorEventLoop):
-        async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
-            if kwargs.get("ssl") is not None:
-                kwargs.setdefault("ssl_handshake_timeout", handshake_timeout_s)
-            return await super().create_server(*args, **kwargs)
+    def __init__(self, limits: ServerLimits, say: Messages) -> None:
+        self.limits, self.say = limits, say
+        self.by_source: Counter[str] = Counter()
+
+    def admit(self, source: str) -> bool:
+        if sum(self.by_source.values()) >= self.limits.max_handshakes:
+            log.warning(self.say("receiver.log.handshake_cap", limit=self.limits.max_handshakes))
+            return False
+        if self.by_source[source] >= self.limits.max_handshakes_per_source:
+            limit = self.limits.max_handshakes_per_source
+            log.warning(self.say("receiver.log.handshake_per_source", source=source, limit=limit))
+            return False
+        self.by_source[source] += 1
+        return True
+
+    def done(self, source: str) -> None:
+        self.by_source[source] -= 1
+        if self.by_source[source] <= 0:
+            del self.by_source[source]
+
+
+class _TlsGate(asyncio.Protocol):
+    """Our own accept path for TLS: the raw connection is counted against its source's
+    budget of unfinished handshakes (refused at once over it), the handshake runs under its
+    deadline, and only then is the HTTP protocol given the encrypted transport. Data that
+    arrives with the handshake's last flight is kept until then."""
+
+    def __init__(
+        self,
+        inner: Callable[[], asyncio.Protocol],
+        context: ssl.SSLContext,
+        handshakes: _Handshakes,
+        timeout_s: float,
+    ) -> None:
+        self.make_inner, self.context, self.handshakes, self.timeout_s = (
+            inner,
+            context,
+            handshakes,
+            timeout_s,
+        )
+        self.inner: asyncio.Protocol | None = None
+        self.early: list[bytes] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        peer = transport.get_extra_info("peername")
+        source = str(peer[0]) if isinstance(peer, tuple) else "?"
+        if not self.handshakes.admit(source):
+            transport.abort()
+            return
+        self.task = asyncio.get_running_loop().create_task(self._handshake(transport, source))
+
+    async def _handshake(self, raw: asyncio.Transport, source: str) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            secured = await loop.start_tls(
+                raw, self, self.context, server_side=True, ssl_handshake_timeout=self.timeout_s
+            )
+        except (OSError, ssl.SSLError, TimeoutError, ConnectionError, asyncio.CancelledError):
+            raw.abort()
+            return
+        finally:
+            self.handshakes.done(source)
+        if secured is None:
+            raw.abort()
+            return
+        self.inner = self.make_inner()
+        self.inner.connection_made(secured)
+        for data in self.early:
+            self.inner.data_received(data)
+        self.early.clear()
+
+    def data_received(self, data: bytes) -> None:
+        if self.inner is None:
+            self.early.append(data)
+        else:
+            self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received() if self.inner is not None else None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.inner is not None:
+            self.inner.connection_lost(exc)
+        elif self.task is not None:
+            self.task.cancel()
+
+    def pause_writing(self) -> None:
+        if self.inner is not None:
+            self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self.inner is not None:
+            self.inner.resume_writing()
+
+
+def serve(config: uvicorn.Config, limits: ServerLimits, t: Messages | None = None) -> None:
+    """Run the server on an event loop whose TLS listeners accept through `_TlsGate`: a
+    bounded number of unfinished handshakes per source, each under the header deadline
+    (asyncio's own default waits a minute)."""
+    handshakes = _Handshakes(limits, t or Messages("vi"))
+
+    class GatedTls(asyncio.SelectorEventLoop):
+        async def create_server(  # type: ignore[override]
+            self, protocol_factory: Callable[[], asyncio.Protocol], *args: Any, **kwargs: Any
+        ) -> asyncio.Server:
+            context = kwargs.pop("ssl", None)
+            if context is None:
+                return await super().create_server(protocol_factory, *args, **kwargs)
+
+            def gate() -> _TlsGate:
+                return _TlsGate(protocol_factory, context, handshakes, limits.header_timeout_s)
+
+            return await super().create_server(gate, *args, **kwargs)
 
     server = uvicorn.Server(config)
-    with asyncio.Runner(loop_factory=TimelyTls) as runner:
+    with asyncio.Runner(loop_factory=GatedTls) as runner:
         runner.run(server.serve())
