@@ -51,11 +51,11 @@ def main() -> None:
         tokens = json.loads((Path(tmp) / "demo" / "tokens.json").read_text())
         pack = load_policy("nd85-level2", discover())
         infos = [RequirementInfo.of(r) for r in pack.requirements]
-        base = PolicyInfo.of(pack)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        base = PolicyInfo.of(pack, now.date())
         rng = random.Random(7)
         names = sorted(tokens)
         bodies = []
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         signers = {}
         for n in range(args.uploads):
             name = names[n % len(names)]

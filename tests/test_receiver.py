@@ -75,12 +75,14 @@ class Served:
     ) -> httpx.Response:
         return httpx.get(self.url + path, auth=auth, verify=self.context())
 
-    def read_from(self, source: str, path: str) -> httpx.Response:
+    def read_from(
+        self, source: str, path: str, auth: tuple[str, str] = ("so-tttt", PASSWORD)
+    ) -> httpx.Response:
         """A read from another loopback address (127.0.0.2, …): another client's source."""
         transport = httpx.HTTPTransport(local_address=source, verify=self.context())
         url = self.url.replace("localhost", "127.0.0.1") + path
         with httpx.Client(transport=transport, timeout=5) as client:
-            return client.get(url, auth=("so-tttt", PASSWORD), headers={"Host": "localhost"})
+            return client.get(url, auth=auth, headers={"Host": "localhost"})
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -336,6 +338,19 @@ def test_connections_that_never_start_tls_are_cut_by_the_deadline(served: Served
             assert sock.recv(1) == b""
         sock.close()
     assert time.monotonic() - started < 4
+
+
+def test_only_failed_logins_use_up_the_budget(served: Served) -> None:
+    """An API client sending its right credentials with every request is never slowed down
+    (15 reads in a row, past the burst of 10), while wrong passwords from one address are
+    refused with 429 once its budget is spent, before any hashing."""
+    for _ in range(15):
+        assert served.read_from("127.0.0.6", "/api/communes").status_code == 200
+    wrong = [
+        served.read_from("127.0.0.7", "/api/communes", ("khong-co-ai", "sai")).status_code
+        for _ in range(12)
+    ]
+    assert wrong[:10] == [401] * 10 and wrong[-1] == 429
 
 
 def test_one_source_cannot_hold_more_than_its_share_of_unfinished_handshakes(

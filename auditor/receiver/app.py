@@ -232,6 +232,7 @@ def create_app(
             raise Refusal(429, "receiver.too_many_logins") from None
         if account is None:
             raise Refusal(401, "receiver.bad_login")
+        logins.succeeded(source, user)
         _who(request, f"province:{account.username}")
 
     app = Starlette(

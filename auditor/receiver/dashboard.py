@@ -334,6 +334,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
             return login_page(request, "dash.too_many_logins", 429, int(SLOT_WAIT_S))
         if account is None:
             return login_page(request, "dash.bad_login", 401)
+        limits.succeeded(source, user)
         target = str(form.get("next", "/"))
         if not target.startswith("/") or target.startswith("//"):
             target = "/"  # never an open redirect

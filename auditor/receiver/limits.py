@@ -31,6 +31,13 @@ class Buckets:
                 self._tokens.popitem(last=False)
             return wait
 
+    def give_back(self, key: str) -> None:
+        """Return the token a successful attempt took: only failures use up the budget."""
+        with self._lock:
+            if key in self._tokens:
+                tokens, then = self._tokens[key]
+                self._tokens[key] = (min(float(self.burst), tokens + 1), then)
+
 
 class LoginLimits:
     """Login attempts per source address and per account name, checked before any hash."""
@@ -43,3 +50,9 @@ class LoginLimits:
         """Seconds to wait before trying again (0: go ahead)."""
         wait = max(self.by_source.take(source), self.by_account.take(account.lower()[:64]))
         return int(wait) + 1 if wait else 0
+
+    def succeeded(self, source: str, account: str) -> None:
+        """A right password: the attempt is not held against the source or the account (an
+        API client that sends its credentials with every request is not slowed down)."""
+        self.by_source.give_back(source)
+        self.by_account.give_back(account.lower()[:64])
