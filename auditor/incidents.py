@@ -23,7 +23,12 @@ Kind = Literal["malware", "intrusion", "dos", "defacement", "phishing", "data_le
 Severity = Literal["low", "medium", "high", "serious"]
 SentKind = Literal["notice", "report", "final"]
 Channel = Literal["email", "qlvb", "paper", "phone", "portal", "other"]
-EventKind = Literal["recorded", "update", "sent", "closed"]
+EventKind = Literal["recorded", "update", "sent", "closed", "detail"]
+# What the incident report forms ask beyond the register's first entry (TT 20/2017 Mẫu 03:
+# how it was found, what it touched; NĐ 331's 72-hour report: cause and scope; requests
+# for support), each recorded as a "detail" event "field=value", the latest value counting
+DetailField = Literal["detection_method", "affected", "cause", "requests"]
+DETAIL_FIELDS: tuple[DetailField, ...] = ("detection_method", "affected", "cause", "requests")
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
@@ -66,6 +71,21 @@ class Incident(_Frozen):
     closed_at: dt.datetime | None = None
     sent: list[SentReport] = Field(default_factory=list)
     history: list[IncidentEvent] = Field(default_factory=list)
+
+    @property
+    def details(self) -> dict[str, str]:
+        """The latest value of each form field recorded (its "detail" events)."""
+        found: dict[str, str] = {}
+        for event in self.history:
+            if event.kind == "detail":
+                field, _, value = event.detail.partition("=")
+                found[field] = value
+        return found
+
+    @property
+    def result(self) -> str | None:
+        """How the response ended, as recorded when the incident was closed."""
+        return next((e.detail for e in self.history if e.kind == "closed"), None)
 
 
 # ------------------------------------------------------------------ the rules in force

@@ -593,3 +593,122 @@ def test_a_report_answering_a_plan_opens_with_it_and_names_the_local_plan(
     # without a plan given, the reference says the local plan is not named yet
     unnamed = render_html(report, "vi")
     assert "kế hoạch của địa phương (chưa khai báo số, ngày" in unnamed
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed")
+def test_an_incident_notice_and_reports_are_signed_official_documents(tmp_path: Path) -> None:
+    """`incidents report` makes the notice, the report and the final report of an incident
+    as NĐ 30 documents with the fields the forms ask for, from the register and the
+    inventory; a field the register lacks is a dotted line and is named on the console; the
+    PDF is certified and bound to the incident's record (one changed byte of it unbinds);
+    the final report of an open incident is refused."""
+    import hashlib
+
+    from auditor.report.pades import bound_to, verify_pdf
+    from tests.helpers import ORG
+
+    home = tmp_path / "home"
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        ORG + "systems:\n  - {id: web, name: Cổng thông tin điện tử xã, level: 2,"
+        " operator: Văn phòng HĐND và UBND xã}\n"
+        + "assets:\n  - {id: web-xa, name: Máy chủ web, kind: website, connection: http,"
+        " address: 203.0.113.10, systems: [web]}\n",
+        encoding="utf-8",
+    )
+    assert auditor_cli("keys", "init", "--org", "UBND xã Thử", home=home).returncode == 0
+    detected = (dt.datetime.now(VIETNAM) - dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    added = auditor_cli(
+        "incidents", "add", "-i", str(inventory), "--at", f"{detected:%Y-%m-%d %H:%M}",
+        "--type", "defacement", "--severity", "serious", "--system", "web", "--asset", "web-xa",
+        "--description", "Trang chủ bị thay giao diện", "--actions", "Ngắt máy chủ khỏi mạng",
+        "--detected-by", "Người dân báo qua điện thoại", home=home,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    out = tmp_path / "docs"
+    out.mkdir()
+
+    def report(kind: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return auditor_cli(
+            "incidents", "report", "1", "--kind", kind, "-i", str(inventory), "-o", str(out),
+            "--pdf", *extra, home=home,
+        )  # fmt: skip
+
+    notice = report("notice", "--to", "Công an tỉnh Sơn La (PA05)")
+    assert notice.returncode == 0, notice.stderr
+    # what the register does not hold yet is named, not invented
+    assert "Phạm vi ảnh hưởng" in notice.stderr and "Đề xuất, kiến nghị" in notice.stderr
+    text = flat(pdf_text(out / "incident-1-notice.pdf", "-layout"))
+    for words in (
+        "THÔNG BÁO", "Về sự cố an ninh mạng (thông báo ban đầu)", "/TB-UBND",
+        "Kính gửi: Công an tỉnh Sơn La (PA05)",
+        "Thực hiện quy định tại Nghị định số 331/2026/NĐ-CP",
+        "Cổng thông tin điện tử xã; Máy chủ web (203.0.113.10)", "Cấp độ 2",
+        "Văn phòng HĐND và UBND xã", f"{detected:%H:%M} {detected:%d/%m/%Y}",
+        "Người dân báo qua điện thoại", "Trang chủ bị thay giao diện", "Ngắt máy chủ khỏi mạng",
+        "Đang xử lý", "Nguyễn Văn An", "trân trọng thông báo",
+    ):  # fmt: skip
+        assert words in text, (words, text)
+    assert "Nguyên nhân" not in text  # the notice does not ask for the cause yet
+    assert raw_tokens(text) == []
+
+    # bound to its record: the certified keywords carry the record's sha256
+    record = (out / "incident-1-notice.json").read_bytes()
+    verdict = verify_pdf(out / "incident-1-notice.pdf", [])
+    digest = hashlib.sha256(record).hexdigest()
+    assert verdict.signatures and verdict.signatures[0].intact
+    assert bound_to(verdict, "incident-1-notice", digest)
+    assert not bound_to(verdict, "incident-1-notice", hashlib.sha256(record + b" ").hexdigest())
+    assert (
+        "Signature is Valid"
+        in subprocess.run(
+            ["pdfsig", str(out / "incident-1-notice.pdf")], capture_output=True, text=True
+        ).stdout
+    )
+
+    sent = (detected + dt.timedelta(hours=20)).strftime("%Y-%m-%d %H:%M")
+    recorded = auditor_cli(
+        "incidents", "update", "1", "--sent", "notice", "--to", "Công an tỉnh Sơn La (PA05)",
+        "--at", sent, "--reference", "15/TB-UBND", "--cause", "Mật khẩu quản trị yếu",
+        "--affected", "Trang chủ; tên miền xathu.gov.vn", home=home,
+    )  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr
+    shown = auditor_cli("incidents", "show", "1", home=home).stdout
+    assert "Nguyên nhân: Mật khẩu quản trị yếu" in shown
+    assert "Bổ sung thông tin: Nguyên nhân = Mật khẩu quản trị yếu" in shown
+    second = report("report")
+    assert second.returncode == 0, second.stderr
+    text = flat(pdf_text(out / "incident-1-report.pdf", "-layout"))
+    for words in (
+        "BÁO CÁO", "Về nguyên nhân, phạm vi và biện pháp khắc phục sự cố an ninh mạng",
+        "Kính gửi: Công an tỉnh Sơn La (PA05)",  # the notice's addressee, when not given
+        "Nguyên nhân", "Mật khẩu quản trị yếu", "Trang chủ; tên miền xathu.gov.vn",
+        "15/TB-UBND", "trân trọng báo cáo",
+    ):  # fmt: skip
+        assert words in text, (words, text)
+    assert raw_tokens(text) == []
+
+    refused = report("final")
+    assert refused.returncode != 0 and "chưa đóng" in refused.stderr
+    assert not (out / "incident-1-final.pdf").exists()
+    closed = auditor_cli("incidents", "close", "1", "--result", "Đã khôi phục trang", home=home)
+    assert closed.returncode == 0, closed.stderr
+    final = report("final")
+    assert final.returncode == 0, final.stderr
+    text = flat(pdf_text(out / "incident-1-final.pdf", "-layout"))
+    assert "Kết thúc ứng phó sự cố an ninh mạng" in text and "Đã khôi phục trang" in text
+
+    # an incident of May 2026 falls under TT 20/2017: its form (Mẫu 03) and its basis
+    may = auditor_cli(
+        "incidents", "add", "-i", str(inventory), "--at", "2026-05-03 09:30", "--type",
+        "malware", "--severity", "high", "--description", "Mã độc trên máy văn thư", home=home,
+    )  # fmt: skip
+    assert may.returncode == 0, may.stderr
+    old = auditor_cli(
+        "incidents", "report", "2", "--kind", "report", "-i", str(inventory), "-o", str(out),
+        home=home,
+    )  # fmt: skip
+    assert old.returncode == 0, old.stderr
+    html = visible((out / "incident-2-report.html").read_text(encoding="utf-8"))
+    assert "Ban đầu về sự cố mạng" in html and "Thông tư số 20/2017/TT-BTTTT" in html
+    assert not (out / "incident-2-report.pdf").exists()  # no --pdf: HTML only

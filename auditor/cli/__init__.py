@@ -8,6 +8,7 @@ from auditor.cli import (  # noqa: F401  (importing registers the commands on `m
     delivery_commands,
     guidance_commands,
     history_commands,
+    incident_commands,
     report_commands,
     setup_commands,
 )

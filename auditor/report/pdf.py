@@ -125,19 +125,24 @@ def render_pdf(
 ) -> RenderedPdf:
     """Lay out the report (or another view of it, e.g. the annual report) as PDF 1.7 and
     find where the signature block landed."""
-    from weasyprint import HTML  # optional dependency, imported only when a PDF is wanted
-
     context = context or report_context(report, lang, number, report_sha256=report_sha256)
     html = environment().get_template(template).render(**context)
+    return render_document(html, report.organisation.documents.seal_mm)
+
+
+def render_document(html: str, seal_mm: float) -> RenderedPdf:
+    """Lay out an official document's HTML as PDF 1.7 and find its signature block (the
+    seal `seal_mm` wide over it)."""
+    from weasyprint import HTML  # optional dependency, imported only when a PDF is wanted
+
     document = HTML(string=html).render()
     page_index, box = _box(document, PERSON_ANCHORS) or (len(document.pages) - 1, _FALLBACK)
-    seal = report.organisation.documents.seal_mm * MM_TO_PT
     return RenderedPdf(
         data=document.write_pdf(pdf_version="1.7"),
         pages=len(document.pages),
         person_page=page_index,
         person_box=box,
-        agency_box=seal_box(box, seal),
+        agency_box=seal_box(box, seal_mm * MM_TO_PT),
     )
 
 

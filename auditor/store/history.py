@@ -102,12 +102,18 @@ class Store:
         return store
 
     def organisations(self) -> dict[str, str]:
-        """Every organisation with an audit in this database: its key → its latest name."""
+        """Every organisation with a history in this database (an audit, an incident, a
+        not-applicable mark): its key → its latest name (the key, which holds the name and
+        the province, for one that has not been audited yet)."""
         with self._sessions() as session:
             rows = session.execute(
                 select(AuditRow.org, AuditRow.organisation).order_by(AuditRow.generated_at)
             )
-            return {org: name for org, name in rows}
+            found = {org: name for org, name in rows}
+            for table in (IncidentRow, NotApplicableRow):
+                for org in session.scalars(select(table.org).distinct()):
+                    found.setdefault(org, org)
+            return found
 
     def scoped(self, org: str) -> Store:
         """The same database, seen as organisation `org`'s history."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditor.errors import StoreError
-from auditor.incidents import EventKind, Incident, IncidentEvent, SentReport
+from auditor.incidents import DetailField, EventKind, Incident, IncidentEvent, SentReport
 from auditor.store.db import from_store, to_store
 from auditor.store.models import IncidentEventRow, IncidentRow, IncidentSentRow
 
@@ -89,8 +89,11 @@ def _send(session: Session, incident_id: int, report: SentReport) -> None:
     )
 
 
-def add_incident(session: Session, org: str, incident: Incident) -> Incident:
-    """Record `incident` (with the reports already sent) in organisation `org`'s register."""
+def add_incident(
+    session: Session, org: str, incident: Incident, details: dict[DetailField, str] | None = None
+) -> Incident:
+    """Record `incident` (with the reports already sent and the form's facts known so far)
+    in organisation `org`'s register."""
     values = incident.model_dump(exclude={"id", "sent", "history", "closed_at"}) | {"org": org}
     for key in ("detected_at", "recorded_at"):
         values[key] = to_store(values[key])
@@ -98,6 +101,15 @@ def add_incident(session: Session, org: str, incident: Incident) -> Incident:
     session.add(row)
     session.flush()
     _event(session, row.id, incident.recorded_at, incident.recorded_by, "recorded")
+    for field, value in (details or {}).items():
+        _event(
+            session,
+            row.id,
+            incident.recorded_at,
+            incident.recorded_by,
+            "detail",
+            f"{field}={value}",
+        )
     for report in incident.sent:
         _send(session, row.id, report)
     session.flush()
@@ -120,12 +132,16 @@ def update_incident(
     now: dt.datetime,
     note: str = "",
     sent: SentReport | None = None,
+    details: dict[DetailField, str] | None = None,
 ) -> Incident:
-    """Add what happened since: a note (what was found or done) and/or a report sent. The
-    incident's own description and actions stay as first recorded; the note is history."""
+    """Add what happened since: a note (what was found or done), facts the report forms
+    ask for (cause, scope, …) and/or a report sent. The incident's own description and
+    actions stay as first recorded; all that is added is history."""
     row = _owned(session, org, incident_id)
     if note:
         _event(session, row.id, now, actor, "update", note)
+    for field, value in (details or {}).items():
+        _event(session, row.id, now, actor, "detail", f"{field}={value}")
     if sent is not None:
         if sent.at < from_store(row.detected_at):
             raise StoreError("store.sent_before_detected", sent.at.isoformat())
