@@ -199,6 +199,10 @@ class InfoSystem(Model):
     security_rules: str | None = Field(default=None, max_length=300)  # "Quyết định số …"
     expected_full_implementation: date | None = None
     check_kind: Literal["before_use", "periodic"] = "periodic"
+    # what the system is made of (e.g. a web portal: website, linux): a declared kind with
+    # no asset of it leaves that kind's requirements "chưa đánh giá: chưa khai báo" for
+    # the system, never silently out of its verdict
+    asset_kinds: list[AssetKind] = Field(default_factory=list, max_length=10)
 
 
 class Credential(Model):

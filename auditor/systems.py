@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.attest import MAX_EVIDENCE, sha256_file
 from auditor.fileio import UnsafePath, refuse_link
@@ -46,6 +46,7 @@ class SystemInfo(BaseModel):
     security_rules: str | None = None
     expected_full_implementation: dt.date | None = None
     check_kind: str = "periodic"  # or before_use
+    asset_kinds: list[str] = Field(default_factory=list)  # what it declares it is made of
 
     @property
     def decided(self) -> bool:
@@ -101,6 +102,7 @@ def systems_of(inventory: Inventory) -> list[SystemInfo]:
             security_rules=s.security_rules,
             expected_full_implementation=s.expected_full_implementation,
             check_kind=s.check_kind,
+            asset_kinds=[k.value for k in s.asset_kinds],
         )
         for s in inventory.systems
     ]
@@ -119,9 +121,18 @@ def gaps(inventory: Inventory) -> list[tuple[str, dict[str, str]]]:
             found.append(("inventory.gap_decision_file", {"name": system.name}))
         if not system.operator:
             found.append(("inventory.gap_operator", {"name": system.name}))
+        for kind in undeclared_kinds(inventory, system.id):
+            found.append(("inventory.gap_kind", {"name": system.name, "kind": kind}))
     documents = inventory.organisation.documents
     if documents.signatory is None:
         found.append(("inventory.gap_signatory", {}))
     if not documents.recipients:
         found.append(("inventory.gap_recipients", {}))
     return found
+
+
+def undeclared_kinds(inventory: Inventory, system_id: str) -> list[str]:
+    """Kinds the system says it is made of with no asset of that kind in the inventory."""
+    system = next(s for s in inventory.systems if s.id == system_id)
+    present = {a.kind for a in inventory.assets if system_id in a.systems}
+    return [k.value for k in system.asset_kinds if k not in present]

@@ -155,3 +155,40 @@ def test_an_oversized_decision_scan_is_refused_when_the_inventory_is_read(
     with (tmp_path / "qd.pdf").open("wb") as handle:
         handle.truncate(64 * 1024 * 1024)  # near miss: exactly the limit is accepted
     assert load_inventory(path).systems[0].decision_file == tmp_path / "qd.pdf"
+
+
+def test_a_system_missing_a_kind_it_declares_is_not_assessed_for_it(tmp_path: Path) -> None:
+    """A web portal declared as made of a website, with only its server listed: the
+    website requirements are "chưa đánh giá" for that system (not left out of its verdict)
+    and validation names the gap; the near miss, the same system declaring only linux,
+    keeps them out as before; the other system is untouched."""
+    from auditor.report.by_system import system_verdicts
+
+    report, _, _ = build(tmp_path, commune=True)
+    web_only = {r.id for r in report.requirements if r.applies_to == ["website"]}
+    assert web_only  # the pack has requirements only a website answers
+
+    def verdicts(kinds: list[str]) -> dict[str, object]:
+        first, *rest = report.systems
+        declared = [first.model_copy(update={"asset_kinds": kinds}), *rest]
+        return {
+            v.system.id: v for v in system_verdicts(report.model_copy(update={"systems": declared}))
+        }
+
+    plain = verdicts(["linux"])
+    portal = verdicts(["linux", "website"])
+    first_id, second_id = report.systems[0].id, report.systems[1].id
+    assert portal[first_id].missing_kinds == ["website"]  # type: ignore[attr-defined]
+    assert plain[first_id].missing_kinds == []  # type: ignore[attr-defined]
+    before = plain[first_id].counts["not_assessed"]  # type: ignore[attr-defined]
+    after = portal[first_id].counts["not_assessed"]  # type: ignore[attr-defined]
+    assert after >= before + len(web_only)
+    assert portal[second_id].counts == plain[second_id].counts  # type: ignore[attr-defined]
+
+    declared = SYSTEMS + "    asset_kinds: [linux, website]\n"
+    path = write(tmp_path, declared, ASSET.format(id="srv", extra="    systems: [lan]\n"))
+    assert ("inventory.gap_kind", {"name": "Mạng nội bộ", "kind": "website"}) in gaps(
+        load_inventory(path)
+    )
+    shown = auditor_cli("inventory", "validate", str(path), home=tmp_path)
+    assert "khai báo asset_kinds có 'website' nhưng chưa có tài sản loại này" in shown.stdout

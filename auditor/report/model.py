@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.engine import Evaluation
 from auditor.facts import CollectionFailure
@@ -76,6 +76,7 @@ class RequirementInfo(Model):
     severity: Severity
     threshold: Text | None = None
     has_attestation: bool
+    applies_to: list[str] = Field(default_factory=list)  # asset kinds its checks look at
 
     @classmethod
     def of(cls, req: Requirement) -> RequirementInfo:
@@ -87,6 +88,7 @@ class RequirementInfo(Model):
             severity=req.severity,
             threshold=req.threshold,
             has_attestation=req.attestation is not None,
+            applies_to=[k.value for k in req.applies_to],
         )
 
 
