@@ -301,6 +301,21 @@ def test_annual_report_covers_three_audits_and_an_incident(
     assert fixed_count is not None and int(fixed_count.group(1)) > 0
     assert raw_tokens(pdf_text(out / "annual-report.pdf")) == []
     assert verify_pdf(out / "annual-report.pdf", load(tmp_path / "keys" / "cert.pem")).ok
+    # TT 12/2022 Điều 14, item by item, each answered from the report and the period
+    html = visible((out / "annual-report.html").read_text(encoding="utf-8"))
+    appendix = flat(html.split("Các nội dung theo Điều 14 Thông tư số 12/2022/TT-BTTTT", 1)[1])
+    for n in range(1, 12):
+        assert re.search(rf"\b{n} ", appendix), n
+    summary = report.evaluation.summary.counts
+    for phrase in (
+        "Đã tự kiểm tra, đánh giá 3 lần trong kỳ (từ 12/01/2026 đến 20/11/2026)",
+        f"{summary['met']}/{sum(summary.values())} yêu cầu đạt",
+        "Hệ thống một cửa điện tử (đơn vị vận hành:",
+        "hệ thống đã được phê duyệt hồ sơ đề xuất cấp độ",
+        "Chưa đáp ứng đầy đủ:",
+        "Việc tuân thủ quy chế bảo đảm an toàn hệ thống thông tin",
+    ):
+        assert phrase in appendix, (phrase, appendix)
 
 
 def test_evidence_count_counts_files_not_failed_checks(commune: tuple[Report, Path, Path]) -> None:

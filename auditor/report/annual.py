@@ -22,6 +22,7 @@ from auditor.report.html import environment, moment_labels
 from auditor.report.model import Report
 from auditor.report.official import VIETNAM, letterhead, vn_date
 from auditor.report.pdf import document_context
+from auditor.report.tt12 import tt12_items
 from auditor.systems import SystemInfo
 
 
@@ -218,8 +219,10 @@ def annual_context(
     results = {r.requirement: r for r in report.evaluation.requirements}
     documents = [(info, results[info.id]) for info in report.requirements if info.has_attestation]
     groups, systems = group_rows(report), system_verdicts(report)
+    form = mau08(report, history, systems)
+    context = document_context(report, lang, number, abstract, proposals, report_sha256)
     return {
-        **document_context(report, lang, number, abstract, proposals, report_sha256),
+        **context,
         "year": year,
         "start": start,
         "end": end,
@@ -231,7 +234,8 @@ def annual_context(
         "groups": groups,
         "systems": systems,
         "documents": documents,
-        "mau08": mau08(report, history, systems),
+        "mau08": form,
+        "tt12": tt12_items(report, history, groups, form, list(context["proposals"]), t),
         **annual_charts(groups, history, t),
         "letter": letterhead(
             report.organisation,
