@@ -4,6 +4,7 @@ is checked by our code and by the `openssl` binary."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -189,3 +190,125 @@ def test_the_trust_store_follows_the_anchors_asked_for(province_ca: Issued) -> N
     assert not verify_detached(CONTENT, signature, ours).trusted
     ours.clear()
     assert verify_detached(CONTENT, signature, ours).problems == ["verify.untrusted_signer"]
+
+
+def _rsa_leaf(ca: Issued, name: str) -> Issued:
+    """An RSA-2048 signing certificate under `ca` (the pki helper makes EC keys)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.pki import key_usage
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [x509.NameAttribute(x509.NameOID.COMMON_NAME, name)]  # type: ignore[attr-defined]
+    )
+    begin = datetime.now(UTC) - timedelta(days=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(begin)
+        .not_valid_after(begin + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(key_usage(False), critical=True)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Issued(key, cert)  # type: ignore[arg-type]
+
+
+def _hand_made(
+    content: bytes, leaf: Issued, *, content_type: str = "data", digest_of: bytes | None = None
+) -> bytes:
+    """A detached CMS signature built attribute by attribute (ECDSA), so that its content
+    type or message digest can be made wrong while the signature over them stays valid."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    der = leaf.cert.public_bytes(serialization.Encoding.DER)
+    attrs = cms.CMSAttributes(
+        [
+            cms.CMSAttribute({"type": "content_type", "values": [content_type]}),
+            cms.CMSAttribute(
+                {
+                    "type": "message_digest",
+                    "values": [
+                        hashlib.sha256(content if digest_of is None else digest_of).digest()
+                    ],
+                }
+            ),
+        ]
+    )
+    signature = leaf.key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))
+    certificate = asn1_x509.Certificate.load(der)
+    signer = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value=cms.IssuerAndSerialNumber(
+                    {"issuer": certificate.issuer, "serial_number": certificate.serial_number}
+                ),
+            ),
+            "digest_algorithm": {"algorithm": "sha256"},
+            "signed_attrs": attrs,
+            "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+            "signature": signature,
+        }
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [certificate],
+            "signer_infos": [signer],
+        }
+    )
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())
+
+
+def test_rsa_pkcs1_rsa_pss_and_ecdsa_signers_and_wrong_attributes(
+    tmp_path: Path, province_ca: Issued
+) -> None:
+    """RSA PKCS#1 v1.5 (our own signer), RSA-PSS (openssl's -keyopt) and ECDSA signatures
+    verify, by our code and by openssl; a wrong content type or a wrong message digest is
+    refused even though the signature over the attributes is itself valid."""
+    ca_pem = _pem(tmp_path, province_ca.cert)
+    content = tmp_path / "report.json"
+    content.write_bytes(CONTENT)
+
+    rsa_leaf = _rsa_leaf(province_ca, "UBND xã RSA")
+    pkcs1 = sign_detached(CONTENT, rsa_leaf.signer())
+    cert_path, key_path = rsa_leaf.write(tmp_path, "rsa")
+    pss_path = tmp_path / "pss.p7s"
+    openssl_sign(content, cert_path, key_path, pss_path, "-keyopt", "rsa_padding_mode:pss")
+    assert "rsassaPss" in cms.ContentInfo.load(pss_path.read_bytes())["content"]["signer_infos"][0][
+        "signature_algorithm"
+    ]["algorithm"].dotted.replace("1.2.840.113549.1.1.10", "rsassaPss")
+    ecdsa = sign_detached(CONTENT, issue("UBND xã EC", province_ca).signer())
+    for signature in (pkcs1, pss_path.read_bytes(), ecdsa):
+        check = verify_detached(CONTENT, signature, [province_ca.cert])
+        assert check.intact and check.trusted, check.problems
+        (tmp_path / "sig.p7s").write_bytes(signature)
+        openssl = subprocess.run(
+            ["openssl", "cms", "-verify", "-binary", "-inform", "DER",
+             "-in", str(tmp_path / "sig.p7s"), "-content", str(content),
+             "-CAfile", str(ca_pem), "-purpose", "any", "-out", "/dev/null"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert openssl.returncode == 0, openssl.stderr
+
+    leaf = issue("UBND xã Thử", province_ca)
+    good = verify_detached(CONTENT, _hand_made(CONTENT, leaf), [province_ca.cert])
+    assert good.intact and good.trusted, good.problems  # the hand-made shape itself is right
+    other_type = verify_detached(
+        CONTENT, _hand_made(CONTENT, leaf, content_type="signed_data"), [province_ca.cert]
+    )
+    assert not other_type.intact and other_type.problems == ["verify.unsupported_signature"]
+    other_digest = verify_detached(
+        CONTENT, _hand_made(CONTENT, leaf, digest_of=b"something else"), [province_ca.cert]
+    )
+    assert not other_digest.intact and other_digest.problems == ["verify.content_changed"]

@@ -1,10 +1,11 @@
 """Keys, certificates and CMS (PKCS#7) detached signatures over report.json.
 
 Signing uses `cryptography`'s PKCS7 builder (ECDSA P-256 or RSA keys; Ed25519 is not
-usable in CMS). Verification: the message digest attribute against the content, then the
-signature over the signed attributes (asn1crypto + cryptography), so that `openssl cms -verify` and
-`auditor verify` are two independent judges; the certificate path is validated by
-`cryptography.x509.verification` (a maintained RFC 5280 validator), never by hand.
+usable in CMS). Verification: pyHanko's CMS validation checks the content type and message
+digest attributes and the signature over them (any algorithm it allows, RSA-PSS included),
+so that `openssl cms -verify` and `auditor verify` are two independent judges; the
+certificate path is validated by `cryptography.x509.verification` (a maintained RFC 5280
+validator). Nothing of either is written by hand here.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from asn1crypto import cms as acms
-from asn1crypto import core
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import (
@@ -226,27 +225,6 @@ class SignatureCheck:
     problems: list[str] = field(default_factory=list)
 
 
-MESSAGE_DIGEST, SIGNING_TIME = "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.5"
-
-
-class _AnyValues(core.SetOf):  # type: ignore[misc]
-    _child_spec = core.Any
-
-
-class _Attribute(core.Sequence):  # type: ignore[misc]
-    """A signed attribute read by its dotted OID: asn1crypto's named attribute table stays
-    untouched, so pyHanko can still register its own names after we have verified."""
-
-    _fields: ClassVar[list[tuple[str, type]]] = [
-        ("type", core.ObjectIdentifier),
-        ("values", _AnyValues),
-    ]
-
-
-class _Attributes(core.SetOf):  # type: ignore[misc]
-    _child_spec = _Attribute
-
-
 _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
 
 
@@ -324,34 +302,53 @@ def _find_signer(kind: str, sid: object, certs: list[x509.Certificate]) -> x509.
 def _check_signature(
     content: bytes, signer_info: acms.SignerInfo, cert: x509.Certificate, result: SignatureCheck
 ) -> str | None:
-    """Message digest against the content, then the signature over the signed attributes."""
-    algo = signer_info["digest_algorithm"]["algorithm"].native
-    hasher = _HASHES.get(algo)
-    attrs = signer_info["signed_attrs"]
-    if hasher is None or not attrs:
+    """The content's digest, the signed attributes (content type, message digest) and the
+    signature over them, checked by pyHanko's CMS validation (maintained; RSA-PSS, ECDSA,
+    EdDSA, the algorithm allow-list) rather than by hand; only SHA-2 digests are accepted."""
+    from asn1crypto import x509 as ax509
+    from pyhanko.sign.general import (
+        CMSExtractionError,
+        CMSStructuralError,
+        MultivaluedAttributeError,
+        NonexistentAttributeError,
+    )
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.generic_cms import (
+        extract_self_reported_ts,
+        validate_sig_integrity,
+    )
+    from pyhanko_certvalidator.errors import DisallowedAlgorithmError
+
+    hasher = _HASHES.get(signer_info["digest_algorithm"]["algorithm"].native)
+    if hasher is None or not signer_info["signed_attrs"]:
         return "verify.unsupported_signature"
     digest = hashes.Hash(hasher)
     digest.update(content)
-    signed_bytes = b"\x31" + attrs.dump()[1:]  # [0] IMPLICIT → SET OF, as signed
-    values = {a["type"].dotted: a["values"] for a in _Attributes.load(signed_bytes)}
-    if MESSAGE_DIGEST not in values:
-        return "verify.unsupported_signature"
-    if values[MESSAGE_DIGEST][0].parse(core.OctetString).native != digest.finalize():
-        return "verify.content_changed"
-    if SIGNING_TIME in values:
-        signing_time = values[SIGNING_TIME][0].parse(acms.Time).native
-        result.signing_time = signing_time if isinstance(signing_time, datetime) else None
-    sig = signer_info["signature"].native
     try:
-        public = cert.public_key()
-        if isinstance(public, ec.EllipticCurvePublicKey):
-            public.verify(sig, signed_bytes, ec.ECDSA(hasher))
-        elif isinstance(public, rsa.RSAPublicKey):
-            public.verify(sig, signed_bytes, padding.PKCS1v15(), hasher)
-        else:
-            return "verify.unsupported_signature"
-    except InvalidSignature:
+        matches, valid = validate_sig_integrity(
+            signer_info,
+            ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            "data",
+            digest.finalize(),
+        )
+        signing_time = extract_self_reported_ts(signer_info)
+    except (
+        SignatureValidationError,  # no or another content type, a wrong signing-cert attribute
+        DisallowedAlgorithmError,
+        CMSStructuralError,
+        CMSExtractionError,
+        NonexistentAttributeError,  # no message digest
+        MultivaluedAttributeError,
+        ValueError,
+        KeyError,
+        TypeError,
+    ):
+        return "verify.unsupported_signature"
+    if not matches:
+        return "verify.content_changed"
+    if not valid:
         return "verify.bad_signature"
+    result.signing_time = signing_time
     return None
 
 
