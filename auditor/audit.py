@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from auditor.checking import Registry
 from auditor.collect.run import Context, collect_all
-from auditor.engine import Evaluation, Exemption, ReqStatus, evaluate
+from auditor.engine import evaluate
 from auditor.errors import InputError
 from auditor.inputs import load_inputs
 from auditor.paths import default_imports_dir, default_outbox
@@ -21,6 +21,7 @@ from auditor.progress import Phase, Progress, Silent
 from auditor.readiness import readiness
 from auditor.report.model import Report
 from auditor.report.signing import KEY_FILE, Signer, init_keys, load_signer
+from auditor.results import Evaluation, Exemption, ReqStatus
 from auditor.runtime import EXIT_COLLECTION, EXIT_FINDINGS, EXIT_MET, default_actor
 from auditor.systems import systems_of
 

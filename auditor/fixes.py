@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from auditor.cards import Step, check_cards, fill
 from auditor.checking import Registry, Status
-from auditor.engine import Evaluation
 from auditor.messages.catalogue import Messages
 from auditor.policy import Requirement
+from auditor.results import Evaluation
 from auditor.textsafe import has_control, printable
 
 EXTENSIONS = {

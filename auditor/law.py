@@ -13,7 +13,7 @@ from importlib.resources import files
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.policy import Text
+from auditor.bilingual import Text
 
 
 class _Frozen(BaseModel):

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from auditor.bilingual import Text as Text  # the packs' texts; re-exported for their readers
 from auditor.checking import Registry
 from auditor.errors import InputError, Problem
 from auditor.inventory import AssetKind
@@ -35,16 +36,6 @@ REQ_ID = r"^L2-[A-Z0-9]+(-[A-Z0-9]+)*-\d{2}$"
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(Model):
-    """A user-facing text in both languages; Vietnamese is the primary one."""
-
-    vi: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def __call__(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
 
 
 class Severity(StrEnum):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.engine import Evaluation, ReqStatus
 from auditor.policy import Pack
 from auditor.report.model import Readiness, ReadinessItem
+from auditor.results import Evaluation, ReqStatus
 
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
 

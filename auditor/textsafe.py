@@ -42,10 +42,3 @@ class SafeConsole(Console):
 def cell(value: object) -> Text:
     """A table cell from data: never parsed as markup, control characters escaped."""
     return Text(printable(str(value), 1000))
-
-
-def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
-    """click.echo for anything that may carry data from outside: escapes control characters."""
-    import click
-
-    click.echo(printable(message, 10_000_000), err=err, nl=nl)

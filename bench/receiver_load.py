@@ -30,12 +30,13 @@ from cryptography.hazmat.primitives import serialization
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.engine import Evaluation, Summary  # noqa: E402
+
 from auditor.inventory import Organisation, Person  # noqa: E402
 from auditor.receiver.accounts import add_account  # noqa: E402
 from auditor.receiver.store import add_commune, open_store  # noqa: E402
 from auditor.report.model import PolicyInfo, Report, ToolInfo, canonical_bytes  # noqa: E402
 from auditor.report.signing import fingerprint, init_keys, sign_detached  # noqa: E402
+from auditor.results import Evaluation, Summary  # noqa: E402
 from tests.https_server import make_certs  # noqa: E402
 from tests.sshd import free_port  # noqa: E402
 

@@ -16,12 +16,13 @@ sys.path.insert(0, str(ROOT))
 from auditor.checking import Registry, discover  # noqa: E402
 from auditor.collect.linux_parse import parse_host, split_sections  # noqa: E402
 from auditor.collect.windows_parse import load_document, parse_windows  # noqa: E402
-from auditor.engine import Evaluation, evaluate  # noqa: E402
+from auditor.engine import evaluate  # noqa: E402
 from auditor.facts import AssetFacts, Declared, HostFacts  # noqa: E402
 from auditor.inventory import Asset, Inventory  # noqa: E402
 from auditor.policy import Pack, load_policy  # noqa: E402
 from auditor.report.model import Report  # noqa: E402
 from auditor.report.writer import AuditInput, build_report  # noqa: E402
+from auditor.results import Evaluation  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 TODAY = date(2026, 11, 20)

@@ -21,13 +21,14 @@ from auditor.collect.base import truncated
 from auditor.collect.linux_parse import parse_host, split_sections
 from auditor.collect.netdev import collect_config_file
 from auditor.collect.windows import facts_from_bytes
-from auditor.engine import Exemption, evaluate
+from auditor.engine import evaluate
 from auditor.facts import AssetFacts, CollectionFailure, Declared, OpenPort
 from auditor.incidents import Incident, SentReport
 from auditor.inventory import Inventory
 from auditor.policy import load_policy
 from auditor.report.model import Report, ToolInfo, canonical_bytes
 from auditor.report.writer import AuditInput, build_report
+from auditor.results import Exemption
 from auditor.systems import systems_of
 from tests.helpers import FIXTURES, NOW, scan
 

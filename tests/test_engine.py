@@ -9,18 +9,11 @@ import pytest
 
 from auditor.attest import AttestationEntry, Recorded
 from auditor.checking import Outcome, Registry, Status, check, discover
-from auditor.engine import (
-    Evaluation,
-    Exemption,
-    ReqStatus,
-    RequirementResult,
-    add_months,
-    combine,
-    evaluate,
-)
+from auditor.engine import add_months, evaluate
 from auditor.facts import AssetFacts, CollectionFailure, Declared, Firewall
 from auditor.inventory import Asset
 from auditor.policy import load_policy
+from auditor.results import Evaluation, Exemption, ReqStatus, RequirementResult, combine
 from tests.helpers import host
 from tests.reportkit import TODAY
 

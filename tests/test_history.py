@@ -16,14 +16,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from auditor.checking import Registry, discover
-from auditor.engine import Evaluation, ReqStatus, evaluate
+from auditor.engine import evaluate
 from auditor.facts import AssetFacts, Declared, Encryption, Firewall, HostFacts, PasswordPolicy
 from auditor.inventory import Asset
 from auditor.messages.catalogue import Messages
 from auditor.policy import Pack, load_policy
-from auditor.store.export import findings_table, requirements_table, write_table
+from auditor.results import Evaluation, ReqStatus
+from auditor.store.export import findings_table, requirements_table
 from auditor.store.history import AuditMeta, Store, compare, history_for
 from auditor.store.models import EventRow, FindingRow
+from auditor.tables import write_table
 from tests.helpers import host
 from tests.pg import Cluster, why_not_available
 
@@ -279,7 +281,7 @@ def test_exports_keep_formula_like_text_as_text(tmp_path: Path) -> None:
 def test_head_revision_is_alembics_and_an_uptodate_db_skips_alembic(tmp_path: Path) -> None:
     from alembic.script import ScriptDirectory
 
-    from auditor.store.db import alembic_config, head_revision
+    from auditor.sqlstore import alembic_config, head_revision
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
     url = f"sqlite:///{tmp_path / 'h.db'}"
@@ -369,7 +371,7 @@ def test_a_shared_store_is_split_by_organisation_when_migrated(empty_url: str) -
     from sqlalchemy import DateTime, bindparam, create_engine, text
 
     from auditor.inventory import Organisation
-    from auditor.store.db import alembic_config
+    from auditor.sqlstore import alembic_config
     from auditor.store.models import Base
 
     engine = create_engine(empty_url.replace("postgresql://", "postgresql+psycopg://"))

@@ -245,7 +245,7 @@ def _assert_consistent(database: Path, step: str) -> None:
     if database.exists():
         _assert_whole(database, step)
     # and it opens: a missing or old database is made or migrated whole on the next run
-    from auditor.store.db import current_revision, head_revision
+    from auditor.sqlstore import current_revision, head_revision
     from auditor.store.history import Store
 
     engine = Store(f"sqlite:///{database}", org="x").engine
@@ -255,7 +255,7 @@ def _assert_consistent(database: Path, step: str) -> None:
 
 
 def _assert_whole(database: Path, step: str) -> None:
-    from auditor.store.db import _revisions
+    from auditor.sqlstore import _revisions
 
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", step
@@ -294,7 +294,7 @@ def test_killed_audits_leave_the_store_consistent(tmp_path: Path) -> None:
 
     from sqlalchemy import create_engine
 
-    from auditor.store.db import alembic_config
+    from auditor.sqlstore import alembic_config
 
     template, inv = setup(tmp_path)
     facts = tmp_path / "facts.json"
@@ -341,7 +341,7 @@ def test_killed_audits_leave_the_store_consistent(tmp_path: Path) -> None:
 def test_an_empty_store_file_left_by_an_older_version_is_made_whole(tmp_path: Path) -> None:
     """An older version created the file first and migrated after; a kill in between left
     an empty file. It is treated as missing: made whole, never read as a store without tables."""
-    from auditor.store.db import current_revision, head_revision
+    from auditor.sqlstore import current_revision, head_revision
     from auditor.store.history import Store
 
     database = tmp_path / "history.db"

@@ -13,7 +13,7 @@ import yaml
 
 from auditor.audit import run_audit
 from auditor.collect.netdev import collect_config_file, detect, redact
-from auditor.engine import ReqStatus
+from auditor.results import ReqStatus
 from tests.helpers import FIXTURES, ORG
 
 NETDEV = FIXTURES / "netdev"

@@ -210,7 +210,7 @@ def test_default_login_probe_is_opt_in_and_tries_one_pair_once(known: Path) -> N
 
 def test_one_device_per_driver_live_and_from_file_in_a_signed_report(tmp_path: Path) -> None:
     from auditor.audit import run_audit
-    from auditor.engine import ReqStatus
+    from auditor.results import ReqStatus
     from tests.helpers import ORG, openssl_verify
 
     devices = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from auditor.checking import Status, discover
-from auditor.engine import ReqStatus, judge_incidents
+from auditor.engine import judge_incidents
 from auditor.incidents import VIETNAM, Incident
 from auditor.messages.catalogue import Messages, catalogue
 from auditor.policy import load_policy
@@ -26,6 +26,7 @@ from auditor.report.model import Report
 from auditor.report.official import document_number, place_date, vn_date, vn_time
 from auditor.report.pades import KeyFileSigner, verify_pdf
 from auditor.report.pdf import render_pdf
+from auditor.results import ReqStatus
 from auditor.store.history import AuditMeta, Store
 from tests.helpers import auditor_cli
 from tests.reportkit import build

@@ -434,7 +434,7 @@ def test_receiver_store_is_migrated_and_matches_its_models(tmp_path: Path) -> No
     from sqlalchemy import create_engine, inspect
 
     from auditor.receiver.store import VERSION_TABLE, Base, open_store
-    from auditor.store.db import current_revision, head_revision
+    from auditor.sqlstore import current_revision, head_revision
 
     engine = open_store(f"sqlite:///{tmp_path}/new.db")
     assert current_revision(engine, VERSION_TABLE) == head_revision("auditor.receiver")

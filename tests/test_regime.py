@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from auditor.checking import Registry, discover
-from auditor.engine import ReqStatus, evaluate
+from auditor.engine import evaluate
 from auditor.errors import InputError
 from auditor.facts import AssetFacts, Declared
 from auditor.inventory import Asset
@@ -24,6 +24,7 @@ from auditor.report.annual import (
     reporting_period,
     reporting_year,
 )
+from auditor.results import ReqStatus
 from tests.helpers import raw
 from tests.reportkit import build
 
@@ -275,8 +276,8 @@ def test_each_group_counts_the_evidence_its_own_verdicts_rest_on(tmp_path: Path)
 def test_not_assessed_with_every_asset_met_says_what_is_missing(tmp_path: Path) -> None:
     """'Chưa đánh giá — 1/1 tài sản đạt' read as a contradiction: the line says the
     document part is what is not recorded."""
-    from auditor.engine import RequirementResult
     from auditor.report.html import render_html
+    from auditor.results import RequirementResult
 
     report, _, _ = build(tmp_path)
     zone = RequirementResult(

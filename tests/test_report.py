@@ -13,10 +13,10 @@ import pytest
 from cryptography import x509
 
 from auditor.checking import Status
-from auditor.engine import ReqStatus
 from auditor.report.model import canonical_bytes, parse_report
 from auditor.report.signing import init_keys
 from auditor.report.verify import verify_dir
+from auditor.results import ReqStatus
 from tests.helpers import openssl_verify
 from tests.reportkit import build
 

@@ -14,10 +14,11 @@ from cryptography import x509
 
 from auditor.audit import EXIT_COLLECTION, run_audit
 from auditor.checking import Status
-from auditor.collect.ssh import collect_ssh, fetch_host_key, pin_host_key
+from auditor.collect.ssh import collect_ssh
 from auditor.errors import CollectionError
 from auditor.inventory import load_inventory
 from auditor.report.verify import verify_dir
+from auditor.sshclient import fetch_host_key, pin_host_key
 from tests.helpers import ORG
 from tests.sshd import Sshd, free_port, why_not_available
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import ReqStatus
 from auditor.errors import InputError
 from auditor.inventory import load_inventory
+from auditor.results import ReqStatus
 from auditor.systems import IMPLICIT_ID, gaps, systems_of
 from tests.helpers import ORG, auditor_cli
 from tests.reportkit import build

@@ -223,8 +223,8 @@ def test_killed_sender_resumes_and_receiver_keeps_one_copy(tmp_path: Path) -> No
 
 
 def test_sftp_drop(tmp_path: Path) -> None:
-    from auditor.collect.ssh import fetch_host_key, pin_host_key
     from auditor.inventory import Asset
+    from auditor.sshclient import fetch_host_key, pin_host_key
     from tests.sshd import Sshd, why_not_available
 
     if why_not_available():

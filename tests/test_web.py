@@ -11,8 +11,8 @@ import pytest
 from auditor.audit import run_audit
 from auditor.checking import Registry, Status, discover
 from auditor.collect.web import probe
-from auditor.engine import ReqStatus
 from auditor.policy import load_policy
+from auditor.results import ReqStatus
 from tests.helpers import ORG
 from tests.https_server import Site
 

@@ -13,9 +13,9 @@ from cryptography import x509
 
 from auditor.audit import run_audit
 from auditor.collect.windows import collect_windows_ssh
-from auditor.engine import ReqStatus
 from auditor.inventory import load_inventory
 from auditor.report.verify import verify_dir
+from auditor.results import ReqStatus
 from tests.helpers import FIXTURES, ORG, archive_review
 from tests.helpers import auditor_cli as cli
 from tests.sshd import Sshd, why_not_available

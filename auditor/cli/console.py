@@ -121,3 +121,10 @@ class LiveProgress:
         )
         if self.also:
             self.also.asset(done)
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for anything that may carry data from outside: escapes control characters."""
+    import click
+
+    click.echo(printable(message, 10_000_000), err=err, nl=nl)

@@ -26,13 +26,14 @@ from auditor.cli.app import (
     main,
     secret_file,
 )
+from auditor.cli.console import echo
 from auditor.paths import (
     auditor_home,
     default_known_hosts,
     default_outbox,
 )
 from auditor.runtime import default_actor
-from auditor.textsafe import echo, printable
+from auditor.textsafe import printable
 
 
 # ------------------------------------------------------------------ delivery

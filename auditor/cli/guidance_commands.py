@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.app import _fail, _input_errors, _lang, _t, main
-from auditor.textsafe import echo
+from auditor.cli.console import echo
 
 
 @main.group()

@@ -22,8 +22,9 @@ from auditor.cli.app import (
     main,
     not_blank,
 )
+from auditor.cli.console import echo
 from auditor.runtime import default_actor
-from auditor.textsafe import SafeConsole, cell, echo
+from auditor.textsafe import SafeConsole, cell
 
 if TYPE_CHECKING:
     from auditor.store.models import FindingRow
@@ -210,7 +211,7 @@ def _day(iso: str | None) -> str:
 
 def _when(moment: dt.datetime) -> str:
     """A time as dd/mm/yyyy HH:MM in the machine's local time zone."""
-    from auditor.store.db import from_store
+    from auditor.sqlstore import from_store
 
     return from_store(moment).astimezone().strftime("%d/%m/%Y %H:%M")
 
@@ -452,7 +453,8 @@ def export_command(
     db_url: str | None,
 ) -> None:
     """Export findings or the per-requirement status, with headers in your language."""
-    from auditor.store.export import EXTENSIONS, findings_table, requirements_table, write_table
+    from auditor.store.export import findings_table, requirements_table
+    from auditor.tables import EXTENSIONS, write_table
 
     t = _t()
     if out_file.suffix.lower() not in EXTENSIONS:  # refused before anything is read

@@ -27,9 +27,10 @@ from auditor.cli.app import (
     main,
     not_blank,
 )
+from auditor.cli.console import echo
 from auditor.fileio import atomic_write
 from auditor.runtime import default_actor
-from auditor.textsafe import SafeConsole, cell, echo, printable
+from auditor.textsafe import SafeConsole, cell, printable
 
 if TYPE_CHECKING:
     from auditor.incidents import SentKind

@@ -38,13 +38,14 @@ from auditor.cli.app import (
     queue_pdf,
     signer_options,
 )
+from auditor.cli.console import echo
 from auditor.fileio import atomic_write
 from auditor.messages.catalogue import Messages
 from auditor.paths import (
     default_key_dir,
     default_known_hosts,
 )
-from auditor.textsafe import echo, printable
+from auditor.textsafe import printable
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -587,7 +588,6 @@ def annual_command(
         annual_context,
         annual_template,
         data_cutoff,
-        period_history,
         render_annual,
         reporting_period,
         reporting_year,
@@ -595,6 +595,7 @@ def annual_command(
     from auditor.report.official import dmy, vn_date
     from auditor.report.pades import write_signed_pdf
     from auditor.report.pdf import render_pdf
+    from auditor.store.period import period_history
 
     t = _t()
     report, digest = _verified_report(directory)

@@ -23,6 +23,7 @@ from auditor.cli.app import (
     err,
     main,
 )
+from auditor.cli.console import echo
 from auditor.errors import CollectionError
 from auditor.fileio import atomic_write
 from auditor.paths import (
@@ -31,7 +32,6 @@ from auditor.paths import (
     default_known_hosts,
 )
 from auditor.runtime import EXIT_INPUT
-from auditor.textsafe import echo
 
 
 # ------------------------------------------------------------------ policy
@@ -372,8 +372,8 @@ def hosts_trust(
     Compare the fingerprint with the host itself (ssh-keygen -lf /etc/ssh/ssh_host_*.pub)
     before accepting. Without ASSET_IDS, every ssh asset of the inventory is offered.
     """
-    from auditor.collect.ssh import fetch_host_key, pin_host_key
     from auditor.inventory import Connection, load_inventory
+    from auditor.sshclient import fetch_host_key, pin_host_key
 
     t = _t()
     if as_json and not yes:

@@ -72,8 +72,8 @@ from auditor.report.model import PlanItem
 from auditor.report.official import vn_time
 from auditor.report.outputs import PDF, REPORT, SIGNATURE
 from auditor.report.signing import fingerprint, verify_detached
-from auditor.store.db import from_store
-from auditor.store.export import Cell, table_bytes
+from auditor.sqlstore import from_store
+from auditor.tables import Cell, table_bytes
 
 COOKIE = "province_session"
 LOGIN_CSRF = "province_login_csrf"

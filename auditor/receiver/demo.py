@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from auditor import __version__
 from auditor.checking import discover
-from auditor.engine import Evaluation, ReqStatus, RequirementResult, Summary
 from auditor.fileio import atomic_write, safe_dir
 from auditor.inventory import Organisation, Person
 from auditor.policy import load_policy
@@ -42,6 +41,7 @@ from auditor.report.model import (
     canonical_bytes,
 )
 from auditor.report.signing import fingerprint, init_keys, sign_detached
+from auditor.results import Evaluation, ReqStatus, RequirementResult, Summary
 from auditor.systems import SystemInfo
 
 _FIRST = ["Mường", "Chiềng", "Tà", "Nậm", "Long", "Bình", "Tân", "Phú", "Hòa", "Yên", "Sơn", "Mai"]

@@ -9,8 +9,8 @@ import sys
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from auditor.engine import ReqStatus
 from auditor.report.model import Report
+from auditor.results import ReqStatus
 
 FAILING = (ReqStatus.not_met, ReqStatus.partly_met)
 

@@ -26,7 +26,7 @@ from auditor.receiver.store import Commune, Received, ReportDigest
 from auditor.report.model import Report, parse_report
 from auditor.report.official import vn_date
 from auditor.report.signing import PerAnchors, fingerprint, verify_detached
-from auditor.store.db import from_store
+from auditor.sqlstore import from_store
 
 _CACHE: OrderedDict[str, Report] = OrderedDict()  # report id → parsed, for the pages showing one
 _CACHE_SIZE = 16

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from auditor.errors import CodedError
-from auditor.store.db import Migrations, open_engine
+from auditor.sqlstore import Migrations, open_engine
 
 
 class RegistryError(CodedError):

@@ -13,7 +13,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from auditor.engine import SYSTEM_NOTES, ReqStatus, combine
 from auditor.incidents import Incident
 from auditor.messages.catalogue import Messages
 from auditor.report.by_system import SystemVerdict, system_verdicts
@@ -23,6 +22,7 @@ from auditor.report.model import Report
 from auditor.report.official import VIETNAM, letterhead, vn_date
 from auditor.report.pdf import document_context
 from auditor.report.tt12 import tt12_items
+from auditor.results import SYSTEM_NOTES, ReqStatus, combine
 from auditor.systems import SystemInfo
 
 
@@ -75,57 +75,6 @@ class PeriodHistory:
     fixed: int = 0  # findings resolved during the period
     opened: int = 0  # findings opened or reopened during the period
     incidents: list[Incident] = field(default_factory=list)
-
-
-def period_history(session: Any, org: str, year: int) -> PeriodHistory:
-    """Read organisation `org`'s audits, finding events and incidents of the period."""
-    from sqlalchemy import func, select
-
-    from auditor.store.db import from_store, to_store
-    from auditor.store.incidents import incidents_between
-    from auditor.store.models import AuditRow, EventRow, FindingRow
-
-    start, end = (to_store(moment) for moment in period_bounds(year))
-    rows = session.scalars(
-        select(AuditRow)
-        .where(AuditRow.org == org, AuditRow.generated_at >= start, AuditRow.generated_at < end)
-        .order_by(AuditRow.generated_at)
-    )
-    audits = [
-        AuditPoint(
-            generated_at=from_store(r.generated_at),
-            met=r.met,
-            partly_met=r.partly_met,
-            not_met=r.not_met,
-            not_assessed=r.not_assessed,
-            coverage=r.coverage,
-            open_findings=r.open_findings,
-        )
-        for r in rows
-    ]
-
-    def events(*kinds: str) -> int:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(EventRow)
-                .join(FindingRow, FindingRow.id == EventRow.finding_id)
-                .where(
-                    FindingRow.org == org,
-                    EventRow.kind.in_(kinds),
-                    EventRow.at >= start,
-                    EventRow.at < end,
-                )
-            )
-            or 0
-        )
-
-    return PeriodHistory(
-        audits=audits,
-        fixed=events("resolved"),
-        opened=events("open", "reopened"),
-        incidents=incidents_between(session, org, start, end),
-    )
 
 
 @dataclass(frozen=True)

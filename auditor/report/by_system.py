@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from auditor.engine import SYSTEM_NOTES, ReqStatus, RequirementResult, combine
 from auditor.report.model import Report
+from auditor.results import SYSTEM_NOTES, ReqStatus, RequirementResult, combine
 from auditor.systems import SystemInfo
 
 

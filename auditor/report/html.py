@@ -11,12 +11,12 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, pass_context, s
 from markupsafe import Markup
 
 from auditor.checking import Status
-from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.charts import STATUS_COLOURS, Series, line_chart
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.official import dmy, vn_date, vn_time
+from auditor.results import ReqStatus
 
 
 def load_resource(name: str) -> str | None:

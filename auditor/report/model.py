@@ -12,10 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.engine import Evaluation
 from auditor.facts import CollectionFailure
 from auditor.inventory import Organisation
 from auditor.policy import Pack, Refs, Requirement, Severity, Tailoring, Text
+from auditor.results import Evaluation
 from auditor.systems import SystemInfo
 
 SCHEMA_VERSION = "1.0"

@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 from markupsafe import Markup
 
-from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.by_system import system_verdicts
 from auditor.report.fonts import document_font
@@ -24,6 +23,7 @@ from auditor.report.html import environment, load_resource
 from auditor.report.methodology import methodology
 from auditor.report.model import Report
 from auditor.report.official import letterhead, stamp_time, vn_date
+from auditor.results import ReqStatus
 
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
 PERSON_ANCHORS = ("sig-person", "sig-person-end")  # the competent person's box (ô 7c)

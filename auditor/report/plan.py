@@ -18,13 +18,13 @@ from pydantic import BaseModel
 
 from auditor.cards import CheckCard, Step, check_cards, fill, requirement_cards
 from auditor.checking import Registry, Status
-from auditor.engine import CheckResult, Evaluation
 from auditor.facts import AssetFacts
 from auditor.fixes import command_for, param_values, step_items
 from auditor.messages.catalogue import LANGS, Messages
 from auditor.policy import Requirement, Text
 from auditor.report.html import said, word
 from auditor.report.model import AssetInfo, PlanAction, PlanItem, PlanRow
+from auditor.results import CheckResult, Evaluation
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
 _KIND = {"fix": 0, "document": 1, "collect": 2}

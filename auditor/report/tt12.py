@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.engine import ReqStatus
 from auditor.messages.catalogue import Messages
 from auditor.report.model import Report
 from auditor.report.official import dmy
+from auditor.results import ReqStatus
 
 ITEMS = 11
 

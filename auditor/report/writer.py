@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives import serialization
 from auditor import __version__
 from auditor.attest import MAX_EVIDENCE, Recorded
 from auditor.checking import discover
-from auditor.engine import Evaluation
 from auditor.facts import AssetFacts
 from auditor.fileio import UnsafePath, atomic_write, read_regular, refuse_link, safe_dir
 from auditor.fixes import asset_snippets
@@ -45,6 +44,7 @@ from auditor.report.official import vn_date
 from auditor.report.outputs import HTML, PDF, REPORT, SIGNATURE
 from auditor.report.plan import PlanContext, build_plan, platform_of
 from auditor.report.signing import Signer, sign_detached
+from auditor.results import Evaluation
 from auditor.runtime import ORG_ASSET
 from auditor.systems import systems_of
 

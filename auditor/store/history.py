@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from auditor.engine import Evaluation, Exemption, ReqStatus
 from auditor.errors import StoreError
 from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
+from auditor.results import Evaluation, Exemption, ReqStatus
 from auditor.runtime import ORG_ASSET as ORG
-from auditor.store.db import open_engine, session_factory
+from auditor.sqlstore import open_engine, session_factory
 from auditor.store.models import (
     AuditRow,
     EventRow,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from auditor.errors import StoreError
 from auditor.incidents import DetailField, EventKind, Incident, IncidentEvent, SentReport
-from auditor.store.db import from_store, to_store
+from auditor.sqlstore import from_store, to_store
 from auditor.store.models import IncidentEventRow, IncidentRow, IncidentSentRow
 
 

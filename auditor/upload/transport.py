@@ -14,9 +14,9 @@ from typing import Any, Protocol
 import httpx
 import paramiko
 
-from auditor.collect.ssh import pinned_client
 from auditor.errors import CodedError
 from auditor.report.outputs import PDF, REPORT, SIGNATURE
+from auditor.sshclient import pinned_client
 from auditor.upload.outbox import Item
 
 

@@ -137,7 +137,7 @@ def try_default_login(asset: Asset, known_hosts: Path, timeout_s: int) -> bool |
     """One password login with the vendor's documented default pair; None if not tried."""
     import paramiko
 
-    from auditor.collect.ssh import pinned_client
+    from auditor.sshclient import pinned_client
 
     user, password = DRIVERS[asset.platform or ""].default_login
     client = pinned_client(known_hosts)
