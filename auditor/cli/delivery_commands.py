@@ -225,6 +225,14 @@ def _receiver_modules() -> None:
 @click.option(
     "--body-timeout", default=60.0, show_default=True, help="Seconds for a request's body."
 )
+@click.option(
+    "--proxy",
+    "proxies",
+    multiple=True,
+    help="Address of a reverse proxy in front (nginx, Caddy), repeatable: its connections are "
+    "not held to one client's share, and the client address is read from its "
+    "X-Forwarded-For (from nobody else).",
+)
 def receiver_serve(
     db_url: str,
     trust: tuple[Path, ...],
@@ -237,6 +245,7 @@ def receiver_serve(
     max_connections: int,
     header_timeout: float,
     body_timeout: float,
+    proxies: tuple[str, ...],
 ) -> None:
     """Serve the receiver over HTTPS.
 
@@ -276,7 +285,11 @@ def receiver_serve(
     store = app.state.engine.url.render_as_string(hide_password=True)
     say(t("receiver.log.listening", host=host, port=port, trusted=len(anchors), store=store))
     say(t("receiver.log.descriptors", limit=raise_descriptor_limit()))
-    server_limits = ServerLimits(max_connections=max_connections, header_timeout_s=header_timeout)
+    server_limits = ServerLimits(
+        max_connections=max_connections,
+        header_timeout_s=header_timeout,
+        proxies=frozenset(_proxy_address(p) for p in proxies),
+    )
     config = server_config(
         app,
         host=host,
@@ -288,6 +301,18 @@ def receiver_serve(
         log_level="warning",
     )
     serve(config, server_limits, t)
+
+
+def _proxy_address(text: str) -> str:
+    """A proxy's address as the connection shows it (an IP address, not a name)."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise click.BadParameter(
+            _t()("receiver.bad_proxy", value=text), param_hint="--proxy"
+        ) from None
 
 
 def _serve_trust(paths: list[Path]) -> list[x509.Certificate]:

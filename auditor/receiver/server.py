@@ -34,6 +34,9 @@ class ServerLimits:
     # it is done, so idle sockets from one address could take every descriptor unseen
     max_handshakes: int = 512
     max_handshakes_per_source: int = 16
+    # reverse proxies in front (nginx, Caddy): their connections carry many clients, so
+    # they are not held to one source's share, and only their X-Forwarded-For is believed
+    proxies: frozenset[str] = frozenset()
 
 
 def guarded_protocol(limits: ServerLimits, t: Messages | None = None) -> type[H11Protocol]:
@@ -53,11 +56,12 @@ def guarded_protocol(limits: ServerLimits, t: Messages | None = None) -> type[H1
             peer = transport.get_extra_info("peername")
             self._source = str(peer[0]) if isinstance(peer, tuple) else "?"
             per_source[self._source] += 1
+            proxied = self._source in limits.proxies
             if len(self.connections) > limits.max_connections:
                 log.warning(say("receiver.log.cap", limit=limits.max_connections))
                 transport.abort()  # no TLS goodbye: a hostile peer would hold it open
                 return
-            if per_source[self._source] > limits.max_per_source:
+            if per_source[self._source] > limits.max_per_source and not proxied:
                 log.warning(
                     say("receiver.log.per_source", source=self._source, limit=limits.max_per_source)
                 )
@@ -118,6 +122,9 @@ def server_config(
         ssl_certfile=str(tls_cert),
         ssl_keyfile=str(tls_key),
         http=guarded_protocol(limits, t),
+        # X-Forwarded-For only from the proxies named (uvicorn would believe 127.0.0.1's)
+        proxy_headers=bool(limits.proxies),
+        forwarded_allow_ips=",".join(sorted(limits.proxies)),
         limit_concurrency=limits.max_connections + 16,
         timeout_keep_alive=limits.keep_alive_s,
         h11_max_incomplete_event_size=16 * 1024,
@@ -153,7 +160,10 @@ class _Handshakes:
         if sum(self.by_source.values()) >= self.limits.max_handshakes:
             log.warning(self.say("receiver.log.handshake_cap", limit=self.limits.max_handshakes))
             return False
-        if self.by_source[source] >= self.limits.max_handshakes_per_source:
+        if (
+            self.by_source[source] >= self.limits.max_handshakes_per_source
+            and source not in self.limits.proxies
+        ):
             limit = self.limits.max_handshakes_per_source
             log.warning(self.say("receiver.log.handshake_per_source", source=source, limit=limit))
             return False

@@ -1,0 +1,209 @@
+"""The receiver under attack, on loopback (issue #27's figures): the real `auditor receiver
+serve` over a demo province, its resident memory sampled from /proc all along.
+
+    .venv/bin/python bench/receiver_attack.py [--seconds 20] [--idle 1100] [--uploads 50]
+
+1. 40 clients post bogus logins for `--seconds` while a commune uploads a signed report
+   every 2 s: the uploads' times and the server's peak RSS.
+2. `--idle` TCP connections from 127.0.0.1 that never start TLS, then a request from
+   127.0.0.2: how long it takes to be served.
+3. `--uploads` signed reports of ~12 MB sent at once (the receiver verifies 4 at a time and
+   tells the rest to come back): the server's peak RSS and the answers.
+Asserts nothing; prints the figures bench/RESULTS.md records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import json
+import random
+import resource
+import socket
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import psutil
+from province import log_in, percentiles, served  # bench/ is on sys.path
+
+from auditor.checking import discover
+from auditor.policy import load_policy
+from auditor.receiver.demo import demo_report, make_demo
+from auditor.report.model import EvidenceEntry, PolicyInfo, RequirementInfo, canonical_bytes
+from auditor.report.signing import load_signer, sign_detached
+
+
+class Sampler:
+    """The server's resident memory, sampled every 50 ms; `peak()` since the last reset."""
+
+    def __init__(self) -> None:
+        (self.process,) = [
+            p for p in psutil.Process().children(recursive=True) if "serve" in p.cmdline()
+        ]
+        self.top, self.stop = 0, threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.top = max(self.top, self.process.memory_info().rss)
+            time.sleep(0.05)
+
+    def reset(self) -> None:
+        self.top = self.process.memory_info().rss
+
+    def peak(self) -> str:
+        return f"{self.top / 1e6:.0f} MB"
+
+
+def upload_body(
+    tokens: dict[str, dict[str, str]], name: str, padding: int = 0
+) -> tuple[str, bytes]:
+    """A fresh signed report of commune `name` (with `padding` evidence entries to make it
+    big), as the JSON body `auditor upload` sends."""
+    pack = load_policy("nd85-level2", discover())
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    report = demo_report(
+        random.Random(), name, now, [RequirementInfo.of(r) for r in pack.requirements],
+        PolicyInfo.of(pack, now.date()),
+    )  # fmt: skip
+    if padding:
+        entries = [
+            EvidenceEntry(path=f"evidence/pc-{i:06d}/facts.json", sha256=f"{i:064x}", size=i)
+            for i in range(padding)
+        ]
+        report = report.model_copy(update={"evidence": entries})
+    content = canonical_bytes(report)
+    signer = load_signer(Path(tokens[name]["keys"]), None)
+    body = {
+        "report_id": report.report_id,
+        "report": base64.b64encode(content).decode(),
+        "signature": base64.b64encode(sign_detached(content, signer)).decode(),
+    }
+    return tokens[name]["token"], json.dumps(body).encode()
+
+
+def flood(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], seconds: float) -> None:
+    names = sorted(tokens)
+    stop = threading.Event()
+    answers: Counter[int] = Counter()
+
+    def attacker(n: int) -> None:
+        with httpx.Client(base_url=base, verify=False, timeout=30) as client:
+            while not stop.is_set():
+                page = client.get("/login")
+                token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+                answer = client.post(
+                    "/login",
+                    data={"username": f"ke-gian-{n}", "password": "sai", "csrf": token},
+                )
+                answers[answer.status_code] += 1
+
+    sampler.reset()
+    threads = [threading.Thread(target=attacker, args=(n,), daemon=True) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    times, codes = [], []
+    started = time.monotonic()
+    with httpx.Client(base_url=base, verify=False, timeout=60) as client:
+        while time.monotonic() - started < seconds:
+            token, body = upload_body(tokens, names[len(times) % len(names)])
+            t0 = time.perf_counter()
+            sent = client.post(
+                "/api/reports",
+                content=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            times.append(time.perf_counter() - t0)
+            codes.append(sent.status_code)
+            time.sleep(2)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    print(f"1. login flood, 40 clients, {seconds:.0f} s: {dict(answers)} answers to bogus logins")
+    print(f"   uploads during it: {percentiles(times)}; answers {Counter(codes)}")
+    print(f"   server peak RSS {sampler.peak()}")
+
+
+def idle(base: str, port: int, count: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, count + 256)), hard))
+    held = []
+    for _ in range(count):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        except OSError:
+            break
+    transport = httpx.HTTPTransport(local_address="127.0.0.2", verify=False)
+    with httpx.Client(transport=transport, timeout=30) as client:
+        t0 = time.perf_counter()
+        answer = client.get(base.replace("localhost", "127.0.0.1") + "/login")
+        took = time.perf_counter() - t0
+    refused = 0
+    for sock in held:
+        sock.settimeout(0.01)
+        with contextlib.suppress(TimeoutError, OSError):
+            refused += sock.recv(1) == b""
+        sock.close()
+    print(
+        f"2. {len(held)} idle TCP connections from 127.0.0.1 ({refused} closed at once): "
+        f"a request from 127.0.0.2 answered {answer.status_code} in {took * 1000:.0f} ms"
+    )
+
+
+def big_uploads(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], n: int) -> None:
+    names = sorted(tokens)
+    bodies = [upload_body(tokens, names[i % len(names)], padding=95_000) for i in range(n)]
+    size = len(base64.b64decode(json.loads(bodies[0][1])["report"]))
+    sampler.reset()
+    barrier = threading.Barrier(n)
+
+    def send(item: tuple[str, bytes]) -> tuple[int, float]:
+        token, body = item
+        with httpx.Client(base_url=base, verify=False, timeout=120) as client:
+            barrier.wait()
+            t0 = time.perf_counter()
+            answer = client.post(
+                "/api/reports",
+                content=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            return answer.status_code, time.perf_counter() - t0
+
+    with ThreadPoolExecutor(n) as pool:
+        results = list(pool.map(send, bodies))
+    codes = Counter(c for c, _ in results)
+    print(
+        f"3. {n} uploads of {size / 1e6:.1f} MB at once: answers {dict(codes)}; "
+        f"{percentiles([t for _, t in results])}"
+    )
+    print(f"   server peak RSS {sampler.peak()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--idle", type=int, default=1100)
+    parser.add_argument("--uploads", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = make_demo(Path(tmp) / "demo", communes=20, reports=1)
+        tokens = json.loads((Path(tmp) / "demo" / "tokens.json").read_text())
+        with served(demo) as base:
+            with httpx.Client(base_url=base, verify=False) as client:
+                log_in(client, demo.password_file.read_text().strip())
+            sampler = Sampler()
+            print(f"server RSS at rest {sampler.peak()}")
+            flood(base, sampler, tokens, args.seconds)
+            idle(base, int(base.rsplit(":", 1)[1]), args.idle)
+            big_uploads(base, sampler, tokens, args.uploads)
+
+
+if __name__ == "__main__":
+    main()
