@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,6 +26,7 @@ from auditor.checking import (
 from auditor.facts import AssetFacts
 from auditor.incidents import Incident, deadlines
 from auditor.inventory import Asset
+from auditor.logs import event
 from auditor.perf import gc_paused
 from auditor.policy import CheckRef, Pack, Requirement
 from auditor.results import (
@@ -39,6 +41,8 @@ from auditor.results import (
     combine,
 )
 from auditor.systems import SystemInfo
+
+log = logging.getLogger("auditor.engine")
 
 _FROM_CHECK = {
     Status.passed: ReqStatus.met,
@@ -373,11 +377,18 @@ def evaluate(
                 ),
             )
         )
-    return Evaluation(
-        requirements=requirements,
-        asset_results=asset_results,
-        summary=_summary(requirements, asset_results, facts),
+    summary = _summary(requirements, asset_results, facts)
+    event(
+        log,
+        logging.INFO,
+        "log.engine.judged",
+        requirements=len(requirements),
+        assets=len(assets),
+        met=summary.counts.get("met", 0),
+        failing=summary.counts.get("not_met", 0) + summary.counts.get("partly_met", 0),
+        unknown=summary.counts.get("not_assessed", 0),
     )
+    return Evaluation(requirements=requirements, asset_results=asset_results, summary=summary)
 
 
 def _active(exemption: Exemption | None, today: dt.date) -> Exemption | None:

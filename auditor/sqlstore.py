@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import glob
+import logging
 import os
 import re
 import secrets
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from auditor.logs import event as log_event
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -212,11 +215,20 @@ def migrate(
     from alembic import command
 
     config = alembic_config(package)
+    before = current_revision(engine, version_table)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         if made_before_migrations:
             command.stamp(config, _revisions(package)[0])
         command.upgrade(config, "head")
+    log_event(
+        logging.getLogger("auditor.store"),
+        logging.INFO,
+        "log.store.migrated",
+        store=engine.url.render_as_string(hide_password=True),
+        before=before or "—",
+        after=head_revision(package),
+    )
 
 
 def _revisions(package: str) -> list[str]:

@@ -108,3 +108,38 @@ def test_pipe_gets_one_plain_line_per_event(tmp_path: Path) -> None:
         check=False,
     )
     assert " ✓ (" not in quiet.stderr and "Kết quả" in quiet.stdout
+
+
+def test_the_library_logs_its_work_through_the_same_handlers(tmp_path: Path) -> None:
+    """Collection, judgement and the store record their work with `logging` (named
+    loggers, catalogue codes); `--log-file` and the console are its handlers and say each
+    record in the officer's language, a failure's own code in words, never a raw key."""
+    inv = _inventory(tmp_path)
+    text = inv.read_text(encoding="utf-8") + (
+        "  - {id: tat-may, name: Máy tắt, kind: linux, connection: ssh, address: 127.0.0.1,"
+        " port: 1, credential: {user: x, agent: true}, scan: false}\n"
+    )
+    inv.write_text(text, encoding="utf-8")
+    log = tmp_path / "audit.log"
+    run = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "--lang", "vi", "--log-file", str(log), "audit",
+         "-i", str(inv), "-o", str(tmp_path / "out"), "--db", f"sqlite:///{tmp_path}/h.db"],
+        capture_output=True, text=True, timeout=180, check=False,
+        env={**os.environ, "AUDITOR_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert run.returncode == 3, run.stderr  # one asset could not be collected
+    written = log.read_text(encoding="utf-8")
+    assert re.search(r"router \(import\): đã thu thập, [\d.]+ giây", written), written
+    assert re.search(r"tat-may \(ssh\): không thu thập được", written), written
+    assert re.search(r"tat-may: Không kết nối được", written), written  # its code, in words
+    assert re.search(r"Đã đánh giá \d+ yêu cầu trên 4 tài sản: \d+ đạt", written), written
+    assert "đã cập nhật cấu trúc" in written  # the new history database was migrated
+    assert "log." not in written and "ssh.unreachable" not in written
+    assert re.search(r"tat-may \(ssh\): không thu thập được", run.stderr)  # the console too
+    english = subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "--lang", "en", "audit", "-i", str(inv),
+         "-o", str(tmp_path / "out-en"), "--no-history"],
+        capture_output=True, text=True, timeout=180, check=False,
+        env={**os.environ, "AUDITOR_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    assert re.search(r"Judged \d+ requirements on 4 assets", english.stderr), english.stderr

@@ -4,6 +4,7 @@ event otherwise (systemd journal, cron mail, `--log-file`), nothing with `--quie
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import IO, TYPE_CHECKING, Any
 
 from auditor.messages.catalogue import Messages
@@ -33,18 +34,60 @@ def asset_line(t: Messages, done: AssetDone, count: int, total: int) -> str:
     return line
 
 
-class LogProgress:
-    """One timestamped plain line per event, for logs and pipes (and `--log-file`)."""
+class CatalogueFormatter(logging.Formatter):
+    """A record as one plain line in the officer's language: the local time, then the
+    catalogue text of its key with its parameters (a failure's own code said in words too);
+    a record without a key (a line already in words) as it is; control characters escaped."""
 
-    def __init__(self, t: Messages, streams: list[IO[str]]) -> None:
-        self.t, self.streams = t, streams
+    def __init__(self, t: Messages) -> None:
+        super().__init__()
+        self.t = t
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = dt.datetime.fromtimestamp(record.created).astimezone()
+        if isinstance(record.args, dict) and self.t.has(str(record.msg)):
+            params = {k: printable(str(v), 300) for k, v in record.args.items()}
+            code = params.get("code", "")
+            if self.t.has(code):
+                params["code"] = self.t(code, detail=params.get("detail", ""))
+            text = self.t(str(record.msg), **params)
+        else:
+            text = printable(record.getMessage(), 10_000)
+        return f"{stamp.isoformat(timespec='seconds')} {text}"
+
+
+def log_handlers(t: Messages, streams: list[IO[str]]) -> list[logging.Handler]:
+    """The library's records (every `auditor.*` logger) into `streams`, one line each;
+    remove them with `drop_handlers` when the command ends."""
+    handlers: list[logging.Handler] = []
+    root = logging.getLogger("auditor")
+    root.setLevel(logging.INFO)
+    for stream in streams:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(CatalogueFormatter(t))
+        root.addHandler(handler)
+        handlers.append(handler)
+    return handlers
+
+
+def drop_handlers(handlers: list[logging.Handler]) -> None:
+    root = logging.getLogger("auditor")
+    for handler in handlers:
+        handler.flush()
+        root.removeHandler(handler)
+
+
+class LogProgress:
+    """One timestamped plain line per event, for logs and pipes (and `--log-file`): said
+    through the "auditor.progress" logger, so they reach the same handlers as the
+    library's own records."""
+
+    def __init__(self, t: Messages) -> None:
+        self.t, self.log = t, logging.getLogger("auditor.progress")
         self.total, self.count = 0, 0
 
     def _emit(self, text: str) -> None:
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        for stream in self.streams:
-            stream.write(f"{stamp} {text}\n")
-            stream.flush()
+        self.log.info(text)
 
     def phase(self, phase: Phase, total: int | None = None) -> None:
         if phase is Phase.collect:

@@ -253,8 +253,9 @@ def _pdf_extra_installed() -> bool:
 @contextmanager
 def _progress(t: Messages) -> Iterator[Progress]:
     """Live display on a terminal; plain log lines otherwise (and into --log-file); nothing
-    with --quiet."""
-    from auditor.cli.console import LiveProgress, LogProgress
+    with --quiet. The plain lines and the library's own records (collection, judgement,
+    store, upload) reach the same handlers."""
+    from auditor.cli.console import LiveProgress, LogProgress, drop_handlers, log_handlers
     from auditor.progress import Silent
 
     options = click.get_current_context().obj
@@ -267,7 +268,9 @@ def _progress(t: Messages) -> Iterator[Progress]:
         live = err.is_terminal and not err.no_color and not options.get("quiet")
         if (not live and not options.get("quiet")) or (live and options.get("verbose")):
             streams.append(sys.stderr)
-        plain = LogProgress(t, streams) if streams else None
+        handlers = log_handlers(t, streams)
+        stack.callback(drop_handlers, handlers)
+        plain = LogProgress(t) if streams else None
         if live:
             with LiveProgress(t, err, also=plain) as shown:
                 yield shown

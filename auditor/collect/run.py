@@ -5,6 +5,7 @@ Per-asset failures never stop the audit: each becomes a CollectionFailure on tha
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -17,10 +18,14 @@ from auditor.collect.base import HostResult
 from auditor.collect.local import collect_local
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
+from auditor.logs import event
 from auditor.progress import AssetDone, Phase, Progress, Silent
 
 if TYPE_CHECKING:
     from auditor.collect.windows import RecordCheck
+
+
+log = logging.getLogger("auditor.collect")
 
 
 @dataclass
@@ -101,6 +106,29 @@ def _timed(asset: Asset, inventory: Inventory, ctx: Context) -> tuple[HostResult
     return collect_host(asset, inventory, ctx), time.perf_counter() - start
 
 
+def _log_asset(asset: Asset, got: HostResult, seconds: float, failed: bool) -> None:
+    """One record per asset (how it went, how long), one per failure with its code."""
+    code = "log.collect.failed" if failed else "log.collect.done"
+    level = logging.WARNING if failed else logging.INFO
+    event(
+        log,
+        level,
+        code,
+        asset=asset.id,
+        connection=asset.connection.value,
+        seconds=f"{seconds:.1f}",
+    )
+    for failure in got.failures:
+        event(
+            log,
+            logging.WARNING,
+            "log.collect.failure",
+            asset=asset.id,
+            code=failure.code,
+            detail=failure.detail or "",
+        )
+
+
 def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = None) -> Collected:
     """Hosts in parallel (bounded by settings.concurrency) while one nmap run scans them all."""
     progress = progress or Silent()
@@ -140,9 +168,12 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
             got = hosts[asset.id]
             failed = got.host is None and got.web is None and got.netdev is None
             failure = got.failures[0] if failed and got.failures else None
+            _log_asset(asset, got, seconds, failed)
             progress.asset(AssetDone(asset.id, seconds, failure))
         progress.phase_done(Phase.collect)
         scan = scanning.result() if scanning else nmap_scan.ScanResult()
+        if scanning:
+            event(log, logging.INFO, "log.collect.scanned", targets=len(targets))
     for asset in inventory.assets:
         result = hosts[asset.id]
         failures = list(result.failures)

@@ -6,6 +6,7 @@ A report whose own signature no longer verifies is never sent: it goes to reject
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 
 from cryptography import x509
 
+from auditor.logs import event
 from auditor.report.signing import verify_detached
 from auditor.upload.outbox import Item, Outbox
 from auditor.upload.transport import Held, Refused, Retry, Transport
@@ -36,6 +38,9 @@ def check_receipt(receipt: dict[str, Any], item: Item) -> None:
         raise Retry("upload.bad_receipt", "report_id")
     if receipt.get("sha256") != hashlib.sha256(item.content).hexdigest():
         raise Retry("upload.bad_receipt", "sha256")
+
+
+log = logging.getLogger("auditor.upload")
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -68,6 +73,14 @@ def upload_pending(
                 receipt = transport.send(item)
                 check_receipt(receipt, item)
             except Retry as exc:
+                event(
+                    log,
+                    logging.WARNING,
+                    "log.upload.retry",
+                    report=item.report_id,
+                    code=exc.code,
+                    attempt=attempt + 1,
+                )
                 outbox.record_attempt(item, exc.code)
                 result.waiting[item.report_id] = exc.code
                 result.details[item.report_id] = exc.detail
@@ -75,6 +88,7 @@ def upload_pending(
                     sleep(backoff(attempt, base_delay, max_delay, rng))
                 continue
             except Held as exc:  # retrying now would only be refused again
+                event(log, logging.WARNING, "log.upload.held", report=item.report_id, code=exc.code)
                 outbox.record_attempt(item, exc.code)
                 result.held[item.report_id] = exc.code
                 result.details[item.report_id] = exc.detail
@@ -87,12 +101,16 @@ def upload_pending(
                     result.pdf_refused[item.report_id] = exc.code
                     result.waiting[item.report_id] = exc.code  # until sent without it
                     continue
+                event(
+                    log, logging.ERROR, "log.upload.refused", report=item.report_id, code=exc.code
+                )
                 outbox.mark_rejected(item, exc.code)
                 result.rejected[item.report_id] = exc.code
                 result.details[item.report_id] = exc.detail
                 result.waiting.pop(item.report_id, None)
                 break
             outbox.mark_sent(item, receipt)
+            event(log, logging.INFO, "log.upload.sent", report=item.report_id)
             result.sent.append(item.report_id)
             result.waiting.pop(item.report_id, None)
             break
