@@ -10,7 +10,7 @@ import calendar
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -250,6 +250,150 @@ def judge_systems(req: Requirement, systems: list[SystemInfo], today: dt.date) -
 
 
 @gc_paused()
+@dataclass
+class _Judgement:
+    """What judging one pack needs at hand, and what it has found so far: each step of
+    `evaluate` is one of its methods (the assets, the documents, the roll-up)."""
+
+    assets: list[Asset]
+    facts: dict[str, AssetFacts]
+    attestations: dict[str, Recorded]
+    registry: Registry
+    today: dt.date
+    exemptions: dict[tuple[str, str], Exemption]
+    declared: list[SystemInfo]
+    incidents: list[Incident]
+    asset_results: list[AssetRequirement] = field(default_factory=list)
+    of_kinds: dict[frozenset[str], list[Asset]] = field(default_factory=dict)
+
+    def relevant(self, req: Requirement) -> list[Asset]:
+        """The assets of the kinds a requirement applies to (most share a few sets)."""
+        kinds = frozenset(req.applies_to)
+        found = self.of_kinds.get(kinds)
+        if found is None:
+            found = self.of_kinds[kinds] = [a for a in self.assets if a.kind in kinds]
+        return found
+
+    def exemption(self, asset_id: str, req: Requirement) -> Exemption | None:
+        if not self.exemptions:
+            return None
+        return _allowed(req, _active(self.exemptions.get((asset_id, req.id)), self.today))
+
+    def on_assets(self, req: Requirement, relevant: list[Asset]) -> dict[str, ReqStatus]:
+        """Every check of `req` on every relevant asset; an asset's verdict each."""
+        per_asset: dict[str, ReqStatus] = {}
+        by_kind: dict[str, list[PlannedCheck]] = {}  # this requirement's checks, per kind
+        for asset in relevant:
+            exemption = self.exemption(asset.id, req)
+            if exemption is not None and exemption.kind == "not_applicable":
+                per_asset[asset.id] = ReqStatus.not_applicable
+                self.asset_results.append(
+                    AssetRequirement(asset.id, req.id, ReqStatus.not_applicable, [], exemption)
+                )
+                continue
+            checks = by_kind.get(asset.kind)
+            if checks is None:
+                checks = by_kind[asset.kind] = [
+                    PlannedCheck.of(self.registry, c)
+                    for c in req.checks
+                    if c.kinds is None or asset.kind in c.kinds
+                ]
+            af = self.facts[asset.id]
+            results = [run_check(planned, asset, af) for planned in checks]
+            if exemption is not None:
+                results = [_waive(r) for r in results]
+            status = (
+                _verdict(frozenset([r.status for r in results]))
+                if results
+                else ReqStatus.not_assessed
+            )
+            per_asset[asset.id] = status
+            self.asset_results.append(
+                AssetRequirement(asset.id, req.id, status, results, exemption)
+            )
+        return per_asset
+
+    def documents(self, req: Requirement, org: Exemption | None) -> AttestationResult | None:
+        """The requirement's written part: the declared systems, the incident register or
+        the recorded document; an organisation-wide decision waives or removes a failure."""
+        if req.attestation is None:
+            return None
+        attestation = None
+        if req.attestation.source == "systems" and self.declared:
+            attestation = judge_systems(req, self.declared, self.today)
+        elif req.attestation.source == "incidents" and self.incidents:
+            attestation = judge_incidents(req, self.incidents, self.today)
+        if attestation is None:
+            attestation = judge_attestation(req, self.attestations.get(req.id), self.today)
+        if org is not None and attestation.status is not Status.passed:
+            status_for = {"waived": Status.waived, "not_applicable": Status.not_applicable}
+            attestation = attestation.model_copy(
+                update={"status": status_for[org.kind], "note": org.reason}
+            )
+        return attestation
+
+    def requirement(self, req: Requirement) -> RequirementResult:
+        if req.not_applicable is not None:
+            return RequirementResult(
+                requirement=req.id,
+                status=ReqStatus.not_applicable,
+                assets={},
+                note="outcome.not_applicable_policy",
+            )
+        relevant = self.relevant(req)
+        per_asset = self.on_assets(req, relevant) if req.checks else {}
+        org = _allowed(req, _active(self.exemptions.get(("*", req.id)), self.today))
+        attestation = self.documents(req, org)
+        status, attestation, note = _roll_up(req, relevant, per_asset, attestation, org)
+        return _requirement_result(req, status, per_asset, attestation, note)
+
+
+def _roll_up(
+    req: Requirement,
+    relevant: list[Asset],
+    per_asset: dict[str, ReqStatus],
+    attestation: AttestationResult | None,
+    org: Exemption | None,
+) -> tuple[ReqStatus, AttestationResult | None, str | None]:
+    """One status for the requirement from its assets and its written part."""
+    if org is not None and org.kind == "not_applicable":
+        # the organisation decided (with a reason) that this does not apply: never waived
+        return ReqStatus.not_applicable, attestation, org.reason
+    if req.applies_to and not relevant:
+        if attestation is not None and attestation.status is not Status.manual:
+            # an organisation-wide attestation counts without an asset of the kind (a router
+            # the ISP manages is still covered by the ISP's written commitment)
+            return _FROM_CHECK[attestation.status], attestation, None
+        unknown = req.when_no_asset != "not_applicable"
+        status = ReqStatus.not_assessed if unknown else ReqStatus.not_applicable
+        return status, None, "outcome.no_asset_of_kind"
+    statuses = list(per_asset.values())
+    if attestation is not None:
+        statuses.append(_FROM_CHECK[attestation.status])
+    return combine(statuses), attestation, None
+
+
+def _requirement_result(
+    req: Requirement,
+    status: ReqStatus,
+    per_asset: dict[str, ReqStatus],
+    attestation: AttestationResult | None,
+    note: str | None,
+) -> RequirementResult:
+    """The result with its "n of N" counts (assets out of scope not counted)."""
+    judged = [v for v in per_asset.values() if v is not ReqStatus.not_applicable]
+    return RequirementResult(
+        requirement=req.id,
+        status=status,
+        assets=per_asset,
+        attestation=attestation,
+        note=note,
+        assets_total=len(judged) or None,
+        assets_met=sum(v is ReqStatus.met for v in judged) if judged else None,
+        assets_assessed=sum(v is not ReqStatus.not_assessed for v in judged) if judged else None,
+    )
+
+
 def evaluate(
     pack: Pack,
     assets: list[Asset],
@@ -268,115 +412,18 @@ def evaluate(
     the declared information systems and `incidents` the register, for requirements judged
     from them.
     """
-    declared = [s for s in systems or [] if not s.implicit]
-    exemptions = exemptions or {}
-    requirements: list[RequirementResult] = []
-    asset_results: list[AssetRequirement] = []
-    of_kinds: dict[frozenset[str], list[Asset]] = {}
-    for req in pack.requirements:
-        if req.not_applicable is not None:
-            requirements.append(
-                RequirementResult(
-                    requirement=req.id,
-                    status=ReqStatus.not_applicable,
-                    assets={},
-                    note="outcome.not_applicable_policy",
-                )
-            )
-            continue
-        kinds = frozenset(req.applies_to)
-        relevant = of_kinds.get(kinds)
-        if relevant is None:  # most requirements share one of a few sets of kinds
-            relevant = of_kinds[kinds] = [a for a in assets if a.kind in kinds]
-        per_asset: dict[str, ReqStatus] = {}
-        by_kind: dict[str, list[PlannedCheck]] = {}  # this requirement's checks, per kind
-        if req.checks:
-            for asset in relevant:
-                exemption = (
-                    _allowed(req, _active(exemptions.get((asset.id, req.id)), today))
-                    if exemptions
-                    else None
-                )
-                if exemption is not None and exemption.kind == "not_applicable":
-                    per_asset[asset.id] = ReqStatus.not_applicable
-                    asset_results.append(
-                        AssetRequirement(asset.id, req.id, ReqStatus.not_applicable, [], exemption)
-                    )
-                    continue
-                checks = by_kind.get(asset.kind)
-                if checks is None:
-                    checks = by_kind[asset.kind] = [
-                        PlannedCheck.of(registry, c)
-                        for c in req.checks
-                        if c.kinds is None or asset.kind in c.kinds
-                    ]
-                af = facts[asset.id]
-                results = [run_check(planned, asset, af) for planned in checks]
-                if exemption is not None:
-                    results = [_waive(r) for r in results]
-                status = (
-                    _verdict(frozenset([r.status for r in results]))
-                    if results
-                    else ReqStatus.not_assessed
-                )
-                per_asset[asset.id] = status
-                asset_results.append(AssetRequirement(asset.id, req.id, status, results, exemption))
-        attestation = None
-        statuses = list(per_asset.values())
-        org_exemption = _allowed(req, _active(exemptions.get(("*", req.id)), today))
-        if req.attestation is not None:
-            attestation = None
-            if req.attestation.source == "systems" and declared:
-                attestation = judge_systems(req, declared, today)
-            elif req.attestation.source == "incidents" and incidents:
-                attestation = judge_incidents(req, incidents, today)
-            if attestation is None:
-                attestation = judge_attestation(req, attestations.get(req.id), today)
-            if org_exemption is not None and attestation.status is not Status.passed:
-                status_for = {"waived": Status.waived, "not_applicable": Status.not_applicable}
-                attestation = attestation.model_copy(
-                    update={"status": status_for[org_exemption.kind], "note": org_exemption.reason}
-                )
-            statuses.append(_FROM_CHECK[attestation.status])
-        note = None
-        if org_exemption is not None and org_exemption.kind == "not_applicable":
-            # the organisation decided (with a reason) that this does not apply: never waived
-            status, note = ReqStatus.not_applicable, org_exemption.reason
-        elif (
-            req.applies_to
-            and not relevant
-            and attestation is not None
-            and (attestation.status is not Status.manual)
-        ):
-            # an organisation-wide attestation counts without an asset of the kind (a router
-            # the ISP manages is still covered by the ISP's written commitment)
-            status = _FROM_CHECK[attestation.status]
-        elif req.applies_to and not relevant:
-            statuses = []
-            attestation = None
-            note = "outcome.no_asset_of_kind"
-            status = (
-                ReqStatus.not_applicable
-                if req.when_no_asset == "not_applicable"
-                else ReqStatus.not_assessed
-            )
-        else:
-            status = combine(statuses)
-        judged = [v for v in per_asset.values() if v is not ReqStatus.not_applicable]
-        requirements.append(
-            RequirementResult(
-                requirement=req.id,
-                status=status,
-                assets=per_asset,
-                attestation=attestation,
-                note=note,
-                assets_total=len(judged) if judged else None,
-                assets_met=sum(v is ReqStatus.met for v in judged) if judged else None,
-                assets_assessed=(
-                    sum(v is not ReqStatus.not_assessed for v in judged) if judged else None
-                ),
-            )
-        )
+    judgement = _Judgement(
+        assets,
+        facts,
+        attestations,
+        registry,
+        today,
+        exemptions or {},
+        [s for s in systems or [] if not s.implicit],
+        incidents or [],
+    )
+    requirements = [judgement.requirement(req) for req in pack.requirements]
+    asset_results = judgement.asset_results
     summary = _summary(requirements, asset_results, facts)
     event(
         log,

@@ -240,24 +240,21 @@ class Mau08Row:
     expected_full: dt.date | None  # the system's own date, else the plan's last due date
 
 
-def mau08(report: Report, history: PeriodHistory, systems: list[SystemVerdict]) -> dict[str, Any]:
-    """Mẫu 08 (NĐ 331): the counts of part 1 and the rows of part 3, from the systems the
-    signed report carries (with their verdicts) and the audits of the period."""
-    verdicts = {v.system.id: v for v in systems}
-    last_due = max((row.due for row in report.plan), default=None)
-    rows = []
-    for system in report.systems:
-        decided = bool(system.decision_no and system.decision_date)
-        approval = "approved" if decided else (system.approval_status or "drafting")
-        verdict = verdicts.get(system.id)
-        met = verdict.counts.get("met", 0) if verdict else 0
-        full = verdict is not None and verdict.status is ReqStatus.met
-        implementation = "full" if full else ("partial" if met else "none")
-        expected = system.expected_full_implementation or (None if full else last_due)
-        rows.append(Mau08Row(system, approval, implementation, expected))
-    pending = [r.system.expected_approval for r in rows if r.approval != "approved"]
-    # the organisation's own security rules (quy chế), recorded for L2-MGMT-POL-01, stand
-    # for every system that does not name its own
+def _mau08_row(system: SystemInfo, verdict: SystemVerdict | None, last_due: Any) -> Mau08Row:
+    """One system's line: its approval stage, how far its protection is implemented (from
+    this audit's verdict on it) and when it expects to be fully implemented."""
+    decided = bool(system.decision_no and system.decision_date)
+    approval = "approved" if decided else (system.approval_status or "drafting")
+    met = verdict.counts.get("met", 0) if verdict else 0
+    full = verdict is not None and verdict.status is ReqStatus.met
+    implementation = "full" if full else ("partial" if met else "none")
+    expected = system.expected_full_implementation or (None if full else last_due)
+    return Mau08Row(system, approval, implementation, expected)
+
+
+def _security_rules(report: Report) -> tuple[str, Any] | None:
+    """The organisation's own security rules (quy chế) as recorded for L2-MGMT-POL-01:
+    they stand for every system that does not name its own."""
     policy = next(
         (
             r.attestation
@@ -266,7 +263,18 @@ def mau08(report: Report, history: PeriodHistory, systems: list[SystemVerdict]) 
         ),
         None,
     )
+    return (str(policy.decision_no), policy.date) if policy is not None else None
+
+
+def mau08(report: Report, history: PeriodHistory, systems: list[SystemVerdict]) -> dict[str, Any]:
+    """Mẫu 08 (NĐ 331): the counts of part 1 and the rows of part 3, from the systems the
+    signed report carries (with their verdicts) and the audits of the period."""
+    verdicts = {v.system.id: v for v in systems}
+    last_due = max((row.due for row in report.plan), default=None)
+    rows = [_mau08_row(s, verdicts.get(s.id), last_due) for s in report.systems]
+    pending = [r.system.expected_approval for r in rows if r.approval != "approved"]
     checked = [r for r in rows if r.system.check_kind == "periodic" and history.audits]
+    dated = [d for d in pending if d]
     return {
         "rows": rows,
         "count": {
@@ -275,8 +283,8 @@ def mau08(report: Report, history: PeriodHistory, systems: list[SystemVerdict]) 
             **{state: sum(1 for r in rows if r.approval == state) for state in APPROVAL},
             "checked": len(checked),
         },
-        "all_approved_by": max((d for d in pending if d), default=None) if pending else None,
-        "rules": (policy.decision_no, policy.date) if policy is not None else None,
+        "all_approved_by": max(dated) if pending and dated else None,
+        "rules": _security_rules(report),
         "pending": len(pending),
     }
 
