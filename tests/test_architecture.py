@@ -88,3 +88,16 @@ def test_the_rules_see_a_forbidden_import(tmp_path: Path) -> None:
     (node,) = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert node.module == "auditor.store.history" and _within(node.module, "auditor.store")
     assert any(_within(node.module, b) for b in FORBIDDEN["auditor.report"])
+
+
+def test_the_cli_writes_no_sql() -> None:
+    """Queries belong to the store (auditor/store/queries.py and history.py): the CLI may
+    name SQLAlchemy's errors, never build a query."""
+    bad = [
+        f"{source}:{line} imports {target}"
+        for source, target, line in imports()
+        if _within(source, "auditor.cli")
+        and _within(target, "sqlalchemy")
+        and not _within(target, "sqlalchemy.exc")
+    ]
+    assert bad == []

@@ -672,11 +672,9 @@ def schedule_remove(unit_dir: Path) -> None:
 @DB_OPTION
 def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> None:
     """Last audit, open findings, next report deadlines and days left, last delivery."""
-    from sqlalchemy import func, select
-
     from auditor.inventory import load_inventory
     from auditor.schedule import annual_due, quarterly_due
-    from auditor.store.models import AuditRow, FindingRow
+    from auditor.store.queries import latest_audit, open_findings
     from auditor.upload.outbox import Outbox
 
     t = _t()
@@ -689,17 +687,8 @@ def status_command(inventory_path: Path, as_json: bool, db_url: str | None) -> N
     annual = annual_due(today, month, day)
     store = _store(db_url, organisation=inv.organisation)
     with store.transaction() as session:
-        last = session.scalars(
-            select(AuditRow).where(AuditRow.org == store.org).order_by(AuditRow.generated_at.desc())
-        ).first()
-        open_count = (
-            session.scalar(
-                select(func.count())
-                .select_from(FindingRow)
-                .where(FindingRow.org == store.org, FindingRow.status.in_(["open", "reopened"]))
-            )
-            or 0
-        )
+        last = latest_audit(session, store.org)
+        open_count = open_findings(session, store.org)
     outbox = Outbox(default_outbox())
     sent = outbox.sent()
     latest = max(

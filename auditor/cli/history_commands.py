@@ -23,6 +23,7 @@ from auditor.cli.app import (
     not_blank,
 )
 from auditor.cli.console import echo
+from auditor.deadlines import overdue as is_overdue
 from auditor.runtime import default_actor
 from auditor.textsafe import SafeConsole, cell
 
@@ -60,17 +61,15 @@ def findings_list(
 ) -> None:
     """List findings (active ones by default), overdue first."""
     from rich.table import Table
-    from sqlalchemy import select
 
-    from auditor.store.models import FindingRow
+    from auditor.store.queries import findings_of
 
     t = _t()
     store = _store(db_url, inventory_path)
     today = dt.datetime.now(dt.UTC).date()
     store.expire_waivers(today, default_actor(), dt.datetime.now(dt.UTC))
     with store.transaction() as session:
-        mine = select(FindingRow).where(FindingRow.org == store.org)
-        rows = list(session.scalars(mine.order_by(FindingRow.due, FindingRow.id)))
+        rows = findings_of(session, store.org)
     wanted = ["open", "reopened", "waived"] if status == "active" else [status]
     rows = [
         r
@@ -78,7 +77,7 @@ def findings_list(
         if r.status in wanted
         and (asset is None or r.asset_id == asset)
         and (severity is None or r.severity == severity)
-        and (not overdue or (r.due is not None and r.due < today and r.status != "waived"))
+        and (not overdue or is_overdue(r.due, r.status, today))
     ]
     rows.sort(key=lambda r: (not (r.due is not None and r.due < today), r.due or dt.date.max))
     if as_json:
@@ -100,7 +99,7 @@ def findings_list(
         else:
             table.add_column(header, overflow="fold", ratio=1)
     for r in rows:
-        late = r.due is not None and r.due < today and r.status != "waived"
+        late = is_overdue(r.due, r.status, today)
         table.add_row(
             *map(
                 cell,
@@ -127,7 +126,7 @@ def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:
         "status": row.status,
         "owner": row.owner,
         "due": row.due.isoformat() if row.due else None,
-        "overdue": row.due is not None and row.due < today and row.status != "waived",
+        "overdue": is_overdue(row.due, row.status, today),
         "waiver_reason": row.waiver_reason,
         "waiver_until": row.waiver_until.isoformat() if row.waiver_until else None,
         "approved_by": row.waiver_approved_by,
@@ -140,21 +139,13 @@ def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:
 @DB_OPTION
 def findings_show(finding_id: int, as_json: bool, db_url: str | None) -> None:
     """One finding as a card, with the history of every state change (who, when)."""
-    from sqlalchemy import select
-
-    from auditor.store.models import EventRow
+    from auditor.store.queries import finding_events
 
     t = _t()
     store = _store(db_url, any_org=True)
     with _store_errors(), store.transaction() as session:
         row = store.finding(session, finding_id)
-        events = list(
-            session.scalars(
-                select(EventRow)
-                .where(EventRow.finding_id == row.id)
-                .order_by(EventRow.at, EventRow.id)
-            )
-        )
+        events = finding_events(session, row.id)
         today = dt.datetime.now(dt.UTC).date()
         card = _finding_dict(row, today)
         history = [
@@ -357,25 +348,20 @@ def findings_not_applicable(
 def diff_command(audit_a: str, audit_b: str, as_json: bool, db_url: str | None) -> None:
     """What changed between two audits (report ids, or a unique start of one): new, fixed,
     regressed, unchanged."""
-    from sqlalchemy import select
-
     from auditor.store.history import compare
-    from auditor.store.models import AuditRow
+    from auditor.store.queries import audits_starting, owners_of
 
     t = _t()
     store = _store(db_url, any_org=True)
     with store.transaction() as session:
         resolved = []
         for prefix in (audit_a, audit_b):
-            found = session.scalars(
-                select(AuditRow.id).where(AuditRow.id.startswith(prefix, autoescape=True)).limit(2)
-            ).all()
+            found = audits_starting(session, prefix)
             if len(found) != 1:
                 code = "store.unknown_audit" if not found else "store.ambiguous_audit"
                 _fail(t(code, detail=prefix))
             resolved.append(found[0])
-        owners = set(session.scalars(select(AuditRow.org).where(AuditRow.id.in_(resolved))))
-        if len(owners) > 1:  # two communes' audits have nothing to compare
+        if len(owners_of(session, resolved)) > 1:  # two communes' audits have nothing to compare
             _fail(t("store.audits_of_two_orgs"))
         changes = compare(session, resolved[0], resolved[1])
     if as_json:
@@ -401,20 +387,12 @@ def history_command(
     asset_id: str, as_json: bool, inventory_path: Path | None, db_url: str | None
 ) -> None:
     """Each audit's result for one asset, oldest first."""
-    from sqlalchemy import func, select
-
-    from auditor.store.models import AuditRow, ResultRow
+    from auditor.store.queries import asset_results
 
     t = _t()
     store = _store(db_url, inventory_path)
     with store.transaction() as session:
-        rows = session.execute(
-            select(AuditRow.id, AuditRow.generated_at, ResultRow.status, func.count())
-            .join(ResultRow, ResultRow.audit_id == AuditRow.id)
-            .where(AuditRow.org == store.org, ResultRow.asset_id == asset_id)
-            .group_by(AuditRow.id, AuditRow.generated_at, ResultRow.status)
-            .order_by(AuditRow.generated_at)
-        ).all()
+        rows = asset_results(session, store.org, asset_id)
     if not rows:  # no audit ever judged it: a typo, or an asset not in any inventory
         _fail(t("store.unknown_asset", detail=asset_id))
     audits: dict[str, dict[str, Any]] = {}

@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from auditor.deadlines import overdue
 from auditor.messages.catalogue import Messages
 from auditor.receiver.accounts import (
     ACCOUNT_CHANGES,
@@ -128,7 +129,7 @@ def late_today(plan: list[PlanItem], today: date | None = None) -> list[tuple[Pl
     """Each plan item with whether it is overdue on the day the page is viewed (the report
     said so on its own day; an accepted risk is never overdue)."""
     day = today or vn_time(datetime.now(UTC)).date()
-    return [(p, p.status != "waived" and p.due is not None and p.due < day) for p in plan]
+    return [(p, overdue(p.due, p.status, day)) for p in plan]
 
 
 PAGE_ROWS = 100  # communes per page of the list (a province has up to ~2,000)

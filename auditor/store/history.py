@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from auditor.deadlines import overdue
 from auditor.errors import StoreError
 from auditor.report.model import Change, Changes, History, PlanItem, TrendPoint
 from auditor.results import Evaluation, Exemption, ReqStatus
@@ -356,7 +357,7 @@ def plan(session: Session, org: str, today: dt.date) -> list[PlanItem]:
             status=f.status,
             owner=f.owner,
             due=f.due,
-            overdue=f.status != "waived" and f.due is not None and f.due < today,
+            overdue=overdue(f.due, f.status, today),
             waiver_reason=f.waiver_reason,
             waiver_until=f.waiver_until,
             approved_by=f.waiver_approved_by,
