@@ -302,7 +302,11 @@ def test_annual_report_covers_three_audits_and_an_incident(
     assert fixed_count is not None and int(fixed_count.group(1)) > 0
     assert raw_tokens(pdf_text(out / "annual-report.pdf")) == []
     assert verify_pdf(out / "annual-report.pdf", load(tmp_path / "keys" / "cert.pem")).ok
-    # TT 12/2022 Điều 14, item by item, each answered from the report and the period
+    # TT 12/2022 Điều 14, item by item, each answered from the report and the period; the
+    # criteria groups said "đã / chưa đáp ứng đầy đủ" as TT 12 asks
+    assert "CÁC NỘI DUNG THEO ĐIỀU 14 THÔNG TƯ SỐ 12/2022/TT-BTTTT" in words  # its title
+    assert "Việc tuân thủ quy chế bảo đảm an toàn hệ thống thông tin" in words
+    assert "Chưa đáp ứng đầy đủ" in words
     html = visible((out / "annual-report.html").read_text(encoding="utf-8"))
     appendix = flat(html.split("Các nội dung theo Điều 14 Thông tư số 12/2022/TT-BTTTT", 1)[1])
     for n in range(1, 12):
