@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -17,6 +19,7 @@ from auditor.cli.app import (
     ORG_OPTION,
     CertifierArgs,
     _fail,
+    _gathering,
     _input_errors,
     _lang,
     _store,
@@ -67,23 +70,36 @@ CHANNEL_OPTION = click.option(
 )
 
 
-def detail_options(command: Any) -> Any:
-    """The facts the report forms ask for beyond the first entry (each optional, added to
-    the incident's history; the latest value counts)."""
-    helps = {
-        "detection_method": ("--detected-by", "How it was found (an alert, a user, the SOC, …)."),
-        "affected": ("--affected", "What it touched: services, data, addresses, domains."),
-        "cause": ("--cause", "Its cause, once known."),
-        "requests": ("--requests", "Support asked of the province or the national team."),
-    }
-    for field, (flag, text) in reversed(helps.items()):
-        command = click.option(flag, field, default=None, help=text)(command)
-    return command
+@dataclass(frozen=True)
+class IncidentFacts:
+    """The facts the report forms ask for beyond the first entry, as given on the command
+    line (each optional, added to the incident's history; the latest value counts)."""
+
+    detection_method: str | None
+    affected: str | None
+    cause: str | None
+    requests: str | None
+
+    def given(self) -> dict[Any, str]:
+        """The facts given, trimmed; blank ones dropped."""
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: v.strip() for k, v in values.items() if v and v.strip()}
 
 
-def _details(**given: str | None) -> dict[Any, str]:
-    """The form facts given on the command line, trimmed; blank ones dropped."""
-    return {field: value.strip() for field, value in given.items() if value and value.strip()}
+DETAIL_OPTIONS = [
+    click.option("--detected-by", "detection_method", default=None,
+                 help="How it was found (an alert, a user, the SOC, …)."),
+    click.option("--affected", default=None,
+                 help="What it touched: services, data, addresses, domains."),
+    click.option("--cause", default=None, help="Its cause, once known."),
+    click.option("--requests", default=None,
+                 help="Support asked of the province or the national team."),
+]  # fmt: skip
+
+
+def detail_options(func: Callable[..., None]) -> Callable[..., None]:
+    """The form's facts, given to the command as `facts: IncidentFacts`."""
+    return _gathering(DETAIL_OPTIONS, IncidentFacts, "facts", func)
 
 
 REFERENCE_OPTION = click.option(
@@ -141,10 +157,7 @@ def incidents_add(
     reported_at: str | None,
     channel: str,
     reference: str | None,
-    detection_method: str | None,
-    affected: str | None,
-    cause: str | None,
-    requests: str | None,
+    facts: IncidentFacts,
     inventory_path: Path | None,
     actor: str | None,
     db_url: str | None,
@@ -193,10 +206,7 @@ def incidents_add(
     _not_in_future(incident.detected_at, *(s.at for s in sent))
     store = _store(db_url, inventory_path)
     with _store_errors(), store.transaction() as session:
-        details = _details(
-            detection_method=detection_method, affected=affected, cause=cause, requests=requests
-        )
-        saved = add_incident(session, store.org, incident, details)
+        saved = add_incident(session, store.org, incident, facts.given())
     echo(t("incident.added", id=saved.id))
     _say_deadlines(saved)
 
@@ -276,10 +286,7 @@ def incidents_update(
     sent_at: str | None,
     channel: str,
     reference: str | None,
-    detection_method: str | None,
-    affected: str | None,
-    cause: str | None,
-    requests: str | None,
+    facts: IncidentFacts,
     inventory_path: Path | None,
     actor: str | None,
     db_url: str | None,
@@ -291,9 +298,7 @@ def incidents_update(
 
     t = _t()
     sent = None
-    details = _details(
-        detection_method=detection_method, affected=affected, cause=cause, requests=requests
-    )
+    details = facts.given()
     if sent_kind is not None:
         if not sent_to or not sent_at:
             _fail(t("incident.sent_needs_to_and_at"))
