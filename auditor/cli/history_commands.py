@@ -28,6 +28,7 @@ from auditor.runtime import default_actor
 from auditor.textsafe import SafeConsole, cell
 
 if TYPE_CHECKING:
+    from auditor.messages.catalogue import Messages
     from auditor.store.models import FindingRow
 
 
@@ -60,8 +61,6 @@ def findings_list(
     db_url: str | None,
 ) -> None:
     """List findings (active ones by default), overdue first."""
-    from rich.table import Table
-
     from auditor.store.queries import findings_of
 
     t = _t()
@@ -70,8 +69,27 @@ def findings_list(
     store.expire_waivers(today, default_actor(), dt.datetime.now(dt.UTC))
     with store.transaction() as session:
         rows = findings_of(session, store.org)
+    rows = _chosen(rows, status, asset, severity, overdue, today)
+    if as_json:
+        echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
+        return
+    if not rows:  # an empty table reads as a broken command
+        echo(t("history.no_findings"))
+        return
+    SafeConsole(highlight=False, soft_wrap=True).print(_findings_table(rows, today, t))
+
+
+def _chosen(
+    rows: list[FindingRow],
+    status: str,
+    asset: str | None,
+    severity: str | None,
+    overdue: bool,
+    today: dt.date,
+) -> list[FindingRow]:
+    """The findings the filters keep, overdue ones first, then by due date."""
     wanted = ["open", "reopened", "waived"] if status == "active" else [status]
-    rows = [
+    kept = [
         r
         for r in rows
         if r.status in wanted
@@ -79,16 +97,15 @@ def findings_list(
         and (severity is None or r.severity == severity)
         and (not overdue or is_overdue(r.due, r.status, today))
     ]
-    rows.sort(key=lambda r: (not (r.due is not None and r.due < today), r.due or dt.date.max))
-    if as_json:
-        echo(json.dumps([_finding_dict(r, today) for r in rows], ensure_ascii=False))
-        return
-    if not rows:  # an empty table reads as a broken command
-        echo(t("history.no_findings"))
-        return
+    return sorted(kept, key=lambda r: (not is_overdue(r.due, "", today), r.due or dt.date.max))
+
+
+def _findings_table(rows: list[FindingRow], today: dt.date, t: Messages) -> Any:
+    """The findings as a table whose identifiers and dates are never cut or folded (an
+    80-column terminal, a pipe): the words around them wrap instead."""
+    from rich.table import Table
+
     table = Table(title=t("export.findings_sheet"))
-    # identifiers and dates are never cut or folded (an 80-column terminal, a pipe): the
-    # words around them wrap instead
     whole = {"id": "id", "asset": "asset_id", "requirement": "requirement", "due": "due"}
     for column in ("id", "asset", "requirement", "severity", "state", "owner", "due"):
         header = t(f"export.{column}")
@@ -99,22 +116,13 @@ def findings_list(
         else:
             table.add_column(header, overflow="fold", ratio=1)
     for r in rows:
-        late = is_overdue(r.due, r.status, today)
-        table.add_row(
-            *map(
-                cell,
-                (
-                    r.id,
-                    r.asset_id,
-                    r.requirement,
-                    t(f"severity.{r.severity}"),
-                    t(f"finding.{r.status}"),
-                    r.owner or "—",
-                    f"{r.due or '—'}{' !' if late else ''}",
-                ),
-            )
-        )
-    SafeConsole(highlight=False, soft_wrap=True).print(table)
+        late = " !" if is_overdue(r.due, r.status, today) else ""
+        shown = (
+            r.id, r.asset_id, r.requirement, t(f"severity.{r.severity}"),
+            t(f"finding.{r.status}"), r.owner or "—", f"{r.due or '—'}{late}",
+        )  # fmt: skip
+        table.add_row(*map(cell, shown))
+    return table
 
 
 def _finding_dict(row: FindingRow, today: dt.date) -> dict[str, Any]:
