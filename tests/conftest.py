@@ -26,6 +26,7 @@ SLOW_MODULES = frozenset(
         "test_pdf", "test_pdf_delivery", "test_pdf_original", "test_official", "test_proxy",
         "test_install", "test_nmap", "test_winrm", "test_console", "test_secrets",
         "test_vietnamese_errors", "test_web", "test_schedule", "test_signatures",
+        "test_cli", "test_accounts", "test_regime", "test_guidance",
     }
 )  # fmt: skip
 
