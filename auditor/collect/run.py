@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -129,10 +129,53 @@ def _log_asset(asset: Asset, got: HostResult, seconds: float, failed: bool) -> N
         )
 
 
+def _finished(future: Future[tuple[HostResult, float]], asset: Asset) -> tuple[HostResult, float]:
+    """A collector's result and time; a collector bug is this asset's error, not the
+    audit's."""
+    try:
+        return future.result()
+    except Exception as exc:
+        failure = CollectionFailure(
+            source=asset.connection.value, code="collect.crashed", detail=type(exc).__name__
+        )
+        return HostResult(failures=[failure]), 0.0
+
+
+def _facts(
+    asset: Asset,
+    inventory: Inventory,
+    result: HostResult,
+    scan: nmap_scan.ScanResult,
+    address: str | None,
+) -> tuple[AssetFacts, dict[str, bytes]]:
+    """One asset's facts and evidence: its collector's, with what the port scan saw."""
+    failures = list(result.failures)
+    if address and address in scan.failures:
+        failures.append(scan.failures[address])
+    facts = AssetFacts(
+        asset_id=asset.id,
+        declared=Declared(
+            kind=asset.kind.value,
+            admins=asset.admins,
+            users=asset.users,
+            backup_configured=asset.backup is not None,
+            soc_managers=inventory.organisation.soc_managers,
+        ),
+        host=result.host,
+        web=result.web,
+        netdev=result.netdev,
+        scan=scan.by_address.get(address) if address else None,
+        failures=failures,
+    )
+    evidence = dict(result.evidence)
+    if address and address in scan.evidence:
+        evidence["nmap.xml"] = scan.evidence[address]
+    return facts, evidence
+
+
 def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = None) -> Collected:
     """Hosts in parallel (bounded by settings.concurrency) while one nmap run scans them all."""
     progress = progress or Silent()
-    out = Collected()
     hosts: dict[str, HostResult] = {}
     targets = {a.id: a.scan_address for a in inventory.assets if a.scan_address}
     # nmap runs once for every target, alongside the host collectors rather than after them
@@ -152,20 +195,8 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
         futures = {pool.submit(_timed, a, inventory, ctx): a for a in inventory.assets}
         for future in as_completed(futures):
             asset = futures[future]
-            seconds = 0.0
-            try:
-                hosts[asset.id], seconds = future.result()
-            except Exception as exc:  # a collector bug is this asset's error, not the audit's
-                hosts[asset.id] = HostResult(
-                    failures=[
-                        CollectionFailure(
-                            source=asset.connection.value,
-                            code="collect.crashed",
-                            detail=type(exc).__name__,
-                        )
-                    ]
-                )
-            got = hosts[asset.id]
+            got, seconds = _finished(future, asset)
+            hosts[asset.id] = got
             failed = got.host is None and got.web is None and got.netdev is None
             failure = got.failures[0] if failed and got.failures else None
             _log_asset(asset, got, seconds, failed)
@@ -174,29 +205,9 @@ def collect_all(inventory: Inventory, ctx: Context, progress: Progress | None = 
         scan = scanning.result() if scanning else nmap_scan.ScanResult()
         if scanning:
             event(log, logging.INFO, "log.collect.scanned", targets=len(targets))
+    out = Collected()
     for asset in inventory.assets:
-        result = hosts[asset.id]
-        failures = list(result.failures)
         address = targets.get(asset.id)
-        if address and address in scan.failures:
-            failures.append(scan.failures[address])
-        out.facts[asset.id] = AssetFacts(
-            asset_id=asset.id,
-            declared=Declared(
-                kind=asset.kind.value,
-                admins=asset.admins,
-                users=asset.users,
-                backup_configured=asset.backup is not None,
-                soc_managers=inventory.organisation.soc_managers,
-            ),
-            host=result.host,
-            web=result.web,
-            netdev=result.netdev,
-            scan=scan.by_address.get(address) if address else None,
-            failures=failures,
-        )
-        evidence = dict(result.evidence)
-        if address and address in scan.evidence:
-            evidence["nmap.xml"] = scan.evidence[address]
-        out.evidence[asset.id] = evidence
+        facts, evidence = _facts(asset, inventory, hosts[asset.id], scan, address)
+        out.facts[asset.id], out.evidence[asset.id] = facts, evidence
     return out
