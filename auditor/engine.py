@@ -236,17 +236,27 @@ def judge_systems(req: Requirement, systems: list[SystemInfo], today: dt.date) -
             note="outcome.systems_no_evidence",
             params={"systems": "; ".join(unscanned)},
         )
-    dates = [s.decision_date for s in systems if s.decision_date is not None]
-    common: dict[str, Any] = {
-        "decision_no": "; ".join(s.decision_no or "" for s in systems),
-        "date": max(dates),
-        "signer": "; ".join(sorted({s.approved_by for s in systems if s.approved_by})) or None,
-        "evidence": "; ".join(s.decision_file or "" for s in systems) or None,
-        "evidence_sha256": "; ".join(s.decision_sha256 or "" for s in systems) or None,
-    }
-    if max(dates) > today:
+    common = _decisions(systems)
+    if common["date"] > today:
         return AttestationResult(status=Status.failed, note="outcome.attestation_future", **common)
     return AttestationResult(status=Status.passed, note="outcome.systems_decided", **common)
+
+
+def _decisions(systems: list[SystemInfo]) -> dict[str, Any]:
+    """The systems' decisions as one attestation: numbers, the latest date, who approved,
+    the scans and their hashes (each list in the systems' order)."""
+
+    def joined(values: list[str | None]) -> str | None:
+        return "; ".join(v or "" for v in values) or None
+
+    signers = sorted({s.approved_by for s in systems if s.approved_by})
+    return {
+        "decision_no": "; ".join(s.decision_no or "" for s in systems),
+        "date": max(s.decision_date for s in systems if s.decision_date is not None),
+        "signer": "; ".join(signers) or None,
+        "evidence": joined([s.decision_file for s in systems]),
+        "evidence_sha256": joined([s.decision_sha256 for s in systems]),
+    }
 
 
 @gc_paused()
