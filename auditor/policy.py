@@ -431,6 +431,47 @@ def _attestation_change(a: AttestationSpec | None, b: AttestationSpec | None) ->
     )
 
 
+def _check_changes(req_id: str, a: Requirement, b: Requirement) -> list[tuple[str, str, str]]:
+    """Checks added, removed, or with other parameters (each changed key, old → new)."""
+
+    def shown(value: Any) -> str:
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+    old_checks = {c.id: c.params for c in a.checks}
+    new_checks = {c.id: c.params for c in b.checks}
+    out = []
+    for check_id in sorted(set(old_checks) | set(new_checks)):
+        if check_id not in old_checks:
+            out.append((req_id, "check_added", check_id))
+        elif check_id not in new_checks:
+            out.append((req_id, "check_removed", check_id))
+        elif old_checks[check_id] != new_checks[check_id]:
+            was, now = old_checks[check_id], new_checks[check_id]
+            changed = [
+                f"{key}: {shown(was.get(key))} → {shown(now.get(key))}"
+                for key in sorted(set(was) | set(now))
+                if was.get(key) != now.get(key)
+            ]
+            out.append((req_id, "params", f"{check_id} {'; '.join(changed)}"))
+    return out
+
+
+def _requirement_changes(a: Requirement, b: Requirement, lang: str) -> list[tuple[str, str, str]]:
+    """What changes in one requirement both packs have."""
+    out = []
+    if a.severity != b.severity:
+        out.append((a.id, "severity", f"{a.severity.value} → {b.severity.value}"))
+    if a.threshold != b.threshold and b.threshold is not None:
+        was = a.threshold(lang) if a.threshold else "—"
+        out.append((a.id, "threshold", f"{was} → {b.threshold(lang)}"))
+    out += _check_changes(a.id, a, b)
+    if a.attestation != b.attestation:
+        out.append((a.id, "attestation", _attestation_change(a.attestation, b.attestation)))
+    if a.refs.current != b.refs.current:
+        out.append((a.id, "reference", b.refs.current))
+    return out
+
+
 def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, str]]:
     """(requirement, kind, detail) for everything that changes from `old` to `new`:
     added, removed, severity, threshold, checks and their parameters, attestation review."""
@@ -441,33 +482,8 @@ def diff_packs(old: Pack, new: Pack, lang: str = "vi") -> list[tuple[str, str, s
         a, b = before.get(req_id), after.get(req_id)
         if a is None:
             out.append((req_id, "added", b.title(lang) if b else ""))
-            continue
-        if b is None:
+        elif b is None:
             out.append((req_id, "removed", a.title(lang)))
-            continue
-        if a.severity != b.severity:
-            out.append((req_id, "severity", f"{a.severity.value} → {b.severity.value}"))
-        if a.threshold != b.threshold and b.threshold is not None:
-            was = a.threshold(lang) if a.threshold else "—"
-            out.append((req_id, "threshold", f"{was} → {b.threshold(lang)}"))
-        old_checks = {c.id: c.params for c in a.checks}
-        new_checks = {c.id: c.params for c in b.checks}
-        for check_id in sorted(set(old_checks) | set(new_checks)):
-            if check_id not in old_checks:
-                out.append((req_id, "check_added", check_id))
-            elif check_id not in new_checks:
-                out.append((req_id, "check_removed", check_id))
-            elif old_checks[check_id] != new_checks[check_id]:
-                old_params, new_params = old_checks[check_id], new_checks[check_id]
-                changed = [
-                    f"{key}: {json.dumps(old_params.get(key), default=str, ensure_ascii=False)} → "
-                    f"{json.dumps(new_params.get(key), default=str, ensure_ascii=False)}"
-                    for key in sorted(set(old_params) | set(new_params))
-                    if old_params.get(key) != new_params.get(key)
-                ]
-                out.append((req_id, "params", f"{check_id} {'; '.join(changed)}"))
-        if a.attestation != b.attestation:
-            out.append((req_id, "attestation", _attestation_change(a.attestation, b.attestation)))
-        if a.refs.current != b.refs.current:
-            out.append((req_id, "reference", b.refs.current))
+        else:
+            out += _requirement_changes(a, b, lang)
     return out
