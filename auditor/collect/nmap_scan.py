@@ -53,9 +53,9 @@ def in_scope(ip: str, settings: ScanSettings) -> bool:
     return any(addr in net for net in settings.allowed_networks)
 
 
-def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
-    """Scan each inventory address once; unresolvable or failed ones get a failure."""
-    result = ScanResult()
+def _targets(addresses: list[str], settings: ScanSettings, result: ScanResult) -> dict[str, str]:
+    """Each inventory address resolved once; unresolvable or out-of-scope ones become
+    failures in `result`."""
     ips: dict[str, str] = {}
     for address in dict.fromkeys(addresses):
         ip = resolve(address)
@@ -69,23 +69,55 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
             )
         else:
             ips[address] = ip
+    return ips
+
+
+def _open_ports(entry: dict[str, Any] | None) -> list[OpenPort]:
+    """The open TCP and UDP ports python-nmap reports for one host."""
+    ports = []
+    for proto in ("tcp", "udp"):
+        for port, info in sorted(((entry or {}).get(proto) or {}).items()):
+            if info.get("state") == "open":
+                ports.append(
+                    OpenPort(
+                        port=int(port),
+                        proto=proto,
+                        service=info.get("name") or None,
+                        product=info.get("product") or None,
+                        version=info.get("version") or None,
+                    )
+                )
+    return ports
+
+
+def _run_nmap(
+    ips: dict[str, str], settings: ScanSettings, arguments: str
+) -> tuple[dict[str, Any], bytes]:
+    """One nmap run over every address (python-nmap's dict and the XML it wrote)."""
+    scanner = (
+        nmap.PortScanner(nmap_search_path=(settings.nmap_binary,))
+        if settings.nmap_binary
+        else nmap.PortScanner()
+    )
+    raw: dict[str, Any] = scanner.scan(
+        hosts=" ".join(sorted(set(ips.values()))),
+        ports=settings.ports,
+        arguments=arguments,
+        timeout=settings.timeout_s + 30,
+    )
+    return raw, scanner.get_nmap_last_output() or b""
+
+
+def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
+    """Scan each inventory address once; unresolvable or failed ones get a failure."""
+    result = ScanResult()
+    ips = _targets(addresses, settings, result)
     if not ips:
         return result
     arguments = scan_arguments(settings, as_root=os.geteuid() == 0)
     started = datetime.now(UTC)
     try:
-        scanner = (
-            nmap.PortScanner(nmap_search_path=(settings.nmap_binary,))
-            if settings.nmap_binary
-            else nmap.PortScanner()
-        )
-        raw: dict[str, Any] = scanner.scan(
-            hosts=" ".join(sorted(set(ips.values()))),
-            ports=settings.ports,
-            arguments=arguments,
-            timeout=settings.timeout_s + 30,
-        )
-        xml = scanner.get_nmap_last_output() or b""
+        raw, xml = _run_nmap(ips, settings, arguments)
     except nmap.PortScannerError as exc:
         code = "nmap.missing" if "not found" in str(exc) else "nmap.failed"
         for address in ips:
@@ -101,27 +133,12 @@ def scan(addresses: list[str], settings: ScanSettings) -> ScanResult:
     answered = _answering_ips(xml)
     per_ip = _split_by_host(xml)
     for address, ip in ips.items():
-        entry = hosts.get(ip)
-        ports = []
-        if entry:
-            for proto in ("tcp", "udp"):
-                for port, info in sorted((entry.get(proto) or {}).items()):
-                    if info.get("state") == "open":
-                        ports.append(
-                            OpenPort(
-                                port=int(port),
-                                proto=proto,
-                                service=info.get("name") or None,
-                                product=info.get("product") or None,
-                                version=info.get("version") or None,
-                            )
-                        )
         result.by_address[address] = ScanFacts(
             address=address,
             scanned_at=started,
             arguments=f"{arguments} -p {settings.ports}",
             host_up=ip in answered,
-            open_ports=ports,
+            open_ports=_open_ports(hosts.get(ip)),
         )
         result.evidence[address] = per_ip.get(ip, xml)
     return result
