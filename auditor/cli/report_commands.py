@@ -163,58 +163,65 @@ def audit(
             certifier = CertifierArgs(keys, passphrase_file, None)
             _write_pdf(out_dir, report, report_digest(out_dir), lang, certifier, document)
         err.print(t("pdf.still_to_sign", dir=out_dir), markup=False)
-    summary = report.evaluation.summary
-    failed_assets = [a.id for a in report.assets if a.failures]
-    waived = [r.requirement for r in report.evaluation.requirements if r.status.value == "waived"]
     if result.key_created:
         err.print(t("keys.auto_created", dir=keys), markup=False)
     if as_json:
-        echo(
-            json.dumps(
-                {
-                    "report_id": report.report_id,
-                    "out": str(out_dir),
-                    "exit_code": result.exit_code,
-                    "counts": summary.counts,
-                    "coverage": summary.coverage,
-                    "collection_failures": {
-                        a.id: [f.code for f in a.failures] for a in report.assets if a.failures
-                    },
-                    "waived": waived,
-                },
-                ensure_ascii=False,
-                sort_keys=True,
-            )
-        )
+        echo(_result_json(report, out_dir, result.exit_code))
     else:
-        c = summary.counts
-        echo(
-            t(
-                "cli.result",
-                met=c["met"],
-                partly=c["partly_met"],
-                not_met=c["not_met"],
-                not_assessed=c["not_assessed"],
-                coverage=f"{summary.coverage:.0%}",
-            )
-        )
-        if waived:
-            echo(t("cli.waived", count=len(waived), ids=", ".join(waived)))
-        if failed_assets:
-            echo(
-                t(
-                    "cli.collection_errors",
-                    count=len(failed_assets),
-                    assets=", ".join(failed_assets),
-                )
-            )
-            for asset in report.assets:  # each with its reason and what to do about it
-                for failure in asset.failures:
-                    reason = t(failure.code, detail=printable(failure.detail, 200))
-                    fix = f" → {t('fix.' + failure.code)}" if t.has("fix." + failure.code) else ""
-                    echo(f"  {printable(asset.id)}: {reason}{fix}")
+        _say_result(t, report)
         _summary_of_files(t, out_dir, report, make_pdf)
     sys.exit(result.exit_code)
+
+
+def _waived(report: Any) -> list[str]:
+    return [r.requirement for r in report.evaluation.requirements if r.status.value == "waived"]
+
+
+def _result_json(report: Any, out_dir: Path, exit_code: int) -> str:
+    """The audit's outcome for scripts: counts, coverage, failures by asset, waivers."""
+    summary = report.evaluation.summary
+    failures = {a.id: [f.code for f in a.failures] for a in report.assets if a.failures}
+    return json.dumps(
+        {
+            "report_id": report.report_id,
+            "out": str(out_dir),
+            "exit_code": exit_code,
+            "counts": summary.counts,
+            "coverage": summary.coverage,
+            "collection_failures": failures,
+            "waived": _waived(report),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _say_result(t: Messages, report: Any) -> None:
+    """The closing lines: the counts, the accepted risks, each asset that could not be
+    collected with its reason and what to do about it."""
+    summary = report.evaluation.summary
+    c = summary.counts
+    echo(
+        t(
+            "cli.result",
+            met=c["met"],
+            partly=c["partly_met"],
+            not_met=c["not_met"],
+            not_assessed=c["not_assessed"],
+            coverage=f"{summary.coverage:.0%}",
+        )
+    )
+    waived = _waived(report)
+    if waived:
+        echo(t("cli.waived", count=len(waived), ids=", ".join(waived)))
+    failed = [a.id for a in report.assets if a.failures]
+    if failed:
+        echo(t("cli.collection_errors", count=len(failed), assets=", ".join(failed)))
+    for asset in report.assets:
+        for failure in asset.failures:
+            reason = t(failure.code, detail=printable(failure.detail, 200))
+            fix = f" → {t('fix.' + failure.code)}" if t.has("fix." + failure.code) else ""
+            echo(f"  {printable(asset.id)}: {reason}{fix}")
 
 
 def _summary_of_files(t: Messages, out_dir: Path, report: Any, made_pdf: bool) -> None:
