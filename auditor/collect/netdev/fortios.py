@@ -345,6 +345,94 @@ def _has_encrypted_secrets(settings: list[_Setting]) -> bool:
     )
 
 
+class _Global:
+    """`config system global` with the version's documented defaults for what `show`
+    leaves out; every default used is remembered, so a pass resting on it says so."""
+
+    def __init__(self, system: Any, defaults: dict[str, Any]) -> None:
+        self.system, self.defaults, self.assumed = system, defaults, list[str]()
+
+    def __call__(self, key: str) -> str | None:
+        value: str | None = self.system.get(key)
+        if value is None and key in self.defaults:
+            self.assumed.append(key)
+            return str(self.defaults[key])
+        return value
+
+
+def _factory_admin(admins: dict[str, Any]) -> list[str] | None:
+    """The factory login is admin with no password (`show` then prints no password line);
+    a fragment without administrators says nothing about them."""
+    if not admins:
+        return None
+    return (
+        ["admin/<empty>"] if "admin" in admins and admins["admin"].get("password") is None else []
+    )
+
+
+def _log_targets(config: Any) -> list[str]:
+    """A syslog server, or a FortiAnalyzer, that logs are sent to."""
+    return [
+        block.get("server") or path
+        for path in ("log syslogd setting", "log fortianalyzer setting")
+        if (block := config.at(path)).get("status") == "enable"
+    ]
+
+
+def _ntp_servers(ntp: Any, defaults: dict[str, Any]) -> list[str] | None:
+    """The schema's default is `ntpsync disable` (the factory configuration turns it on,
+    so a backup without the line has had synchronisation turned off)."""
+    if (ntp.get("ntpsync") or defaults.get("ntpsync")) != "enable":
+        return [] if ntp.get("ntpsync") or "ntpsync" in defaults else None
+    if ntp.get("type") == "custom":
+        return [s.get("server") or "" for s in ntp.at("ntpserver").edits.values()]
+    return list(defaults["fortiguard_ntp"]) if "fortiguard_ntp" in defaults else None
+
+
+def _weak_crypto(system: Any, setting: _Global) -> list[str] | None:
+    strong = setting("strong-crypto")
+    if strong is None:
+        return None
+    weak = ["strong-crypto disabled"] if strong == "disable" else []
+    versions = set(system.sets.get("admin-https-ssl-versions", [])) & _WEAK_TLS
+    return weak + [f"admin HTTPS {v}" for v in sorted(versions)]
+
+
+def _stored_secrets(setting: _Global, settings: Any) -> list[str] | None:
+    private = setting("private-data-encryption")
+    if private is None:
+        return None
+    if private != "enable" and _has_encrypted_secrets(settings):
+        return ["secrets encrypted with the fixed FortiOS key"]
+    return []
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _management(config: Any, interfaces: dict[str, Any], admins: dict[str, Any]) -> dict[str, Any]:
+    """Who can reach the administration and from where: per interface (a down one answers
+    nothing), the administrators' trusted hosts, the WAN side; each unknown (None) when the
+    backup holds no interfaces or no administrators."""
+    wan = {name for name, i in interfaces.items() if _is_wan(name, i)}
+    access = {
+        name: set(i.sets.get("allowaccess", []))
+        for name, i in interfaces.items()
+        if i.get("status") != "down"
+    }
+    known = bool(interfaces)
+    return {
+        "mgmt_services": {s: any(s in a for a in access.values()) for s in _MGMT} if known else {},
+        "wan_mgmt_exposed": any(set(_MGMT) & access.get(n, set()) for n in wan) if known else None,
+        "zones": _zones(config, wan) if known else None,
+        "firewall_enabled": not _open_inbound(config, wan),
+        "mgmt_restricted": all(_trusthosts(a) for a in admins.values()) if admins else None,
+        "mgmt_sources": [h for a in admins.values() for h in _trusthosts(a)] if admins else None,
+        "local_users": list(admins) if admins else None,
+    }
+
+
 def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
     """Facts from a backup (or `show full-configuration`), with a live `get system status`
     adding the model, firmware and IPS definitions' date where the backup does not say."""
@@ -355,92 +443,35 @@ def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
     model, firmware = _version(text, status or "")
     defaults = defaults_for(firmware)
     system = config.at("system global")
-    assumed: list[str] = []
-
-    def setting(key: str) -> str | None:
-        value = system.get(key)
-        if value is None and key in defaults:
-            assumed.append(key)
-            return str(defaults[key])
-        return value
-
+    setting = _Global(system, defaults)
     # a backup always holds its interfaces and administrators; a fragment without them
     # says nothing about them (unknown, never "none")
-    interfaces = config.at("system interface").edits
-    wan = {name for name, i in interfaces.items() if _is_wan(name, i)}
-    access = {  # an interface that is down answers nothing
-        name: set(i.sets.get("allowaccess", []))
-        for name, i in interfaces.items()
-        if i.get("status") != "down"
-    }
     admins = config.at("system admin").edits
-    if admins:
-        no_password = "admin" in admins and admins["admin"].get("password") is None
-        # the factory login is admin with no password; `show` then prints no password line
-        default_accounts: list[str] | None = ["admin/<empty>"] if no_password else []
-    else:
-        default_accounts = None
-    sources = [host for admin in admins.values() for host in _trusthosts(admin)]
-    syslog = [  # a syslog server, or a FortiAnalyzer, that logs are sent to
-        block.get("server") or path
-        for path in ("log syslogd setting", "log fortianalyzer setting")
-        if (block := config.at(path)).get("status") == "enable"
-    ]
-    ntp = config.at("system ntp")
-    # the schema's default is `ntpsync disable` (the factory configuration turns it on, so a
-    # backup without the line has had synchronisation turned off)
-    servers: list[str] | None
-    if (ntp.get("ntpsync") or defaults.get("ntpsync")) != "enable":
-        servers = [] if ntp.get("ntpsync") or "ntpsync" in defaults else None
-    elif ntp.get("type") == "custom":
-        servers = [s.get("server") or "" for s in ntp.at("ntpserver").edits.values()]
-    else:
-        servers = list(defaults["fortiguard_ntp"]) if "fortiguard_ntp" in defaults else None
-    strong = setting("strong-crypto")
-    weak: list[str] | None = [] if strong is not None else None
-    if weak is not None and strong == "disable":
-        weak.append("strong-crypto disabled")
-    versions = set(system.sets.get("admin-https-ssl-versions", [])) & _WEAK_TLS
-    if weak is not None:
-        weak += [f"admin HTTPS {v}" for v in sorted(versions)]
-    private = setting("private-data-encryption")
-    password_issues: list[str] | None = [] if private is not None else None
-    if password_issues is not None and private != "enable" and _has_encrypted_secrets(settings):
-        password_issues.append("secrets encrypted with the fixed FortiOS key")
+    reach = _management(config, config.at("system interface").edits, admins)
+    weak, secrets = _weak_crypto(system, setting), _stored_secrets(setting, settings)
     wifi, wifi_assumed = _wifi(config, defaults)
-    if wifi_assumed:
-        assumed.append("vap security")
-    lockout, timeout = setting("admin-lockout-threshold"), setting("admintimeout")
+    lockout, timeout = _number(setting("admin-lockout-threshold")), _number(setting("admintimeout"))
+    assumed = setting.assumed + (["vap security"] if wifi_assumed else [])
     ips = any(p.get("ips-sensor") and p.get("utm-status") != "disable" for p in _policies(config))
     return NetDeviceFacts(
         vendor="fortios",
         hostname=system.get("hostname"),
         firmware=firmware,
         model=model,
-        mgmt_services={s: any(s in a for a in access.values()) for s in _MGMT}
-        if interfaces
-        else {},
-        mgmt_restricted=all(_trusthosts(a) for a in admins.values()) if admins else None,
-        mgmt_sources=sources if admins else None,
-        local_users=list(admins) if admins else None,
-        idle_timeout_s=int(timeout) * 60 if timeout and timeout.isdigit() else None,
+        **reach,
+        idle_timeout_s=timeout * 60 if timeout is not None else None,
         idle_timeout_assumed="admintimeout" in assumed,
-        syslog_targets=syslog,
-        ntp_servers=servers,
+        syslog_targets=_log_targets(config),
+        ntp_servers=_ntp_servers(config.at("system ntp"), defaults),
         snmp_issues=_snmp(config),
-        password_issues=password_issues,
+        password_issues=secrets,
         weak_crypto=weak,
-        default_accounts=default_accounts,
-        login_limit=int(lockout) > 0 if lockout and lockout.isdigit() else None,
+        default_accounts=_factory_admin(admins),
+        login_limit=lockout > 0 if lockout is not None else None,
         wifi_modes=wifi,
-        wan_mgmt_exposed=any(set(_MGMT) & access.get(name, set()) for name in wan)
-        if interfaces
-        else None,
         port_forwards=_forwards(config),
-        firewall_enabled=not _open_inbound(config, wan),
         ips_enabled=ips,
         ips_signatures_at=_ips_signatures(status or ""),
-        zones=_zones(config, wan) if interfaces else None,
         config_saved=True,  # a backup is the saved configuration
         assumed_defaults=sorted(set(assumed)),
     )
