@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from passlib.hash import cisco_type7, md5_crypt
 
@@ -380,10 +381,9 @@ def _zone_interfaces(interfaces: dict[str, list[str]], outside: list[list[str]])
     return separated_zones(list(inside), filtered)
 
 
-def parse_cisco(
-    text: str, version_output: str | None = None, startup: str | None = None
-) -> NetDeviceFacts:
-    saved_text, text = text, merged(text)
+def _management(text: str, outside: list[list[str]]) -> dict[str, Any]:
+    """Which management services run, whether the lines are limited to known sources, and
+    whether any of them answers from the Internet side."""
     transport, timeouts, vty_acl, timeout_assumed = _vty(text)
     sources = _acl_sources(text)
     # an access-class limits the lines only if every ACL it names exists (IOS lets an
@@ -392,32 +392,35 @@ def parse_cisco(
         _acl_rules(text, name) for name in re.findall(r"^ access-class (\S+) in", text, re.M)
     )
     vty_limited = vty_acl and defined and not any(_any_source(rule) for rule in sources)
-    interfaces = blocks(text, "interface ")
-    outside = [
-        lines
-        for lines in interfaces.values()
-        if "ip nat outside" in lines or "ip address dhcp" in lines
-    ]
-    inbound_acl = bool(outside) and all(_filtered_inbound(text, lines) for lines in outside)
-    zones = re.findall(r"^zone security (\S+)", text, re.M) or _zone_interfaces(interfaces, outside)
-    telnet = not transport or bool(transport & {"telnet", "all"})
     services = {
-        "telnet": telnet,
+        "telnet": not transport or bool(transport & {"telnet", "all"}),
         "ssh": bool(transport & {"ssh", "all"}),
         "http": bool(re.search(r"^ip http server", text, re.M)),
         "https": bool(re.search(r"^ip http secure-server", text, re.M)),
     }
     http_acl = bool(re.search(r"^ip http access-class", text, re.M))
-    open_ports = set()  # management ports that answer any source address
-    if not vty_limited:
-        open_ports |= {23} if services["telnet"] else set()
-        open_ports |= {22} if services["ssh"] else set()
-    if not http_acl:
-        open_ports |= {80} if services["http"] else set()
-        open_ports |= {443} if services["https"] else set()
+    ports = {"telnet": 23, "ssh": 22, "http": 80, "https": 443}
+    limited = {"telnet": vty_limited, "ssh": vty_limited, "http": http_acl, "https": http_acl}
+    # management ports that answer any source address
+    open_ports = {ports[s] for s, on in services.items() if on and not limited[s]}
+    inbound_acl = bool(outside) and all(_filtered_inbound(text, lines) for lines in outside)
     exposed = bool(open_ports) and (not inbound_acl or _inbound_permits(text, outside, open_ports))
-    users = re.findall(r"^username (\S+)", text, re.M)
-    password_issues = _password_issues(text)
+    idle = (max(timeouts) if min(timeouts) > 0 else 0) if timeouts else None
+    return {
+        "mgmt_services": services,
+        "mgmt_restricted": vty_limited,
+        "mgmt_sources": sources,
+        "idle_timeout_s": idle,
+        "idle_timeout_assumed": timeout_assumed,
+        "weak_crypto": _weak_crypto(text, services["ssh"]),
+        "wan_mgmt_exposed": exposed if outside else None,
+        "firewall_enabled": inbound_acl if outside else None,
+    }
+
+
+def _identity(text: str, saved_text: str, version_output: str | None) -> dict[str, Any]:
+    """Host name, firmware and model (`show version` first, the configuration else), and
+    when the configuration was last changed."""
     version = show_version(version_output) if version_output else {}
     train = re.search(r"^version (\S+)", text, re.M)
     hostname = re.search(r"^hostname (\S+)", text, re.M)
@@ -426,32 +429,40 @@ def parse_cisco(
         saved_text,
         re.M,
     )
-    made = device_time(f"{change[2]} {change[1]}", ("%b %d %Y %H:%M:%S",)) if change else None
+    return {
+        "config_time": device_time(f"{change[2]} {change[1]}", ("%b %d %Y %H:%M:%S",))
+        if change
+        else None,
+        "hostname": hostname.group(1) if hostname else version.get("hostname") or None,
+        "firmware": version.get("version") or (train.group(1) if train else None),
+        "model": version.get("model") or None,
+    }
+
+
+def parse_cisco(
+    text: str, version_output: str | None = None, startup: str | None = None
+) -> NetDeviceFacts:
+    saved_text, text = text, merged(text)
+    interfaces = blocks(text, "interface ")
+    outside = [
+        lines
+        for lines in interfaces.values()
+        if "ip nat outside" in lines or "ip address dhcp" in lines
+    ]
+    zones = re.findall(r"^zone security (\S+)", text, re.M) or _zone_interfaces(interfaces, outside)
     return NetDeviceFacts(
         vendor="cisco-ios",
-        config_time=made,
-        hostname=hostname.group(1) if hostname else version.get("hostname") or None,
-        firmware=version.get("version") or (train.group(1) if train else None),
-        model=version.get("model") or None,
-        mgmt_services=services,
-        mgmt_restricted=vty_limited,
-        mgmt_sources=sources,
-        local_users=users,
-        idle_timeout_s=max(timeouts)
-        if timeouts and min(timeouts) > 0
-        else (0 if timeouts else None),
-        idle_timeout_assumed=timeout_assumed,
+        **_identity(text, saved_text, version_output),
+        **_management(text, outside),
+        local_users=re.findall(r"^username (\S+)", text, re.M),
         syslog_targets=re.findall(r"^logging (?:host )?(\d+\.\d+\.\d+\.\d+|\S+\.\S+)$", text, re.M),
         ntp_servers=re.findall(r"^ntp server (\S+)", text, re.M),
         snmp_issues=_snmp_issues(text),
-        password_issues=password_issues,
-        weak_crypto=_weak_crypto(text, services["ssh"]),
+        password_issues=_password_issues(text),
         default_accounts=_default_accounts(text),
         login_limit=bool(re.search(r"^login block-for ", text, re.M)),
         wifi_modes=_aironet_wifi(text),
-        wan_mgmt_exposed=exposed if outside else None,
         port_forwards=_forwards(text),
-        firewall_enabled=inbound_acl if outside else None,
         ips_enabled=bool(re.search(r"^ ip ips \S+ in", text, re.M)),
         zones=zones,
         config_saved=_same_config(saved_text, startup) if startup is not None else None,
