@@ -494,6 +494,42 @@ def _lastlog(body: str | None) -> dict[str, datetime | str]:
     return out
 
 
+def _group_members(passwd: str, group: str | None) -> dict[str, set[str]]:
+    """Every group's members by group name: those listed in /etc/group and those whose
+    primary group it is in /etc/passwd."""
+    listed: dict[str, set[str]] = {}
+    gid_of: dict[str, str] = {}
+    for line in (group or "").splitlines():
+        parts = line.split(":")
+        if len(parts) >= 3:
+            gid_of[parts[0]] = parts[2]
+        if len(parts) >= 4:
+            listed[parts[0]] = {m for m in parts[3].split(",") if m}
+    primary: dict[str, set[str]] = {}
+    for line in passwd.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4:
+            primary.setdefault(parts[3], set()).add(parts[0])
+    return {
+        name: listed.get(name, set()) | primary.get(gid_of.get(name, ""), set())
+        for name in set(listed) | set(gid_of)
+    }
+
+
+_NOT_A_RULE = ("Defaults", "User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "#", "@")
+
+
+def _sudo_users(sudoers: str, members: dict[str, set[str]]) -> list[str]:
+    """The users a sudoers rule names, directly or through a %group."""
+    users: set[str] = set()
+    for line in sudoers.splitlines():
+        if line.startswith(_NOT_A_RULE) or "=" not in line:
+            continue
+        for name in line.split()[0].split(","):
+            users |= members.get(name[1:], set()) if name.startswith("%") else {name}
+    return sorted(users)
+
+
 def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> Privileges | None:
     if passwd is None:
         return None
@@ -506,35 +542,9 @@ def _privileges(passwd: str | None, group: str | None, sudoers: str | None) -> P
         return Privileges(uid0_accounts=uid0, sudo_users=None)
     if sudoers.startswith("@@absent"):  # sudo not installed: nobody can use it
         return Privileges(uid0_accounts=uid0, sudo_users=[])
-    members: dict[str, set[str]] = {}
-    primary: dict[str, set[str]] = {}
-    for line in (group or "").splitlines():
-        parts = line.split(":")
-        if len(parts) >= 4:
-            members[parts[0]] = {m for m in parts[3].split(",") if m}
-            primary.setdefault(parts[2], set())
-    for line in passwd.splitlines():
-        parts = line.split(":")
-        if len(parts) >= 4:
-            primary.setdefault(parts[3], set()).add(parts[0])
-    gid_of = {
-        line.split(":")[0]: line.split(":")[2]
-        for line in (group or "").splitlines()
-        if len(line.split(":")) >= 3
-    }
-    users: set[str] = set()
-    skip = ("Defaults", "User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "#", "@")
-    for line in sudoers.splitlines():
-        if line.startswith(skip) or "=" not in line:
-            continue
-        who = line.split()[0]
-        for name in who.split(","):
-            if name.startswith("%"):
-                grp = name[1:]
-                users |= members.get(grp, set()) | primary.get(gid_of.get(grp, ""), set())
-            else:
-                users.add(name)
-    return Privileges(uid0_accounts=uid0, sudo_users=sorted(users))
+    return Privileges(
+        uid0_accounts=uid0, sudo_users=_sudo_users(sudoers, _group_members(passwd, group))
+    )
 
 
 def _ssh_server(body: str | None) -> SshServer | None:
