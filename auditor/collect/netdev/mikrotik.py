@@ -7,6 +7,7 @@ pairs; that structure is read directly (no maintained RouterOS export parser exi
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, device_time, separated_zones
 from auditor.facts import NetDeviceFacts, PortForward
@@ -58,6 +59,35 @@ _FIND = re.compile(r"^\[\s*find\b(?:\s+where\b)?(.*?)\]\s*(.*)$")
 _TARGET = "\x00target"  # the name in `set telnet …`, kept apart from the object's values
 
 
+def _found(rows: list[dict[str, str]], verb: str, query: re.Match[str]) -> list[dict[str, str]]:
+    """`[ find k=v … ]`: the objects that match, or all of them; a `set` on a default
+    object nobody described yet describes it now."""
+    condition = kv(query.group(1))
+    unset = re.findall(r"(?<![\w-])!([\w-]+)(?![\w=-])", query.group(1))  # `!to-ports`
+    chosen = [
+        r
+        for r in rows
+        if all(r.get(k) == v for k, v in condition.items()) and not any(k in r for k in unset)
+    ]
+    if not chosen and verb == "set" and condition:
+        rows.append({_TARGET: "", **condition})
+        chosen = rows[-1:]
+    return chosen
+
+
+def _named(rows: list[dict[str, str]], verb: str, rest: str) -> tuple[list[dict[str, str]], str]:
+    """`set NAME k=v` (or `set k=v`, the menu's single object): the objects it names, and
+    the values it gives them."""
+    name, _, tail = rest.partition(" ")
+    if "=" in name or not name:
+        name, tail = "", rest
+    chosen = [r for r in rows if r[_TARGET] == name or (name and name in _names(r))]
+    if not chosen and verb == "set":
+        rows.append({_TARGET: name})
+        chosen = rows[-1:]
+    return chosen, tail
+
+
 def _apply(rows: list[dict[str, str]], line: str) -> None:
     verb, _, rest = line.partition(" ")
     if verb == "add":
@@ -65,27 +95,12 @@ def _apply(rows: list[dict[str, str]], line: str) -> None:
         return
     if verb not in _VERBS:
         return
-    found = _FIND.match(rest)
-    if found:  # `[ find k=v … ]`: the objects that match, or all of them
-        condition, values = kv(found.group(1)), kv(found.group(2))
-        unset = re.findall(r"(?<![\w-])!([\w-]+)(?![\w=-])", found.group(1))  # `!to-ports`
-        chosen = [
-            r
-            for r in rows
-            if all(r.get(k) == v for k, v in condition.items()) and not any(k in r for k in unset)
-        ]
-        if not chosen and verb == "set" and condition:  # a default object: now described
-            rows.append({_TARGET: "", **condition})
-            chosen = rows[-1:]
+    query = _FIND.match(rest)
+    if query:
+        chosen, values = _found(rows, verb, query), kv(query.group(2))
     else:
-        name, _, tail = rest.partition(" ")
-        if "=" in name or not name:  # `set k=v`: the menu's single object
-            name, tail = "", rest
+        chosen, tail = _named(rows, verb, rest)
         values = kv(tail)
-        chosen = [r for r in rows if r[_TARGET] == name or (name and name in _names(r))]
-        if not chosen and verb == "set":
-            rows.append({_TARGET: name})
-            chosen = rows[-1:]
     for row in chosen:
         if verb == "remove":
             rows.remove(row)
@@ -363,49 +378,60 @@ def _forwards(sec: dict[str, list[str]]) -> list[PortForward]:
 _EXPORT_TIMES = ("%b/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")  # v6 "jan/02/2025", v7.13+ ISO
 
 
-def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
-    sec = sections(text)
-    services, restricted, sources, open_ports = _services(sec)
-    snmp_issues = _snmp(sec)
-    wan = _wan_interfaces(sec)
-    secrets = _plaintext_secrets(sec)
+def _log_targets(sec: dict[str, list[str]]) -> list[str]:
+    """Remote syslog servers, when some logging rule sends there."""
     remote = any(kv(line).get("action") == "remote" for line in sec.get("/system logging", []))
     targets = [
         kv(line)["remote"] for line in sec.get("/system logging action", []) if "remote" in kv(line)
     ]
+    return targets if remote else []
+
+
+def _ntp(sec: dict[str, list[str]]) -> list[str]:
+    """NTP servers of either RouterOS generation (v6 names servers by DNS name apart)."""
     ntp = [kv(line).get("address", "") for line in sec.get("/system ntp client servers", [])]
     ntp += [
         s
         for line in sec.get("/system ntp client", [])
-        for key in ("servers", "server-dns-names")  # v6 names servers by DNS name apart
+        for key in ("servers", "server-dns-names")
         for s in kv(line).get(key, "").split(",")
-        if s
     ]
-    modes, wps = _wifi(sec)
-    users = [kv(line).get("name", "") for line in sec.get("/user", [])]
+    return [n for n in ntp if n]
+
+
+def _identity(text: str, sec: dict[str, list[str]], resource_output: str | None) -> dict[str, Any]:
+    """Host name, firmware, model (`/system resource print` first) and the export's time."""
     resource = system_resource(resource_output) if resource_output else {}
     firmware = re.search(r"by RouterOS (\S+)", text)
     stamp = re.search(r"^# (\S+ \d{2}:\d{2}:\d{2}) by RouterOS", text, re.M)
-    made = device_time(stamp.group(1).capitalize(), _EXPORT_TIMES) if stamp else None
     model = re.search(r"^# model = (\S+)", text, re.M)
     identity = [kv(line).get("name") for line in sec.get("/system identity", [])]
-    firewall = _input_dropped_from_wan(sec, wan)
-    mgmt_on = any(services.values())
+    return {
+        "config_time": device_time(stamp.group(1).capitalize(), _EXPORT_TIMES) if stamp else None,
+        "hostname": identity[0] if identity else None,
+        "firmware": resource.get("version") or (firmware.group(1) if firmware else None),
+        "model": resource.get("model") or (model.group(1) if model else None),
+    }
+
+
+def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFacts:
+    sec = sections(text)
+    services, restricted, sources, open_ports = _services(sec)
+    wan = _wan_interfaces(sec)
+    modes, wps = _wifi(sec)
+    users = [kv(line).get("name", "") for line in sec.get("/user", [])]
     return NetDeviceFacts(
         vendor="mikrotik",
-        config_time=made,
-        hostname=identity[0] if identity else None,
-        firmware=resource.get("version") or (firmware.group(1) if firmware else None),
-        model=resource.get("model") or (model.group(1) if model else None),
+        **_identity(text, sec, resource_output),
         mgmt_services=services,
         mgmt_restricted=restricted,
         mgmt_sources=sources,
         local_users=users,
         idle_timeout_s=None,  # RouterOS exports have no console idle timeout
-        syslog_targets=targets if remote else [],
-        ntp_servers=[n for n in ntp if n],
-        snmp_issues=snmp_issues,
-        password_issues=secrets,
+        syslog_targets=_log_targets(sec),
+        ntp_servers=_ntp(sec),
+        snmp_issues=_snmp(sec),
+        password_issues=_plaintext_secrets(sec),
         weak_crypto=_weak_crypto(sec),
         # an export never shows user passwords: with the factory "admin" (empty password
         # out of the box) present, whether it still logs in is unknown, not "fine"
@@ -413,9 +439,9 @@ def parse_mikrotik(text: str, resource_output: str | None = None) -> NetDeviceFa
         login_limit=None,
         wifi_modes=modes,
         wps_enabled=wps,
-        wan_mgmt_exposed=mgmt_on and _wan_exposed(sec, wan, open_ports),
+        wan_mgmt_exposed=any(services.values()) and _wan_exposed(sec, wan, open_ports),
         port_forwards=_forwards(sec),
-        firewall_enabled=firewall,
+        firewall_enabled=_input_dropped_from_wan(sec, wan),
         ips_enabled=False,  # RouterOS has no intrusion prevention engine
         zones=_zones(sec, wan),
         config_saved=True,  # RouterOS writes every change to flash at once
