@@ -139,6 +139,42 @@ def _verifier(stored: str) -> Callable[[str], bool]:
     return verifies
 
 
+def _log_targets(root: Element) -> list[str]:
+    """Remote syslog servers, when remote logging is on."""
+    if root.find("syslog/enable") is None:
+        return []
+    names = ("remoteserver", "remoteserver2", "remoteserver3")
+    return [s for s in (_text(root, f"syslog/{k}") for k in names) if s]
+
+
+def _ips_on(root: Element) -> bool:
+    """Suricata or Snort installed with an enabled rule set on some interface."""
+    return any(
+        (_text(rule, "enable") or "") == "on"
+        for package in ("suricata", "snort")
+        for rule in root.iterfind(f"installedpackages/{package}/rule")
+    )
+
+
+def _snmp_issues(root: Element) -> list[str]:
+    """bsnmpd is read-only; who may query it is decided by the firewall rules."""
+    on = root.find("snmpd/enable") is not None
+    return (
+        ["default community"]
+        if on and _text(root, "snmpd/rocommunity") in DEFAULT_COMMUNITIES
+        else []
+    )
+
+
+def _gui_timeout(system: Element | None) -> tuple[int, bool]:
+    """The web GUI's idle timeout in seconds; without <session_timeout>, its default of
+    240 minutes, assumed rather than configured."""
+    timeout = _text(system, "webgui/session_timeout")
+    if timeout and timeout.isdigit():
+        return int(timeout) * 60, False
+    return 240 * 60, True
+
+
 def parse_pfsense(text: str) -> NetDeviceFacts:
     root = ElementTree.fromstring(text)
     default_login = _default_password(root)
@@ -147,22 +183,7 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         system is not None and system.find("enablesshd") is not None
     )
     protocol = _text(system, "webgui/protocol") or "https"
-    remote_log = root.find("syslog/enable") is not None
-    servers = [
-        s
-        for s in (
-            _text(root, f"syslog/{k}") for k in ("remoteserver", "remoteserver2", "remoteserver3")
-        )
-        if s
-    ]
-    community = _text(root, "snmpd/rocommunity")
-    snmp_on = root.find("snmpd/enable") is not None
-    timeout = _text(system, "webgui/session_timeout")
-    ips = any(
-        (_text(rule, "enable") or "") == "on"
-        for package in ("suricata", "snort")
-        for rule in root.iterfind(f"installedpackages/{package}/rule")
-    )
+    idle, assumed = _gui_timeout(system)
     revision = _text(root, "revision/time") or ""
     made = datetime.fromtimestamp(int(revision), UTC) if revision.isdigit() else None
     return NetDeviceFacts(
@@ -175,13 +196,11 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         mgmt_restricted=not _wan_mgmt(root),
         mgmt_sources=None,  # the GUI's allowed sources live in firewall rules, not one list
         local_users=[_text(u, "name") or "" for u in root.iterfind("system/user")],
-        # no <session_timeout>: the web GUI's default of 240 minutes, assumed, not configured
-        idle_timeout_s=int(timeout) * 60 if timeout and timeout.isdigit() else 240 * 60,
-        idle_timeout_assumed=not (timeout and timeout.isdigit()),
-        syslog_targets=servers if remote_log else [],
+        idle_timeout_s=idle,
+        idle_timeout_assumed=assumed,
+        syslog_targets=_log_targets(root),
         ntp_servers=(_text(system, "timeservers") or "").split(),
-        # bsnmpd is read-only; who may query it is decided by the firewall rules
-        snmp_issues=["default community"] if snmp_on and community in DEFAULT_COMMUNITIES else [],
+        snmp_issues=_snmp_issues(root),
         weak_crypto=[],
         password_issues=[],  # pfSense stores one-way hashes only
         default_accounts=_default_accounts(root, default_login),
@@ -190,7 +209,7 @@ def parse_pfsense(text: str) -> NetDeviceFacts:
         wan_mgmt_exposed=_wan_mgmt(root),
         port_forwards=_forwards(root),
         firewall_enabled=system is not None and system.find("disablefilter") is None,
-        ips_enabled=ips,
+        ips_enabled=_ips_on(root),
         zones=_zones(root),
         config_saved=True,  # config.xml is the saved configuration
         default_login_works=default_login,
