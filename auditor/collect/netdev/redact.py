@@ -97,24 +97,30 @@ def _type_digit(tokens: list[str], i: int) -> int:
     return i
 
 
+_SECRET_WORDS = ("secret", "password", "key-string", "pre-shared-key")
+
+
+def _names_a_secret(words: list[str], i: int, first: str) -> bool:
+    """Whether the argument after word `i` is a secret (possibly after its type digit)."""
+    word, after = words[i], words[i + 1]
+    if word in _SECRET_WORDS:
+        return not (word == "password" and after == "encryption")
+    if word == "key":  # not `key 1` alone, a key chain's entry
+        return after not in _NOT_A_KEY and not (i == 0 and len(words) == 2 and after.isdigit())
+    if word == "md5":
+        return first in ("ntp", "ip", "standby", "key")
+    return word in ("ascii", "hex") and i > 0 and words[i - 1] == "wpa-psk"
+
+
 def _ios_secrets(tokens: list[str]) -> set[int]:
     """The positions of the secret arguments in one command's tokens."""
     found: set[int] = set()
     words = [t.lower() for t in tokens]
     first = words[0] if words else ""
-    for i, word in enumerate(words[:-1]):
-        after = words[i + 1]
-        if word in ("secret", "password", "key-string", "pre-shared-key"):
-            if not (word == "password" and after == "encryption"):
-                found.add(_type_digit(tokens, i + 1))
-        elif word == "key" and after not in _NOT_A_KEY:
-            if not (i == 0 and len(words) == 2 and after.isdigit()):  # `key 1` in a key chain
-                found.add(_type_digit(tokens, i + 1))
-        elif (
-            word == "md5" and first in ("ntp", "ip", "standby", "key") and i + 1 < len(words)
-        ) or (word in ("ascii", "hex") and i > 0 and words[i - 1] == "wpa-psk"):
+    for i in range(len(words) - 1):
+        if _names_a_secret(words, i, first):
             found.add(_type_digit(tokens, i + 1))
-        elif word == "authentication" and first == "standby" and after not in ("md5",):
+        elif words[i] == "authentication" and first == "standby" and words[i + 1] != "md5":
             found.add(i + 1)
     if first == "encryption" and words[1:2] == ["key"] and "size" in words:
         # encryption key 1 size 128bit [0|7] KEY transmit-key: the key follows the size
