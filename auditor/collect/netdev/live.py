@@ -40,58 +40,67 @@ def run_commands(asset: Asset, known_hosts: Path, timeout_s: int) -> dict[str, s
         conn.disconnect()
 
 
+def _connection_options(
+    asset: Asset, netmiko_type: str, known_hosts: Path, timeout_s: int
+) -> dict[str, Any]:
+    """netmiko's arguments: secrets from the environment only, host keys pinned (unknown
+    or changed ones refused), no agent, every wait bounded."""
+    cred = asset.credential
+    assert cred is not None and asset.address is not None
+    return {
+        "device_type": netmiko_type,
+        "host": asset.address,
+        "port": asset.port or 22,
+        "username": cred.user,
+        "password": secret_from_env(cred.password_env) or "",
+        "secret": secret_from_env(cred.enable_password_env) or "",
+        "key_file": str(cred.key_file) if cred.key_file else None,
+        "use_keys": cred.key_file is not None,
+        "allow_agent": False,
+        "ssh_strict": True,
+        "system_host_keys": False,
+        "alt_host_keys": True,
+        "alt_key_file": str(known_hosts),
+        "conn_timeout": timeout_s,
+        "auth_timeout": timeout_s,
+        "banner_timeout": timeout_s,
+        "read_timeout_override": timeout_s,
+    }
+
+
+def _timed_out(asset: Asset, text: str) -> CollectionError:
+    """netmiko's timeout, which also wraps paramiko's host-key refusals: which one it was."""
+    if "not found in known_hosts" in text:
+        return CollectionError("ssh.host_key_unknown", f"{asset.address}:{asset.port or 22}")
+    if "does not match" in text:
+        return CollectionError("ssh.host_key_changed", str(asset.address))
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return CollectionError("ssh.unreachable", first[:200])
+
+
 def _connect(asset: Asset, netmiko_type: str, known_hosts: Path, timeout_s: int) -> Any:
     from netmiko import ConnectHandler
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
     from paramiko.ssh_exception import SSHException
 
     cred = asset.credential
-    assert cred is not None and asset.address is not None and asset.platform is not None
+    assert cred is not None and asset.platform is not None
     try:
-        conn = ConnectHandler(
-            device_type=netmiko_type,
-            host=asset.address,
-            port=asset.port or 22,
-            username=cred.user,
-            password=secret_from_env(cred.password_env) or "",
-            secret=secret_from_env(cred.enable_password_env) or "",
-            key_file=str(cred.key_file) if cred.key_file else None,
-            use_keys=cred.key_file is not None,
-            allow_agent=False,
-            ssh_strict=True,  # unknown or changed host keys are refused
-            system_host_keys=False,
-            alt_host_keys=True,
-            alt_key_file=str(known_hosts),
-            conn_timeout=timeout_s,
-            auth_timeout=timeout_s,
-            banner_timeout=timeout_s,
-            read_timeout_override=timeout_s,
-        )
+        conn = ConnectHandler(**_connection_options(asset, netmiko_type, known_hosts, timeout_s))
         if netmiko_type == "generic":  # netmiko learns no prompt for a plain session
             conn.set_base_prompt(pri_prompt_terminator="#", alt_prompt_terminator="$")
-        if (
-            asset.platform == "cisco-ios"
-            and cred.enable_password_env
-            and not conn.check_enable_mode()
-        ):
+        wants_enable = asset.platform == "cisco-ios" and cred.enable_password_env
+        if wants_enable and not conn.check_enable_mode():
             conn.enable()
         return conn
     except NetmikoAuthenticationException:
         raise CollectionError("ssh.auth_failed", cred.user) from None
     except NetmikoTimeoutException as exc:
-        text = str(exc)
-        if "not found in known_hosts" in text:  # paramiko's refusal, wrapped by netmiko
-            where = f"{asset.address}:{asset.port or 22}"
-            raise CollectionError("ssh.host_key_unknown", where) from None
-        if "does not match" in text:
-            raise CollectionError("ssh.host_key_changed", asset.address) from None
-        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-        raise CollectionError("ssh.unreachable", first[:200]) from None
+        raise _timed_out(asset, str(exc)) from None
     except SSHException as exc:
         if "known_hosts" in str(exc):
-            raise CollectionError(
-                "ssh.host_key_unknown", f"{asset.address}:{asset.port or 22}"
-            ) from None
+            where = f"{asset.address}:{asset.port or 22}"
+            raise CollectionError("ssh.host_key_unknown", where) from None
         raise CollectionError("ssh.handshake_failed", str(exc)[:200]) from None
     except (OSError, EOFError, ValueError) as exc:
         raise CollectionError("ssh.session_failed", type(exc).__name__) from None
