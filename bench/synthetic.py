@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditor.checking import Registry, discover  # noqa: E402
-from auditor.collect.linux_parse import parse_host, split_sections  # noqa: E402
+from auditor.collect.linux.sections import split_sections  # noqa: E402
+from auditor.collect.linux_parse import parse_host  # noqa: E402
 from auditor.collect.windows_parse import load_document, parse_windows  # noqa: E402
 from auditor.engine import evaluate  # noqa: E402
 from auditor.facts import AssetFacts, Declared, HostFacts  # noqa: E402

@@ -18,7 +18,8 @@ from typing import Any
 from auditor.attest import AttestationEntry, Recorded
 from auditor.checking import discover
 from auditor.collect.base import truncated
-from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.collect.linux.sections import split_sections
+from auditor.collect.linux_parse import parse_host
 from auditor.collect.netdev import collect_config_file
 from auditor.collect.windows import facts_from_bytes
 from auditor.engine import evaluate

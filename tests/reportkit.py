@@ -8,7 +8,8 @@ from pathlib import Path
 from auditor.attest import Recorded, load_attestations
 from auditor.checking import discover
 from auditor.collect.base import sections_evidence
-from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.collect.linux.sections import split_sections
+from auditor.collect.linux_parse import parse_host
 from auditor.engine import evaluate
 from auditor.facts import AssetFacts, Declared
 from auditor.inventory import load_inventory

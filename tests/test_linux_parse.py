@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.collect.base import truncated
-from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.collect.linux.sections import split_sections
+from auditor.collect.linux_parse import parse_host
 from auditor.facts import TimeSync
 from tests.helpers import NOW, raw
 
@@ -186,7 +187,7 @@ def test_truncated_output_gives_no_pass_from_what_arrived() -> None:
 def test_time_offset_from_chrony_and_timesyncd() -> None:
     """`chronyc tracking` and `timedatectl timesync-status` as they print (offsets from the
     chrony and systemd documentation's examples)."""
-    from auditor.collect.linux_parse import _time
+    from auditor.collect.linux.system import time_sync as _time
 
     chrony = (
         "NTP=yes\nNTPSynchronized=yes\n@@chrony\nReference ID    : C0A80101 (192.168.1.1)\n"
@@ -224,7 +225,7 @@ def test_routeros_ntp_servers_named_by_dns() -> None:
 
 
 def test_backup_on_a_second_partition_of_the_system_disk_is_not_separate() -> None:
-    from auditor.collect.linux_parse import _backup
+    from auditor.collect.linux.system import backup as _backup
 
     base = "@@exists\nfiles 3\nnewest 1763500000\nfstype ext2/ext3\n"
     same_disk = base + "dev 2050 2049\ndisks_backup sda,\ndisks_root sda,\nsource_fstype ext4\n"
@@ -296,7 +297,8 @@ def test_a_host_clock_a_year_behind_is_measured_and_never_dates_the_facts() -> N
     from datetime import UTC, datetime, timedelta
 
     from auditor.checking import discover
-    from auditor.collect.linux_parse import parse_host, split_sections
+    from auditor.collect.linux.sections import split_sections
+    from auditor.collect.linux_parse import parse_host
 
     sections = split_sections(raw("ubuntu2204-hardened.txt"))
     now = datetime.now(UTC).replace(microsecond=0)
@@ -314,7 +316,7 @@ def test_a_host_clock_a_year_behind_is_measured_and_never_dates_the_facts() -> N
 def test_the_wazuh_agent_state_and_managers_are_read() -> None:
     """As linux_facts.sh prints them: the status line of wazuh-agentd.state (the agent
     rewrites it every few seconds) and the <address> lines of ossec.conf."""
-    from auditor.collect.linux_parse import wazuh_agent
+    from auditor.collect.linux.system import wazuh_agent
 
     agent = wazuh_agent("status='connected'\naddress=soc.sonla.gov.vn\naddress=10.10.0.5\n")
     assert agent is not None and agent.status == "connected"
@@ -332,7 +334,8 @@ def test_factory_passwords_are_tried_on_the_host_by_its_own_crypt(tmp_path: Path
 
     from auditor.checking import Status, discover
     from auditor.collect.base import linux_script
-    from auditor.collect.linux_parse import parse_host, split_sections
+    from auditor.collect.linux.sections import split_sections
+    from auditor.collect.linux_parse import parse_host
     from auditor.inventory import Asset
 
     def crypt(password: str, setting: str) -> str:

@@ -67,7 +67,8 @@ def test_cycles_and_unknown_parents_are_errors(tmp_path: Path, registry: Registr
 
 
 def test_same_facts_different_verdicts(registry: Registry) -> None:
-    from auditor.collect.linux_parse import parse_host, split_sections
+    from auditor.collect.linux.sections import split_sections
+    from auditor.collect.linux_parse import parse_host
 
     host = parse_host(split_sections(raw("ubuntu2204-hardened.txt")), backup_path="/mnt/backup")
     asset = Asset.model_validate(

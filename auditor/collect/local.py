@@ -14,7 +14,8 @@ from auditor.collect.base import (
     sections_evidence,
     truncated,
 )
-from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.collect.linux.sections import split_sections
+from auditor.collect.linux_parse import parse_host
 from auditor.facts import CollectionFailure, Listener
 from auditor.inventory import Asset
 

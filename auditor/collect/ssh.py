@@ -22,7 +22,8 @@ from auditor.collect.base import (
     sections_evidence,
     truncated,
 )
-from auditor.collect.linux_parse import parse_host, split_sections
+from auditor.collect.linux.sections import split_sections
+from auditor.collect.linux_parse import parse_host
 from auditor.errors import CollectionError
 from auditor.facts import CollectionFailure
 from auditor.inventory import Asset

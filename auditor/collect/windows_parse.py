@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from auditor.collect.base import safe
-from auditor.collect.linux_parse import wazuh_agent
+from auditor.collect.linux.system import wazuh_agent
 from auditor.errors import CollectionError
 from auditor.facts import (
     Account,
