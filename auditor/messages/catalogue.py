@@ -56,9 +56,12 @@ class Messages:
 
     def __call__(self, key: str, /, **params: Any) -> str:
         template = self._strings.get(key)
+        if template is None and "count" in params:  # a text with plural forms: one / other
+            form = "one" if params["count"] == 1 else "other"
+            template = self._strings.get(f"{key}.{form}")
         if template is None:
             return key
         return template.format_map(_Keep(params))
 
     def has(self, key: str) -> bool:
-        return key in self._strings
+        return key in self._strings or f"{key}.other" in self._strings
