@@ -16,4 +16,5 @@ logging.getLogger("auditor").addHandler(logging.NullHandler())
 def event(logger: logging.Logger, level: int, key: str, /, **params: Any) -> None:
     """Record `key` (a `log.*` catalogue key) with its parameters."""
     if logger.isEnabledFor(level):
-        logger.log(level, key, params)
+        # logging unwraps a lone mapping into the record's args only when it is not empty
+        logger.log(level, key, params) if params else logger.log(level, key)

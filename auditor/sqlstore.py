@@ -221,14 +221,12 @@ def migrate(
         if made_before_migrations:
             command.stamp(config, _revisions(package)[0])
         command.upgrade(config, "head")
-    log_event(
-        logging.getLogger("auditor.store"),
-        logging.INFO,
-        "log.store.migrated",
-        store=engine.url.render_as_string(hide_password=True),
-        before=before or "—",
-        after=head_revision(package),
-    )
+    store = logging.getLogger("auditor.store")
+    if before is None:  # a new store (made in a temporary file first): nothing to name yet
+        log_event(store, logging.INFO, "log.store.created")
+    else:
+        where = engine.url.render_as_string(hide_password=True)
+        log_event(store, logging.INFO, "log.store.migrated", store=where)
 
 
 def _revisions(package: str) -> list[str]:

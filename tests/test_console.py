@@ -133,7 +133,8 @@ def test_the_library_logs_its_work_through_the_same_handlers(tmp_path: Path) -> 
     assert re.search(r"tat-may \(ssh\): không thu thập được", written), written
     assert re.search(r"tat-may: Không kết nối được", written), written  # its code, in words
     assert re.search(r"Đã đánh giá \d+ yêu cầu trên 4 tài sản: \d+ đạt", written), written
-    assert "đã cập nhật cấu trúc" in written  # the new history database was migrated
+    assert "Đã tạo cơ sở dữ liệu mới" in written  # the new history database, made whole
+    assert ".new" not in written  # never the temporary file it is made in
     assert "log." not in written and "ssh.unreachable" not in written
     assert re.search(r"tat-may \(ssh\): không thu thập được", run.stderr)  # the console too
     english = subprocess.run(

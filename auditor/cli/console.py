@@ -39,21 +39,26 @@ class CatalogueFormatter(logging.Formatter):
     catalogue text of its key with its parameters (a failure's own code said in words too);
     a record without a key (a line already in words) as it is; control characters escaped."""
 
-    def __init__(self, t: Messages) -> None:
+    def __init__(self, t: Messages, *, named: bool = False) -> None:
         super().__init__()
-        self.t = t
+        self.t, self.named = t, named  # `named`: the logger's name after the time
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = dt.datetime.fromtimestamp(record.created).astimezone()
-        if isinstance(record.args, dict) and self.t.has(str(record.msg)):
-            params = {k: printable(str(v), 300) for k, v in record.args.items()}
+        prefix = f"{stamp.isoformat(timespec='seconds')} " + (
+            f"{record.name} " if self.named else ""
+        )
+        coded = self.t.has(str(record.msg)) and (isinstance(record.args, dict) or not record.args)
+        if coded:
+            args = record.args if isinstance(record.args, dict) else {}
+            params = {k: printable(str(v), 300) for k, v in args.items()}
             code = params.get("code", "")
             if self.t.has(code):
                 params["code"] = self.t(code, detail=params.get("detail", ""))
             text = self.t(str(record.msg), **params)
         else:
             text = printable(record.getMessage(), 10_000)
-        return f"{stamp.isoformat(timespec='seconds')} {text}"
+        return prefix + text
 
 
 def log_handlers(t: Messages, streams: list[IO[str]]) -> list[logging.Handler]:

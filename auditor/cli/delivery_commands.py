@@ -257,6 +257,7 @@ def receiver_serve(
     _receiver_modules()
     import logging
 
+    from auditor.cli.console import CatalogueFormatter
     from auditor.receiver.app import Limits, create_app
     from auditor.receiver.server import (
         ServerLimits,
@@ -265,8 +266,10 @@ def receiver_serve(
         server_config,
     )
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     t = _t()
+    logging.basicConfig(level=logging.INFO)
+    for handler in logging.getLogger().handlers:  # the library's coded records, in words
+        handler.setFormatter(CatalogueFormatter(t, named=True))
     # everything is checked before "listening on" is said: a mismatched key, a trust file
     # that is not PEM, a database that cannot be opened, a port that is taken
     anchors = _serve_trust(list(trust))
