@@ -437,6 +437,13 @@ def test_the_rows_kept_between_page_views_follow_the_day(tmp_path: Path) -> None
     later = [r.overdue for r in _figures(by_commune, today + dt.timedelta(days=400))]
     assert all(later)
     assert [r.overdue for r in _figures(by_commune, today)] == now
+    # kept between page views for the same listing and day, made again on the next day
+    from auditor.receiver.province import _per_listing
+
+    made = []
+    for day in (today.date(), today.date(), today.date() + dt.timedelta(days=1)):
+        _per_listing("test-rows", by_commune, (day,), lambda: made.append(day) or len(made))
+    assert len(made) == 2
 
 
 def test_sessions_end_with_their_account_and_logins_cannot_flood(province: Province) -> None:

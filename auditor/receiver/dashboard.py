@@ -53,7 +53,7 @@ from auditor.receiver.province import (
     commune_trend,
     heat_map,
     heat_matrix,
-    province_quarters,
+    province_view,
     received,
     report_of,
     reports_of,
@@ -380,8 +380,7 @@ def dashboard_routes(engine: Engine, trust: list[x509.Certificate]) -> list[Rout
 
     @signed_in
     async def communes(request: Request, session: dict[str, str]) -> Response:
-        rows = await run_in_threadpool(commune_rows, engine, trust)
-        quarters = await run_in_threadpool(province_quarters, engine)
+        rows, quarters = await run_in_threadpool(province_view, engine, trust)
         t = Messages(_lang(request))
         charts = province_charts(quarters, area_totals(rows, t("dash.no_area")), t)
         shown = _filter(rows, request)

@@ -10,10 +10,11 @@ import calendar
 import hashlib
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from sqlalchemy import Engine, func, select
@@ -167,6 +168,8 @@ def _digest(report_id: str, text: str) -> Digest | None:
     return _DIGESTS[report_id]
 
 
+T = TypeVar("T")
+
 _LISTING: dict[str, Any] = {}  # the last listing and the store state it was read at
 
 
@@ -238,20 +241,22 @@ def _signatures(session: Session, ids: list[str], trust: list[x509.Certificate])
     return anchors
 
 
-def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) -> list[CommuneRow]:
-    """Every registered commune (and every organisation that reported), with the latest
-    report's figures and, given `trust`, whether its signature holds; overdue is judged as
-    of today (Vietnam time), on every call."""
+def province_view(
+    engine: Engine, trust: list[x509.Certificate] | None = None, quarters: int = 8
+) -> tuple[list[CommuneRow], list[Quarter]]:
+    """The communes page's figures from one read of the store: every commune's row (given
+    `trust`, whether its latest signature holds) and the last `quarters` quarters."""
     now = datetime.now(UTC)
-    # one reader does the heavy first pass (parse, verify); the others wait for its result
+    # one reader does the heavy first pass (digests, signatures); the others wait for it
     with _BUSY, Session(engine) as session:
         by_commune = _listing(session)
         latest = [reports[-1].report_id for reports in by_commune.values() if reports]
         anchors = _signatures(session, latest, trust) if trust is not None else None
         query = select(Commune.name, Commune.area).where(Commune.area.is_not(None))
         area = {name: place for name, place in session.execute(query)}  # admins edit it
-        rows = _figures(by_commune, now)
-    return [
+    today = vn_date(now)
+    rows = _per_listing("rows", by_commune, (today,), lambda: _figures(by_commune, now))
+    rows = [
         replace(
             row,
             area=area.get(row.name),
@@ -261,21 +266,47 @@ def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) ->
         )
         for row in rows
     ]
+    figures = _per_listing(
+        "quarters",
+        by_commune,
+        (today, quarters),
+        lambda: _quarter_figures(by_commune, today, quarters),
+    )
+    return rows, figures
 
 
-_FIGURES: dict[str, Any] = {}  # the rows of the last listing, and the day they were judged
+def commune_rows(engine: Engine, trust: list[x509.Certificate] | None = None) -> list[CommuneRow]:
+    """Every registered commune (and every organisation that reported), with the latest
+    report's figures and, given `trust`, whether its signature holds; overdue is judged as
+    of today (Vietnam time), on every call."""
+    return province_view(engine, trust, quarters=0)[0]
+
+
+def province_quarters(engine: Engine, count: int = 8) -> list[Quarter]:
+    """The province's compliance over the last `count` quarters (from the first with a
+    report): what every commune's latest report said at each quarter's end, and how many
+    communes reported within it."""
+    return province_view(engine, None, count)[1]
+
+
+_PER_LISTING: dict[str, tuple[object, tuple[Any, ...], Any]] = {}  # what → (listing, key, value)
+
+
+def _per_listing(what: str, listing: object, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """`make()` once per listing and key (the day: overdue and the quarters change with
+    it): 2,000 communes' rows cost 0.15 s, and every page view needs them."""
+    kept = _PER_LISTING.get(what)
+    if kept is not None and kept[0] is listing and kept[1] == key:
+        value: T = kept[2]
+        return value
+    value = make()
+    _PER_LISTING[what] = (listing, key, value)
+    return value
 
 
 def _figures(by_commune: dict[str, list[Stored]], now: datetime) -> list[CommuneRow]:
-    """The rows of a listing, computed once per listing and per day (overdue changes with
-    the date): 2,000 communes cost 0.15 s to compute, and every page view needs them."""
-    today = vn_date(now)
-    if _FIGURES.get("listing") is by_commune and _FIGURES.get("day") == today:
-        rows: list[CommuneRow] = _FIGURES["rows"]
-        return rows
-    rows = [_row(name, reports, now) for name, reports in sorted(by_commune.items())]
-    _FIGURES.update(listing=by_commune, day=today, rows=rows)
-    return rows
+    """The rows of a listing, as of `now`."""
+    return [_row(name, reports, now) for name, reports in sorted(by_commune.items())]
 
 
 @dataclass(frozen=True)
@@ -416,16 +447,9 @@ def _quarters(today: date, count: int) -> list[tuple[int, int, date, date]]:
     return found[::-1]
 
 
-def province_quarters(engine: Engine, count: int = 8) -> list[Quarter]:
-    """The province's compliance over the last `count` quarters (from the first with a
-    report): what every commune's latest report said at each quarter's end, and how many
-    communes reported within it."""
-    today = vn_date(datetime.now(UTC))
-    with _BUSY, Session(engine) as session:
-        by_commune = _listing(session)
-    if _QUARTERS.get("listing") is by_commune and _QUARTERS.get("key") == (today, count):
-        kept: list[Quarter] = _QUARTERS["quarters"]
-        return kept
+def _quarter_figures(by_commune: dict[str, list[Stored]], today: date, count: int) -> list[Quarter]:
+    """Each quarter's counts (from the first with a report): every commune's latest report
+    at the quarter's end, and the communes that reported within it."""
     days = {name: [vn_date(s.generated_at) for s in stored] for name, stored in by_commune.items()}
     quarters: list[Quarter] = []
     for number, year, first, last in _quarters(today, count):
@@ -438,11 +462,7 @@ def province_quarters(engine: Engine, count: int = 8) -> list[Quarter]:
                 reported += days[name][index] >= first
         if counts or quarters:
             quarters.append(Quarter(number, year, dict(counts), reported, len(by_commune)))
-    _QUARTERS.update(listing=by_commune, key=(today, count), quarters=quarters)
     return quarters
-
-
-_QUARTERS: dict[str, Any] = {}  # the last computed quarters, for the listing and day they are of
 
 
 def area_totals(rows: list[CommuneRow], unassigned: str) -> list[tuple[str, dict[str, int]]]:
