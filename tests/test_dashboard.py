@@ -442,7 +442,7 @@ def test_the_rows_kept_between_page_views_follow_the_day(tmp_path: Path) -> None
 
     made = []
     for day in (today.date(), today.date(), today.date() + dt.timedelta(days=1)):
-        _per_listing("test-rows", by_commune, (day,), lambda: made.append(day) or len(made))
+        _per_listing("test-rows", by_commune, (day,), lambda d=day: made.append(d) or len(made))
     assert len(made) == 2
 
 
