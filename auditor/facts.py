@@ -286,6 +286,9 @@ class NetDeviceFacts(Fact):
     password_issues: list[str] | None = None  # reversible (type 7) or clear-text passwords
     weak_crypto: list[str] | None = None  # SSH v1, weak SSH ciphers, PPTP …
     default_accounts: list[str] | None = None
+    # accounts whose stored hash could not be tried against the weak passwords, with the
+    # hash's format ("ketoan (fortios-pb2)"): none may be called free of a weak password
+    untried_accounts: list[str] = Field(default_factory=list)
     login_limit: bool | None = None  # failed-login blocking configured
     wifi_modes: list[str] | None = None  # per security profile: "open", "wep", "wpa2" …
     wps_enabled: bool | None = None

@@ -128,12 +128,15 @@ def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 @check("net.accounts", needs="netdev")
 def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Pass proves: no device account logs in with the vendor's default pair or without a password,
-    none is stored in clear text or reversibly (type 7), and no enabled account's stored hash
-    verifies a common weak password. Does not prove: strength against every guess (type 8/9
-    hashes cannot be tried offline); an account name alone is not a finding."""
+    none is stored in clear text or reversibly (type 7), and every account's stored hash was
+    tried against the common weak passwords and none verified. Does not prove: strength
+    against every guess; an account name alone is not a finding."""
     if facts.default_accounts is None or facts.password_issues is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
-    return _none_of([*facts.default_accounts, *facts.password_issues], "accounts")
+    outcome = _none_of([*facts.default_accounts, *facts.password_issues], "accounts")
+    if outcome.status is Status.passed and facts.untried_accounts:
+        return Outcome.unknown("outcome.hash_untried", accounts=", ".join(facts.untried_accounts))
+    return outcome
 
 
 @check("net.weak_crypto", needs="netdev")

@@ -14,6 +14,7 @@ import yaml
 from auditor.audit import run_audit
 from auditor.collect.netdev import collect_config_file, detect, redact
 from auditor.results import ReqStatus
+from tests.device_hashes import cisco_type8, cisco_type9, fortios_ak1, fortios_sh2
 from tests.helpers import FIXTURES, ORG
 
 NETDEV = FIXTURES / "netdev"
@@ -259,9 +260,9 @@ def test_windows_line_endings_and_permit_any_acls(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- near misses, per class
-CISCO_BASE = """hostname R1
-enable secret 9 $9$nD3rGv5n3kVbVq$abc
-username quantri privilege 15 secret 9 $9$kJq0nJ3ZlQ0bWq$xyz
+CISCO_BASE = f"""hostname R1
+enable secret 9 {cisco_type9("Bat-Mat-Khau-Xa-2026", "nD3rGv5n3kVbVq")}
+username quantri privilege 15 secret 9 {cisco_type9("Quan-Tri-Vien-Xa-9!", "kJq0nJ3ZlQ0bWq")}
 ip ssh version 2
 interface GigabitEthernet0/0
  ip address dhcp
@@ -316,7 +317,7 @@ def test_cisco_near_misses() -> None:
     assert permissive.firewall_enabled is False
     # type 7 on a user, an enable password beside the secret, a clear line password
     weak = cisco(
-        CISCO_BASE.replace("secret 9 $9$kJq0nJ3ZlQ0bWq$xyz", "password 7 0822455D0A16")
+        re.sub(r"quantri privilege 15 secret 9 \S+", "quantri password 7 0822455D0A16", CISCO_BASE)
         .replace(" exec-timeout 10 0", " exec-timeout 10 0\n password 0 letmein")
         .replace("enable secret 9", "enable password 7 0822455D0A16\nenable secret 9")
     )
@@ -605,6 +606,82 @@ def test_every_local_account_is_tried_against_weak_passwords() -> None:
     assert found == ["ketoan: weak password"]
     strong = md5_crypt.hash("Kh0ng-Doan-Duoc-2026!")
     assert cisco(ios + f"username ketoan secret 5 {strong}\nend\n").default_accounts == []
+
+
+def test_hashcat_examples_prove_the_test_hash_makers() -> None:
+    """The hashes the tests below feed in are what the devices store: our makers reproduce
+    hashcat's own example hashes (password "hashcat") for each format, and John the Ripper's
+    published FortiOS hash of "admin"."""
+    import base64
+
+    def salt(example: str) -> bytes:
+        return base64.b64decode(example[3:])[:12]
+
+    sh2 = "SH2lpcpFXM5QRlWYwY5vL9+5svfYyb+c79qENpxEoB3NtZpVxKwHjuq/9TH88U="
+    ak1 = "AK1FCIhM0IUIQVFJgcDFwLCMi7GppdwtRzMyDpFOFxdpH8="
+    assert fortios_sh2("hashcat", salt(sh2)) == sh2 and fortios_ak1("hashcat", salt(ak1)) == ak1
+    assert fortios_ak1("admin", salt(JTR_AK1_ADMIN)) == JTR_AK1_ADMIN
+    assert cisco_type8("hashcat") == "$8$84486783037343$pYNyVrtyMalQrZLxRi7ZLQS1Fl.jkYCgASUi5P8JNb2"
+    assert cisco_type9("hashcat") == "$9$87023684531115$phio0TBQwaO7KZ8toQFyGFyDvyOzidaypRWN0uKX0hU"
+
+
+JTR_AK1_ADMIN = "AK1Vd1SCGVtAAT931II/U22WTppAISQkITHOlz0ukIg4nA="  # John the Ripper's test vector
+
+
+def _fortigate_admins(*admins: tuple[str, str]) -> str:
+    """The hardened backup with more administrators, each with its stored password."""
+    entries = "".join(
+        f'    edit "{name}"\n        set accprofile "super_admin"\n'
+        f"        set password ENC {stored}\n    next\n"
+        for name, stored in admins
+    )
+    return FGT_HARDENED.replace("config system admin\n", "config system admin\n" + entries, 1)
+
+
+def test_every_fortigate_and_ios_hash_is_tried_by_hashcat() -> None:
+    """FortiOS AK1/SH2 and IOS type 8/9 hashes go to hashcat (a real run here): the one a
+    weak password verifies is named, never the password; a strong one passes; a format hashcat
+    cannot try (FortiOS PB2) leaves the accounts requirement unknown, never met."""
+    from auditor.checking import Status, discover
+
+    check = discover()["net.accounts"]
+    weak = fortios(
+        _fortigate_admins(
+            ("ketoan", JTR_AK1_ADMIN),
+            ("vanthu", fortios_sh2("P@ssw0rd", b"vanthu-salt!")),
+            ("mota", fortios_sh2("Kh0ng-Doan-Duoc-2026!", b"mota-salt-12")),
+        )
+    )
+    assert sorted(weak.default_accounts) == ["ketoan: weak password", "vanthu: weak password"]
+    assert weak.untried_accounts == [] and "P@ssw0rd" not in weak.model_dump_json()
+    assert check.run(weak, {}).status is Status.failed
+    strong = fortios(_fortigate_admins(("mota", fortios_sh2("Kh0ng-Doan-Duoc-2026!", b"s" * 12))))
+    assert (strong.default_accounts, strong.untried_accounts) == ([], [])
+    assert check.run(strong, {}).status is Status.passed
+    pb2 = fortios(_fortigate_admins(("moi", "PB2" + "A" * 60)))  # near miss: a newer format
+    assert pb2.default_accounts == [] and pb2.untried_accounts == ["moi (fortios-pb2)"]
+    outcome = check.run(pb2, {})
+    assert outcome.status is Status.error and outcome.note == "outcome.hash_untried"
+    ios = CISCO_BASE.replace(
+        "username quantri", f"username ketoan secret 9 {cisco_type9('cisco')}\nusername quantri"
+    ).replace("ip ssh", f"username vanthu secret 8 {cisco_type8('Admin@123')}\nip ssh")
+    assert sorted(cisco(ios).default_accounts) == ["ketoan: weak password", "vanthu: weak password"]
+
+
+def test_without_hashcat_the_hashes_are_untried_not_strong(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """No hashcat on the machine: each hashed account is named as untried and the accounts
+    requirement stays unknown, however strong the password may be."""
+    from auditor.checking import Status, discover
+    from auditor.collect.netdev import hashcat
+
+    hashcat._verified.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    facts = cisco(CISCO_BASE)
+    hashcat._verified.cache_clear()
+    assert facts.untried_accounts == ["enable (cisco-9)", "quantri (cisco-9)"]
+    assert discover()["net.accounts"].run(facts, {}).status is Status.error
 
 
 def test_an_old_configuration_is_not_judged_as_todays(tmp_path: Path) -> None:

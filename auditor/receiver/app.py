@@ -21,11 +21,10 @@ import hashlib
 import json
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cryptography import x509
 from sqlalchemy import Engine
@@ -50,9 +49,8 @@ from auditor.receiver.store import (
     commune_by_token,
     open_store,
 )
-from auditor.report.model import parse_report
+from auditor.receiver.upload import BadUpload, Upload, read_report, read_upload, spool
 from auditor.report.signing import fingerprint, verify_detached
-from auditor.strictjson import unique_keys
 
 log = logging.getLogger("auditor.receiver")
 
@@ -100,80 +98,46 @@ def _bearer(request: Request) -> str:
     return value.strip()
 
 
-async def _read_body(request: Request, limits: Limits) -> bytearray:
-    """The body, refused by its declared length and by a running count while streaming;
-    gathered in one growing buffer (a list of chunks joined at the end held the body twice)."""
+async def _spool_body(request: Request, limits: Limits) -> IO[bytes]:
+    """The body in a spooled temporary file (memory up to 1 MiB, then disk), refused by its
+    declared length and by a running count while streaming, and by a deadline."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limits.max_body):
         raise Refusal(413, "receiver.too_large")
-    body = bytearray()
+    body, size = spool(), 0
     try:
         async with asyncio.timeout(limits.body_timeout_s):
             async for chunk in request.stream():
-                if len(body) + len(chunk) > limits.max_body:
+                size += len(chunk)
+                if size > limits.max_body:
                     raise Refusal(413, "receiver.too_large")
-                body += chunk
+                body.write(chunk)
     except TimeoutError:
+        body.close()
         raise Refusal(408, "receiver.body_timeout") from None
     except ClientDisconnect:
+        body.close()
         raise Refusal(400, "receiver.bad_request") from None
+    except Refusal:
+        body.close()
+        raise
     return body
 
 
-@dataclass(frozen=True)
-class Upload:
-    report_id: str
-    content: bytes
-    signature: bytes
-    pdf: bytes | None  # the signed PDF of the report, when the commune sent it
-
-
-_B64_SLICE = 1 << 20  # characters decoded at a time (a multiple of 4)
-
-
-def _b64(text: str) -> bytearray:
-    """Strict base64 of a large field, decoded a slice at a time: decoding it whole first
-    copies the text to bytes, holding the field twice beside its result."""
-    out = bytearray()
-    for start in range(0, len(text), _B64_SLICE):
-        out += base64.b64decode(text[start : start + _B64_SLICE], validate=True)
-    return out
-
-
-def _parse_upload(raw: bytearray) -> Upload:
-    """The upload's fields, decoded. The raw body is emptied as soon as it is parsed: at no
-    time are the body, its parsed text and the decoded report all held at once."""
+def _receive(
+    engine: Engine, trust: list[x509.Certificate], limits: Limits, commune: Commune, body: IO[bytes]
+) -> JSONResponse:
+    """Read, verify and store one spooled upload (in a worker thread)."""
     try:
-        text = raw.decode("utf-8")
-        raw.clear()
-        body = json.loads(text, object_pairs_hook=unique_keys)
-        del text
-        if not isinstance(body, dict):
-            raise TypeError("object expected")
-        claimed, report, signature = body["report_id"], body["report"], body["signature"]
-        pdf = body.get("pdf")
-        if not all(isinstance(v, str) for v in (claimed, report, signature)):
-            raise TypeError("strings expected")
-        if pdf is not None and not isinstance(pdf, str):
-            raise TypeError("pdf: a string expected")
-        del body
-        decoded = _b64(report)
-        del report  # the text goes before the bytes are copied out of the buffer
-        content = bytes(decoded)
-        del decoded
-        sig = base64.b64decode(signature, validate=True)
-        pdf_bytes = base64.b64decode(pdf, validate=True) if pdf is not None else None
-        del pdf
-    except (ValueError, KeyError, TypeError, RecursionError, binascii.Error):
-        raise Refusal(400, "receiver.bad_request") from None
-    if len(claimed) != 36:
-        raise Refusal(422, "receiver.bad_report_id")
+        upload = read_upload(body)
+    except BadUpload as bad:
+        raise Refusal(bad.status, bad.code) from None
+    finally:
+        body.close()
     try:
-        if str(uuid.UUID(claimed)) != claimed:
-            raise ValueError(claimed)
-    except ValueError:
-        raise Refusal(422, "receiver.bad_report_id") from None
-    return Upload(claimed, content, sig, pdf_bytes)
+        return _accept(engine, trust, limits, commune, upload)
+    finally:
+        upload.close()
 
 
 def create_app(
@@ -194,8 +158,8 @@ def create_app(
             if uploads.locked():
                 raise Refusal(503, "receiver.busy")
             async with uploads:
-                upload = _parse_upload(await _read_body(request, limits))
-                return await run_in_threadpool(_accept, engine, trust, limits, commune, upload)
+                body = await _spool_body(request, limits)
+                return await run_in_threadpool(_receive, engine, trust, limits, commune, body)
         except Refusal as refusal:
             return _error(refusal.status, refusal.code)
 
@@ -258,8 +222,8 @@ def _accept(
     A report sent again with its PDF (made or countersigned after the first upload) keeps
     its row and gains the PDF."""
     now = datetime.now(UTC)
-    content, claimed = upload.content, upload.report_id
-    check = verify_detached(content, upload.signature, trust, at=now)
+    claimed, digest = upload.report_id, upload.sha256
+    check = verify_detached(upload.content, upload.signature, trust, at=now)
     if not check.intact:
         raise Refusal(422, check.problems[0] if check.problems else "verify.bad_signature")
     if not check.trusted or check.signer_cert is None:
@@ -268,9 +232,9 @@ def _accept(
     if signer_sha256 != commune.cert_sha256:
         raise Refusal(403, "receiver.signer_not_bound")
     try:
-        report = parse_report(content)
-    except (ValueError, RecursionError):
-        raise Refusal(422, "verify.report_unreadable") from None
+        report = read_report(upload.content)
+    except BadUpload as bad:
+        raise Refusal(bad.status, bad.code) from None
     if report.report_id != claimed:
         raise Refusal(422, "receiver.id_mismatch")
     if report.organisation.name != commune.name:
@@ -278,8 +242,7 @@ def _accept(
     if report.generated_at > now + limits.clock_skew:
         raise Refusal(422, "receiver.future_report")
     generated_at, summary = report.generated_at, digest_of(report).model_dump_json()
-    del report  # validated; its objects weigh about three times the report's bytes
-    digest = hashlib.sha256(content).hexdigest()
+    del report
     if upload.pdf is not None:
         _check_pdf(upload.pdf, trust, commune, claimed, digest)
     row = Received(
@@ -290,7 +253,7 @@ def _accept(
         received_at=now,
         signer=check.signer_subject[:500],
         signer_sha256=signer_sha256,
-        content=content,
+        content=upload.read_content(),
         signature=upload.signature,
         pdf=upload.pdf,
     )

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import IO, Generic, TypeVar
 
 from asn1crypto import cms as acms
 from cryptography import x509
@@ -229,7 +229,7 @@ _HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashe
 
 
 def verify_detached(
-    content: bytes,
+    content: bytes | IO[bytes],
     signature: bytes,
     anchors: list[x509.Certificate],
     *,
@@ -240,7 +240,8 @@ def verify_detached(
     The digest and signature are checked here (an independent judge beside `openssl cms`);
     the certificate path is validated by `cryptography.x509.verification`, never by hand.
     `at` is the moment the certificates must be valid at: the receiver passes "now"; by
-    default it is the signing time the signature carries.
+    default it is the signing time the signature carries. `content` may be a file (read
+    from its start in slices, so that a large report is never held whole for this).
     """
     result = SignatureCheck()
     try:
@@ -300,7 +301,10 @@ def _find_signer(kind: str, sid: object, certs: list[x509.Certificate]) -> x509.
 
 
 def _check_signature(
-    content: bytes, signer_info: acms.SignerInfo, cert: x509.Certificate, result: SignatureCheck
+    content: bytes | IO[bytes],
+    signer_info: acms.SignerInfo,
+    cert: x509.Certificate,
+    result: SignatureCheck,
 ) -> str | None:
     """The content's digest, the signed attributes (content type, message digest) and the
     signature over them, checked by pyHanko's CMS validation (maintained; RSA-PSS, ECDSA,
@@ -323,7 +327,12 @@ def _check_signature(
     if hasher is None or not signer_info["signed_attrs"]:
         return "verify.unsupported_signature"
     digest = hashes.Hash(hasher)
-    digest.update(content)
+    if isinstance(content, bytes):
+        digest.update(content)
+    else:
+        content.seek(0)
+        while chunk := content.read(1 << 20):
+            digest.update(chunk)
     try:
         matches, valid = validate_sig_integrity(
             signer_info,

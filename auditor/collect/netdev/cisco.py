@@ -18,7 +18,9 @@ from auditor.collect.netdev.common import (
     device_time,
     separated_zones,
     weak_accounts,
+    weak_passwords,
 )
+from auditor.collect.netdev.hashcat import Hashed, try_hashes
 from auditor.facts import NetDeviceFacts, PortForward
 
 _NOISE = re.compile(
@@ -283,13 +285,15 @@ def _password_issues(text: str) -> list[str]:
     return issues
 
 
-def _default_accounts(text: str) -> list[str] | None:
+def _default_accounts(text: str) -> tuple[list[str] | None, list[str]]:
     """The vendor pair and password-less accounts, then every account (and enable) whose
-    stored password is a common weak one."""
+    stored password is a common weak one; and the accounts whose hash could not be tried."""
     found = _accounts_without_secret(text)
     named = {f.split(" ")[0].split("/")[0] for f in found}
-    weak = weak_accounts([a for a in _stored_secrets(text) if a[0] not in named])
-    return None if weak is None else found + weak
+    verifiable, hashed = _stored_secrets(text)
+    weak = weak_accounts([a for a in verifiable if a[0] not in named])
+    trial = try_hashes([h for h in hashed if h.name not in named], weak_passwords())
+    return (None if weak is None else found + weak + trial.weak), trial.untried
 
 
 def _accounts_without_secret(text: str) -> list[str]:
@@ -314,10 +318,14 @@ def _md5_crypt(stored: str) -> Callable[[str], bool]:
     return lambda candidate: bool(md5_crypt.verify(candidate, stored))
 
 
-def _stored_secrets(text: str) -> list[tuple[str, Callable[[str], bool]]]:
+_HASHCAT_TYPES = {"4": "cisco-4", "8": "cisco-8", "9": "cisco-9"}
+
+
+def _stored_secrets(text: str) -> tuple[list[tuple[str, Callable[[str], bool]]], list[Hashed]]:
     """Each account's stored password as something a candidate can be tried against:
-    type 0 (clear), 7 (reversible) and 5 (md5-crypt); types 8 and 9 cannot be tried here."""
+    type 0 (clear), 7 (reversible) and 5 (md5-crypt) here; types 4, 8 and 9 by hashcat."""
     found: list[tuple[str, Callable[[str], bool]]] = []
+    hashed: list[Hashed] = []
     pattern = r"^(username (\S+)|enable)\b.* (?:password|secret) (?:(\d) )?(\S+)$"
     for m in re.finditer(pattern, text, re.M):
         name, kind, stored = m.group(2) or "enable", m.group(3) or "0", m.group(4)
@@ -331,7 +339,9 @@ def _stored_secrets(text: str) -> list[tuple[str, Callable[[str], bool]]]:
             found.append((name, _equals(clear)))
         elif kind == "5" and md5_crypt.identify(stored):
             found.append((name, _md5_crypt(stored)))
-    return found
+        else:
+            hashed.append(Hashed(name, _HASHCAT_TYPES.get(kind, f"cisco-{kind}"), stored))
+    return found, hashed
 
 
 def _snmp_issues(text: str) -> list[str]:
@@ -450,6 +460,7 @@ def parse_cisco(
         if "ip nat outside" in lines or "ip address dhcp" in lines
     ]
     zones = re.findall(r"^zone security (\S+)", text, re.M) or _zone_interfaces(interfaces, outside)
+    accounts, untried = _default_accounts(text)
     return NetDeviceFacts(
         vendor="cisco-ios",
         **_identity(text, saved_text, version_output),
@@ -459,7 +470,8 @@ def parse_cisco(
         ntp_servers=re.findall(r"^ntp server (\S+)", text, re.M),
         snmp_issues=_snmp_issues(text),
         password_issues=_password_issues(text),
-        default_accounts=_default_accounts(text),
+        default_accounts=accounts,
+        untried_accounts=untried,
         login_limit=bool(re.search(r"^login block-for ", text, re.M)),
         wifi_modes=_aironet_wifi(text),
         port_forwards=_forwards(text),

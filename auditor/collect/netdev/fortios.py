@@ -20,7 +20,13 @@ from typing import Any
 
 import yaml
 
-from auditor.collect.netdev.common import DEFAULT_COMMUNITIES, Incomplete, device_time
+from auditor.collect.netdev.common import (
+    DEFAULT_COMMUNITIES,
+    Incomplete,
+    device_time,
+    weak_passwords,
+)
+from auditor.collect.netdev.hashcat import Hashed, try_hashes
 from auditor.facts import NetDeviceFacts, PortForward
 
 MASK = "<redacted>"
@@ -360,14 +366,24 @@ class _Global:
         return value
 
 
-def _factory_admin(admins: dict[str, Any]) -> list[str] | None:
-    """The factory login is admin with no password (`show` then prints no password line);
-    a fragment without administrators says nothing about them."""
+def _admin_accounts(admins: dict[str, Any]) -> tuple[list[str] | None, list[str]]:
+    """The factory login (admin with no password: `show` then prints no password line), then
+    every administrator whose stored hash a weak password verifies; and the administrators
+    whose hash could not be tried. A fragment without administrators says nothing of them."""
     if not admins:
-        return None
-    return (
-        ["admin/<empty>"] if "admin" in admins and admins["admin"].get("password") is None else []
-    )
+        return None, []
+    factory = "admin" in admins and admins["admin"].get("password") is None
+    found = ["admin/<empty>"] if factory else []
+    hashed = []
+    for name, admin in admins.items():
+        stored = (admin.get("password") or "").removeprefix("ENC ")
+        if stored:
+            hashed.append(Hashed(name, _HASH_FORMS.get(stored[:3], "fortios-unknown"), stored))
+    trial = try_hashes(hashed, weak_passwords())
+    return found + trial.weak, trial.untried
+
+
+_HASH_FORMS = {"AK1": "fortios-ak1", "SH2": "fortios-sh2", "PB2": "fortios-pb2"}
 
 
 def _log_targets(config: Any) -> list[str]:
@@ -448,6 +464,7 @@ def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
     # says nothing about them (unknown, never "none")
     admins = config.at("system admin").edits
     reach = _management(config, config.at("system interface").edits, admins)
+    accounts, untried = _admin_accounts(admins)
     weak, secrets = _weak_crypto(system, setting), _stored_secrets(setting, settings)
     wifi, wifi_assumed = _wifi(config, defaults)
     lockout, timeout = _number(setting("admin-lockout-threshold")), _number(setting("admintimeout"))
@@ -466,7 +483,8 @@ def parse_fortios(text: str, status: str | None = None) -> NetDeviceFacts:
         snmp_issues=_snmp(config),
         password_issues=secrets,
         weak_crypto=weak,
-        default_accounts=_factory_admin(admins),
+        default_accounts=accounts,
+        untried_accounts=untried,
         login_limit=lockout > 0 if lockout is not None else None,
         wifi_modes=wifi,
         port_forwards=_forwards(config),

@@ -1,0 +1,201 @@
+"""An upload read without ever being held whole: the body streamed to a spooled temporary
+file, its JSON envelope parsed from there (ijson), the report's base64 decoded a slice at a
+time into a second spooled file while it is hashed, and the report validated as it is read,
+its long lists one item at a time. The peak per upload stays near its own size, whatever a
+commune sends (the largest single value, the report's base64 text, is the only thing held).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any, get_args
+
+import ijson
+from pydantic import TypeAdapter, ValidationError
+
+from auditor.report.model import Report
+from auditor.results import Evaluation
+
+SPOOL_IN_MEMORY = 1 << 20  # bytes kept in memory before a spooled file moves to disk
+_B64_SLICE = 1 << 20  # characters decoded at a time (a multiple of 4)
+_FIELDS = {"report_id", "report", "signature", "pdf"}
+
+
+class BadUpload(ValueError):
+    """The upload is not what the protocol says; `code` names why (a catalogue key)."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.status, self.code = status, code
+
+
+def spool() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+b")
+
+
+@dataclass
+class Upload:
+    report_id: str
+    content: IO[bytes]  # the report's bytes, decoded, at position 0
+    sha256: str  # of the report's bytes
+    signature: bytes
+    pdf: bytes | None  # the signed PDF of the report, when the commune sent it
+
+    def read_content(self) -> bytes:
+        self.content.seek(0)
+        return self.content.read()
+
+    def close(self) -> None:
+        self.content.close()
+
+
+class _Unique(dict[str, Any]):
+    """A JSON object that refuses a key given twice (two readers could see two values)."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self:
+            raise BadUpload(400, "receiver.bad_request")
+        super().__setitem__(key, value)
+
+
+def read_upload(body: IO[bytes]) -> Upload:
+    """The envelope's fields from the spooled body: each top-level value is built alone (the
+    report's base64 text, then decoded into its own spooled file), a field given twice, a
+    missing or mistyped one, bad base64 or a malformed id refused."""
+    body.seek(0)
+    fields: dict[str, Any] = {}
+    content = spool()
+    try:
+        for key, value in _top_level(body):
+            if key in fields or key not in _FIELDS:
+                raise BadUpload(400, "receiver.bad_request")
+            if not isinstance(value, str):
+                raise BadUpload(400, "receiver.bad_request")
+            fields[key] = _decode_into(value, content) if key == "report" else value
+            del value
+        if not {"report_id", "report", "signature"} <= fields.keys():
+            raise BadUpload(400, "receiver.bad_request")
+        signature = _b64(fields["signature"])
+        pdf = _b64(fields["pdf"]) if "pdf" in fields else None
+    except BadUpload:
+        content.close()
+        raise
+    content.seek(0)
+    return Upload(_report_id(fields["report_id"]), content, fields["report"], signature, pdf)
+
+
+def _top_level(body: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    """The envelope's (key, string value) pairs, from the parser's flat events (ijson's
+    prefixed ones cost time in the square of the nesting depth a hostile body chooses):
+    anything but an object of strings is refused at its first event."""
+    events = _events(body)
+    if next(events, None) != ("start_map", None):
+        raise BadUpload(400, "receiver.bad_request")
+    for event, key in events:
+        if event == "end_map":
+            break
+        kind, value = next(events, (None, None))
+        if event != "map_key" or kind != "string":
+            raise BadUpload(400, "receiver.bad_request")
+        yield key, value
+    if next(events, None) is not None:
+        raise BadUpload(400, "receiver.bad_request")
+
+
+def _events(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    try:
+        yield from ijson.basic_parse(stream, use_float=True)
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError):
+        raise BadUpload(400, "receiver.bad_request") from None
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadUpload(400, "receiver.bad_request") from None
+
+
+def _decode_into(text: str, out: IO[bytes]) -> str:
+    """Strict base64 decoded a slice at a time into `out`; the decoded bytes' sha256."""
+    digest = hashlib.sha256()
+    for start in range(0, len(text), _B64_SLICE):
+        chunk = _b64(text[start : start + _B64_SLICE])
+        digest.update(chunk)
+        out.write(chunk)
+    return digest.hexdigest()
+
+
+def _report_id(claimed: str) -> str:
+    try:
+        if len(claimed) != 36 or str(uuid.UUID(claimed)) != claimed:
+            raise ValueError(claimed)
+    except ValueError:
+        raise BadUpload(422, "receiver.bad_report_id") from None
+    return claimed
+
+
+# the report's long lists: validated item by item and not kept (the receiver needs none of
+# them; the stored bytes keep them whole)
+_STREAMED: dict[str, TypeAdapter[Any]] = {
+    prefix: TypeAdapter(get_args(model.model_fields[name].annotation)[0])
+    for prefix, model, name in (
+        ("evidence", Report, "evidence"),
+        ("assets", Report, "assets"),
+        ("plan", Report, "plan"),
+        ("tailoring", Report, "tailoring"),
+        ("evaluation.asset_results", Evaluation, "asset_results"),
+    )
+}
+
+
+MAX_DEPTH = 64  # nesting a report never needs; deeper is refused before it is built
+
+
+def read_report(content: IO[bytes]) -> Report:
+    """The report, validated as `parse_report` would, with its long lists (evidence, assets,
+    per-asset results, plan, tailoring) checked one item at a time and left empty."""
+    content.seek(0)
+    top = ijson.ObjectBuilder(map_type=_Unique)
+    path: list[str] = []  # the key (objects) or "item" (arrays) of each open container
+    streamed: tuple[int, TypeAdapter[Any]] | None = None  # the list being read item by item
+    item: ijson.ObjectBuilder | None = None
+    try:
+        for event, value in _events(content):
+            if streamed is None:
+                top.event(event, value)
+                adapter = _STREAMED.get(".".join(path)) if event == "start_array" else None
+                _step(path, event, value)
+                streamed = (len(path), adapter) if adapter is not None else None
+            elif event == "end_array" and len(path) == streamed[0]:
+                top.event(event, value)
+                _step(path, event, value)
+                streamed = None
+            else:
+                item = item or ijson.ObjectBuilder(map_type=_Unique)
+                item.event(event, value)
+                _step(path, event, value)
+                if len(path) == streamed[0] and event != "map_key":
+                    streamed[1].validate_python(item.value)
+                    item = None
+        return Report.model_validate(top.value)
+    except (BadUpload, ValidationError, TypeError, ValueError, RecursionError):
+        raise BadUpload(422, "verify.report_unreadable") from None
+
+
+def _step(path: list[str], event: str, value: Any) -> None:
+    """Follow one parser event in `path`, refusing a nesting deeper than MAX_DEPTH."""
+    if event == "map_key":
+        path[-1] = value
+    elif event in ("start_map", "start_array"):
+        if len(path) >= MAX_DEPTH:
+            raise BadUpload(422, "verify.report_unreadable")
+        path.append("" if event == "start_map" else "item")
+    elif event in ("end_map", "end_array"):
+        path.pop()
