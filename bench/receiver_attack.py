@@ -220,9 +220,12 @@ def main() -> None:
                 log_in(client, demo.password_file.read_text().strip())
             sampler = Sampler()
             print(f"server RSS at rest {sampler.peak()}")
-            flood(base, sampler, tokens, args.seconds)
-            idle(base, int(base.rsplit(":", 1)[1]), args.idle)
-            big_uploads(base, sampler, tokens, args.uploads)
+            if args.seconds:
+                flood(base, sampler, tokens, args.seconds)
+            if args.idle:
+                idle(base, int(base.rsplit(":", 1)[1]), args.idle)
+            if args.uploads:
+                big_uploads(base, sampler, tokens, args.uploads)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import pytest
 
 from auditor.checking import Registry, Status, discover
 from auditor.collect.windows import facts_from_bytes, powershell_command, windows_script
-from auditor.collect.windows_parse import decode_product_state, load_document, parse_windows
+from auditor.collect.windows_parse import load_document, parse_windows
+from auditor.collect.windows_sections.security import decode_product_state
 from auditor.errors import CollectionError
 from auditor.facts import AssetFacts, Declared, HostFacts
 from auditor.inventory import Asset
@@ -389,7 +390,7 @@ W32TM = WIN / "w32tm"
 def test_w32tm_status_is_read_by_position_in_any_language(
     capture: str, synced: bool, source: str
 ) -> None:
-    from auditor.collect.windows_parse import w32tm_status
+    from auditor.collect.windows_sections.system import w32tm_status
 
     status = w32tm_status((W32TM / capture).read_text(encoding="utf-8").splitlines())
     assert status is not None and status.synchronized is synced and status.source == source
@@ -399,7 +400,7 @@ def test_w32tm_status_is_read_by_position_in_any_language(
 
 
 def test_w32tm_near_misses(registry: Registry, params: dict[str, dict[str, Any]]) -> None:
-    from auditor.collect.windows_parse import w32tm_status
+    from auditor.collect.windows_sections.system import w32tm_status
 
     synced = (W32TM / "en-synced.txt").read_text(encoding="utf-8").splitlines()
     short = w32tm_status(synced[:9])  # plain /query /status, or a cut output
@@ -417,15 +418,15 @@ def test_w32tm_near_misses(registry: Registry, params: dict[str, dict[str, Any]]
 
 def test_a_backup_on_another_partition_of_the_system_disk_is_not_separate() -> None:
     """Separate storage is another physical disk or a network share, not another letter."""
-    from auditor.collect.windows_parse import _backup
+    from auditor.collect.windows_sections.system import backup
 
     os_raw = {"SystemDrive": "C:"}
     base = {"Path": "D:\\SaoLuu", "Exists": True, "Files": 3, "Root": "D:\\"}
-    other_disk = _backup(base | {"Disk": 1, "SystemDisk": 0}, os_raw)
-    same_disk = _backup(base | {"Disk": 0, "SystemDisk": 0}, os_raw)
-    unknown = _backup(base, os_raw)  # an older collection: the letter alone proves nothing
-    share = _backup(base | {"Path": "\\\\NAS\\b", "Root": "\\\\NAS\\b"}, os_raw)
-    system = _backup(base | {"Path": "E:\\b", "Root": "E:\\"}, {"SystemDrive": "E:"})
+    other_disk = backup(base | {"Disk": 1, "SystemDisk": 0}, os_raw)
+    same_disk = backup(base | {"Disk": 0, "SystemDisk": 0}, os_raw)
+    unknown = backup(base, os_raw)  # an older collection: the letter alone proves nothing
+    share = backup(base | {"Path": "\\\\NAS\\b", "Root": "\\\\NAS\\b"}, os_raw)
+    system = backup(base | {"Path": "E:\\b", "Root": "E:\\"}, {"SystemDrive": "E:"})
     assert other_disk is not None and other_disk.same_device_as_root is False
     assert same_disk is not None and same_disk.same_device_as_root is True
     assert unknown is not None and unknown.same_device_as_root is None

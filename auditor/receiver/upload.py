@@ -24,6 +24,8 @@ from auditor.results import Evaluation
 
 SPOOL_IN_MEMORY = 1 << 20  # bytes kept in memory before a spooled file moves to disk
 _B64_SLICE = 1 << 20  # characters decoded at a time (a multiple of 4)
+_READ = 1 << 20  # bytes the parser reads at a time: a long string read in small pieces is
+# rebuilt many times over (0.95 s for a 19 MB envelope with 64 KiB, 0.07 s with 1 MiB)
 _FIELDS = {"report_id", "report", "signature", "pdf"}
 
 
@@ -110,7 +112,7 @@ def _top_level(body: IO[bytes]) -> Iterator[tuple[str, Any]]:
 
 def _events(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
     try:
-        yield from ijson.basic_parse(stream, use_float=True)
+        yield from ijson.basic_parse(stream, use_float=True, buf_size=_READ)
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError):
         raise BadUpload(400, "receiver.bad_request") from None
 

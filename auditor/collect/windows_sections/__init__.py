@@ -1,0 +1,1 @@
+"""Parsers of the Windows facts document, one module per family of sections."""
