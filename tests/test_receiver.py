@@ -527,16 +527,27 @@ def test_an_area_is_one_clean_line() -> None:
     assert clean_area("x" * 100) == "x" * 100  # the near miss: exactly the limit
 
 
+def _multipart(report_id: str, parts: dict[str, bytes]) -> tuple[bytes, str]:
+    """The body and content type `auditor upload` sends (httpx's own encoder)."""
+    request = httpx.Request(
+        "POST",
+        "https://x/api/reports",
+        data={"report_id": report_id},
+        files={name: (name, data, "application/octet-stream") for name, data in parts.items()},
+    )
+    return request.read(), request.headers["content-type"]
+
+
 def test_an_upload_is_read_within_twice_its_size(tmp_path: Path) -> None:
-    """From the spooled body to the validated report (the envelope, the report's base64
-    decoded into its own spooled file and hashed, the signature checked from that file, the
-    report with 60,000 evidence entries validated as it is read), Python's peak allocation
-    stays under twice the upload's size; the report read is what `parse_report` reads, less
-    the lists checked one item at a time."""
+    """From the spooled body to the validated report, for a report with 60,000 evidence
+    entries: the multipart upload `auditor upload` sends is streamed part by part to disk
+    and Python's peak allocation stays under its size; the JSON envelope of
+    earlier versions (base64 decoded into its own spooled file) under twice its size. The
+    report read is what `parse_report` reads, less the lists checked one item at a time."""
     import hashlib
     import tracemalloc
 
-    from auditor.receiver.upload import read_report, read_upload, spool
+    from auditor.receiver.upload import Upload, read_multipart, read_report, read_upload, spool
     from auditor.report.model import EvidenceEntry
     from auditor.report.signing import verify_detached
 
@@ -549,32 +560,68 @@ def test_an_upload_is_read_within_twice_its_size(tmp_path: Path) -> None:
     ]
     content = canonical_bytes(report.model_copy(update={"evidence": entries}))
     del entries
+    signature = sign_detached(content, leaf.signer())
     envelope = {
         "report_id": report.report_id,
         "report": base64.b64encode(content).decode(),
-        "signature": base64.b64encode(sign_detached(content, leaf.signer())).decode(),
+        "signature": base64.b64encode(signature).decode(),
     }
-    body = spool()
-    body.write(json.dumps(envelope).encode())
-    size = body.tell()
-    del envelope
-    tracemalloc.start()
-    try:
-        upload = read_upload(body)
-        check = verify_detached(upload.content, upload.signature, [ca.cert])
-        light = read_report(upload.content)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert check.intact and check.trusted, check.problems
-    assert upload.read_content() == content and upload.report_id == report.report_id
-    assert upload.sha256 == hashlib.sha256(content).hexdigest()
+    multipart, kind = _multipart(report.report_id, {"report": content, "signature": signature})
     whole = parse_report(content)
-    assert light == whole.model_copy(
+    expected = whole.model_copy(
         update={"evidence": [], "assets": [], "plan": [], "tailoring": [],
                 "evaluation": whole.evaluation.model_copy(update={"asset_results": []})}
     )  # fmt: skip
-    assert peak < 2 * size, (peak, size)
+    for body_bytes, read, bound in (
+        (json.dumps(envelope).encode(), read_upload, 2.0),
+        (multipart, lambda body: read_multipart(body, kind), 1.0),
+    ):
+        body = spool()
+        body.write(body_bytes)
+        size = body.tell()
+        del body_bytes
+        tracemalloc.start()
+        try:
+            upload: Upload = read(body)
+            check = verify_detached(upload.content, upload.signature, [ca.cert])
+            light = read_report(upload.content)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert check.intact and check.trusted, check.problems
+        assert upload.read_content() == content and upload.report_id == report.report_id
+        assert upload.sha256 == hashlib.sha256(content).hexdigest()
+        assert light == expected
+        assert peak < bound * size, (read, peak, size)
+
+
+def test_a_multipart_upload_that_is_not_what_the_protocol_says_is_refused() -> None:
+    """A part given twice, a part nobody asked for, a missing signature, a body cut before
+    its closing boundary, a report id that is not a UUID: each refused, nothing kept."""
+    from auditor.receiver.upload import BadUpload, read_multipart, spool
+
+    rid = str(uuid4())
+
+    def refused(body: bytes, kind: str) -> str:
+        file = spool()
+        file.write(body)
+        with pytest.raises(BadUpload) as error:
+            read_multipart(file, kind)
+        return error.value.code
+
+    good, kind = _multipart(rid, {"report": b"{}", "signature": b"sig"})
+    boundary = kind.split("boundary=")[1].encode()
+    twice = good.replace(b"--" + boundary + b"--", b"", 1)
+    twice += good[good.index(b"--" + boundary) :]
+    assert refused(twice, kind) == "receiver.bad_request"
+    extra, extra_kind = _multipart(rid, {"report": b"{}", "signature": b"s", "script": b"x"})
+    assert refused(extra, extra_kind) == "receiver.bad_request"
+    unsigned, unsigned_kind = _multipart(rid, {"report": b"{}"})
+    assert refused(unsigned, unsigned_kind) == "receiver.bad_request"
+    assert refused(good[:-40], kind) == "receiver.bad_request"
+    bad_id, bad_kind = _multipart("../../etc", {"report": b"{}", "signature": b"s"})
+    assert refused(bad_id, bad_kind) == "receiver.bad_report_id"
+    assert refused(good, "multipart/form-data") == "receiver.bad_request"  # no boundary
 
 
 def test_a_hostile_report_inside_a_good_envelope_is_refused(tmp_path: Path) -> None:

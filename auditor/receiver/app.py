@@ -2,8 +2,10 @@
 it to the commune that holds the signing certificate, stores it once and answers with a
 hashed receipt. Every read needs a province account.
 
-POST /api/reports    Bearer <commune upload token>; {"report_id", "report", "signature"} (base64)
-                     and optionally "pdf": the commune's signed PDF of that report (PAdES)
+POST /api/reports    Bearer <commune upload token>; multipart/form-data with the parts
+                     report_id, report, signature and optionally pdf (the commune's signed
+                     PDF of that report, PAdES); or, from earlier versions, the JSON
+                     {"report_id", "report", "signature", "pdf"} with base64 fields
 GET  /api/reports/ID HTTP Basic (province account): the receipt of a stored report
 GET  /api/communes   HTTP Basic (province account): per commune, the latest report, overdue
 
@@ -49,7 +51,14 @@ from auditor.receiver.store import (
     commune_by_token,
     open_store,
 )
-from auditor.receiver.upload import BadUpload, Upload, read_report, read_upload, spool
+from auditor.receiver.upload import (
+    BadUpload,
+    Upload,
+    read_multipart,
+    read_report,
+    read_upload,
+    spool,
+)
 from auditor.report.signing import fingerprint, verify_detached
 
 log = logging.getLogger("auditor.receiver")
@@ -125,11 +134,20 @@ async def _spool_body(request: Request, limits: Limits) -> IO[bytes]:
 
 
 def _receive(
-    engine: Engine, trust: list[x509.Certificate], limits: Limits, commune: Commune, body: IO[bytes]
+    engine: Engine,
+    trust: list[x509.Certificate],
+    limits: Limits,
+    commune: Commune,
+    body: IO[bytes],
+    content_type: str,
 ) -> JSONResponse:
-    """Read, verify and store one spooled upload (in a worker thread)."""
+    """Read, verify and store one spooled upload (in a worker thread): multipart as
+    `auditor upload` sends it, or the JSON envelope of earlier versions."""
     try:
-        upload = read_upload(body)
+        if content_type.lower().startswith("multipart/"):
+            upload = read_multipart(body, content_type)
+        else:
+            upload = read_upload(body)
     except BadUpload as bad:
         raise Refusal(bad.status, bad.code) from None
     finally:
@@ -159,7 +177,8 @@ def create_app(
                 raise Refusal(503, "receiver.busy")
             async with uploads:
                 body = await _spool_body(request, limits)
-                return await run_in_threadpool(_receive, engine, trust, limits, commune, body)
+                kind = request.headers.get("content-type", "")
+                return await run_in_threadpool(_receive, engine, trust, limits, commune, body, kind)
         except Refusal as refusal:
             return _error(refusal.status, refusal.code)
 

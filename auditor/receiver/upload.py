@@ -1,8 +1,9 @@
-"""An upload read without ever being held whole: the body streamed to a spooled temporary
-file, its JSON envelope parsed from there (ijson), the report's base64 decoded a slice at a
-time into a second spooled file while it is hashed, and the report validated as it is read,
-its long lists one item at a time. The peak per upload stays near its own size, whatever a
-commune sends (the largest single value, the report's base64 text, is the only thing held).
+"""An upload read without ever being held whole. The body is streamed to a spooled temporary
+file; from there a multipart/form-data upload (what `auditor upload` sends) has each part
+streamed into its own spooled file by python-multipart, the report hashed as it passes, so
+nothing of it is in memory; the older JSON envelope (base64 fields) is read by ijson, the
+report's base64 decoded a slice at a time into a spooled file (its text, one JSON string, is
+held once). Then the report is validated as it is read, its long lists one item at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import IO, Any, get_args
 
 import ijson
 from pydantic import TypeAdapter, ValidationError
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from auditor.report.model import Report
 from auditor.results import Evaluation
@@ -90,6 +93,119 @@ def read_upload(body: IO[bytes]) -> Upload:
         raise
     content.seek(0)
     return Upload(_report_id(fields["report_id"]), content, fields["report"], signature, pdf)
+
+
+MAX_SIGNATURE = 1 << 20  # a CMS signature with its certificates; more is not a signature
+
+
+def read_multipart(body: IO[bytes], content_type: str) -> Upload:
+    """The parts `report_id`, `report`, `signature` and optionally `pdf` of a spooled
+    multipart/form-data body, each once; anything else, or a body that does not end as
+    multipart ends, refused."""
+    kind, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if kind != b"multipart/form-data" or not boundary:
+        raise BadUpload(400, "receiver.bad_request")
+    parts = _Parts()
+    parser = MultipartParser(boundary, parts.callbacks(), max_header_count=4)
+    body.seek(0)
+    try:
+        while chunk := body.read(_READ):
+            parser.write(chunk)
+        parser.finalize()
+    except BadUpload:
+        parts.close()
+        raise
+    except MultipartParseError:
+        parts.close()
+        raise BadUpload(400, "receiver.bad_request") from None
+    return parts.upload()
+
+
+class _Parts:
+    """What python-multipart's callbacks deliver, each part into its own spooled file."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, IO[bytes]] = {}
+        self.header = bytearray()
+        self.field = b""
+        self.name: str | None = None
+        self.digest = hashlib.sha256()
+        self.ended = False
+
+    def callbacks(self) -> Any:
+        return {
+            "on_part_begin": self.begin,
+            "on_header_field": lambda data, start, end: self.header_piece(data[start:end], True),
+            "on_header_value": lambda data, start, end: self.header_piece(data[start:end], False),
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.data,
+            "on_end": self.end,
+        }
+
+    def begin(self) -> None:
+        self.name, self.header, self.field = None, bytearray(), b""
+
+    def header_piece(self, data: bytes, is_field: bool) -> None:
+        if is_field:
+            self.field += data
+        else:
+            self.header += data
+        if len(self.field) + len(self.header) > 1024:
+            raise BadUpload(400, "receiver.bad_request")
+
+    def header_end(self) -> None:
+        if self.field.lower() == b"content-disposition":
+            kind, options = parse_options_header(bytes(self.header))
+            name = options.get(b"name", b"").decode("ascii", "replace")
+            if kind != b"form-data" or name not in _FIELDS or name in self.files:
+                raise BadUpload(400, "receiver.bad_request")
+            self.name = name
+        self.field, self.header = b"", bytearray()
+
+    def headers_finished(self) -> None:
+        if self.name is None:
+            raise BadUpload(400, "receiver.bad_request")
+        self.files[self.name] = spool()
+
+    def data(self, data: bytes, start: int, end: int) -> None:
+        if self.name is None:
+            raise BadUpload(400, "receiver.bad_request")
+        piece = data[start:end]
+        if self.name == "report":
+            self.digest.update(piece)
+        elif self.files[self.name].tell() + len(piece) > MAX_SIGNATURE and self.name != "pdf":
+            raise BadUpload(400, "receiver.bad_request")
+        self.files[self.name].write(piece)
+
+    def end(self) -> None:
+        self.ended = True
+
+    def close(self) -> None:
+        for file in self.files.values():
+            file.close()
+
+    def upload(self) -> Upload:
+        if not self.ended or not {"report_id", "report", "signature"} <= self.files.keys():
+            self.close()
+            raise BadUpload(400, "receiver.bad_request")
+        small = {}
+        for name in ("report_id", "signature", "pdf"):
+            if name in self.files:
+                with self.files.pop(name) as file:
+                    file.seek(0)
+                    small[name] = file.read()
+        try:
+            claimed = _report_id(small["report_id"].decode("ascii"))
+        except (UnicodeDecodeError, BadUpload):
+            self.close()
+            raise BadUpload(422, "receiver.bad_report_id") from None
+        report = self.files["report"]
+        report.seek(0)
+        return Upload(
+            claimed, report, self.digest.hexdigest(), small["signature"], small.get("pdf")
+        )
 
 
 def _top_level(body: IO[bytes]) -> Iterator[tuple[str, Any]]:

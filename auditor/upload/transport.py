@@ -1,9 +1,10 @@
 """How a report travels: HTTPS POST (httpx; TLS verified, province CA, optional client
-certificate) or an SFTP drop (paramiko; host key pinned; temp name then rename)."""
+certificate; multipart/form-data, the report, its signature and PDF as raw parts so that the
+receiver can stream them to disk) or an SFTP drop (paramiko; host key pinned; temp name then
+rename)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import posixpath
 import ssl
@@ -61,14 +62,13 @@ class HttpsTransport:
     timeout_s: float = 30.0
 
     def send(self, item: Item) -> dict[str, Any]:
-        body = {
-            "report_id": item.report_id,
-            "report": base64.b64encode(item.content).decode(),
-            "signature": base64.b64encode(item.signature).decode(),
+        parts = {
+            "report": ("report.json", item.content, "application/json"),
+            "signature": ("report.json.p7s", item.signature, "application/pkcs7-signature"),
         }
         pdf = item.pdf
         if pdf is not None:
-            body["pdf"] = base64.b64encode(pdf).decode()
+            parts["pdf"] = ("report.pdf", pdf, "application/pdf")
         headers = {"Idempotency-Key": item.report_id}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -78,7 +78,10 @@ class HttpsTransport:
         try:
             with httpx.Client(verify=context, timeout=self.timeout_s) as client:
                 response = client.post(
-                    self.url.rstrip("/") + "/api/reports", json=body, headers=headers
+                    self.url.rstrip("/") + "/api/reports",
+                    data={"report_id": item.report_id},
+                    files=parts,
+                    headers=headers,
                 )
         except httpx.HTTPError as exc:  # connection refused, reset, timeout, TLS failure
             raise _network_error(exc) from None
