@@ -63,11 +63,14 @@ class Sampler:
         return f"{self.top / 1e6:.0f} MB"
 
 
+FORM = {"json": False}  # --json: the base64 envelope of earlier versions, not multipart
+
+
 def upload_body(
     tokens: dict[str, dict[str, str]], name: str, padding: int = 0
-) -> tuple[str, bytes]:
+) -> tuple[str, bytes, str]:
     """A fresh signed report of commune `name` (with `padding` evidence entries to make it
-    big), as the JSON body `auditor upload` sends."""
+    big), as the body `auditor upload` sends (multipart), with its content type."""
     pack = load_policy("nd85-level2", discover())
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     report = demo_report(
@@ -82,12 +85,24 @@ def upload_body(
         report = report.model_copy(update={"evidence": entries})
     content = canonical_bytes(report)
     signer = load_signer(Path(tokens[name]["keys"]), None)
-    body = {
-        "report_id": report.report_id,
-        "report": base64.b64encode(content).decode(),
-        "signature": base64.b64encode(sign_detached(content, signer)).decode(),
-    }
-    return tokens[name]["token"], json.dumps(body).encode()
+    signature = sign_detached(content, signer)
+    if FORM["json"]:
+        body = {
+            "report_id": report.report_id,
+            "report": base64.b64encode(content).decode(),
+            "signature": base64.b64encode(signature).decode(),
+        }
+        return tokens[name]["token"], json.dumps(body).encode(), "application/json"
+    request = httpx.Request(
+        "POST",
+        "https://receiver/api/reports",
+        data={"report_id": report.report_id},
+        files={
+            "report": ("report.json", content, "application/json"),
+            "signature": ("report.json.p7s", signature, "application/pkcs7-signature"),
+        },
+    )
+    return tokens[name]["token"], request.read(), request.headers["content-type"]
 
 
 def flood(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], seconds: float) -> None:
@@ -121,12 +136,12 @@ def flood(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], second
     started = time.monotonic()
     with httpx.Client(base_url=base, verify=False, timeout=60) as client:
         while time.monotonic() - started < seconds:
-            token, body = upload_body(tokens, names[len(times) % len(names)])
+            token, body, kind = upload_body(tokens, names[len(times) % len(names)])
             t0 = time.perf_counter()
             sent = client.post(
                 "/api/reports",
                 content=body,
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                headers={"Authorization": f"Bearer {token}", "Content-Type": kind},
             )
             times.append(time.perf_counter() - t0)
             codes.append(sent.status_code)
@@ -171,17 +186,17 @@ def idle(base: str, port: int, count: int) -> None:
 def big_uploads(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], n: int) -> None:
     names = sorted(tokens)
     bodies = [upload_body(tokens, names[i % len(names)], padding=95_000) for i in range(n)]
-    size = len(base64.b64decode(json.loads(bodies[0][1])["report"]))
     warm = upload_body(tokens, names[-1], padding=95_000)  # loads pyHanko and the validators
     with httpx.Client(base_url=base, verify=False, timeout=120) as client:
-        client.post("/api/reports", content=warm[1], headers={"Authorization": f"Bearer {warm[0]}"})
+        headers = {"Authorization": f"Bearer {warm[0]}", "Content-Type": warm[2]}
+        client.post("/api/reports", content=warm[1], headers=headers)
     sampler.reset()
     before = sampler.top
     barrier = threading.Barrier(n)
 
     def send(index: int) -> tuple[int, float]:
         """Each commune from its own address, as communes are."""
-        token, body = bodies[index]
+        token, body, kind = bodies[index]
         transport = httpx.HTTPTransport(local_address=f"127.0.1.{1 + index}", verify=False)
         url = base.replace("localhost", "127.0.0.1")
         with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
@@ -193,7 +208,7 @@ def big_uploads(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], 
                     content=body,
                     headers={
                         "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
+                        "Content-Type": kind,
                     },
                 )
             except httpx.HTTPError:
@@ -203,8 +218,10 @@ def big_uploads(base: str, sampler: Sampler, tokens: dict[str, dict[str, str]], 
     with ThreadPoolExecutor(n) as pool:
         results = list(pool.map(send, range(n)))
     codes = Counter(c for c, _ in results)
+    form = bodies[0][2].split(";")[0]
     print(
-        f"3. {n} uploads of {size / 1e6:.1f} MB at once: answers {dict(codes)}; "
+        f"3. {n} uploads of {len(bodies[0][1]) / 1e6:.1f} MB ({form}) at once: "
+        f"answers {dict(codes)}; "
         f"{percentiles([t for _, t in results])}"
     )
     in_flight = min(n, 4)  # the receiver's upload slots
@@ -221,7 +238,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--idle", type=int, default=1100)
     parser.add_argument("--uploads", type=int, default=50)
+    parser.add_argument("--json", action="store_true", help="send the older base64 envelope")
     args = parser.parse_args()
+    FORM["json"] = args.json
     with tempfile.TemporaryDirectory() as tmp:
         demo = make_demo(Path(tmp) / "demo", communes=20, reports=1)
         tokens = json.loads((Path(tmp) / "demo" / "tokens.json").read_text())
