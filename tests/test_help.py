@@ -96,3 +96,32 @@ def test_clicks_own_errors_in_vietnamese() -> None:
     english = runner.invoke(main, ["--lang", "en", "audit"])
     assert "Missing option" in english.output
     assert re.search(r"Try '.*--help' for help", english.output)
+
+
+def test_clicks_strings_come_through_gettext_not_patched_modules() -> None:
+    """click's own strings are found by click's own `gettext` calls in our compiled
+    catalogue: the one in the package is what click.vi.yaml and the installed click make
+    (a click upgrade that adds or changes a string fails here, not silently in English),
+    every string click marks has a Vietnamese text, and click's modules are untouched."""
+    import gettext
+
+    import click.core
+    import click.exceptions
+
+    from auditor.cli.click_catalogue import click_strings
+    from auditor.cli.i18n import install
+    from auditor.messages.mo import catalogue_path, compile_mo, table
+
+    singles, pairs = click_strings()
+    words = table()
+    assert catalogue_path().read_bytes() == compile_mo(words, pairs), (
+        "run: python -m auditor.cli.click_catalogue"
+    )
+    marked = singles | {text for pair in pairs for text in pair}
+    assert marked - set(words) == set(), "click strings without a Vietnamese text"
+    install("vi")
+    assert click.core._ is gettext.gettext and click.exceptions.ngettext is gettext.ngettext
+    assert gettext.gettext("Missing option") == "Thiếu tùy chọn"
+    assert gettext.ngettext(*pairs[0], 1) == words[pairs[0][0]]
+    install("en")
+    assert gettext.gettext("Missing option") == "Missing option"

@@ -1,14 +1,17 @@
-"""`--help` and click's own messages in the officer's language.
+"""`--help` and click's own messages in the officer's language, through click's supported
+extension points only.
 
 The English texts stay in the code (decorators and docstrings); the Vietnamese ones live in
 two catalogues beside the message catalogue: `help.vi.yaml` (command path → docstring and
-option help) and `click.vi.yaml` (click's msgids: "Usage:", "Missing option", …). click
-looks its strings up through `gettext` names bound in its modules; `install()` points those
-names at the catalogue for the chosen language.
+option help), set on our own command and option objects when help is formatted (custom
+Command/Group classes), and `click.vi.yaml` (click's msgids: "Usage:", "Missing option", …),
+compiled to a gettext catalogue (`auditor/messages/mo.py`) that click's own `gettext` calls
+find once `install()` has bound our text domain and chosen the language.
 """
 
 from __future__ import annotations
 
+import gettext
 import os
 import sys
 from functools import cache
@@ -18,17 +21,9 @@ from typing import Any
 import click
 import yaml
 
+from auditor.messages.mo import DOMAIN, locale_dir
+
 LANG_ENV = "AUDITOR_LANG"
-_CLICK_MODULES = (
-    "core",
-    "decorators",
-    "exceptions",
-    "formatting",
-    "parser",
-    "termui",
-    "types",
-    "utils",
-)
 
 
 def chosen_language(args: list[str] | None = None) -> str:
@@ -55,23 +50,12 @@ def _catalogue(name: str) -> dict[str, Any]:
 
 
 def install(lang: str) -> None:
-    """Make click print its own strings (usage, errors) in `lang`."""
-    import importlib
-
-    table: dict[str, str] = _catalogue("click.vi.yaml") if lang == "vi" else {}
-
-    def gettext(message: str) -> str:
-        return table.get(message, message)
-
-    def ngettext(singular: str, plural: str, n: int) -> str:
-        return gettext(singular if n == 1 else plural)
-
-    for name in _CLICK_MODULES:
-        module = importlib.import_module(f"click.{name}")
-        if hasattr(module, "_"):
-            module._ = gettext  # type: ignore[attr-defined]
-        if hasattr(module, "ngettext"):
-            module.ngettext = ngettext  # type: ignore[attr-defined]
+    """Make click print its own strings (usage, errors) in `lang`: click asks `gettext` in
+    the current text domain, which becomes ours, for the language $LANGUAGE names (the
+    variable gettext reads first; tools we run with LC_ALL=C ignore it)."""
+    gettext.bindtextdomain(DOMAIN, str(locale_dir()))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = lang
 
 
 def _path(ctx: click.Context) -> str:
@@ -126,8 +110,6 @@ def translate_tree(command: click.Command, path: str, lang: str) -> None:
     command.options_metavar = words.get("[OPTIONS]", "[OPTIONS]")
     if isinstance(command, click.Group):
         command.subcommand_metavar = words.get("COMMAND [ARGS]...", "COMMAND [ARGS]...")
-    if getattr(command, "_help_option", None) is not None:
-        command._help_option = None  # click caches its --help option, text and all
     arguments = _catalogue("help.vi.yaml").get("_arguments", {}) if lang == "vi" else {}
     for param in command.params:
         if isinstance(param, click.Option):
@@ -160,8 +142,19 @@ def localise_types(command: click.Command, lang: str) -> None:
             localise_types(sub, lang)
 
 
+def _help_option(option: click.Option | None) -> click.Option | None:
+    """click makes its --help option once per command, its text in the language of that
+    moment: said again in the run's language."""
+    if option is not None:
+        option.help = gettext.gettext("Show this message and exit.")
+    return option
+
+
 class TranslatedCommand(click.Command):
     """A command whose help, and usage line under an error, are in the run's language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _help_option(super().get_help_option(ctx))
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         translate_tree(self, _path(ctx), _RUN["lang"])
@@ -178,6 +171,9 @@ class TranslatedGroup(click.Group):
 
     command_class = TranslatedCommand
     group_class = type  # subgroups are TranslatedGroup too
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _help_option(super().get_help_option(ctx))
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         translate_tree(self, _path(ctx), _RUN["lang"])
