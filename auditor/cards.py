@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from auditor.checking import Status
 from auditor.policy import Text
+from auditor.yamlfile import load_shipped
 
 Platform = Literal[
     "windows",
@@ -152,7 +153,7 @@ class CardError(ValueError):
 
 def _load(name: str, text: str, model: type[_Card]) -> Any:
     try:
-        return model.model_validate(yaml.safe_load(text))
+        return model.model_validate(load_shipped(text))
     except (yaml.YAMLError, ValueError) as exc:
         raise CardError(f"checks/{name}: {exc}") from exc
 

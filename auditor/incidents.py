@@ -16,8 +16,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.yamlfile import load_shipped
 
 Kind = Literal["malware", "intrusion", "dos", "defacement", "phishing", "data_leak", "other"]
 Severity = Literal["low", "medium", "high", "serious"]
@@ -112,7 +113,7 @@ class ReportingRule(_Frozen):
 @cache
 def reporting_rules() -> tuple[ReportingRule, ...]:
     text = files("auditor.policies").joinpath("law", "incident-reporting.yaml").read_text("utf-8")
-    return tuple(ReportingRule.model_validate(r) for r in yaml.safe_load(text)["rules"])
+    return tuple(ReportingRule.model_validate(r) for r in load_shipped(text)["rules"])
 
 
 def rule_for(detected_at: dt.datetime) -> ReportingRule | None:

@@ -10,10 +10,10 @@ import datetime as dt
 from functools import cache
 from importlib.resources import files
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from auditor.bilingual import Text
+from auditor.yamlfile import load_shipped
 
 
 class _Frozen(BaseModel):
@@ -49,7 +49,7 @@ class LegalText(_Frozen):
 @cache
 def legal_texts() -> dict[str, LegalText]:
     raw = files("auditor.policies").joinpath("law", "texts.yaml").read_text("utf-8")
-    texts = [LegalText.model_validate(t) for t in yaml.safe_load(raw)["texts"]]
+    texts = [LegalText.model_validate(t) for t in load_shipped(raw)["texts"]]
     known = {t.id for t in texts}
     for text in texts:
         missing = set(text.replaced_by) - known

@@ -129,8 +129,9 @@ def snmp_default(facts: NetDeviceFacts, _: NoParams) -> Outcome:
 def accounts(facts: NetDeviceFacts, _: NoParams) -> Outcome:
     """Pass proves: no device account logs in with the vendor's default pair or without a password,
     none is stored in clear text or reversibly (type 7), and every account's stored hash was
-    tried against the common weak passwords and none verified. Does not prove: strength
-    against every guess; an account name alone is not a finding."""
+    tried against the common weak passwords and none verified. Does not prove: that passwords
+    resist every guess; an account whose hash could not be tried (no hashcat, or a format it
+    does not know such as FortiOS PB2) leaves the requirement unknown."""
     if facts.default_accounts is None or facts.password_issues is None:
         return Outcome.unknown("outcome.not_collected", what="accounts")
     outcome = _none_of([*facts.default_accounts, *facts.password_issues], "accounts")

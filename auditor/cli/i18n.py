@@ -19,9 +19,9 @@ from importlib.resources import files
 from typing import Any
 
 import click
-import yaml
 
 from auditor.messages.mo import DOMAIN, locale_dir
+from auditor.yamlfile import load_shipped
 
 LANG_ENV = "AUDITOR_LANG"
 
@@ -45,7 +45,7 @@ def chosen_language(args: list[str] | None = None) -> str:
 @cache
 def _catalogue(name: str) -> dict[str, Any]:
     text = files("auditor.messages").joinpath(name).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_shipped(text)
     return data if isinstance(data, dict) else {}
 
 

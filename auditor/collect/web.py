@@ -13,10 +13,10 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 from cryptography import x509
 
 from auditor.facts import CollectionFailure, TlsCertificate, WebFacts
+from auditor.yamlfile import load_shipped
 
 VERSIONS = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1", "TLSv1.2": "TLSv1_2", "TLSv1.3": "TLSv1_3"}
 MAX_HEADERS = 60
@@ -24,7 +24,7 @@ MAX_HEADERS = 60
 
 def admin_paths() -> list[str]:
     text = files("auditor.collect").joinpath("web_admin_paths.yaml").read_text(encoding="utf-8")
-    return [str(p) for p in yaml.safe_load(text)]
+    return [str(p) for p in load_shipped(text)]
 
 
 def _context(version: str | None = None) -> ssl.SSLContext:

@@ -6,7 +6,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
+from auditor.yamlfile import load_shipped
 
 LANGS = ("vi", "en")
 
@@ -31,7 +31,7 @@ def catalogue(lang: str) -> dict[str, str]:
         raise ValueError(f"unsupported language {lang!r}")
     text = files("auditor.messages").joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
-    _flatten(yaml.safe_load(text), "", out)
+    _flatten(load_shipped(text), "", out)
     return out | _card_strings(lang)
 
 

@@ -14,7 +14,7 @@ import struct
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
+from auditor.yamlfile import load_shipped
 
 DOMAIN = "auditor-click"
 HEADER = "Content-Type: text/plain; charset=UTF-8\nPlural-Forms: nplurals=2; plural=(n != 1);\n"
@@ -27,7 +27,7 @@ def locale_dir() -> Path:
 def table() -> dict[str, str]:
     """click's msgids (and its placeholder words) → Vietnamese, from click.vi.yaml."""
     text = files("auditor.messages").joinpath("click.vi.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_shipped(text)
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 

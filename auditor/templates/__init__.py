@@ -16,7 +16,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Mm, Pt
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from auditor.cards import TEMPLATES
 from auditor.fileio import atomic_write, safe_dir
 from auditor.inventory import Inventory
+from auditor.yamlfile import load_shipped
 
 _FONT = "Times New Roman"
 _CENTER, _LEFT, _JUSTIFY = (
@@ -114,7 +114,7 @@ class Template(_Data):
 
 def load_template(name: str) -> Template:
     text = files(__package__ or "auditor.templates").joinpath(f"{name}.yaml").read_text("utf-8")
-    return Template.model_validate(yaml.safe_load(text) | {"name": name})
+    return Template.model_validate(load_shipped(text) | {"name": name})
 
 
 class _Keep(dict[str, str]):

@@ -18,8 +18,6 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
 from auditor.collect.netdev.common import (
     DEFAULT_COMMUNITIES,
     Incomplete,
@@ -28,6 +26,7 @@ from auditor.collect.netdev.common import (
 )
 from auditor.collect.netdev.hashcat import Hashed, try_hashes
 from auditor.facts import NetDeviceFacts, PortForward
+from auditor.yamlfile import load_shipped
 
 MASK = "<redacted>"
 _LEXEME = re.compile(
@@ -171,7 +170,7 @@ def redact_fortios(text: str) -> str:
 @cache
 def _defaults() -> dict[str, Any]:
     text = files("auditor.collect.netdev").joinpath("fortios_defaults.yaml").read_text("utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = load_shipped(text)
     return loaded
 
 
