@@ -14,7 +14,7 @@ from auditor.checking import Registry
 from auditor.collect.run import Context, collect_all
 from auditor.engine import evaluate
 from auditor.errors import InputError
-from auditor.inputs import load_inputs
+from auditor.inputs import Inputs, load_inputs
 from auditor.paths import default_imports_dir, default_outbox
 from auditor.policy import Pack, load_policy
 from auditor.progress import Phase, Progress, Silent
@@ -75,6 +75,16 @@ def _check_import(directory: Path, signer: Signer) -> str | None:
     return check_import(directory, [signer.cert])
 
 
+def _prepare_writing(lang: str) -> None:
+    """What writing the report needs and can have ready before the facts arrive: the
+    checks' words from their cards and the compiled HTML template."""
+    from auditor.messages.catalogue import card_strings
+    from auditor.report.html import environment
+
+    card_strings(lang)
+    environment().get_template("report.html.j2")
+
+
 def _open_history(
     db_url: str | None, organisation: Organisation, now: datetime
 ) -> tuple[Store, dict[tuple[str, str], Exemption], list[Incident]]:
@@ -104,11 +114,13 @@ def run_audit(
     record: bool = True,
     actor: str | None = None,
     fixes: bool = False,
+    inputs: Inputs | None = None,
 ) -> AuditResult:
-    """Load and check every input first, then collect, judge, write and sign."""
+    """Load and check every input first (or take them loaded), then collect, judge, write
+    and sign."""
     progress = progress or Silent()
     inventory_bytes = inventory_path.read_bytes() if inventory_path.is_file() else b""
-    inputs = load_inputs(inventory_path)
+    inputs = inputs or load_inputs(inventory_path)
     inventory, registry, pack = inputs.inventory, inputs.registry, inputs.pack
     attestations = inputs.attestations
     org = inventory.organisation
@@ -129,6 +141,8 @@ def run_audit(
         from auditor.report.writer import AuditInput, write_audit
         from auditor.store.history import AuditMeta, history_for
         from auditor.upload.outbox import Outbox
+
+        _prepare_writing(lang)
 
         collected = collecting.result()
     progress.phase(Phase.evaluate)

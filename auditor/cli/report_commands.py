@@ -139,7 +139,7 @@ def audit(
     lang = report_lang or _lang()
     keys = key_dir or default_key_dir()
     with _input_errors():
-        load_inputs(inventory_path)  # every input problem is shown before anything runs
+        inputs = load_inputs(inventory_path)  # every input problem is shown before anything runs
         with _progress(t) as tick:
             result = run_audit(
                 inventory_path,
@@ -152,6 +152,7 @@ def audit(
                 db_url=db_url,
                 record=not no_history,
                 fixes=fixes,
+                inputs=inputs,
             )
     report = result.report
     if make_pdf:
