@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.checking import Registry
+from auditor.collect.local import Started
 from auditor.collect.run import Context, collect_all
 from auditor.engine import evaluate
 from auditor.errors import InputError
@@ -75,14 +77,18 @@ def _check_import(directory: Path, signer: Signer) -> str | None:
     return check_import(directory, [signer.cert])
 
 
-def _prepare_writing(lang: str) -> None:
+def _prepare_writing(lang: str, *, recorded: bool) -> None:
     """What writing the report needs and can have ready before the facts arrive: the
-    checks' words from their cards and the compiled HTML template."""
+    checks' words from their cards, the compiled HTML template and, for an audit that is
+    recorded, the history's and the outbox's libraries (an experiment loads neither)."""
     from auditor.messages.catalogue import card_strings
     from auditor.report.html import environment
 
     card_strings(lang)
     environment().get_template("report.html.j2")
+    if recorded:
+        import auditor.store.history
+        import auditor.upload.outbox  # noqa: F401
 
 
 def _open_history(
@@ -115,6 +121,7 @@ def run_audit(
     actor: str | None = None,
     fixes: bool = False,
     inputs: Inputs | None = None,
+    early: Mapping[str, Started] | None = None,
 ) -> AuditResult:
     """Load and check every input first (or take them loaded), then collect, judge, write
     and sign."""
@@ -132,6 +139,7 @@ def run_audit(
         check_import=lambda directory: _check_import(directory, signer),
         now=now,
         max_fact_age_days=pack.max_fact_age_days,
+        early=early or {},
     )
     # Collection waits on hosts; the history store and the report libraries load meanwhile
     # (a database that cannot be opened still stops the audit, before anything is written).
@@ -139,10 +147,8 @@ def run_audit(
         collecting = pool.submit(collect_all, inventory, ctx, progress)
         store, exemptions, incidents = _open_history(db_url, org, now) if record else (None, {}, [])
         from auditor.report.writer import AuditInput, write_audit
-        from auditor.store.history import AuditMeta, history_for
-        from auditor.upload.outbox import Outbox
 
-        _prepare_writing(lang)
+        _prepare_writing(lang, recorded=store is not None)
 
         collected = collecting.result()
     progress.phase(Phase.evaluate)
@@ -185,6 +191,8 @@ def run_audit(
             out_dir, data, signer, lang, now=now, report_id=report_id, readiness=ready
         )
     else:
+        from auditor.store.history import AuditMeta, history_for
+
         # One transaction: the audit, its findings and its report digest, or nothing.
         with store.transaction() as session:
             meta = AuditMeta(
@@ -212,5 +220,7 @@ def run_audit(
             store.set_report_digest(session, report_id, digest)
     progress.phase_done(Phase.write)
     if store is not None:  # an experiment (--no-history) never reaches the province
+        from auditor.upload.outbox import Outbox
+
         Outbox(default_outbox()).enqueue(out_dir, report.report_id)
     return AuditResult(report=report, exit_code=exit_code_for(report), key_created=created)

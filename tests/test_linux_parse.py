@@ -379,3 +379,27 @@ def test_factory_passwords_are_tried_on_the_host_by_its_own_crypt(tmp_path: Path
     cut = parse_host(sections)
     assert {a.factory_password for a in cut.accounts or []} == {None}
     assert check.run(cut, {}).status is Status.error
+
+
+def test_the_local_fact_script_starts_early_and_never_outlives_the_audit(tmp_path: Path) -> None:
+    """`auditor audit` starts this machine's fact script as soon as the inventory is read
+    (its output to a temporary file, so that it never waits on a full pipe); the collector
+    takes that run's output; an audit that stops before collecting leaves no script behind."""
+    import psutil
+    import pytest
+
+    from auditor.collect.local import collect_local, started_early
+    from auditor.inventory import Asset
+
+    asset = Asset.model_validate(
+        {"id": "may-nay", "name": "Máy này", "kind": "linux", "connection": "local"}
+    )
+    with started_early([asset]) as early:
+        run = early["may-nay"]
+        result = collect_local(asset, 120, run)
+    assert result.host is not None and result.host.os.family == "linux"
+    assert not result.failures and run.process.returncode == 0
+    with pytest.raises(RuntimeError), started_early([asset]) as early:
+        pid = early["may-nay"].process.pid
+        raise RuntimeError("the signing key could not be opened")
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

@@ -128,7 +128,7 @@ def audit(
     Exit code 0 when every applicable requirement is met, 1 when there are findings,
     2 for bad input, 3 when some asset could not be collected.
     """
-    from auditor.audit import run_audit
+    from auditor.collect.local import started_early
     from auditor.inputs import load_inputs
 
     t = _t()
@@ -140,7 +140,9 @@ def audit(
     keys = key_dir or default_key_dir()
     with _input_errors():
         inputs = load_inputs(inventory_path)  # every input problem is shown before anything runs
-        with _progress(t) as tick:
+        with started_early(inputs.inventory.assets) as early, _progress(t) as tick:
+            from auditor.audit import run_audit  # its modules load while this host is read
+
             result = run_audit(
                 inventory_path,
                 out_dir,
@@ -153,6 +155,7 @@ def audit(
                 record=not no_history,
                 fixes=fixes,
                 inputs=inputs,
+                early=early,
             )
     report = result.report
     if make_pdf:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO
 
 import psutil
 
@@ -17,32 +22,84 @@ from auditor.collect.base import (
 from auditor.collect.linux.sections import split_sections
 from auditor.collect.linux_parse import parse_host
 from auditor.facts import CollectionFailure, Listener
-from auditor.inventory import Asset
+from auditor.inventory import Asset, AssetKind, Connection
 
 
-def collect_local(asset: Asset, timeout_s: int) -> HostResult:
-    """Run the fact script under /bin/sh here; psutil supplies processes and sockets."""
+@dataclass
+class Started:
+    """The fact script running here, its output going to a private temporary file (a pipe
+    would stop it at 64 KiB until someone reads)."""
+
+    process: subprocess.Popen[bytes]
+    output: IO[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.output.close()
+
+
+def start_script(asset: Asset) -> Started:
+    """Start the asset's fact script under /bin/sh, its text on stdin from a temporary file."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Started.stop
+    with tempfile.TemporaryFile() as script:
+        script.write(linux_script(asset).encode())
+        script.seek(0)
+        try:
+            process = subprocess.Popen(
+                ["/bin/sh", "-s"], stdin=script, stdout=output, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            output.close()
+            raise
+    return Started(process, output)
+
+
+def is_local_host(asset: Asset) -> bool:
+    return asset.connection is Connection.local and asset.kind is not AssetKind.website
+
+
+@contextmanager
+def started_early(assets: Iterable[Asset]) -> Iterator[dict[str, Started]]:
+    """The local assets' fact scripts, started as soon as the inventory is read: the audit's
+    own modules load while they run. Whatever the audit did not collect is stopped."""
+    started: dict[str, Started] = {}
     try:
-        proc = subprocess.run(
-            ["/bin/sh", "-s"],
-            input=linux_script(asset).encode(),
-            capture_output=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return HostResult(
-            failures=[
-                CollectionFailure(source="local", code="collect.timeout", detail=f"{timeout_s}s")
-            ]
-        )
+        for asset in assets:
+            if is_local_host(asset):
+                with suppress(OSError):  # said by the collector when it starts it again
+                    started[asset.id] = start_script(asset)
+        yield started
+    finally:
+        for run in started.values():
+            run.stop()
+
+
+def collect_local(asset: Asset, timeout_s: int, started: Started | None = None) -> HostResult:
+    """Run the fact script under /bin/sh here (or take the run started early); psutil
+    supplies processes and sockets."""
+    try:
+        run = started or start_script(asset)
     except OSError as exc:
         return HostResult(
             failures=[
                 CollectionFailure(source="local", code="collect.failed", detail=type(exc).__name__)
             ]
         )
-    text = proc.stdout[:MAX_OUTPUT].decode("utf-8", "replace")
+    try:
+        run.process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        run.stop()
+        return HostResult(
+            failures=[
+                CollectionFailure(source="local", code="collect.timeout", detail=f"{timeout_s}s")
+            ]
+        )
+    run.output.seek(0)
+    raw = run.output.read(MAX_OUTPUT)
+    run.stop()
+    text = raw.decode("utf-8", "replace")
     sections = split_sections(text)
     processes = sorted({p.info["name"] for p in psutil.process_iter(["name"]) if p.info["name"]})
     listeners = _listeners()

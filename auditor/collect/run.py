@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from auditor.collect import nmap_scan
 from auditor.collect.base import HostResult
-from auditor.collect.local import collect_local
+from auditor.collect.local import Started, collect_local
 from auditor.facts import AssetFacts, CollectionFailure, Declared
 from auditor.inventory import Asset, AssetKind, Connection, Inventory
 from auditor.logs import event
@@ -43,6 +44,8 @@ class Context:
     check_import: RecordCheck  # imported for types only: paramiko loads when SSH is used
     now: datetime
     max_fact_age_days: int  # the pack's: older imports and saved configurations are stale
+    # local fact scripts the CLI started before the audit's modules loaded, by asset id
+    early: Mapping[str, Started] = field(default_factory=dict)
 
 
 def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult:
@@ -59,7 +62,7 @@ def collect_host(asset: Asset, inventory: Inventory, ctx: Context) -> HostResult
         )
         return HostResult(web=web, failures=failures)
     if connection is Connection.local:
-        return collect_local(asset, timeout)
+        return collect_local(asset, timeout, ctx.early.get(asset.id))
     # the other collectors load paramiko (~70 ms): only when an asset needs them
     from auditor.collect.netdev import collect_config_file, collect_live
     from auditor.collect.ssh import collect_ssh
