@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from auditor import __version__
 from auditor.cli.i18n import TranslatedGroup
 from auditor.errors import InputError, SigningError, StoreError
 from auditor.messages.catalogue import LANGS, Messages
@@ -163,7 +162,7 @@ PASSFILE = click.option(
     help="Append a plain log line per event to this file (created 0600).",
 )
 @click.option("--no-color", is_flag=True, help="No colours or live display (also: NO_COLOR=1).")
-@click.version_option(__version__, prog_name="auditor")
+@click.version_option(package_name="commune-auditor", prog_name="auditor")
 @click.pass_context
 def main(
     ctx: click.Context,
