@@ -70,7 +70,7 @@ from auditor.receiver.store import (
 )
 from auditor.report.html import environment, load_resource, render_html
 from auditor.report.model import PlanItem
-from auditor.report.official import vn_time
+from auditor.report.official import vn_date, vn_time
 from auditor.report.outputs import PDF, REPORT, SIGNATURE
 from auditor.report.signing import fingerprint, verify_detached
 from auditor.sqlstore import from_store
@@ -128,7 +128,7 @@ def _linker(lang: str) -> Any:
 def late_today(plan: list[PlanItem], today: date | None = None) -> list[tuple[PlanItem, bool]]:
     """Each plan item with whether it is overdue on the day the page is viewed (the report
     said so on its own day; an accepted risk is never overdue)."""
-    day = today or vn_time(datetime.now(UTC)).date()
+    day = today or vn_date(datetime.now(UTC))
     return [(p, overdue(p.due, p.status, day)) for p in plan]
 
 
@@ -217,7 +217,7 @@ def communes_table(rows: list[CommuneRow], t: Messages) -> list[list[Cell]]:
         [
             r.name,
             r.area or "",
-            vn_time(r.generated_at).date() if r.generated_at else "",
+            vn_date(r.generated_at) if r.generated_at else "",
             t("value.yes") if r.overdue else t("value.no"),
             r.signer,
             _signature_word(r, t),
