@@ -668,6 +668,26 @@ def test_every_fortigate_and_ios_hash_is_tried_by_hashcat() -> None:
     assert sorted(cisco(ios).default_accounts) == ["ketoan: weak password", "vanthu: weak password"]
 
 
+def test_two_audits_at_once_both_try_their_hashes() -> None:
+    """Two hashcat runs at the same time (two audits, or two devices of one) each have their
+    own session and directory: neither is refused as "already running"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.collect.netdev.common import weak_passwords
+    from auditor.collect.netdev.hashcat import Hashed, try_hashes
+
+    def trial(index: int) -> Any:
+        stored = fortios_sh2("admin123", f"salt-{index:07d}".encode())
+        return try_hashes([Hashed(f"u{index}", "fortios-sh2", stored)], weak_passwords())
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(trial, range(2)))
+    assert [(r.weak, r.untried) for r in results] == [
+        (["u0: weak password"], []),
+        (["u1: weak password"], []),
+    ]
+
+
 def test_without_hashcat_the_hashes_are_untried_not_strong(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

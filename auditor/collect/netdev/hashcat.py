@@ -79,12 +79,13 @@ def _verified(form: str, hashes: tuple[str, ...], candidates: tuple[str, ...]) -
         return None if program is None else set()
     mode = FORMATS[form][0]
     with tempfile.TemporaryDirectory(prefix="auditor-hashcat-") as work:
-        folder = Path(work)  # mode 0700: the hashes and candidates stay private
+        folder = Path(work)  # mode 0700: the hashes and candidates stay private; its unique
+        # name is the session's, so that two audits at once do not meet in hashcat's sessions
         _write(folder / "hashes", hashes)
         _write(folder / "words", candidates)
         command = [
             program, "-m", str(mode), "-a", "0", "-O", "--quiet", "--potfile-disable",
-            "--logfile-disable", "--restore-disable", "--session", "auditor",
+            "--logfile-disable", "--restore-disable", "--session", folder.name,
             "--outfile", str(folder / "found"), "--outfile-format", "1",
             str(folder / "hashes"), str(folder / "words"),
         ]  # fmt: skip
