@@ -50,6 +50,8 @@ from auditor.receiver.store import (
     ReportDigest,
     commune_by_token,
     open_store,
+    streams_content,
+    write_content,
 )
 from auditor.receiver.upload import (
     BadUpload,
@@ -264,6 +266,7 @@ def _accept(
     del report
     if upload.pdf is not None:
         _check_pdf(upload.pdf, trust, commune, claimed, digest)
+    streamed = streams_content(engine)  # else the report's bytes are one value, held here
     row = Received(
         report_id=claimed,
         sha256=digest,
@@ -272,7 +275,7 @@ def _accept(
         received_at=now,
         signer=check.signer_subject[:500],
         signer_sha256=signer_sha256,
-        content=upload.read_content(),
+        content=b"" if streamed else upload.read_content(),
         signature=upload.signature,
         pdf=upload.pdf,
     )
@@ -282,6 +285,9 @@ def _accept(
             session.add(row)
             session.add(ReportDigest(report_id=claimed, digest=summary))
             try:
+                session.flush()
+                if streamed:
+                    write_content(session, claimed, upload.content)
                 session.commit()
                 return JSONResponse(receipt(row), status_code=201)
             except IntegrityError:  # the same report raced in on another connection

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 import unicodedata
 from datetime import UTC, datetime
+from typing import IO
 
 from sqlalchemy import (
     Boolean,
@@ -20,7 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    func,
+    literal_column,
     select,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -180,3 +185,27 @@ def revoke_commune(engine: Engine, name: str) -> None:
             raise RegistryError("receiver.no_commune", name)
         session.delete(commune)
         session.commit()
+
+
+def streams_content(engine: Engine) -> bool:
+    """Whether a report's bytes go into its row a slice at a time (SQLite's incremental blob
+    I/O) rather than as one value the database library copies again."""
+    return engine.dialect.name == "sqlite"
+
+
+def write_content(session: Session, report_id: str, content: IO[bytes]) -> None:
+    """Fill the stored row's report from `content` a MiB at a time, in the session's own
+    transaction (SQLite): the row gets a zero-filled blob of the right size, then the bytes."""
+    content.seek(0, 2)
+    size = content.tell()
+    session.execute(
+        update(Received).where(Received.report_id == report_id).values(content=func.zeroblob(size))
+    )
+    rowid: int = session.execute(
+        select(literal_column("rowid")).where(Received.report_id == report_id)
+    ).scalar_one()
+    sqlite: sqlite3.Connection = session.connection().connection.driver_connection  # type: ignore[assignment]
+    content.seek(0)
+    with sqlite.blobopen(Received.__tablename__, "content", rowid) as blob:
+        while chunk := content.read(1 << 20):
+            blob.write(chunk)
