@@ -338,6 +338,10 @@ def _snmp(config: Block) -> list[str]:
     return issues
 
 
+# an administrator's one-way hash, by the prefix FortiOS stores it with (after `ENC `)
+_HASH_FORMS = {"AK1": "fortios-ak1", "SH2": "fortios-sh2", "PB2": "fortios-pb2"}
+
+
 def _has_encrypted_secrets(settings: list[_Setting]) -> bool:
     """A secret stored `ENC` reversibly (a pre-shared key, a certificate's password), not
     as an administrator's one-way hash (`ENC SH2…`, `ENC PB2…`, `ENC AK1…`)."""
@@ -345,7 +349,7 @@ def _has_encrypted_secrets(settings: list[_Setting]) -> bool:
         _is_secret(s)
         and len(s.values) > 1
         and s.values[0][0] == "ENC"
-        and not s.values[1][0].startswith(("SH2", "AK1", "PB2"))
+        and not s.values[1][0].startswith(tuple(_HASH_FORMS))
         for s in settings
     )
 
@@ -380,9 +384,6 @@ def _admin_accounts(admins: dict[str, Any]) -> tuple[list[str] | None, list[str]
             hashed.append(Hashed(name, _HASH_FORMS.get(stored[:3], "fortios-unknown"), stored))
     trial = try_hashes(hashed, weak_passwords())
     return found + trial.weak, trial.untried
-
-
-_HASH_FORMS = {"AK1": "fortios-ak1", "SH2": "fortios-sh2", "PB2": "fortios-pb2"}
 
 
 def _log_targets(config: Any) -> list[str]:

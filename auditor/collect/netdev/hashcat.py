@@ -75,8 +75,8 @@ def _verified(form: str, hashes: tuple[str, ...], candidates: tuple[str, ...]) -
     """The hashes among `hashes` that a candidate verifies; None when hashcat is missing,
     failed or ran out of time. Cached: one device's hashes are tried once per run."""
     program = shutil.which("hashcat")
-    if program is None or not hashes:
-        return None if program is None else set()
+    if program is None:
+        return None
     mode = FORMATS[form][0]
     with tempfile.TemporaryDirectory(prefix="auditor-hashcat-") as work:
         folder = Path(work)  # mode 0700: the hashes and candidates stay private; its unique
